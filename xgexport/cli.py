@@ -1,0 +1,174 @@
+"""The command line: a thin click adapter over build, inspect, verify and serve.
+
+User errors print one line on stderr and exit 1 (usage errors exit 2, as click does);
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import XgError
+
+EXAMPLE = "example"
+
+
+def example_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("xgexport.examples") / "pbmc68k_reduced.h5ad"))
+
+
+class Command(click.Command):
+    """Turns XgError (and unexpected errors) into one line on stderr, unless --debug."""
+
+    def invoke(self, ctx):
+        debug = ctx.params.get("debug", False)
+        try:
+            return super().invoke(ctx)
+        except XgError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except MemoryError:
+            if debug:
+                raise
+            click.echo("error: out of memory; lower --max-memory or use a larger machine", err=True)
+            sys.exit(1)
+        except Exception as exc:  # a bug or an input we did not foresee: still one line
+            if debug:
+                raise
+            text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {text} (run again with --debug for details "
+                "and report it)",
+                err=True,
+            )
+            sys.exit(1)
+
+
+debug_option = click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xgexport")
+def main():
+    """Turn an .h5ad file into a static single-cell viewer website (no server needed)."""
+
+
+@main.command(cls=Command)
+@click.argument("input_path", metavar="INPUT")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--title", help="Dataset title shown in the viewer (default: the file name).")
+@click.option("--description", default="", help="A sentence about the dataset, shown as text.")
+@click.option("--layer", help="Matrix for expression and DE: X, raw, or a layer name (default: raw if present, else X).")
+@click.option("--gene-symbols", metavar="COLUMN", help="var column with display names (e.g. feature_name).")
+@click.option("--embedding", "embeddings", multiple=True, metavar="KEY", help="obsm key to show (repeatable; default: every 2-D layout).")
+@click.option("--obs", "obs", multiple=True, metavar="COLUMN", help="obs column to export (repeatable; default: all usable).")
+@click.option("--no-de", is_flag=True, help="Skip differential expression.")
+@click.option("--de-obs", multiple=True, metavar="COLUMN", help="Categorical column for DE (repeatable; default: all).")
+@click.option("--de-max-categories", default=200, show_default=True, type=click.IntRange(2), help="Skip DE for columns with more categories.")
+@click.option("--de-top-n", default=50, show_default=True, type=click.IntRange(1, 10000), help="Ranked markers stored per category.")
+@click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
+@click.option("--max-memory", default="2G", show_default=True, help="Memory budget for the matrix pass (e.g. 500M, 4G).")
+@click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run the matrix pass on a Dask distributed scheduler (tcp://host:8786).")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it is an existing xgexport bundle.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
+@debug_option
+def build(input_path, out, title, description, layer, gene_symbols, embeddings, obs, no_de, de_obs,
+          de_max_categories, de_top_n, max_categories, max_memory, gzip_level, scheduler, overwrite,
+          quiet, verbose, debug):  # fmt: skip
+    """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
+    from .build import Reporter
+    from .build import build as run_build
+    from .plan import BuildOptions
+
+    if input_path == EXAMPLE and not Path(EXAMPLE).exists():
+        input_path = example_path()
+        title = title or "PBMC 68k reduced (scanpy example)"
+    options = BuildOptions(
+        title=title, description=description, layer=layer, gene_symbols=gene_symbols,
+        embeddings=tuple(embeddings), obs=tuple(obs), de=not no_de, de_obs=tuple(de_obs),
+        de_max_categories=de_max_categories, de_top_n=de_top_n, max_categories=max_categories,
+        max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler,
+    )  # fmt: skip
+    reporter = Reporter(0 if quiet else 2 if verbose else 1)
+    run_build(input_path, out, options, overwrite=overwrite, reporter=reporter)
+    if not quiet:
+        click.echo(f"open it: xgexport serve {out}   (or copy the folder to any static web host)", err=True)
+
+
+@main.command(cls=Command)
+@click.argument("input_path", metavar="INPUT")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--layer")
+@click.option("--gene-symbols", metavar="COLUMN")
+@debug_option
+def inspect(input_path, as_json, layer, gene_symbols, debug):
+    """Show what a build of INPUT would export, and why, without writing anything."""
+    from .inspection import inspect_input
+
+    if input_path == EXAMPLE and not Path(EXAMPLE).exists():
+        input_path = example_path()
+    report = inspect_input(Path(input_path), layer=layer, gene_symbols=gene_symbols)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+    else:
+        from .inspection import format_report
+
+        click.echo(format_report(report))
+
+
+@main.command(cls=Command)
+@click.argument("location", metavar="OUT_OR_URL")
+@debug_option
+def verify(location, debug):
+    """Check a bundle (folder or http(s) URL) against its manifest."""
+    from .manifest import verify as run_verify
+
+    problems = run_verify(location)
+    if problems:
+        for line in problems:
+            click.echo(line, err=True)
+        click.echo(f"error: {len(problems)} problem(s) in {location}", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {location} matches its manifest")
+
+
+@main.command(cls=Command)
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@debug_option
+def serve(out, port, debug):
+    """Preview a bundle on http://127.0.0.1:PORT/ (static files only, like any host)."""
+    from .serve import serve_forever
+
+    serve_forever(out, port)
+
+
+def parse_size(text: str) -> int:
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1] if value and value[-1] in units else ""
+    number = value[: len(value) - len(unit)]
+    try:
+        size = int(float(number) * units[unit])
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a size like 500M or 4G", param_hint="--max-memory") from None
+    if size < 64 * 1024**2:
+        raise click.BadParameter("at least 64M", param_hint="--max-memory")
+    return size
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Differential expression in the bundle: assembling per-bucket results, writing, reading.
+
+The statistics themselves live in :mod:`xgexport.stats`; this module owns ``data/de/<id>/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import stats
+from .store import create
+
+FLOAT32_STATS = ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")
+FLOAT64_STATS = ("t", "pval", "pval_adj")
+COLUMNS = ("category", "gene", *FLOAT32_STATS, *FLOAT64_STATS)
+
+
+@dataclass(frozen=True)
+class DeTable:
+    """All statistics of one DE column: arrays (n_categories, n_genes)."""
+
+    name: str
+    obs_id: str
+    categories: tuple[str, ...]
+    n_in: np.ndarray
+    n_out: np.ndarray
+    skipped: tuple[str, ...]
+    arrays: dict
+
+
+def assemble(name, obs_id, categories, codes, blocks: list[tuple[int, stats.DeBlock]], n_genes) -> DeTable:
+    """Join the bucket results of one column, adjust p-values, blank the skipped categories."""
+    n_groups = len(categories)
+    arrays = {key: np.full((n_groups, n_genes), np.nan) for key in (*FLOAT32_STATS, "t", "pval")}
+    for first_gene, block in blocks:
+        for key in arrays:
+            values = getattr(block, key)
+            arrays[key][:, first_gene : first_gene + values.shape[1]] = values
+    valid = codes[codes >= 0]
+    n_in = np.bincount(valid, minlength=n_groups)
+    n_out = len(valid) - n_in
+    too_small = (n_in < 2) | (n_out < 2)
+    for key in arrays:
+        arrays[key][too_small] = np.nan
+    arrays["pval_adj"] = stats.bh_adjust(arrays["pval"])
+    skipped = tuple(categories[k] for k in np.flatnonzero(too_small))
+    return DeTable(name, obs_id, tuple(categories), n_in, n_out, skipped, arrays)
+
+
+def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict:
+    """Write one DE column under de/<id>; return the manifest's array shapes."""
+    node = group.require_group(f"de/{de_id}")
+    node.attrs.update(
+        {
+            "name": table.name,
+            "obs_id": table.obs_id,
+            "categories": list(table.categories),
+            "n_in": table.n_in.tolist(),
+            "n_out": table.n_out.tolist(),
+            "skipped": list(table.skipped),
+            "top_n": top_n,
+        }
+    )
+    n_groups, n_genes = table.arrays["t"].shape
+    shapes = {}
+    for key in (*FLOAT32_STATS, *FLOAT64_STATS):
+        dtype = np.float32 if key in FLOAT32_STATS else np.float64
+        create(node, key, table.arrays[key].astype(dtype), chunks=(1, n_genes), level=level)
+        shapes[f"de/{de_id}/{key}"] = [n_groups, n_genes]
+    up, down = stats.top_genes(table.arrays["t"], top_n)
+    create(node, "top_up", up, chunks=(1, top_n), level=level)
+    create(node, "top_down", down, chunks=(1, top_n), level=level)
+    shapes[f"de/{de_id}/top_up"] = [n_groups, top_n]
+    shapes[f"de/{de_id}/top_down"] = [n_groups, top_n]
+    return shapes
+
+
+def load_de(bundle_path, obs_column: str):
+    """Differential expression of one obs column of a bundle, as a long pandas DataFrame.
+
+    Columns: category, gene, mean_in, mean_out, frac_in, frac_out, logfoldchange, t, pval,
+    pval_adj; one row per (category, gene), categories in their stored order.
+    """
+    import pandas as pd
+    import zarr
+
+    from .errors import BundleError
+
+    root = zarr.open_group(str(Path(bundle_path) / "data"), mode="r")
+    meta = root.attrs["xgexport"]
+    matches = [entry for entry in meta.get("de", []) if entry["name"] == obs_column]
+    if not matches:
+        have = ", ".join(entry["name"] for entry in meta.get("de", [])) or "none"
+        raise BundleError(f"no differential expression for obs column {obs_column!r} (columns with DE: {have})")
+    node = root[f"de/{matches[0]['id']}"]
+    categories = list(node.attrs["categories"])
+    genes = root["var/names"][:]
+    n_groups, n_genes = node["t"].shape
+    frame = {
+        "category": pd.Categorical(np.repeat(categories, n_genes), categories=categories),
+        "gene": np.tile(np.asarray(genes, dtype=object), n_groups),
+    }
+    for key in (*FLOAT32_STATS, *FLOAT64_STATS):
+        frame[key] = node[key][:].ravel()
+    return pd.DataFrame(frame, columns=list(COLUMNS))

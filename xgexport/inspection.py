@@ -1,0 +1,53 @@
+"""``xgexport inspect``: what a build would export and why, without writing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .plan import BuildOptions, make_plan
+from .source import open_source
+
+
+def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | None = None) -> dict:
+    source = open_source(path)
+    plan = make_plan(source, BuildOptions(layer=layer, gene_symbols=gene_symbols))
+    reader = source.matrix(plan.matrix)
+    sample = reader.read_rows(0, min(plan.n_cells, 2000)) if reader.kind != "csc" else reader.read_cols(0, min(plan.n_genes, 200))
+    values = sample.data
+    report = plan.to_dict()
+    report["input"] = str(path)
+    report["matrix_sample"] = {
+        "kind": reader.kind,
+        "dtype": str(reader.dtype),
+        "stored_values": int(reader.nnz_estimate),
+        "min": float(values.min()) if values.size else 0.0,
+        "max": float(values.max()) if values.size else 0.0,
+        "sampled": "first 2000 cells" if reader.kind != "csc" else "first 200 genes",
+    }
+    report["obsm"] = {key: list(shape) for key, shape in source.obsm_shapes.items()}
+    report["layers"] = list(source.layer_names)
+    report["has_raw"] = source.raw_var is not None
+    return report
+
+
+def format_report(report: dict) -> str:
+    sample = report["matrix_sample"]
+    lines = [
+        f"{report['input']}: {report['n_cells']} cells × {report['n_genes']} genes",
+        f"expression: {report['matrix']} ({sample['kind']}, {sample['dtype']}, {sample['stored_values']} stored values, "
+        f"range {sample['min']:g}..{sample['max']:g} in the {sample['sampled']})",
+        f"  why: {report['matrix_reason']}",
+        f"gene names: {report['gene_symbols_reason']}",
+        "embeddings:",
+        *[f"  {e['key']} ({e['n_dims']} dims) as {e['name']}" for e in report["embeddings"]],
+        "obs columns:",
+        *[
+            f"  {o['name']}: {o['kind']}" + (f", {o['n_categories']} categories" if o["kind"] != "continuous" else "")
+            for o in report["obs"]
+        ],
+        "differential expression: " + (", ".join(d["name"] for d in report["de"]) or "none"),
+    ]
+    if report["skipped"]:
+        lines.append("not exported:")
+        lines.extend(f"  {what}: {why}" for what, why in report["skipped"])
+    return "\n".join(lines)

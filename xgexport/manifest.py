@@ -1,0 +1,125 @@
+"""The bundle's manifest: every file with size and sha256, and checking a bundle against it.
+
+``verify`` works on a local folder and on a hosted copy (any http(s) URL), using plain GETs
+only, as a reader's browser would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from . import FORMAT_VERSION, __version__
+from .errors import BundleError
+from .store import canonical_json
+
+MANIFEST = "manifest.json"
+FORMAT_NAME = "xgexport-bundle"
+
+
+def bundle_files(bundle: Path) -> list[str]:
+    """Every file below ``bundle`` except the manifest, as sorted '/' paths."""
+    paths = [p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()]
+    return sorted(p for p in paths if p != MANIFEST)
+
+
+def write_manifest(bundle: Path, dataset: dict, arrays: dict) -> dict:
+    files = {}
+    for rel in bundle_files(bundle):
+        data = (bundle / rel).read_bytes()
+        files[rel] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "generator": f"xgexport {__version__}",
+        "dataset": dataset,
+        "arrays": arrays,
+        "files": files,
+    }
+    (bundle / MANIFEST).write_bytes(canonical_json(manifest))
+    return manifest
+
+
+def is_bundle(folder: Path) -> bool:
+    """True when ``folder`` holds an xgexport manifest (so --overwrite may replace it)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
+
+
+def verify(location: str | Path) -> list[str]:
+    """Problems found in a bundle (empty when it is intact): missing, changed, unexpected files,
+    and arrays whose metadata does not have the shape the manifest states."""
+    fetch, listing = _access(str(location))
+    try:
+        manifest = json.loads(fetch(MANIFEST))
+    except FileNotFoundError:
+        raise BundleError(f"{location}: no {MANIFEST}; not an xgexport bundle") from None
+    except ValueError as exc:
+        raise BundleError(f"{location}: {MANIFEST} is not valid JSON ({exc})") from None
+    if manifest.get("format") != FORMAT_NAME:
+        raise BundleError(f"{location}: {MANIFEST} is not an xgexport manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BundleError(
+            f"{location}: bundle format version {manifest.get('format_version')} is not "
+            f"version {FORMAT_VERSION}, which this xgexport reads; use a matching xgexport"
+        )
+    problems: list[str] = []
+    expected = manifest.get("files", {})
+    for rel, entry in sorted(expected.items()):
+        try:
+            data = fetch(rel)
+        except FileNotFoundError:
+            problems.append(f"missing: {rel}")
+            continue
+        if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            problems.append(f"changed: {rel}")
+    if listing is not None:
+        for rel in sorted(set(listing()) - set(expected)):
+            problems.append(f"unexpected: {rel}")
+    for name, spec in sorted(manifest.get("arrays", {}).items()):
+        try:
+            meta = json.loads(fetch(f"{name}/zarr.json"))
+        except (FileNotFoundError, ValueError):
+            problems.append(f"array does not open: {name}")
+            continue
+        if meta.get("node_type") != "array" or list(meta.get("shape", [])) != list(spec["shape"]):
+            problems.append(f"array shape differs: {name} is {meta.get('shape')}, manifest says {spec['shape']}")
+    return problems
+
+
+def _access(location: str) -> tuple[Callable[[str], bytes], Callable[[], list[str]] | None]:
+    if location.startswith(("http://", "https://")):
+        base = location if location.endswith("/") else location + "/"
+
+        def fetch_url(rel: str) -> bytes:
+            url = urllib.parse.urljoin(base, urllib.parse.quote(rel))
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    return response.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code == 404:
+                    raise FileNotFoundError(rel) from None
+                raise BundleError(f"{url}: HTTP {exc.code}") from None
+            except urllib.error.URLError as exc:
+                raise BundleError(f"{url}: cannot connect ({exc.reason})") from None
+
+        return fetch_url, None  # a static host cannot list its files
+    folder = Path(location)
+    if not folder.is_dir():
+        raise BundleError(f"{folder}: no such folder")
+
+    def fetch_file(rel: str) -> bytes:
+        path = folder / rel
+        if not path.is_file():
+            raise FileNotFoundError(rel)
+        return path.read_bytes()
+
+    return fetch_file, lambda: bundle_files(folder)

@@ -1,0 +1,312 @@
+"""Planning an export: what goes into the bundle, and why, decided before anything is written.
+
+``make_plan`` is pure with respect to the output: it reads metadata only, validates the
+options against the input, and returns an immutable :class:`ExportPlan` that ``inspect``
+prints and ``build`` carries out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .source import Source
+
+# Embeddings with more columns than this are latent spaces, not 2-D layouts (PCA excepted).
+MAX_LAYOUT_DIMS = 3
+DEFAULT_EMBEDDING_ORDER = ("X_umap", "umap", "X_tsne", "tsne", "spatial", "X_spatial")
+SYMBOL_COLUMNS = ("feature_name", "gene_symbols", "gene_symbol", "gene_name", "symbol", "symbols")
+ENSEMBL_ID = re.compile(r"^ENS[A-Z]*G\d{6,}")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Every user choice of a build; the CLI fills it, the defaults are the documented ones."""
+
+    title: str | None = None
+    description: str = ""
+    layer: str | None = None
+    gene_symbols: str | None = None
+    embeddings: tuple[str, ...] = ()
+    obs: tuple[str, ...] = ()
+    de: bool = True
+    de_obs: tuple[str, ...] = ()
+    de_max_categories: int = 200
+    de_top_n: int = 50
+    max_categories: int = 1000
+    max_memory: int = 2 * 1024**3
+    gzip_level: int = 1
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True)
+class EmbeddingPlan:
+    id: str
+    key: str
+    name: str
+    n_dims: int
+
+
+@dataclass(frozen=True)
+class ObsPlan:
+    id: str
+    name: str
+    kind: str  # categorical | boolean | continuous
+    n_categories: int = 0
+
+
+@dataclass(frozen=True)
+class DePlan:
+    id: str
+    obs_id: str
+    name: str
+    n_categories: int
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    title: str
+    description: str
+    n_cells: int
+    n_genes: int
+    matrix: str  # "X", "raw" or a layer name
+    matrix_reason: str
+    matrix_kind: str
+    gene_symbols: str | None  # var column used for display names, None for the var index
+    gene_symbols_reason: str
+    embeddings: tuple[EmbeddingPlan, ...]
+    obs: tuple[ObsPlan, ...]
+    de: tuple[DePlan, ...]
+    skipped: tuple[tuple[str, str], ...] = field(default=())
+    default_embedding: str = "0"
+    default_color: str = "none"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
+    """Decide everything the build will write; raise InputError for what cannot be exported."""
+    if source.n_cells == 0:
+        raise InputError(f"{source.path}: the dataset has 0 cells; there is nothing to show")
+    skipped: list[tuple[str, str]] = []
+    matrix, reason = choose_matrix(source, options.layer)
+    reader = source.matrix(matrix)
+    genes = source.raw_var if matrix == "raw" else source.var
+    if reader.shape[0] != source.n_cells:
+        raise InputError(
+            f"{source.path}: matrix {matrix} has {reader.shape[0]} rows but obs has "
+            f"{source.n_cells} cells; the file is inconsistent"
+        )
+    if reader.shape[1] == 0:
+        raise InputError(f"{source.path}: matrix {matrix} has no genes (0 columns)")
+    symbols, symbols_reason = choose_symbols(genes, options.gene_symbols, matrix)
+    embeddings = choose_embeddings(source, options.embeddings, skipped)
+    obs = choose_obs(source, options, skipped)
+    de = choose_de(obs, options, skipped)
+    return ExportPlan(
+        title=options.title or source.path.stem,
+        description=options.description,
+        n_cells=source.n_cells,
+        n_genes=reader.shape[1],
+        matrix=matrix,
+        matrix_reason=reason,
+        matrix_kind=reader.kind,
+        gene_symbols=symbols,
+        gene_symbols_reason=symbols_reason,
+        embeddings=embeddings,
+        obs=obs,
+        de=de,
+        skipped=tuple(skipped),
+        default_embedding=_default_embedding(embeddings),
+        default_color=_default_color(obs, de),
+    )
+
+
+def choose_matrix(source: Source, layer: str | None) -> tuple[str, str]:
+    """Which matrix gives expression: scanpy's convention (.raw when present, else X)."""
+    if layer is not None:
+        if layer == "X":
+            if not source.has_x:
+                raise InputError(f"{source.path}: --layer X asked for, but the file has no X")
+            return "X", "chosen with --layer X"
+        if layer == "raw":
+            if source.raw_var is None:
+                raise InputError(f"{source.path}: --layer raw asked for, but the file has no .raw")
+            return "raw", "chosen with --layer raw"
+        if layer not in source.layer_names:
+            have = ", ".join(source.layer_names) or "none"
+            raise InputError(
+                f"{source.path}: no layer {layer!r} (layers: {have}); use --layer X, raw or one of them"
+            )
+        return layer, f"chosen with --layer {layer}"
+    if source.raw_var is not None:
+        return "raw", ".raw is present (scanpy's convention: expression and DE use .raw); --layer X overrides"
+    if source.has_x:
+        return "X", "no .raw in the file, so X (scanpy's convention); --layer overrides"
+    if source.layer_names:
+        raise InputError(
+            f"{source.path}: the file has no X and no .raw; choose a layer with --layer "
+            f"({', '.join(source.layer_names)})"
+        )
+    raise InputError(
+        f"{source.path}: the file has no expression matrix (no X, no .raw, no layers); "
+        "save it with adata.X set"
+    )
+
+
+def choose_symbols(genes: pd.DataFrame, column: str | None, matrix: str) -> tuple[str | None, str]:
+    table = "raw.var" if matrix == "raw" else "var"
+    if column is not None:
+        if column not in genes.columns:
+            have = ", ".join(map(str, genes.columns[:12])) or "none"
+            raise InputError(f"--gene-symbols {column!r}: no such column in {table} (columns: {have})")
+        return column, f"chosen with --gene-symbols {column}"
+    index = genes.index.astype(str)
+    if len(index) and np.mean([bool(ENSEMBL_ID.match(x)) for x in index[:200]]) > 0.5:
+        for candidate in SYMBOL_COLUMNS:
+            if candidate in genes.columns:
+                return candidate, f"the {table} index holds Ensembl ids and {table}[{candidate!r}] has symbols"
+    return None, f"the {table} index"
+
+
+def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tuple[EmbeddingPlan, ...]:
+    shapes = source.obsm_shapes
+    if requested:
+        keys = []
+        for key in requested:
+            if key not in shapes:
+                raise InputError(
+                    f"--embedding {key!r}: no such obsm entry (obsm has: {', '.join(shapes) or 'nothing'})"
+                )
+            if len(shapes[key]) != 2 or shapes[key][1] < 2:
+                raise InputError(f"--embedding {key!r}: needs at least 2 columns, it has shape {shapes[key]}")
+            keys.append(key)
+    else:
+        keys = []
+        for key, shape in shapes.items():
+            if len(shape) != 2 or shape[0] != source.n_cells:
+                skipped.append((f"obsm[{key!r}]", f"shape {shape} is not cells × dimensions"))
+            elif shape[1] < 2:
+                skipped.append((f"obsm[{key!r}]", "has one column; a layout needs two"))
+            elif shape[1] > MAX_LAYOUT_DIMS and not _is_pca(key):
+                skipped.append(
+                    (f"obsm[{key!r}]", f"{shape[1]} columns: a latent space, not a 2-D layout "
+                     f"(--embedding {key} shows its first two)")
+                )
+            else:
+                keys.append(key)
+    if not keys:
+        have = ", ".join(f"{k} {shapes[k]}" for k in shapes) or "nothing"
+        raise InputError(
+            f"{source.path}: no usable embedding to draw (obsm has: {have}); add one, e.g. "
+            "sc.pp.pca(adata); sc.pp.neighbors(adata); sc.tl.umap(adata); adata.write_h5ad(...)"
+        )
+    keys.sort(key=_embedding_rank)
+    return tuple(
+        EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys)
+    )
+
+
+def _is_pca(key: str) -> bool:
+    return key.lower() in ("x_pca", "pca")
+
+
+def _embedding_rank(key: str) -> tuple[int, str]:
+    order = DEFAULT_EMBEDDING_ORDER
+    return (order.index(key) if key in order else len(order), key)
+
+
+def display_name(key: str) -> str:
+    """X_umap → UMAP, X_tsne → t-SNE, X_draw_graph_fa → draw_graph_fa."""
+    name = key[2:] if key.startswith("X_") else key
+    known = {"umap": "UMAP", "tsne": "t-SNE", "pca": "PCA", "phate": "PHATE", "spatial": "spatial"}
+    return known.get(name.lower(), name)
+
+
+def choose_obs(source: Source, options: BuildOptions, skipped) -> tuple[ObsPlan, ...]:
+    frame = source.obs
+    names = list(options.obs) if options.obs else [str(c) for c in frame.columns]
+    for name in options.obs:
+        if name not in frame.columns:
+            raise InputError(f"--obs {name!r}: no such obs column (obs has: {', '.join(map(str, frame.columns))})")
+    plans: list[ObsPlan] = []
+    for name in names:
+        kind, n_categories, why = classify_obs(frame[name], options.max_categories)
+        if kind is None:
+            skipped.append((f"obs[{name!r}]", why))
+            continue
+        plans.append(ObsPlan(str(len(plans)), name, kind, n_categories))
+    return tuple(plans)
+
+
+def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, int, str]:
+    """How an obs column is shown: (kind, number of categories, reason when skipped)."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        n = len(dtype.categories)
+        if n > max_categories:
+            return None, n, f"{n} categories (more than --max-categories {max_categories}): an id, not a grouping"
+        return "categorical", n, ""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean", 2, ""
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "continuous", 0, ""
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        values = column.dropna()
+        if not all(isinstance(v, str) for v in values.iloc[:1000]):
+            return None, 0, f"mixed value types ({dtype}) cannot be shown"
+        n = values.nunique()
+        if n > max_categories:
+            return None, n, f"free text with {n} distinct values (more than --max-categories {max_categories})"
+        return "categorical", n, ""
+    return None, 0, f"type {dtype} cannot be shown"
+
+
+def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple[DePlan, ...]:
+    if not options.de:
+        return ()
+    by_name = {plan.name: plan for plan in obs}
+    if options.de_obs:
+        for name in options.de_obs:
+            plan = by_name.get(name)
+            if plan is None or plan.kind != "categorical":
+                raise InputError(f"--de-obs {name!r}: not an exported categorical obs column")
+        candidates = [by_name[name] for name in options.de_obs]
+    else:
+        candidates = [plan for plan in obs if plan.kind == "categorical"]
+    plans: list[DePlan] = []
+    for plan in candidates:
+        if plan.n_categories < 2:
+            skipped.append((f"DE for {plan.name!r}", f"{plan.n_categories} category: nothing to compare"))
+        elif plan.n_categories > options.de_max_categories:
+            skipped.append(
+                (f"DE for {plan.name!r}", f"{plan.n_categories} categories (more than --de-max-categories "
+                 f"{options.de_max_categories})")
+            )
+        else:
+            plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories))
+    return tuple(plans)
+
+
+def _default_embedding(embeddings: tuple[EmbeddingPlan, ...]) -> str:
+    return embeddings[0].id
+
+
+def _default_color(obs: tuple[ObsPlan, ...], de: tuple[DePlan, ...]) -> str:
+    """Colour first by a clustering when there is one: what a reader expects to see."""
+    preferred = ("cell_type", "celltype", "leiden", "louvain", "clusters", "cluster", "seurat_clusters")
+    categorical = [p for p in obs if p.kind == "categorical" and p.n_categories >= 2]
+    for name in preferred:
+        for plan in categorical:
+            if plan.name.lower() == name:
+                return f"obs:{plan.id}"
+    if de:
+        return f"obs:{de[0].obs_id}"
+    if categorical:
+        return f"obs:{categorical[0].id}"
+    return "none"

@@ -1,0 +1,44 @@
+"""Rendering the viewer page into a bundle: index.html from jinja2, the rest copied as is."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from . import FORMAT_VERSION, __version__
+
+
+def template_dir() -> Path:
+    """The viewer template, installed with the package (or beside it in a source checkout)."""
+    try:
+        installed = Path(str(resources.files("xgexport.viewer_template")))
+        if (installed / "index.html").is_file():
+            return installed
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "viewer_template"
+
+
+def render_site(bundle: Path, title: str) -> None:
+    """Write index.html, viewer/ and .nojekyll into ``bundle``."""
+    source = template_dir()
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(source)),
+        autoescape=True,  # the title is dataset text: escaped, never HTML
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    page = environment.get_template("index.html").render(
+        title=title, format_version=FORMAT_VERSION, generator=f"xgexport {__version__}"
+    )
+    (bundle / "index.html").write_text(page, encoding="utf-8")
+    viewer = bundle / "viewer"
+    viewer.mkdir()
+    for path in sorted(source.iterdir()):
+        if path.is_file() and path.suffix in (".js", ".css", ".svg", ".png"):
+            shutil.copyfile(path, viewer / path.name)
+    # GitHub Pages would hide paths starting with "_" or "." without it.
+    (bundle / ".nojekyll").write_bytes(b"")

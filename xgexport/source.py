@@ -1,0 +1,280 @@
+"""Reading an AnnData file (.h5ad or .zarr) without loading its matrices.
+
+Metadata (obs, var, the needed obsm columns, a few uns entries) is read into memory; a
+matrix is only ever read block by block through :class:`MatrixReader`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .errors import InputError
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class MatrixReader:
+    """Block access to one stored matrix (X, raw/X or a layer), never the whole of it.
+
+    ``kind`` is ``csr``, ``csc`` or ``dense``. CSR and dense are read by cell (row) blocks,
+    CSC by gene (column) blocks: each in the order it is stored.
+    """
+
+    name: str
+    kind: str
+    shape: tuple[int, int]
+    dtype: np.dtype
+    node: Any  # h5py/zarr group (sparse) or dataset/array (dense)
+
+    @property
+    def nnz_estimate(self) -> int:
+        if self.kind == "dense":
+            return self.shape[0] * self.shape[1]
+        return int(self.node["indptr"][-1])
+
+    def read_rows(self, start: int, stop: int, indptr: np.ndarray | None = None) -> sp.csr_matrix:
+        n_cols = self.shape[1]
+        if self.kind == "dense":
+            block = np.asarray(self.node[start:stop])
+            return sp.csr_matrix(block.reshape(stop - start, n_cols))
+        if indptr is None:
+            indptr = self.node["indptr"][start : stop + 1]
+            lo, hi = int(indptr[0]), int(indptr[-1])
+            local = indptr - lo
+        else:
+            lo, hi = int(indptr[start]), int(indptr[stop])
+            local = indptr[start : stop + 1] - lo
+        data = np.asarray(self.node["data"][lo:hi])
+        indices = np.asarray(self.node["indices"][lo:hi])
+        block = sp.csr_matrix((data, indices, local), shape=(stop - start, n_cols))
+        block.sum_duplicates()  # also sorts indices: downstream code relies on it
+        return block
+
+    def read_cols(self, start: int, stop: int) -> sp.csc_matrix:
+        """All cells × genes [start, stop) of a CSC matrix, as CSC with sorted indices."""
+        indptr = self.node["indptr"][start : stop + 1]
+        lo, hi = int(indptr[0]), int(indptr[-1])
+        block = sp.csc_matrix(
+            (
+                np.asarray(self.node["data"][lo:hi]),
+                np.asarray(self.node["indices"][lo:hi]),
+                indptr - lo,
+            ),
+            shape=(self.shape[0], stop - start),
+        )
+        block.sum_duplicates()
+        return block
+
+
+@dataclass(frozen=True)
+class Source:
+    """An opened AnnData store: metadata in memory, matrices as readers."""
+
+    path: Path
+    root: Any  # h5py.File or zarr.Group
+    obs: pd.DataFrame
+    var: pd.DataFrame
+    raw_var: pd.DataFrame | None
+    obsm_shapes: dict[str, tuple[int, ...]]
+    layer_names: tuple[str, ...]
+    has_x: bool
+    legacy: Any  # an anndata.AnnData (backed) for files older than the encoding spec, else None
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.obs)
+
+    def matrix(self, which: str) -> MatrixReader:
+        """The reader for ``X``, ``raw`` or a layer name."""
+        if which == "X":
+            return _matrix_reader("X", self.root["X"], self._legacy_shape("X"))
+        if which == "raw":
+            node = self.root["raw.X"] if "raw.X" in self.root else self.root["raw"]["X"]
+            return _matrix_reader("raw", node, self._legacy_shape("raw"))
+        return _matrix_reader(f"layer {which!r}", self.root["layers"][which], None)
+
+    def _legacy_shape(self, which: str) -> tuple[int, int] | None:
+        if which == "X":
+            return (self.n_cells, len(self.var))
+        if self.raw_var is not None:
+            return (self.n_cells, len(self.raw_var))
+        return None
+
+    def embedding(self, key: str) -> np.ndarray:
+        """The first two columns of obsm[key] as float64 (cells × 2)."""
+        if self.legacy is not None:
+            values = np.asarray(self.legacy.obsm[key])
+            return np.asarray(values[:, :2], dtype=np.float64)
+        node = self.root["obsm"][key]
+        if _encoding(node) == "dataframe":
+            frame = _read_elem(node)
+            return frame.iloc[:, :2].to_numpy(dtype=np.float64)
+        return np.asarray(node[:, :2], dtype=np.float64)
+
+    def uns_value(self, key: str) -> Any:
+        """One uns entry, or None when it is absent or unreadable."""
+        try:
+            if self.legacy is not None:
+                return self.legacy.uns.get(key)
+            uns = self.root["uns"]
+            if key not in uns:
+                return None
+            return _read_elem(uns[key])
+        except Exception:  # a broken uns entry must not stop an export  # noqa: BLE001
+            return None
+
+
+def open_source(path: Path) -> Source:
+    """Open an .h5ad file or an AnnData .zarr store for reading.
+
+    Raises InputError with a one-line explanation for anything that is not a readable AnnData.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder; check the path")
+    if path.is_dir():
+        root = _open_zarr(path)
+    else:
+        root = _open_h5ad(path)
+    try:
+        return _read_metadata(path, root)
+    except InputError:
+        raise
+    except Exception as exc:  # anndata/h5py raise many kinds for damaged files
+        raise InputError(
+            f"{path}: could not read the AnnData metadata (obs/var): {_short(exc)}; "
+            "is the file complete and written by anndata?"
+        ) from exc
+
+
+def _open_h5ad(path: Path):
+    import h5py
+
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty; it is not an .h5ad file")
+    with open(path, "rb") as handle:
+        signature = handle.read(8)
+    if signature != HDF5_SIGNATURE:
+        raise InputError(
+            f"{path}: not an HDF5 file, so not an .h5ad (it starts with {signature[:4]!r}); "
+            "export it from scanpy/anndata with adata.write_h5ad()"
+        )
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise InputError(
+            f"{path}: the HDF5 file cannot be opened ({_short(exc)}); it may be truncated or "
+            "damaged: copy it again or re-save it with adata.write_h5ad()"
+        ) from exc
+
+
+def _open_zarr(path: Path):
+    import zarr
+
+    try:
+        return zarr.open_group(str(path), mode="r")
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(
+            f"{path}: a folder that is not an AnnData zarr store ({_short(exc)}); "
+            "give an .h5ad file or a store written by adata.write_zarr()"
+        ) from exc
+
+
+def _read_metadata(path: Path, root) -> Source:
+    keys = set(root.keys())
+    if "obs" not in keys or "var" not in keys:
+        raise InputError(f"{path}: no obs/var tables inside; it is not an AnnData file")
+    if "encoding-type" not in root.attrs and _encoding(root["obs"]) is None:
+        return _read_legacy(path, root)
+    obs = _read_elem(root["obs"])
+    var = _read_elem(root["var"])
+    raw_var = _read_elem(root["raw"]["var"]) if "raw" in keys and "X" in root["raw"] else None
+    obsm_shapes: dict[str, tuple[int, ...]] = {}
+    if "obsm" in keys:
+        for key in sorted(root["obsm"].keys()):
+            node = root["obsm"][key]
+            if _encoding(node) == "dataframe":
+                frame = _read_elem(node)
+                obsm_shapes[key] = frame.shape
+            elif hasattr(node, "shape"):
+                obsm_shapes[key] = tuple(node.shape)
+    layers = tuple(sorted(root["layers"].keys())) if "layers" in keys else ()
+    return Source(
+        path=path,
+        root=root,
+        obs=obs,
+        var=var,
+        raw_var=raw_var,
+        obsm_shapes=obsm_shapes,
+        layer_names=layers,
+        has_x="X" in keys,
+        legacy=None,
+    )
+
+
+def _read_legacy(path: Path, root) -> Source:
+    """Files written before anndata's encoding spec (anndata < 0.7): small by nature."""
+    import anndata
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adata = anndata.read_h5ad(path, backed="r")
+    raw_var = adata.raw.var if adata.raw is not None else None
+    return Source(
+        path=path,
+        root=root,
+        obs=adata.obs,
+        var=adata.var,
+        raw_var=raw_var,
+        obsm_shapes={k: tuple(np.shape(v)) for k, v in sorted(adata.obsm.items())},
+        layer_names=tuple(sorted(adata.layers.keys())),
+        has_x="X" in root,
+        legacy=adata,
+    )
+
+
+def _matrix_reader(name: str, node, legacy_shape: tuple[int, int] | None) -> MatrixReader:
+    encoding = _encoding(node)
+    attrs = node.attrs
+    if encoding in ("csr_matrix", "csc_matrix") or "h5sparse_format" in attrs:
+        fmt = encoding[:3] if encoding else str(_decode(attrs["h5sparse_format"]))
+        shape_attr = attrs["shape"] if "shape" in attrs else attrs["h5sparse_shape"]
+        shape = (int(shape_attr[0]), int(shape_attr[1]))
+        return MatrixReader(name, fmt, shape, np.dtype(node["data"].dtype), node)
+    if hasattr(node, "shape") and len(node.shape) == 2:
+        if node.dtype.names:
+            raise InputError(f"{name} is a structured array, not a matrix")
+        return MatrixReader(name, "dense", tuple(int(s) for s in node.shape), np.dtype(node.dtype), node)
+    if hasattr(node, "shape") and len(node.shape) == 1 and legacy_shape and legacy_shape[1] == 1:
+        raise InputError(f"{name} is one-dimensional; one-gene datasets must be stored 2-D")
+    raise InputError(f"{name} has an encoding xgexport cannot read ({encoding or 'unknown'})")
+
+
+def _read_elem(node):
+    from anndata.io import read_elem
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_elem(node)
+
+
+def _encoding(node) -> str | None:
+    value = node.attrs.get("encoding-type") if hasattr(node, "attrs") else None
+    return _decode(value) if value is not None else None
+
+
+def _decode(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,92 @@
+"""Writing the zarr v3 store: gzip with a fixed header, every chunk present, sorted JSON.
+
+Everything the bundle holds goes through these helpers, so the encoding rules of
+docs/FORMAT.md live in one place.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+from zarr.codecs import GzipCodec
+
+from zarr.core.buffer import Buffer
+
+
+@dataclass(frozen=True)
+class FixedTimeGzip(GzipCodec):
+    """zarr's gzip codec, but with mtime 0 in every header: same input, same bytes.
+
+    It serialises as the standard ``gzip`` codec, so any zarr v3 reader decodes it.
+    """
+
+    def __init__(self, *, level: int = 5) -> None:
+        super().__init__(level=level)
+
+    def _encode_sync(self, chunk_bytes: Buffer, chunk_spec) -> Buffer | None:
+        raw = chunk_bytes.as_numpy_array().tobytes()
+        packed = gzip.compress(raw, compresslevel=self.level, mtime=0)
+        return chunk_spec.prototype.buffer.from_bytes(packed)
+
+
+def open_store(path: Path) -> zarr.Group:
+    return zarr.open_group(str(path), mode="w", zarr_format=3)
+
+
+def create(
+    group: zarr.Group,
+    name: str,
+    data: np.ndarray | None = None,
+    *,
+    shape: tuple[int, ...] | None = None,
+    dtype: Any = None,
+    chunks: tuple[int, ...] | None = None,
+    level: int = 6,
+    attrs: dict | None = None,
+) -> zarr.Array:
+    """Create an array (and write ``data`` when given) following the bundle's encoding rules."""
+    if data is not None:
+        shape = data.shape
+        dtype = data.dtype if dtype is None else dtype
+    chunks = chunks or tuple(max(1, s) for s in shape)
+    is_string = dtype is str or (np.dtype(dtype).kind in "UOT")
+    array = group.create_array(
+        name,
+        shape=shape,
+        chunks=chunks,
+        dtype=str if is_string else dtype,
+        compressors=FixedTimeGzip(level=level),
+        fill_value="" if is_string else 0,
+        config={"write_empty_chunks": True},
+        attributes=_plain(attrs or {}),
+    )
+    if data is not None:
+        array[...] = data
+    return array
+
+
+def _plain(value):
+    """JSON-safe attributes: numpy scalars and arrays to Python, NaN to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def plain(value):
+    return _plain(value)
+
+
+def canonical_json(value) -> bytes:
+    return (json.dumps(_plain(value), sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
