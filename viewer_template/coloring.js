@@ -1,0 +1,84 @@
+// Pure: turn a column or gene into what the renderer draws (values, draw order, palette).
+// Draw order puts missing values first (underneath) and, for continuous values, low under high.
+
+import { categoryColors, viridisLut, MISSING_RGB } from "./colormaps.js";
+
+export const MISSING_VALUE = -3e38;
+const BINS = 256;
+
+/** Categorical codes → {mode, values, order, palette}. hidden: Set of codes; highlight: code or null. */
+export function categorical(codes, colors, nCategories, { hidden = new Set(), highlight = null } = {}) {
+  const n = codes.length;
+  const values = new Float32Array(n);
+  const rgb = categoryColors(colors, nCategories);
+  const palette = new Uint8Array(Math.max(1, nCategories) * 4);
+  for (let k = 0; k < nCategories; k++) {
+    const dim = highlight !== null && highlight !== k;
+    const c = dim ? MISSING_RGB : rgb[k];
+    palette.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], k * 4);
+  }
+  // three layers: missing, dimmed (not highlighted), the rest
+  let nMissing = 0;
+  let nTop = 0;
+  let nVisible = 0;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i];
+    if (c < 0 || c >= nCategories) {
+      values[i] = -1;
+      nMissing++;
+      nVisible++;
+    } else {
+      values[i] = c;
+      if (!hidden.has(c)) {
+        nVisible++;
+        if (highlight === null || highlight === c) nTop++;
+      }
+    }
+  }
+  const order = new Uint32Array(nVisible);
+  let a = 0;
+  let b = nMissing;
+  let t = nVisible - nTop;
+  for (let i = 0; i < n; i++) {
+    const c = values[i];
+    if (c < 0) order[a++] = i;
+    else if (!hidden.has(c)) {
+      if (highlight === null || highlight === c) order[t++] = i;
+      else order[b++] = i;
+    }
+  }
+  return { mode: "categorical", values, order, palette };
+}
+
+/** Continuous values (NaN = missing) → {mode, values, order, vmin, vmax, lut}. */
+export function continuous(raw, vmin, vmax) {
+  const n = raw.length;
+  const values = new Float32Array(n);
+  const bins = new Uint32Array(BINS + 2); // bin 0 = missing, then BINS value bins
+  const span = vmax - vmin;
+  const binOf = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = raw[i];
+    let bin;
+    if (!Number.isFinite(v)) {
+      values[i] = MISSING_VALUE;
+      bin = 0;
+    } else {
+      values[i] = v;
+      const t = span > 0 ? (v - vmin) / span : 0;
+      bin = 1 + Math.min(BINS - 1, Math.max(0, Math.floor(t * BINS)));
+    }
+    binOf[i] = bin;
+    bins[bin + 1]++;
+  }
+  for (let k = 1; k < bins.length; k++) bins[k] += bins[k - 1];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[bins[binOf[i]]++] = i;
+  return { mode: "continuous", values, order, vmin, vmax, lut: viridisLut() };
+}
+
+export function identityOrder(n) {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}

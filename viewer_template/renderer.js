@@ -1,0 +1,216 @@
+// WebGL2 scatter renderer. createRenderer(canvas) → {set, render, resize, destroy, pointStyle}.
+// All changes go through set({...}); it marks the frame dirty and queues one requestAnimationFrame.
+
+import { VERTEX, FRAGMENT } from "./shaders.js";
+import { scale } from "./camera.js";
+import { MISSING_RGB, NONE_RGB } from "./colormaps.js";
+
+const MODES = { none: 0, categorical: 1, continuous: 2 };
+const BACKGROUND = [1, 1, 1];
+
+function compile(gl, type, source) {
+  const shader = gl.createShader(type);
+  gl.shaderSource(shader, source);
+  gl.compileShader(shader);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
+    const log = gl.getShaderInfoLog(shader);
+    gl.deleteShader(shader);
+    throw new Error(`shader compile failed: ${log}`);
+  }
+  return shader;
+}
+
+function link(gl) {
+  const program = gl.createProgram();
+  const vs = compile(gl, gl.VERTEX_SHADER, VERTEX);
+  const fs = compile(gl, gl.FRAGMENT_SHADER, FRAGMENT);
+  gl.attachShader(program, vs);
+  gl.attachShader(program, fs);
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`shader link failed: ${gl.getProgramInfoLog(program)}`);
+  gl.deleteShader(vs);
+  gl.deleteShader(fs);
+  return program;
+}
+
+/** Point size (CSS px) and opacity from the number of cells, the plot area and the zoom. */
+export function pointStyle(n, width, height, zoom) {
+  const area = Math.max(1, width * height);
+  const density = Math.max(n, 1) / area;
+  const base = Math.min(7, Math.max(1.2, 0.75 / Math.sqrt(density)));
+  const size = Math.min(28, base * Math.pow(Math.max(zoom, 1), 0.6));
+  // expected overdraw if cells covered about a third of the plot
+  const overdraw = (n * Math.PI * (base / 2) ** 2) / (area * 0.35);
+  const alpha = Math.min(1, Math.max(0.25, 2 / Math.max(overdraw, 1e-9)));
+  return { size, alpha };
+}
+
+export function createRenderer(canvas, { onDraw = () => {} } = {}) {
+  const gl = canvas.getContext("webgl2", { antialias: false, alpha: false, premultipliedAlpha: true, preserveDrawingBuffer: false });
+  if (!gl) throw new Error("WebGL2 is not available in this browser, so the plot cannot be drawn.");
+  const program = link(gl);
+  const loc = {};
+  for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
+    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_round"]) {
+    loc[name] = gl.getUniformLocation(program, name);
+  }
+  const vao = gl.createVertexArray();
+  const posBuffer = gl.createBuffer();
+  const valBuffer = gl.createBuffer();
+  const indexBuffer = gl.createBuffer();
+  const paletteTex = gl.createTexture();
+  const lutTex = gl.createTexture();
+  gl.bindVertexArray(vao);
+  gl.bindBuffer(gl.ARRAY_BUFFER, posBuffer);
+  gl.enableVertexAttribArray(0);
+  gl.vertexAttribPointer(0, 2, gl.UNSIGNED_SHORT, true, 0, 0);
+  gl.bindBuffer(gl.ARRAY_BUFFER, valBuffer);
+  gl.vertexAttribPointer(1, 1, gl.FLOAT, false, 0, 0);
+  gl.disableVertexAttribArray(1);
+  gl.vertexAttrib1f(1, 0);
+  gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
+  gl.bindVertexArray(null);
+
+  function setupTexture(tex, filter) {
+    gl.bindTexture(gl.TEXTURE_2D, tex);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+  }
+  setupTexture(paletteTex, gl.NEAREST);
+  setupTexture(lutTex, gl.LINEAR);
+
+  const s = {
+    n: 0, count: 0, bounds: null, skipHidden: false, mode: "none", vmin: 0, vmax: 1, camera: null,
+    width: 1, height: 1, dpr: 1,
+  };
+  let frame = 0;
+  let destroyed = false;
+
+  function uploadTexture(tex, rgba, maxWidth) {
+    const k = Math.max(1, rgba.length / 4);
+    const width = Math.min(k, maxWidth);
+    const height = Math.ceil(k / width);
+    const data = new Uint8Array(width * height * 4);
+    data.set(rgba);
+    gl.bindTexture(gl.TEXTURE_2D, tex);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, data);
+  }
+
+  function set(props) {
+    if (destroyed) return;
+    gl.bindVertexArray(vao);
+    if (props.positions) {
+      const { xy, bounds, skipHidden } = props.positions;
+      gl.bindBuffer(gl.ARRAY_BUFFER, posBuffer);
+      gl.bufferData(gl.ARRAY_BUFFER, xy, gl.STATIC_DRAW);
+      s.n = xy.length / 2;
+      s.bounds = bounds;
+      s.skipHidden = !!skipHidden;
+    }
+    if ("values" in props) {
+      if (props.values) {
+        gl.bindBuffer(gl.ARRAY_BUFFER, valBuffer);
+        gl.bufferData(gl.ARRAY_BUFFER, props.values, gl.DYNAMIC_DRAW);
+        gl.enableVertexAttribArray(1);
+      } else {
+        gl.disableVertexAttribArray(1);
+        gl.vertexAttrib1f(1, 0);
+      }
+    }
+    if (props.order) {
+      gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
+      gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, props.order, gl.DYNAMIC_DRAW);
+      s.count = props.order.length;
+    }
+    gl.bindVertexArray(null);
+    if (props.palette) uploadTexture(paletteTex, props.palette, 1024);
+    if (props.lut) uploadTexture(lutTex, props.lut, 256);
+    if (props.mode) s.mode = props.mode;
+    if (typeof props.vmin === "number") s.vmin = props.vmin;
+    if (typeof props.vmax === "number") s.vmax = props.vmax;
+    if (props.camera) s.camera = { ...props.camera };
+    schedule();
+  }
+
+  function schedule() {
+    if (frame || destroyed) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      render();
+    });
+  }
+
+  function resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.max(1, canvas.clientWidth);
+    const height = Math.max(1, canvas.clientHeight);
+    if (width === s.width && height === s.height && dpr === s.dpr && canvas.width === Math.round(width * dpr)) return false;
+    s.width = width;
+    s.height = height;
+    s.dpr = dpr;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    schedule();
+    return true;
+  }
+
+  function currentStyle() {
+    return pointStyle(s.n, s.width, s.height, s.camera ? s.camera.zoom : 1);
+  }
+
+  function render() {
+    if (destroyed) return;
+    gl.viewport(0, 0, canvas.width, canvas.height);
+    gl.clearColor(BACKGROUND[0], BACKGROUND[1], BACKGROUND[2], 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (s.bounds && s.camera && s.count > 0) {
+      const px = scale(s.camera, s.bounds, s.width, s.height);
+      const { size, alpha } = currentStyle();
+      gl.useProgram(program);
+      gl.uniform2f(loc.u_min, s.bounds.min[0], s.bounds.min[1]);
+      gl.uniform2f(loc.u_range, s.bounds.max[0] - s.bounds.min[0], s.bounds.max[1] - s.bounds.min[1]);
+      gl.uniform2f(loc.u_center, s.camera.cx, s.camera.cy);
+      gl.uniform2f(loc.u_scale, (2 * px) / s.width, (2 * px) / s.height);
+      const devSize = size * s.dpr;
+      gl.uniform1f(loc.u_pointSize, devSize);
+      gl.uniform1i(loc.u_round, devSize >= 3 ? 1 : 0);
+      gl.uniform1f(loc.u_alpha, alpha);
+      gl.uniform1f(loc.u_vmin, s.vmin);
+      gl.uniform1f(loc.u_vmax, s.vmax);
+      gl.uniform1i(loc.u_mode, MODES[s.mode] ?? 0);
+      gl.uniform1i(loc.u_skipHidden, s.skipHidden ? 1 : 0);
+      gl.uniform3f(loc.u_none, NONE_RGB[0] / 255, NONE_RGB[1] / 255, NONE_RGB[2] / 255);
+      gl.uniform3f(loc.u_missing, MISSING_RGB[0] / 255, MISSING_RGB[1] / 255, MISSING_RGB[2] / 255);
+      gl.activeTexture(gl.TEXTURE0);
+      gl.bindTexture(gl.TEXTURE_2D, paletteTex);
+      gl.uniform1i(loc.u_palette, 0);
+      gl.activeTexture(gl.TEXTURE1);
+      gl.bindTexture(gl.TEXTURE_2D, lutTex);
+      gl.uniform1i(loc.u_lut, 1);
+      gl.enable(gl.BLEND);
+      gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+      gl.bindVertexArray(vao);
+      gl.drawElements(gl.POINTS, s.count, gl.UNSIGNED_INT, 0);
+      gl.bindVertexArray(null);
+    }
+    onDraw();
+  }
+
+  function destroy() {
+    destroyed = true;
+    if (frame) cancelAnimationFrame(frame);
+    gl.deleteBuffer(posBuffer);
+    gl.deleteBuffer(valBuffer);
+    gl.deleteBuffer(indexBuffer);
+    gl.deleteTexture(paletteTex);
+    gl.deleteTexture(lutTex);
+    gl.deleteVertexArray(vao);
+    gl.deleteProgram(program);
+  }
+
+  return { set, render, resize, destroy, pointStyle: currentStyle, size: () => ({ width: s.width, height: s.height }) };
+}
