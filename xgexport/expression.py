@@ -108,7 +108,7 @@ def make_job(
 ) -> MatrixJob:
     """Choose block and bucket sizes so that no task holds more than about ``max_memory``."""
     n_cells, n_genes = shape
-    budget_values = max(1_000_000, max_memory // BYTES_PER_SPILLED_VALUE)
+    budget_values = max(10_000, max_memory // BYTES_PER_SPILLED_VALUE)
     n_buckets = int(np.clip(np.ceil(nnz / budget_values), 1, n_genes))
     edges = np.linspace(0, n_genes, n_buckets + 1).round().astype(int)
     buckets = tuple((int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a)
