@@ -156,6 +156,65 @@ def serve(out, port, debug):
     serve_forever(out, port)
 
 
+@main.command(cls=Command)
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("target", required=False, metavar="[s3://BUCKET/PREFIX]")
+@click.option("--gh-pages", "gh_pages", is_flag=True, help="Commit OUT to a branch of a git repository instead (not pushed).")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), help="--gh-pages: the repository (default: the current folder).")
+@click.option("--branch", default="gh-pages", show_default=True, help="--gh-pages: the branch to commit to.")
+@click.option("--message", help="--gh-pages: the commit message.")
+@click.option("--prefix", metavar="SUBDIR", help="--gh-pages: replace only this folder of the branch (several datasets in one site).")
+@click.option("--endpoint-url", help="S3: an S3-compatible store (MinIO, Ceph, R2, …), e.g. https://s3.example.org.")
+@click.option("--region", help="S3: the bucket's region (default: from your AWS configuration).")
+@click.option("--profile", help="S3: a named AWS profile.")
+@click.option("--dry-run", is_flag=True, help="S3: list what would be uploaded or deleted; change nothing.")
+@click.option("--delete", is_flag=True, help="S3: delete objects under the prefix that the bundle no longer has.")
+@click.option("--force", is_flag=True, help="S3: upload every file, even unchanged ones (e.g. to apply new headers).")
+@click.option("--jobs", default=8, show_default=True, type=click.IntRange(1, 64), help="S3: parallel uploads.")
+@click.option("--data-max-age", default=86400, show_default=True, type=click.IntRange(0), help="S3: Cache-Control max-age (seconds) of data chunks; 0 means revalidate.")
+@click.option("--acl", help="S3: a canned ACL such as public-read (only for buckets with ACLs enabled).")
+@debug_option
+def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, region, profile, dry_run,
+            delete, force, jobs, data_max_age, acl, debug):  # fmt: skip
+    """Publish the bundle (or collection) OUT to s3://BUCKET/PREFIX, or with --gh-pages to a git branch."""
+    if gh_pages == bool(target):
+        raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")
+    if gh_pages:
+        from .publish_ghpages import publish_ghpages
+
+        result = publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix)
+        if result.commit is None:
+            click.echo(f"{result.branch}: already up to date ({result.files} files); nothing committed", err=True)
+        else:
+            click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files)", err=True)
+            click.echo(f"publish it: git push origin {result.branch}", err=True)
+        return
+    from .publish_s3 import publish_s3
+
+    result = publish_s3(
+        out, target, endpoint_url=endpoint_url, region=region, profile=profile, dry_run=dry_run,
+        delete=delete, force=force, jobs=jobs, data_max_age=data_max_age, acl=acl,
+    )  # fmt: skip
+    if not dry_run:
+        click.echo(
+            f"published: {len(result.uploaded)} uploaded, {result.unchanged} unchanged, "
+            f"{len(result.deleted)} deleted at {target}",
+            err=True,
+        )
+
+
+@main.command(cls=Command)
+@click.argument("site", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--title", default="Datasets", show_default=True, help="Heading of the landing page.")
+@debug_option
+def index(site, title, debug):
+    """Write SITE/index.html: a landing page listing every bundle in SITE's subfolders."""
+    from .collection import write_index
+
+    result = write_index(site, title=title)
+    click.echo(f"wrote {result.page} ({len(result.entries)} datasets)", err=True)
+
+
 def parse_size(text: str) -> int:
     units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
     value = text.strip().upper().removesuffix("B").removesuffix("I")

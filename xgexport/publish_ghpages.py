@@ -1,0 +1,157 @@
+"""``xgexport publish OUT --gh-pages``: commit a bundle to a branch, as ``mkdocs gh-deploy`` does.
+
+Only git plumbing is used, with a temporary index file (``GIT_INDEX_FILE``): the user's
+working tree, index and checked-out branch are never touched. The commit goes on top of the
+branch (created when missing) and is not pushed: ``git push origin gh-pages`` publishes it.
+
+Without ``prefix`` the branch's tree becomes exactly the bundle. With ``prefix`` only that
+subfolder is replaced and the rest of the branch is kept, so several datasets (and the landing
+page of ``xgexport index``) can share one Pages site. A ``.nojekyll`` is always at the root:
+GitHub Pages looks for it there only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import __version__
+from .errors import XgError
+from .publishing import load_site
+
+DEFAULT_BRANCH = "gh-pages"
+FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "xgexport",
+    "GIT_AUTHOR_EMAIL": "xgexport@localhost",
+    "GIT_COMMITTER_NAME": "xgexport",
+    "GIT_COMMITTER_EMAIL": "xgexport@localhost",
+}
+
+
+class GitError(XgError):
+    """git is missing, the folder is not a repository, or a git command failed."""
+
+
+@dataclass(frozen=True)
+class GhPagesResult:
+    branch: str
+    commit: str | None  # None when nothing changed
+    tree: str
+    files: int
+
+
+def publish_ghpages(
+    out: Path,
+    *,
+    repo: Path | None = None,
+    branch: str = DEFAULT_BRANCH,
+    message: str | None = None,
+    prefix: str | None = None,
+) -> GhPagesResult:
+    """Commit the bundle (or collection) ``out`` to ``branch`` of the repository at ``repo``."""
+    site = load_site(Path(out))
+    repo = Path(repo or Path.cwd())
+    prefix = _clean_prefix(prefix)
+    _check_branch_name(branch)
+    git = _Git(repo)
+    git("rev-parse", "--git-dir")  # fails clearly outside a repository
+    ref = f"refs/heads/{branch}"
+    head = git("symbolic-ref", "-q", "HEAD", check=False).strip()
+    if head == ref and git("rev-parse", "--is-bare-repository").strip() != "true":
+        raise GitError(
+            f"{repo}: branch {branch} is checked out here; switch to another branch first "
+            "(xgexport never changes your working tree)"
+        )
+    parent = git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False).strip() or None
+
+    with tempfile.TemporaryDirectory(prefix="xgexport-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if parent and prefix:
+            git("read-tree", parent, env=env)
+            old = [p for p in git("ls-files", "-z", env=env).split("\0") if p]
+            under = [p for p in old if p == prefix or p.startswith(prefix + "/")]
+            if under:
+                git("update-index", "--force-remove", "-z", "--stdin", env=env, input="\0".join(under) + "\0")
+        paths = [str(f.path) for f in site.files]
+        shas = git("hash-object", "-w", "--no-filters", "--stdin-paths", input="\n".join(paths) + "\n").split()
+        if len(shas) != len(paths):
+            raise GitError(f"git hash-object returned {len(shas)} ids for {len(paths)} files")
+        lines = []
+        for f, sha in zip(site.files, shas):
+            target = f"{prefix}/{f.rel}" if prefix else f.rel
+            lines.append(f"100644 {sha}\t{target}")
+        if prefix:  # GitHub Pages only honours .nojekyll at the root of the site
+            empty = git("hash-object", "-w", "--stdin", input="").strip()
+            lines.append(f"100644 {empty}\t.nojekyll")
+        git("update-index", "--add", "--index-info", env=env, input="\n".join(lines) + "\n")
+        tree = git("write-tree", env=env).strip()
+
+    if parent and git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
+        return GhPagesResult(branch, None, tree, len(site.files))
+    text = message or default_message(site.title, prefix)
+    args = ["commit-tree", tree, "-m", text] + (["-p", parent] if parent else [])
+    commit = git(*args, env=_identity(git), input="").strip()
+    git("update-ref", "-m", f"xgexport publish: {text}", ref, commit, parent or "0" * len(commit))
+    return GhPagesResult(branch, commit, tree, len(site.files))
+
+
+def default_message(title: str, prefix: str | None) -> str:
+    where = f" in {prefix}/" if prefix else ""
+    return f"Deploy {title}{where} with xgexport {__version__}"
+
+
+def _clean_prefix(prefix: str | None) -> str | None:
+    if prefix is None:
+        return None
+    cleaned = prefix.strip().strip("/")
+    if not cleaned:
+        return None
+    parts = PurePosixPath(cleaned).parts
+    if any(part in (".", "..", ".git") for part in parts) or "\\" in cleaned or "//" in cleaned:
+        raise GitError(f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git')")
+    return "/".join(parts)
+
+
+def _check_branch_name(branch: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or branch.startswith(("-", "/")) or ".." in branch:
+        raise GitError(f"--branch {branch!r}: not a usable branch name")
+
+
+def _identity(git: "_Git") -> dict:
+    """Use the repository's identity; a fresh CI checkout has none, so fall back to xgexport."""
+    env = {}
+    have_name = git("config", "user.name", check=False).strip()
+    have_email = git("config", "user.email", check=False).strip()
+    for key, value in FALLBACK_IDENTITY.items():
+        if key in os.environ:
+            continue
+        if ("NAME" in key and not have_name) or ("EMAIL" in key and not have_email):
+            env[key] = value
+    return env
+
+
+class _Git:
+    def __init__(self, repo: Path):
+        if not repo.is_dir():
+            raise GitError(f"{repo}: no such folder; --repo must be a git repository")
+        self.repo = repo
+
+    def __call__(self, *args: str, env: dict | None = None, input: str | None = None, check: bool = True) -> str:
+        full_env = {**os.environ, **(env or {})}
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self.repo), *args],
+                input=input, capture_output=True, text=True, env=full_env, check=False,
+            )  # fmt: skip
+        except FileNotFoundError:
+            raise GitError("git is not installed (needed for --gh-pages)") from None
+        if check and done.returncode != 0:
+            detail = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            if "not a git repository" in done.stderr:
+                raise GitError(f"{self.repo}: not a git repository; run it inside one or pass --repo")
+            raise GitError(f"git {args[0]} in {self.repo}: {detail}")
+        return done.stdout
