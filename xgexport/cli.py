@@ -69,6 +69,9 @@ def main():
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--title", help="Dataset title shown in the viewer (default: the file name).")
 @click.option("--description", default="", help="A sentence about the dataset, shown as text.")
+@click.option("--citation", default="", help="How to cite the dataset, shown as text.")
+@click.option("--doi", default="", help="The dataset's or paper's DOI (10.xxxx/…), shown as a doi.org link.")
+@click.option("--link", "links", multiple=True, metavar="LABEL=URL", help="A link shown with the dataset (repeatable; http(s) only).")
 @click.option("--layer", help="Matrix for expression and DE: X, raw, or a layer name (default: raw if present, else X).")
 @click.option("--gene-symbols", metavar="COLUMN", help="var column with display names (e.g. feature_name).")
 @click.option("--embedding", "embeddings", multiple=True, metavar="KEY", help="obsm key to show (repeatable; default: every 2-D layout).")
@@ -85,13 +88,13 @@ def main():
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
-def build(input_path, out, title, description, layer, gene_symbols, embeddings, obs, no_de, de_obs,
+def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, no_de, de_obs,
           de_max_categories, de_top_n, max_categories, max_memory, gzip_level, scheduler, overwrite,
           quiet, verbose, debug):  # fmt: skip
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
     from .build import Reporter
     from .build import build as run_build
-    from .plan import BuildOptions
+    from .plan import BuildOptions, parse_link
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
         input_path = example_path()
@@ -101,6 +104,7 @@ def build(input_path, out, title, description, layer, gene_symbols, embeddings, 
         embeddings=tuple(embeddings), obs=tuple(obs), de=not no_de, de_obs=tuple(de_obs),
         de_max_categories=de_max_categories, de_top_n=de_top_n, max_categories=max_categories,
         max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler,
+        citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),
     )  # fmt: skip
     reporter = Reporter(0 if quiet else 2 if verbose else 1)
     run_build(input_path, out, options, overwrite=overwrite, reporter=reporter)

@@ -41,6 +41,42 @@ class BuildOptions:
     max_memory: int = 2 * 1024**3
     gzip_level: int = 1
     scheduler: str | None = None
+    citation: str = ""
+    doi: str = ""
+    links: tuple[tuple[str, str], ...] = ()  # (label, http(s) URL)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "doi", clean_doi(self.doi))
+        for label, url in self.links:
+            check_link(label, url)
+
+
+def clean_doi(doi: str) -> str:
+    """'10.1234/x', 'doi:10.1234/x' or 'https://doi.org/10.1234/x' → '10.1234/x'."""
+    text = (doi or "").strip()
+    for head in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        if text.lower().startswith(head):
+            text = text[len(head):]
+    if text and not re.fullmatch(r"10\.\d{4,9}/\S+", text):
+        raise InputError(f"--doi {doi!r}: not a DOI like 10.1038/s41586-020-2649-2")
+    return text
+
+
+def parse_link(text: str) -> tuple[str, str]:
+    """'Paper=https://…' → ('Paper', 'https://…'), checked."""
+    label, sep, url = str(text).partition("=")
+    if not sep:
+        raise InputError(f"--link {text!r}: use LABEL=URL, e.g. --link Paper=https://doi.org/10.1234/x")
+    label, url = label.strip(), url.strip()
+    check_link(label, url)
+    return label, url
+
+
+def check_link(label: str, url: str) -> None:
+    if not str(label).strip():
+        raise InputError(f"--link {label}={url}: the label is empty; use LABEL=URL")
+    if not re.fullmatch(r"https?://[^\s<>\"]+", str(url), flags=re.IGNORECASE):
+        raise InputError(f"--link {label}={url}: only http:// and https:// URLs are accepted")
 
 
 @dataclass(frozen=True)
