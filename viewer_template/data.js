@@ -124,10 +124,14 @@ export class Dataset {
     return this._once("genes", async () => {
       const names = await (await this.array("var/names")).read();
       let symbols = null;
-      try {
-        symbols = await (await this.array("var/symbols")).read();
-      } catch (err) {
-        if (!(err instanceof ZarrError && err.status === 404)) throw err;
+      // gene_symbols names the var column of var/symbols, or is "var index" when there is none
+      const sym = this.meta.gene_symbols;
+      if (typeof sym === "string" && sym && sym !== "var index") {
+        try {
+          symbols = await (await this.array("var/symbols")).read();
+        } catch (err) {
+          if (!(err instanceof ZarrError && err.status === 404)) throw err;
+        }
       }
       return { names, symbols };
     });

@@ -1,0 +1,190 @@
+"""Fixtures for the browser tests: bundles built with the real CLI from the shared datasets,
+served by http.server (no Range support) on 127.0.0.1, and one headless Chromium per session."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from browser_helpers import ARTIFACTS, READY  # noqa: F401  (shared with the tests)
+
+REPO = Path(__file__).resolve().parents[2]
+DATASETS = REPO.parent / "shared" / "datasets"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def build_bundle(source: Path, out: Path, *extra: str) -> Path:
+    """Run the exporter's CLI, as a user would."""
+    cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(out), "--overwrite", "-q", *extra]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"xgexport build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+class StaticServer:
+    """http.server on a free loopback port, in a thread. No Range support, like a minimal host."""
+
+    def __init__(self, directory: Path):
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str = "") -> str:
+        return f"{self.origin}/{path}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def serve():
+    servers: list[StaticServer] = []
+
+    def start(directory: Path) -> StaticServer:
+        server = StaticServer(directory)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def pbmc_bundle(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundles") / "pbmc"
+    return build_bundle(DATASETS / "scanpy_pbmc68k_reduced.h5ad", out, "--title", "PBMC 68k (reduced)")
+
+
+@pytest.fixture(scope="session")
+def pbmc_site(pbmc_bundle, serve) -> StaticServer:
+    return serve(pbmc_bundle)
+
+
+@pytest.fixture(scope="session")
+def pbmc_meta(pbmc_bundle) -> dict:
+    return json.loads((pbmc_bundle / "data" / "zarr.json").read_text())["attributes"]["xgexport"]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+class PageRecorder:
+    """A page with every request, console error and page error recorded."""
+
+    def __init__(self, context):
+        self.context = context
+        self.page = context.new_page()
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
+        context.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+        def on_dialog(d):
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", on_dialog)
+
+    def goto_ready(self, url: str, timeout: float = 20000):
+        self.page.goto(url)
+        self.page.wait_for_selector(READY, state="attached", timeout=timeout)
+        return self.page
+
+    def assert_clean(self, origins: list[str], allow_console: tuple[str, ...] = ()):
+        foreign = [u for u in self.requests if not any(u.startswith(o + "/") or u == o for o in origins)
+                   and not u.startswith(("data:", "blob:"))]
+        assert not foreign, f"requests left the origin: {foreign}"
+        errors = [e for e in self.console_errors if not any(a in e for a in allow_console)]
+        assert not errors, f"console errors: {errors}"
+        assert not self.page_errors, f"page errors: {self.page_errors}"
+        assert not self.dialogs, f"dialogs opened: {self.dialogs}"
+
+
+@pytest.fixture
+def rec(browser):
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    recorder = PageRecorder(context)
+    yield recorder
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def pixel_reader(browser):
+    """Decode PNG bytes to an (h, w, 4) uint8 array with the browser itself (no PIL needed)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content("<canvas id=c></canvas>")
+
+    def read(png: bytes) -> np.ndarray:
+        b64 = base64.b64encode(png).decode()
+        out = page.evaluate(
+            """async (b64) => {
+                const img = new Image();
+                img.src = 'data:image/png;base64,' + b64;
+                await img.decode();
+                const c = document.getElementById('c');
+                c.width = img.width; c.height = img.height;
+                const g = c.getContext('2d', {willReadFrequently: true});
+                g.drawImage(img, 0, 0);
+                const d = g.getImageData(0, 0, c.width, c.height).data;
+                let s = '';
+                for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+                return [c.width, c.height, btoa(s)];
+            }""",
+            b64,
+        )
+        w, h, data = out
+        return np.frombuffer(base64.b64decode(data), dtype=np.uint8).reshape(h, w, 4)
+
+    yield read
+    context.close()
