@@ -196,6 +196,12 @@ def _read_metadata(path: Path, root) -> Source:
         return _read_legacy(path, root)
     obs = _read_elem(root["obs"])
     var = _read_elem(root["var"])
+    for name, table in (("obs", obs), ("var", var)):
+        if not isinstance(table, pd.DataFrame):
+            raise InputError(
+                f"{path}: {name} is not a table (it holds a {type(table).__name__}); the file is damaged, "
+                f"e.g. a column named '' was written over {name}: rename it and save again"
+            )
     raw_var = _read_elem(root["raw"]["var"]) if "raw" in keys and "X" in root["raw"] else None
     obsm_shapes: dict[str, tuple[int, ...]] = {}
     if "obsm" in keys:
