@@ -79,7 +79,12 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     staging = out.parent / f".{out.name}{TMP_TAG}{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot create a folder in {out.parent} ({exc.strerror or exc}); choose another output folder"
+        ) from None
     try:
         write_bundle(source, plan, options, staging, reporter)
         replace_atomically(staging, out)
@@ -105,6 +110,8 @@ def check_output(out: Path, overwrite: bool) -> None:
     parent = out.parent
     while not parent.exists():
         parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{out}: {parent} is a file, not a folder; choose an output path inside a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{out}: cannot write in {parent} (permission denied); choose another output folder")
 
