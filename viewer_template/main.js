@@ -636,6 +636,13 @@ async function main() {
   });
   dotplot = createDotplot({ panel: $("dotplot"), dataset: ds, geneLabel, onGene: (label) => setColor(`gene:${label}`).catch(() => {}) });
   $("markers").hidden = ds.deColumns.length === 0;
+  $("markers").addEventListener("toggle", () => {
+    if (!$("markers").open || markers.current().deId !== null) return;
+    // start with the grouping the plot is coloured by, if it has DE
+    const de = current.kind === "obs" ? ds.deColumns.find((d) => d.obs_id === current.id) : null;
+    if (de) markers.select(de.id, 0);
+    else markers.ensure();
+  });
 
   const fromHash = parseHash(location.hash);
   const byDefault = ds.embeddings.find((e) => e.id === meta.defaults?.embedding) || ds.embeddings[0];
