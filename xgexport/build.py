@@ -295,7 +295,7 @@ def describe_matrix(plan: ExportPlan, summary: expression.ValueSummary, reporter
                 f"{plan.matrix} has negative values (scaled data): DE fold changes and t-tests on it "
                 "mislead; use --layer with log-normalized values if the file has them"
             )
-    elif summary.all_integer and summary.max > 20:
+    elif summary.all_integer and summary.max > 1:  # log-normalized values are not integers
         looks_like = "raw counts"
         if plan.de:
             reporter.warn(

@@ -25,7 +25,7 @@ def run_on_cluster(client, function, job, indices, progress) -> list:
     """Submit one task per index; results come back in index order."""
     from dask.distributed import as_completed
 
-    job_future = client.scatter(job, broadcast=True)
+    job_future = client.scatter(job, broadcast=True, hash=False)  # a hashed key is shared, and released, across calls
     futures = [client.submit(function, job_future, index, pure=False) for index in indices]
     for done, _ in enumerate(as_completed(futures), start=1):
         progress(done, len(futures))

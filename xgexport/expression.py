@@ -21,9 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import zarr
-
 from . import stats
+from .store import open_array_for_write
 from .source import open_source
 
 DENSE_WRITE_BYTES = 256 * 1024**2  # largest dense gene-major block handed to zarr at once
@@ -184,7 +183,7 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
 
 def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> None:
     """Gene-major dense rows of X, a few genes at a time so the dense copy stays small."""
-    array = zarr.open_array(str(Path(job.store_path) / "X"), mode="r+")
+    array = open_array_for_write(Path(job.store_path) / "X")
     n_genes = block.shape[1]
     step = max(1, DENSE_WRITE_BYTES // (4 * max(1, job.n_cells)))
     for a in range(0, n_genes, step):
