@@ -1,0 +1,131 @@
+"""`xgexport publish OUT --gh-pages`: a commit on a branch made with git plumbing, the user's
+working tree and index untouched, pushed here to a local bare repository."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from xgexport.cli import example_path, main
+from xgexport.errors import XgError
+from xgexport.publish_ghpages import publish_ghpages
+
+
+def git(repo, *args, input=None) -> str:
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, input=input, check=True)
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    from xgexport.build import Reporter, build
+    from xgexport.plan import BuildOptions
+
+    out = tmp_path_factory.mktemp("pages") / "pbmc"
+    options = BuildOptions(title="PBMC on Pages", de=False, embeddings=("X_umap",), obs=("louvain",))
+    build(example_path(), out, options, reporter=Reporter(0))
+    return out
+
+
+@pytest.fixture()
+def repo(tmp_path):
+    """A user's project: one commit on main, a staged change and an untracked file."""
+    work = tmp_path / "project"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    git(work, "config", "user.name", "Test User")
+    git(work, "config", "user.email", "test@example.org")
+    (work / "analysis.py").write_text("print('hello')\n")
+    git(work, "add", "analysis.py")
+    git(work, "commit", "-q", "-m", "analysis")
+    (work / "analysis.py").write_text("print('hello, staged')\n")
+    git(work, "add", "analysis.py")
+    (work / "notes.txt").write_text("untracked\n")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(work, "remote", "add", "origin", str(remote))
+    return work
+
+
+def tree_files(repo, ref) -> dict[str, str]:
+    lines = git(repo, "ls-tree", "-r", ref).splitlines()
+    return {line.split("\t", 1)[1]: line.split()[2] for line in lines}
+
+
+def test_gh_pages_commit_push_and_untouched_worktree(bundle, repo):
+    status_before = git(repo, "status", "--porcelain")
+    index_before = git(repo, "ls-files", "-s")
+    head_before = git(repo, "rev-parse", "HEAD")
+
+    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--message", "Deploy PBMC"])
+    assert result.exit_code == 0, result.output
+    assert "git push origin gh-pages" in result.output
+
+    # the working tree, the index and the checked-out branch are as they were
+    assert git(repo, "status", "--porcelain") == status_before
+    assert git(repo, "ls-files", "-s") == index_before
+    assert git(repo, "rev-parse", "HEAD") == head_before
+    assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+
+    files = tree_files(repo, "gh-pages")
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert set(files) == set(manifest["files"]) | {"manifest.json"}
+    assert ".nojekyll" in files and "index.html" in files
+    # blob contents are the bundle's bytes
+    assert git(repo, "cat-file", "blob", "gh-pages:manifest.json") == (bundle / "manifest.json").read_text()
+    assert git(repo, "log", "-1", "--format=%s", "gh-pages").strip() == "Deploy PBMC"
+    assert git(repo, "log", "-1", "--format=%an", "gh-pages").strip() == "Test User"
+
+    # push to the bare remote and check the tree there
+    git(repo, "push", "-q", "origin", "gh-pages")
+    remote = repo.parent / "remote.git"
+    assert tree_files(remote, "gh-pages") == files
+    modes = {line.split()[0] for line in git(remote, "ls-tree", "-r", "gh-pages").splitlines()}
+    assert modes == {"100644"}
+
+    # publishing the same bundle again commits nothing
+    again = publish_ghpages(bundle, repo=repo)
+    assert again.commit is None
+    assert git(repo, "rev-list", "--count", "gh-pages").strip() == "1"
+
+
+def test_gh_pages_prefix_keeps_other_datasets(bundle, repo, tmp_path):
+    # an existing Pages branch with a hand-written page and an old file in the dataset's folder
+    other = tmp_path / "other-clone"
+    git(tmp_path, "clone", "-q", str(repo), str(other))
+    git(other, "checkout", "-q", "--orphan", "gh-pages")
+    git(other, "rm", "-rq", "--cached", ".")
+    (other / "about.html").write_text("<p>lab</p>\n")
+    (other / "datasets" / "pbmc").mkdir(parents=True)
+    (other / "datasets" / "pbmc" / "stale.txt").write_text("old\n")
+    git(other, "add", "about.html", "datasets/pbmc/stale.txt")
+    git(other, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-q", "-m", "lab site")
+    git(other, "push", "-q", str(repo), "gh-pages:gh-pages")
+    base = git(repo, "rev-parse", "gh-pages").strip()
+
+    first = publish_ghpages(bundle, repo=repo, prefix="datasets/pbmc")
+    second = publish_ghpages(bundle, repo=repo, prefix="/datasets/other/", message="second dataset")
+    assert first.commit and second.commit
+    assert git(repo, "rev-parse", "gh-pages^").strip() == first.commit
+    assert git(repo, "rev-parse", "gh-pages^^").strip() == base
+    files = tree_files(repo, "gh-pages")
+    assert "about.html" in files  # the rest of the branch is kept
+    assert "datasets/pbmc/stale.txt" not in files  # the dataset's folder is replaced
+    assert "datasets/pbmc/index.html" in files and "datasets/other/index.html" in files
+    assert ".nojekyll" in files  # at the root, where GitHub Pages looks for it
+    assert publish_ghpages(bundle, repo=repo, prefix="datasets/pbmc").commit is None  # unchanged
+
+
+def test_gh_pages_errors(bundle, repo, tmp_path):
+    not_repo = tmp_path / "plain"
+    not_repo.mkdir()
+    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(not_repo)])
+    assert result.exit_code == 1 and "not a git repository" in result.output
+    git(repo, "checkout", "-q", "-b", "gh-pages")
+    with pytest.raises(XgError, match="checked out"):
+        publish_ghpages(bundle, repo=repo)
+    with pytest.raises(XgError, match="--prefix"):
+        publish_ghpages(bundle, repo=repo, branch="pages", prefix="../escape")
