@@ -82,3 +82,21 @@ export function identityOrder(n) {
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
 }
+
+/**
+ * Upper end of a gene's colour scale: the 99th percentile of the cells with a value > 0 (a few
+ * extreme cells would otherwise leave every other expressing cell dark). Returns the true max
+ * when that is not larger, so small or flat genes keep their full range.
+ */
+export function robustMax(values, max) {
+  const positive = [];
+  const step = Math.max(1, Math.floor(values.length / 200000));
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i];
+    if (v > 0 && Number.isFinite(v)) positive.push(v);
+  }
+  if (positive.length < 100) return max;
+  const sorted = Float64Array.from(positive).sort();
+  const p = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))];
+  return p > 0 && p < max ? p : max;
+}

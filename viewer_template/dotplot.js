@@ -15,6 +15,10 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
+function shorten(text, n) {
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+}
+
 export function createDotplot({ panel, dataset, geneLabel, onGene }) {
   const ds = dataset;
   const body = panel.querySelector(".dotplot-body");
@@ -64,8 +68,8 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
   }
 
   function draw(cats, genes, labels, fracRows, meanRows, K) {
-    const maxCat = Math.max(...cats.map((c) => c.length));
-    const maxGene = Math.max(...labels.map((l) => l.length));
+    const maxCat = Math.max(...cats.map((c) => Math.min(32, c.length)));
+    const maxGene = Math.max(...labels.map((l) => Math.min(22, l.length)));
     const left = Math.min(220, 12 + maxCat * 6.6);
     const top = Math.min(130, 14 + maxGene * 5.2);
     const legendW = 150;
@@ -87,13 +91,14 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
     for (let k = 0; k < K; k++) {
       const y = top + k * CELL + CELL / 2;
       grid.append(svg("line", { x1: left, x2: left + genes.length * CELL, y1: y, y2: y, stroke: "#eceef1" }));
-      const label = svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "dp-cat" }, cats[k]);
+      const label = svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "dp-cat" }, shorten(cats[k], 32));
+      label.append(svg("title", {}, cats[k]));
       grid.append(label);
     }
     genes.forEach((g, j) => {
       const x = left + j * CELL + CELL / 2;
       grid.append(svg("line", { x1: x, x2: x, y1: top, y2: top + K * CELL, stroke: "#eceef1" }));
-      const t = svg("text", { x, y: top - 6, transform: `rotate(-55 ${x} ${top - 6})`, class: "dp-gene" }, labels[j]);
+      const t = svg("text", { x, y: top - 6, transform: `rotate(-55 ${x} ${top - 6})`, class: "dp-gene" }, shorten(labels[j], 22));
       t.addEventListener("click", () => onGene(labels[j]));
       const tip = svg("title", {}, `${labels[j]}: click to colour the plot`);
       t.append(tip);

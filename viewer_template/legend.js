@@ -75,7 +75,7 @@ export function renderCategorical(container, column, view, actions) {
 }
 
 /** A horizontal viridis colour bar with min and max. */
-export function renderContinuous(container, { name, min, max, note }) {
+export function renderContinuous(container, { name, min, max, note, capped = false }) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", name));
@@ -83,7 +83,7 @@ export function renderContinuous(container, { name, min, max, note }) {
   const bar = el("div", "colorbar");
   bar.style.backgroundImage = viridisGradient();
   const labels = el("div", "colorbar-labels");
-  labels.append(el("span", "cb-min", formatNumber(min)), el("span", "cb-max", formatNumber(max)));
+  labels.append(el("span", "cb-min", formatNumber(min)), el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
   container.append(bar, labels);
   if (note) container.append(el("p", "note", note));
 }

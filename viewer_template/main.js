@@ -32,7 +32,7 @@
 import { openDataset } from "./data.js";
 import { createRenderer } from "./renderer.js";
 import * as cam from "./camera.js";
-import { categorical, continuous, identityOrder } from "./coloring.js";
+import { categorical, continuous, identityOrder, robustMax } from "./coloring.js";
 import { finiteRange } from "./data.js";
 import { createState } from "./state.js";
 import { parseHash, formatHash } from "./urlstate.js";
@@ -166,7 +166,10 @@ function renderLegend() {
       name: current.label,
       min: current.min,
       max: current.max,
-      note: `Expression (${ds.meta.matrix?.source ?? "X"}); cells with higher values are drawn on top.`,
+      capped: current.max < current.trueMax,
+      note: (current.max < current.trueMax
+        ? `Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(current.trueMax)}). `
+        : "") + `Expression (${ds.meta.matrix?.source ?? "X"}); higher values are drawn on top.`,
     });
   } else {
     renderEmpty(box, "Choose a column or a gene to colour the cells.");
@@ -260,8 +263,9 @@ async function setColor(spec) {
     } else if (resolved.kind === "gene") {
       $("gene-status").textContent = `Loading ${resolved.label}…`;
       const values = await ds.gene(resolved.index, { signal });
-      const [min, max] = finiteRange(values);
-      next = { ...resolved, values, min, max };
+      const [min, trueMax] = finiteRange(values);
+      const max = robustMax(values, trueMax);
+      next = { ...resolved, values, min, max, trueMax };
     } else {
       next = resolved;
     }
@@ -675,9 +679,17 @@ async function main() {
   });
 }
 
+const started = main();
+
+/** API calls made before the bundle is loaded wait for it; they reject if it cannot be loaded. */
+async function whenLoaded() {
+  await started;
+  if (!ds || !emb) throw new Error("the dataset could not be loaded");
+}
+
 window.xgexport = {
-  setColor: (spec) => setColor(spec).then(() => externalState()),
-  setEmbedding: (key) => setEmbedding(key).then(() => externalState()),
+  setColor: (spec) => whenLoaded().then(() => setColor(spec)).then(() => externalState()),
+  setEmbedding: (key) => whenLoaded().then(() => setEmbedding(key)).then(() => externalState()),
   setCamera: (c) => setCamera(c),
   resetView: () => resetView(),
   getState: () => externalState(),
@@ -686,5 +698,3 @@ window.xgexport = {
     return state.subscribe(() => callback(externalState()));
   },
 };
-
-main();

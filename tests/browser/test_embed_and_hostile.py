@@ -70,7 +70,7 @@ def test_hostile_strings_are_text(rec, hostile_site):
     assert any(XSS_IMG == t for t in page.locator("#de-category option").all_text_contents())
     page.locator("#de-dotplot").click()
     page.locator("#dotplot .dp-cat").first.wait_for()
-    assert XSS_IMG in page.locator("#dotplot .dp-cat").all_text_contents()
+    assert any(XSS_IMG in t for t in page.locator("#dotplot .dp-cat").all_text_contents())
     save_artifact("hostile.png", page.screenshot())
     # nothing executed and no element came from the data
     assert page.evaluate("window.__xss") is None
