@@ -95,7 +95,7 @@ export function robustMax(values, max) {
     const v = values[i];
     if (v > 0 && Number.isFinite(v)) positive.push(v);
   }
-  if (positive.length < 100) return max;
+  if (positive.length < 500) return max; // small data: show the full range
   const sorted = Float64Array.from(positive).sort();
   const p = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))];
   return p > 0 && p < max ? p : max;
