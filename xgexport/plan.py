@@ -221,9 +221,12 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
                 )
             if len(shapes[key]) != 2 or shapes[key][1] < 2:
                 raise InputError(f"--embedding {key!r}: needs at least 2 columns, it has shape {shapes[key]}")
+            if not _has_finite_cell(source, key):
+                raise InputError(f"--embedding {key!r}: no cell has finite coordinates (all NaN/inf); recompute it")
             keys.append(key)
     else:
         keys = []
+        nonfinite = set()
         for key, shape in shapes.items():
             if len(shape) != 2 or shape[0] != source.n_cells:
                 skipped.append((f"obsm[{key!r}]", f"shape {shape} is not cells × dimensions"))
@@ -234,10 +237,15 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
                     (f"obsm[{key!r}]", f"{shape[1]} columns: a latent space, not a 2-D layout "
                      f"(--embedding {key} shows its first two)")
                 )
+            elif not _has_finite_cell(source, key):
+                nonfinite.add(key)
+                skipped.append((f"obsm[{key!r}]", "no cell has finite coordinates (all NaN/inf)"))
             else:
                 keys.append(key)
     if not keys:
-        have = ", ".join(f"{k} {shapes[k]}" for k in shapes) or "nothing"
+        have = ", ".join(
+            f"{k} {shapes[k]}" + (" all NaN/inf" if not requested and k in nonfinite else "") for k in shapes
+        ) or "nothing"
         raise InputError(
             f"{source.path}: no usable embedding to draw (obsm has: {have}); add one, e.g. "
             "sc.pp.pca(adata); sc.pp.neighbors(adata); sc.tl.umap(adata); adata.write_h5ad(...)"
@@ -246,6 +254,11 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
     return tuple(
         EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys)
     )
+
+
+def _has_finite_cell(source: Source, key: str) -> bool:
+    """Whether any cell of obsm[key] has finite first two coordinates (reads n_cells × 2 values)."""
+    return bool(np.isfinite(source.embedding(key)).all(axis=1).any())
 
 
 def _is_pca(key: str) -> bool:
