@@ -74,7 +74,6 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     check_output(out, overwrite)
     source = open_source(Path(input_path))
     plan = make_plan(source, options)
-    describe_plan(plan, reporter)
     clean_leftovers(out)
     staging = out.parent / f".{out.name}{TMP_TAG}{os.getpid()}"
     if staging.exists():
@@ -85,6 +84,7 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
         raise OutputError(
             f"{out}: cannot create a folder in {out.parent} ({exc.strerror or exc}); choose another output folder"
         ) from None
+    describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
     try:
         write_bundle(source, plan, options, staging, reporter)
         replace_atomically(staging, out)
