@@ -300,3 +300,26 @@ def test_sub_path_and_no_range(rec, pbmc_bundle, serve, tmp_path_factory):
     assert state(page)["color"] == "gene:CD3E"
     assert all(u.startswith(site.url("data/study1/")) for u in rec.requests)
     rec.assert_clean([site.origin])
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+       "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'")
+
+
+def test_page_is_static_and_csp_clean(pbmc_bundle):
+    import re
+
+    page = (pbmc_bundle / "index.html").read_text()
+    assert f'content="{CSP}"' in page
+    assert "<title>PBMC 68k (reduced)</title>" in page
+    assert not re.search(r"\sstyle=", page), "inline style attributes are blocked by the CSP"
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert scripts == ['<script type="module" src="viewer/main.js">']
+    assert not re.search(r"\son[a-z]+=", page)
+    assert not re.search(r"(src|href)=\"(https?:)?//", page), "only relative URLs"
+    viewer = pbmc_bundle / "viewer"
+    for js in viewer.glob("*.js"):
+        text = js.read_text()
+        assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "eval(" not in text, js.name
+        assert not re.search(r"""(fetch|import)\(\s*["']https?:""", text), js.name
+    assert not [p for p in viewer.iterdir() if p.is_dir()], "the viewer folder is flat"
