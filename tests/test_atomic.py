@@ -1,0 +1,197 @@
+"""Builds are atomic, and ``--overwrite`` only ever replaces an xgexport bundle.
+
+A build of a synthetic 50 000 × 2 000 dataset is SIGKILLed at known stages (watched on its
+stderr): afterwards OUT is absent or still the previous complete bundle, and the next build
+succeeds and removes the killed build's leftovers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anndata
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from xgexport.manifest import verify
+
+TAG = ".xgexport-"
+
+
+def cli(*args, check=False) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "xgexport.cli", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def tree(path: Path) -> dict[str, str]:
+    return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def leftovers(out: Path) -> list[Path]:
+    return sorted(p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}{TAG}"))
+
+
+def synthetic(path: Path, n_cells: int, n_genes: int, per_cell: int, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    nnz = n_cells * per_cell
+    indices = np.sort(rng.integers(0, n_genes, size=(n_cells, per_cell)).astype(np.int32), axis=1).ravel()
+    data = np.log1p(rng.poisson(2, size=nnz).astype(np.float32) + 1)
+    X = sp.csr_matrix((data, indices, np.arange(0, nnz + 1, per_cell)), shape=(n_cells, n_genes))
+    X.sum_duplicates()
+    obs = pd.DataFrame(
+        {"cluster": pd.Categorical(rng.integers(0, 8, n_cells).astype(str))},
+        index=[f"c{i}" for i in range(n_cells)],
+    )
+    adata = anndata.AnnData(X=X, obs=obs, var=pd.DataFrame(index=[f"g{i}" for i in range(n_genes)]))
+    adata.obsm["X_umap"] = rng.normal(size=(n_cells, 2)).astype(np.float32)
+    adata.write_h5ad(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def big_input(tmp_path_factory) -> Path:
+    """Big enough that each stage of a build takes a noticeable time (~5 s in all)."""
+    return synthetic(tmp_path_factory.mktemp("atomic") / "big.h5ad", 50_000, 2_000, 60)
+
+
+@pytest.fixture(scope="session")
+def small_input(tmp_path_factory) -> Path:
+    return synthetic(tmp_path_factory.mktemp("atomic") / "small.h5ad", 300, 40, 10, seed=1)
+
+
+def kill_at(input_path: Path, out: Path, stage: str, delay: float, *args: str) -> list[str]:
+    """Start a build, SIGKILL it ``delay`` s after the stderr line starting with ``stage``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xgexport.cli", "build", str(input_path), str(out), *args],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    seen = []
+    try:
+        for line in process.stderr:
+            seen.append(line.rstrip("\n"))
+            if line.startswith(stage):
+                time.sleep(delay)
+                process.send_signal(signal.SIGKILL)
+                break
+        else:
+            pytest.fail(f"the build ended before stage {stage!r}:\n" + "\n".join(seen))
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL, f"the build finished before the kill: {seen}"
+    return seen
+
+
+# stage line → delay before the kill: at the start of each stage, and inside the long ones
+KILL_POINTS = [
+    ("writing annotations", 0.0),
+    ("reading the matrix", 0.0),
+    ("reading the matrix", 0.4),
+    ("writing expression", 0.0),
+    ("writing expression", 0.8),
+    ("rendering the viewer", 0.0),
+]
+
+
+@pytest.fixture(scope="module")
+def previous(small_input, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    out = tmp_path_factory.mktemp("previous") / "bundle"
+    cli("build", small_input, out, "-q", check=True)
+    return out, tree(out)
+
+
+@pytest.mark.parametrize(("stage", "delay"), KILL_POINTS, ids=[f"{s.split()[0]}+{d}s" for s, d in KILL_POINTS])
+def test_killed_over_a_previous_bundle_leaves_it_intact(big_input, previous, stage, delay):
+    out, before = previous
+    kill_at(big_input, out, stage, delay, "--overwrite")
+    assert out.is_dir(), "the previous bundle is gone"
+    assert tree(out) == before, "the previous bundle changed"
+    assert verify(out) == []
+    assert all(p.name.startswith(f".{out.name}{TAG}tmp-") for p in leftovers(out))
+
+
+@pytest.mark.parametrize(("stage", "delay"), [("reading the matrix", 0.2), ("writing expression", 0.5)])
+def test_killed_first_build_leaves_no_out_and_the_next_build_cleans_up(big_input, small_input, tmp_path, stage, delay):
+    out = tmp_path / "bundle"
+    kill_at(big_input, out, stage, delay)
+    assert not out.exists(), "a half-written bundle is in place"
+    stale = leftovers(out)
+    assert stale, "expected the killed build's staging folder beside OUT"
+    # a second killed build adds its own staging folder; none of them is ever OUT
+    kill_at(big_input, out, "writing annotations", 0.0)
+    assert not out.exists()
+    cli("build", small_input, out, "-q", check=True)
+    assert verify(out) == []
+    assert leftovers(out) == [], "the next build did not remove the killed builds' leftovers"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_cleanup_leaves_other_outputs_and_running_builds_alone(small_input, tmp_path):
+    """Only leftovers of *this* OUT from processes that are gone are removed."""
+    out = tmp_path / "bundle"
+    other = tmp_path / f".other{TAG}tmp-999999"
+    other.mkdir()
+    alive = tmp_path / f".bundle{TAG}tmp-{os.getpid()}"  # this test process: still running
+    alive.mkdir()
+    dead = tmp_path / f".bundle{TAG}tmp-999999"
+    dead.mkdir()
+    (dead / "junk").write_text("x")
+    cli("build", small_input, out, "-q", check=True)
+    assert other.is_dir() and alive.is_dir()
+    assert not dead.exists()
+
+
+# --- --overwrite --------------------------------------------------------------------------
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_bundle(small_input, tmp_path):
+    home = tmp_path / "home"
+    (home / "thesis").mkdir(parents=True)
+    (home / "thesis" / "draft.tex").write_text("precious")
+    (home / "manifest.json").write_text('{"format": "something else"}')  # not ours
+    before = tree(home)
+    for args in ((), ("--overwrite",)):
+        result = cli("build", small_input, home, *args)
+        assert result.returncode == 1
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:"), result.stderr
+        assert "not an xgexport bundle" in result.stderr
+        assert tree(home) == before, "a refused build changed the folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_overwrite_refuses_a_bundle_without_the_flag_and_replaces_it_with(small_input, big_input, tmp_path):
+    out = tmp_path / "bundle"
+    cli("build", small_input, out, "-q", check=True)
+    before = tree(out)
+    result = cli("build", small_input, out, "--title", "other")
+    assert result.returncode == 1 and "--overwrite" in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert tree(out) == before
+    cli("build", small_input, out, "-q", "--overwrite", "--title", "second", check=True)
+    after = tree(out)
+    assert after != before and verify(out) == []
+    assert '"second"' in (out / "manifest.json").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_an_empty_folder_is_used_without_the_flag(small_input, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    cli("build", small_input, out, "-q", check=True)
+    assert verify(out) == []
