@@ -1,0 +1,85 @@
+"""The same input and options give a byte-identical bundle.
+
+Two builds of a real dataset differ in everything that must not matter (output path, working
+directory, input path and mtime, time zone, hash seed, SOURCE_DATE_EPOCH); every file must
+be the same, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+# NaN in X and obs, float32 dense, scaled; and an anndata 0.6 file with 10 embeddings
+NAMES = ("cellxgene_pbmc3k-100x100-nan.h5ad", "cellbrowser_pbmc-small_10-embeddings.h5ad")
+
+
+def build(input_path: Path, out: str, cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "xgexport.cli", "build", str(input_path), out, "-q"],
+        cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def files(bundle: Path) -> dict[str, bytes]:
+    return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def two_builds(request, tmp_path_factory) -> tuple[Path, Path]:
+    source = DATASETS / request.param
+    if not source.is_file():
+        pytest.fail(f"missing shared dataset {source}")
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    for folder in (first, second):
+        (folder / "in").mkdir()
+        (folder / "work").mkdir()
+    input_1 = first / "in" / request.param
+    input_2 = second / "in" / request.param
+    shutil.copyfile(source, input_1)
+    shutil.copyfile(source, input_2)
+    os.utime(input_2, (1_000_000_000, 1_000_000_000))
+    build(input_1, str(first / "bundle"), first / "work", {"TZ": "UTC", "PYTHONHASHSEED": "1"})
+    build(
+        Path("..") / "in" / request.param, "../out/deeper/bundle", second / "work",
+        {"TZ": "Asia/Tokyo", "PYTHONHASHSEED": "2", "SOURCE_DATE_EPOCH": "1700000000"},
+    )  # fmt: skip
+    return first / "bundle", second / "out" / "deeper" / "bundle"
+
+
+def test_every_file_is_byte_identical(two_builds):
+    a, b = map(files, two_builds)
+    assert sorted(a) == sorted(b)
+    differing = [rel for rel in a if a[rel] != b[rel]]
+    assert not differing, f"files that differ between two builds: {differing[:20]}"
+    assert len(a) > 20
+
+
+def test_no_path_or_time_leaks_into_the_bundle(two_builds):
+    first, second = two_builds
+    for rel, data in files(first).items():
+        for leak in (str(first.parent).encode(), str(second.parent).encode(), b"tmp-"):
+            assert leak not in data, f"{rel} contains {leak!r}"
+
+
+def test_gzip_headers_carry_no_time(two_builds):
+    chunks = {rel: data for rel, data in files(two_builds[0]).items() if "/c/" in rel}
+    assert chunks
+    for rel, data in chunks.items():
+        assert data[:2] == b"\x1f\x8b", rel
+        assert data[4:8] == b"\0\0\0\0", f"{rel}: gzip mtime is set"
+
+
+def test_manifest_is_canonical_json(two_builds):
+    text = (two_builds[0] / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    assert text == json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    assert list(manifest["files"]) == sorted(manifest["files"])
