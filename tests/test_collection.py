@@ -101,6 +101,7 @@ def test_index_lists_bundles_as_text_with_thumbnails(site):
 @pytest.mark.browser
 def test_index_page_in_chromium_search_and_csp(site, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
+    expect = playwright.expect
     from xgexport.serve import start_in_thread
 
     big = tmp_path / "big"
@@ -130,6 +131,9 @@ def test_index_page_in_chromium_search_and_csp(site, tmp_path):
                 assert HOSTILE_TITLE in titles and titles.count("Plain second dataset") == 5
                 assert page.locator(".description").first.text_content() == HOSTILE_DESCRIPTION
                 assert page.locator(".dataset img").count() == 6  # thumbnails only, none injected
+                for image in page.locator(".dataset img").all():  # lazy images load when seen
+                    image.scroll_into_view_if_needed()
+                    expect(image).to_have_js_property("complete", True)
                 widths = page.eval_on_selector_all(".dataset img", "imgs => imgs.map(i => i.naturalWidth)")
                 assert widths == [160] * 6
                 # search: six datasets, so the box is there and filters by any text

@@ -4,6 +4,7 @@ working tree and index untouched, pushed here to a local bare repository."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -129,3 +130,20 @@ def test_gh_pages_errors(bundle, repo, tmp_path):
         publish_ghpages(bundle, repo=repo)
     with pytest.raises(XgError, match="--prefix"):
         publish_ghpages(bundle, repo=repo, branch="pages", prefix="../escape")
+
+
+def test_gh_pages_collection_with_relative_paths(bundle, repo, tmp_path, monkeypatch):
+    from xgexport.collection import write_index
+
+    site = tmp_path / "site"
+    shutil.copytree(bundle, site / "pbmc")
+    (site / ".pbmc.xgexport-tmp-1").mkdir()  # a build's staging folder is not published
+    (site / ".pbmc.xgexport-tmp-1" / "junk").write_text("x")
+    write_index(site)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["publish", "site", "--gh-pages", "--repo", "project"])
+    assert result.exit_code == 0, result.output
+    files = tree_files(repo, "gh-pages")
+    assert {"index.html", ".nojekyll", "pbmc/index.html", "pbmc/manifest.json"} <= set(files)
+    assert any(name.startswith("_index/") and name.endswith(".png") for name in files)
+    assert not any(".xgexport-tmp-" in name for name in files)

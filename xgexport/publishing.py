@@ -37,7 +37,7 @@ class Site:
 
 def load_site(out: Path) -> Site:
     """The files of a verified bundle or collection under ``out``; BundleError when damaged."""
-    out = Path(out)
+    out = Path(out).absolute()
     if not out.is_dir():
         raise BundleError(f"{out}: no such folder; build a bundle first (xgexport build INPUT {out})")
     if is_bundle(out):
@@ -57,8 +57,10 @@ def load_site(out: Path) -> Site:
         _check(bundle)
     files = []
     for path in sorted(out.rglob("*")):
-        if path.is_file():
-            files.append(_hashed(out, path.relative_to(out).as_posix()))
+        rel = path.relative_to(out)
+        # hidden folders are not part of the site: .git, staging folders of running builds
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts[:-1]):
+            files.append(_hashed(out, rel.as_posix()))
     return Site(out, "collection", out.name, tuple(files))
 
 
