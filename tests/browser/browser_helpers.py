@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+REPO = Path(__file__).resolve().parents[2]
+DATASETS = REPO.parent / "shared" / "datasets"
+ARTIFACTS = REPO / "tests" / "artifacts"
 READY = "html[data-xg-state=ready]"
 
 
@@ -33,3 +37,12 @@ def copy_bundle(src: Path, dst: Path) -> Path:
         shutil.rmtree(dst)
     shutil.copytree(src, dst)
     return dst
+
+
+def build_bundle(source: Path, out: Path, *extra: str) -> Path:
+    """Run the exporter's CLI, as a user would."""
+    cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(out), "--overwrite", "-q", *extra]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"xgexport build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return out

@@ -7,19 +7,14 @@ import base64
 import functools
 import http.server
 import json
-import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from browser_helpers import ARTIFACTS, READY  # noqa: F401  (shared with the tests)
+from browser_helpers import DATASETS, READY, build_bundle
 
-REPO = Path(__file__).resolve().parents[2]
-DATASETS = REPO.parent / "shared" / "datasets"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,15 +28,6 @@ CHROMIUM_ARGS = [
     "--enable-unsafe-swiftshader",
 ]
 VIEWPORT = {"width": 1366, "height": 768}
-
-
-def build_bundle(source: Path, out: Path, *extra: str) -> Path:
-    """Run the exporter's CLI, as a user would."""
-    cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(out), "--overwrite", "-q", *extra]
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise RuntimeError(f"xgexport build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return out
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -8,8 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from browser_helpers import READY, save_artifact
-from conftest import build_bundle
+from browser_helpers import READY, build_bundle, save_artifact
 
 pytestmark = pytest.mark.browser
 
