@@ -1,0 +1,193 @@
+"""``xgexport verify`` on a folder and over HTTP: intact bundles pass, damage is listed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import corpus
+from xgexport.serve import start_in_thread
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "xgexport.cli", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("verify")
+    made = corpus.simple(folder, corpus.base_adata(200, 30))
+    result = cli("build", made.input, made.out, "-q")
+    assert result.returncode == 0, result.stderr
+    return made.out
+
+
+@pytest.fixture
+def bundle(fresh, tmp_path) -> Path:
+    copy = tmp_path / "bundle"
+    shutil.copytree(fresh, copy)
+    return copy
+
+
+def problems_of(result: subprocess.CompletedProcess) -> list[str]:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("error: ") and f"{len(lines) - 1} problem(s)" in lines[-1], lines[-1]
+    return lines[:-1]
+
+
+def one_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def manifest(bundle: Path) -> dict:
+    return json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+
+
+def write_manifest(bundle: Path, data: dict) -> None:
+    (bundle / "manifest.json").write_text(json.dumps(data, sort_keys=True, indent=1), encoding="utf-8")
+
+
+def test_a_fresh_bundle_passes(fresh):
+    result = cli("verify", fresh)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+    assert result.stderr == ""
+
+
+def test_missing_changed_and_unexpected_files_are_all_listed(bundle):
+    (bundle / "data" / "X" / "c" / "3" / "0").unlink()
+    (bundle / "viewer" / "main.js").unlink()
+    chunk = bundle / "data" / "X" / "c" / "5" / "0"
+    data = bytearray(chunk.read_bytes())
+    data[-1] ^= 0xFF
+    chunk.write_bytes(bytes(data))
+    with open(bundle / "index.html", "a", encoding="utf-8") as page:
+        page.write("<script src='https://evil.example/x.js'></script>")
+    (bundle / "evil.js").write_text("alert(1)")
+    (bundle / "data" / "X" / "c" / "999").mkdir()
+    (bundle / "data" / "X" / "c" / "999" / "0").write_bytes(b"\x1f\x8b")
+    problems = problems_of(cli("verify", bundle))
+    assert sorted(problems) == sorted([
+        "missing: data/X/c/3/0",
+        "missing: viewer/main.js",
+        "changed: data/X/c/5/0",
+        "changed: index.html",
+        "unexpected: evil.js",
+        "unexpected: data/X/c/999/0",
+    ])  # fmt: skip
+
+
+def test_a_same_size_change_is_found(bundle):
+    """A flipped bit keeps the size: only the hash can tell."""
+    target = bundle / "data" / "obs_names" / "c" / "0"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    assert problems_of(cli("verify", bundle)) == ["changed: data/obs_names/c/0"]
+
+
+def test_a_wrong_array_shape_is_found_even_with_a_matching_hash(bundle):
+    """Someone edits an array's zarr.json and updates the file's hash in the manifest:
+    the file list is consistent, but the array no longer has the shape the manifest states."""
+    meta_path = bundle / "data" / "X" / "zarr.json"
+    meta = json.loads(meta_path.read_text())
+    meta["shape"] = [meta["shape"][0], meta["shape"][1] + 1]
+    meta_path.write_text(json.dumps(meta, indent=2))
+    data = manifest(bundle)
+    raw = meta_path.read_bytes()
+    data["files"]["data/X/zarr.json"] = {"size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+    write_manifest(bundle, data)
+    problems = problems_of(cli("verify", bundle))
+    assert len(problems) == 1 and problems[0].startswith("array shape differs: data/X "), problems
+
+
+def test_an_array_that_does_not_open_is_found(bundle):
+    (bundle / "data" / "obs_names" / "zarr.json").write_text("{not json")
+    problems = problems_of(cli("verify", bundle))
+    assert sorted(problems) == ["array does not open: data/obs_names", "changed: data/obs_names/zarr.json"]
+
+
+def test_a_folder_without_manifest_is_not_a_bundle(tmp_path):
+    assert "not an xgexport bundle" in one_error(cli("verify", tmp_path))
+
+
+def test_a_missing_folder(tmp_path):
+    assert "no such folder" in one_error(cli("verify", tmp_path / "nope"))
+
+
+def test_an_unknown_format_version_is_refused(bundle):
+    data = manifest(bundle)
+    data["format_version"] = 99
+    write_manifest(bundle, data)
+    assert "format version 99" in one_error(cli("verify", bundle))
+
+
+def test_a_corrupt_manifest(bundle):
+    (bundle / "manifest.json").write_text("[1, 2")
+    assert "not valid JSON" in one_error(cli("verify", bundle))
+
+
+# --- over HTTP: a hosted copy, fetched with plain GETs ---------------------------------------
+
+
+@pytest.fixture
+def served(bundle):
+    server, url = start_in_thread(bundle)
+    try:
+        yield bundle, url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_a_fresh_copy_passes(served):
+    _, url = served
+    for location in (url, url.rstrip("/")):
+        result = cli("verify", location)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("ok: ")
+
+
+def test_http_deleted_and_changed_files_are_listed(served):
+    bundle, url = served
+    (bundle / "data" / "X" / "c" / "7" / "0").unlink()
+    (bundle / "viewer" / "main.js").write_text("alert('replaced')")
+    problems = problems_of(cli("verify", url))
+    assert sorted(problems) == ["changed: viewer/main.js", "missing: data/X/c/7/0"]
+
+
+def test_http_a_deleted_array_metadata_is_listed(served):
+    bundle, url = served
+    (bundle / "data" / "obs_names" / "zarr.json").unlink()
+    problems = problems_of(cli("verify", url))
+    assert sorted(problems) == ["array does not open: data/obs_names", "missing: data/obs_names/zarr.json"]
+
+
+def test_http_a_site_that_is_not_a_bundle(tmp_path):
+    (tmp_path / "index.html").write_text("<p>hello</p>")
+    server, url = start_in_thread(tmp_path)
+    try:
+        assert "not an xgexport bundle" in one_error(cli("verify", url))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_nothing_listening(tmp_path):
+    server, url = start_in_thread(tmp_path)
+    server.shutdown()
+    server.server_close()
+    assert "cannot connect" in one_error(cli("verify", url))
