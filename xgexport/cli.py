@@ -183,6 +183,12 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
     """Publish the bundle (or collection) OUT to s3://BUCKET/PREFIX, or with --gh-pages to a git branch."""
     if gh_pages == bool(target):
         raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")
+    s3_only = {"--endpoint-url": endpoint_url, "--region": region, "--profile": profile, "--dry-run": dry_run,
+               "--delete": delete, "--force": force, "--acl": acl}  # fmt: skip
+    pages_only = {"--repo": repo, "--message": message, "--prefix": prefix, "--branch": branch != "gh-pages"}
+    misplaced = [name for name, value in (s3_only if gh_pages else pages_only).items() if value]
+    if misplaced:
+        raise click.UsageError(f"{', '.join(misplaced)} apply only to {'S3' if gh_pages else '--gh-pages'}")
     if gh_pages:
         from .publish_ghpages import publish_ghpages
 

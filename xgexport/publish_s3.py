@@ -169,7 +169,7 @@ def publish_s3(
 
     wanted = set(key_of.values())
     stale = sorted(k for k in existing if k not in wanted)
-    nested = _nested_bundles(stale, prefix, wanted)
+    nested = _nested_bundles(stale)
     stale_ours = [k for k in stale if not any(k.startswith(n) for n in nested)]
     deletes = stale_ours if delete else []
 
@@ -277,7 +277,7 @@ def _has_sha256(client, bucket: str, key: str, sha256: str) -> bool:
     return head.get("Metadata", {}).get("sha256") == sha256
 
 
-def _nested_bundles(stale: list[str], prefix: str, wanted: set[str]) -> list[str]:
+def _nested_bundles(stale: list[str]) -> list[str]:
     """Key prefixes of other bundles below ours (their manifest.json is not one of our files)."""
     nested = []
     for key in stale:
