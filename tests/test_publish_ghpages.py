@@ -87,6 +87,15 @@ def test_gh_pages_commit_push_and_untouched_worktree(bundle, repo):
     modes = {line.split()[0] for line in git(remote, "ls-tree", "-r", "gh-pages").splitlines()}
     assert modes == {"100644"}
 
+    # a fresh clone (as in CI) has only origin/gh-pages: the next commit goes on top of it
+    clone = repo.parent / "ci-clone"
+    git(repo.parent, "clone", "-q", str(remote), str(clone))
+    assert git(clone, "branch", "--list", "gh-pages").strip() == ""
+    onto = publish_ghpages(bundle, repo=clone, prefix="second")
+    assert git(clone, "rev-parse", "gh-pages^").strip() == git(remote, "rev-parse", "gh-pages").strip()
+    git(clone, "push", "-q", "origin", "gh-pages")  # a fast-forward
+    assert git(remote, "rev-parse", "gh-pages").strip() == onto.commit
+
     # publishing the same bundle again commits nothing
     again = publish_ghpages(bundle, repo=repo)
     assert again.commit is None

@@ -66,7 +66,10 @@ def publish_ghpages(
             f"{repo}: branch {branch} is checked out here; switch to another branch first "
             "(xgexport never changes your working tree)"
         )
-    parent = git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False).strip() or None
+    local = git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False).strip() or None
+    # A fresh clone (CI) has the published branch only as origin/<branch>: build on top of it,
+    # so that the push is a fast-forward.
+    parent = local or git("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}", check=False).strip() or None
 
     with tempfile.TemporaryDirectory(prefix="xgexport-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -95,7 +98,7 @@ def publish_ghpages(
     text = message or default_message(site.title, prefix)
     args = ["commit-tree", tree, "-m", text] + (["-p", parent] if parent else [])
     commit = git(*args, env=_identity(git), input="").strip()
-    git("update-ref", "-m", f"xgexport publish: {text}", ref, commit, parent or "0" * len(commit))
+    git("update-ref", "-m", f"xgexport publish: {text}", ref, commit, local or "0" * len(commit))
     return GhPagesResult(branch, commit, tree, len(site.files))
 
 
