@@ -22,7 +22,7 @@ import numpy as np
 from . import FORMAT_VERSION, __version__, de, expression
 from .annotations import encode_embedding, encode_obs
 from .errors import OutputError
-from .manifest import is_bundle, write_manifest
+from .manifest import foreign_files, is_bundle, write_manifest
 from .plan import BuildOptions, ExportPlan, make_plan
 from .site import render_site
 from .source import Source, open_source
@@ -107,6 +107,13 @@ def check_output(out: Path, overwrite: bool) -> None:
             )
         if not overwrite:
             raise OutputError(f"{out}: a bundle is already there; add --overwrite to replace it")
+        foreign = foreign_files(out)
+        if foreign:
+            raise OutputError(
+                f"{out}: the bundle folder also holds {len(foreign)} file(s) that are not part of it "
+                f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); refusing to delete them "
+                "with --overwrite: move them out or choose another folder"
+            )
     parent = out.parent
     while not parent.exists():
         parent = parent.parent

@@ -54,6 +54,19 @@ def is_bundle(folder: Path) -> bool:
     return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
 
 
+# Files a desktop adds to any folder it shows: not the user's work, never a reason to refuse.
+DESKTOP_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in a bundle folder that its manifest does not list: someone else's, not ours to delete."""
+    try:
+        listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {}))
+    except (OSError, ValueError, AttributeError):
+        listed = set()
+    return [rel for rel in bundle_files(folder) if rel not in listed and rel.rsplit("/", 1)[-1] not in DESKTOP_FILES]
+
+
 def verify(location: str | Path) -> list[str]:
     """Problems found in a bundle (empty when it is intact): missing, changed, unexpected files,
     and arrays whose metadata does not have the shape the manifest states."""
