@@ -195,3 +195,21 @@ def test_an_empty_folder_is_used_without_the_flag(small_input, tmp_path):
     out.mkdir()
     cli("build", small_input, out, "-q", check=True)
     assert verify(out) == []
+
+
+def test_overwrite_refuses_a_bundle_with_files_of_someone_else(small_input, tmp_path):
+    """A bundle copied into a site folder beside other pages: --overwrite must not delete them."""
+    out = tmp_path / "site"
+    cli("build", small_input, out, "-q", check=True)
+    (out / "about.html").write_text("<p>our lab</p>")
+    (out / "data" / "notes.txt").write_text("keep me")
+    (out / ".DS_Store").write_bytes(b"\0")  # desktop clutter does not count
+    before = tree(out)
+    result = cli("build", small_input, out, "--overwrite")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "2 file(s) that are not part of it" in result.stderr and "about.html" in result.stderr
+    assert tree(out) == before
+    (out / "about.html").unlink()
+    (out / "data" / "notes.txt").unlink()
+    cli("build", small_input, out, "-q", "--overwrite", check=True)
+    assert verify(out) == []
