@@ -77,16 +77,20 @@ def verify(location: str | Path) -> list[str]:
         raise BundleError(f"{location}: no {MANIFEST}; not an xgexport bundle") from None
     except ValueError as exc:
         raise BundleError(f"{location}: {MANIFEST} is not valid JSON ({exc})") from None
-    if manifest.get("format") != FORMAT_NAME:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise BundleError(f"{location}: {MANIFEST} is not an xgexport manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError(
             f"{location}: bundle format version {manifest.get('format_version')} is not "
             f"version {FORMAT_VERSION}, which this xgexport reads; use a matching xgexport"
         )
+    _check_structure(location, manifest)
     problems: list[str] = []
-    expected = manifest.get("files", {})
+    expected = manifest["files"]
     for rel, entry in sorted(expected.items()):
+        if not _plain_path(rel):  # never read outside the bundle
+            problems.append(f"bad path in manifest: {rel!r}")
+            continue
         try:
             data = fetch(rel)
         except FileNotFoundError:
@@ -97,15 +101,37 @@ def verify(location: str | Path) -> list[str]:
     if listing is not None:
         for rel in sorted(set(listing()) - set(expected)):
             problems.append(f"unexpected: {rel}")
-    for name, spec in sorted(manifest.get("arrays", {}).items()):
+    for name, spec in sorted(manifest["arrays"].items()):
+        if not _plain_path(name):
+            problems.append(f"bad path in manifest: {name!r}")
+            continue
         try:
             meta = json.loads(fetch(f"{name}/zarr.json"))
         except (FileNotFoundError, ValueError):
             problems.append(f"array does not open: {name}")
             continue
-        if meta.get("node_type") != "array" or list(meta.get("shape", [])) != list(spec["shape"]):
+        if not isinstance(meta, dict) or meta.get("node_type") != "array" or list(meta.get("shape", [])) != list(spec["shape"]):
             problems.append(f"array shape differs: {name} is {meta.get('shape')}, manifest says {spec['shape']}")
     return problems
+
+
+def _check_structure(location, manifest: dict) -> None:
+    files, arrays = manifest.get("files"), manifest.get("arrays")
+    ok = (
+        isinstance(files, dict)
+        and isinstance(arrays, dict)
+        and all(isinstance(e, dict) and isinstance(e.get("size"), int) and isinstance(e.get("sha256"), str)
+                for e in files.values())
+        and all(isinstance(e, dict) and isinstance(e.get("shape"), list) for e in arrays.values())
+    )  # fmt: skip
+    if not ok:
+        raise BundleError(f"{location}: {MANIFEST} lacks valid 'files' or 'arrays' entries; rebuild the bundle")
+
+
+def _plain_path(rel: str) -> bool:
+    """A relative '/' path inside the bundle: no '..', '.', empty parts, backslashes or scheme."""
+    parts = rel.split("/")
+    return bool(rel) and "\\" not in rel and ":" not in parts[0] and all(p not in ("", ".", "..") for p in parts)
 
 
 def _access(location: str) -> tuple[Callable[[str], bytes], Callable[[], list[str]] | None]:
