@@ -191,3 +191,33 @@ def test_http_nothing_listening(tmp_path):
     server.shutdown()
     server.server_close()
     assert "cannot connect" in one_error(cli("verify", url))
+
+
+def test_manifest_paths_outside_the_bundle_are_problems_and_never_read(bundle, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    raw = outside.read_bytes()
+    data = manifest(bundle)
+    entry = {"size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+    data["files"]["../outside.txt"] = entry  # would match, if it were read
+    data["files"][str(outside)] = entry
+    data["arrays"]["../data/X"] = {"shape": [1, 1]}
+    write_manifest(bundle, data)
+    problems = problems_of(cli("verify", bundle))
+    assert sorted(problems) == sorted([
+        "bad path in manifest: '../outside.txt'",
+        f"bad path in manifest: {str(outside)!r}",
+        "bad path in manifest: '../data/X'",
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[1, 2]', '{"format": "xgexport-bundle", "format_version": 1, "files": [], "arrays": {}}',
+     '{"format": "xgexport-bundle", "format_version": 1, "files": {"index.html": {"size": "1"}}, "arrays": {}}'],
+    ids=["a-list", "files-a-list", "size-a-string"],
+)  # fmt: skip
+def test_a_malformed_manifest_is_one_error_line(bundle, text):
+    (bundle / "manifest.json").write_text(text)
+    line = one_error(cli("verify", bundle))
+    assert "unexpected" not in line and "manifest.json" in line, line
