@@ -100,3 +100,28 @@ export function robustMax(values, max) {
   const p = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))];
   return p > 0 && p < max ? p : max;
 }
+
+/**
+ * Colour range of a continuous obs column: [lo, hi] inside [min, max]. With 500+ finite values,
+ * an end is moved to the 1st / 99th percentile when the 1% of cells beyond it would otherwise
+ * take more than a fifth of the colour scale (a few outliers leaving every other cell one
+ * colour). Otherwise, and for small, flat or all-missing columns, the full range.
+ */
+export function robustRange(values, min, max) {
+  if (!(Number.isFinite(min) && Number.isFinite(max)) || !(max > min)) return [min, max];
+  const finite = [];
+  const step = Math.max(1, Math.floor(values.length / 200000));
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i];
+    if (Number.isFinite(v)) finite.push(v);
+  }
+  if (finite.length < 500) return [min, max];
+  const sorted = Float64Array.from(finite).sort();
+  const k = sorted.length - 1;
+  const p1 = sorted[Math.floor(0.01 * k)];
+  const p99 = sorted[Math.ceil(0.99 * k)];
+  const span = max - min;
+  const lo = p1 > min && p1 - min > 0.2 * span ? p1 : min;
+  const hi = p99 < max && max - p99 > 0.2 * span ? p99 : max;
+  return hi > lo ? [lo, hi] : [min, max];
+}

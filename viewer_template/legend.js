@@ -1,7 +1,7 @@
 // The legend: categories (swatch, label, count; click hides/shows, "only" or shift-click
 // highlights one) or a colour bar for continuous values. All dataset strings go in as text.
 
-import { categoryColors, cssColor, viridisGradient } from "./colormaps.js";
+import { categoryColors, cssColor, viridis, viridisGradient } from "./colormaps.js";
 
 const MAX_ITEMS = 1000;
 
@@ -55,6 +55,7 @@ export function renderCategorical(container, column, view, actions) {
     const swatch = el("span", "swatch");
     swatch.style.backgroundColor = cssColor(colors[k]);
     const label = el("span", "legend-label", column.categories[k]);
+    label.title = column.categories[k]; // the full name when the label is cut with an ellipsis
     const count = el("span", "legend-count", (column.counts[k] ?? "").toLocaleString("en-US"));
     main.append(swatch, label, count);
     main.addEventListener("click", (ev) => {
@@ -75,16 +76,26 @@ export function renderCategorical(container, column, view, actions) {
 }
 
 /** A horizontal viridis colour bar with min and max. */
-export function renderContinuous(container, { name, min, max, note, capped = false }) {
+export function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false }) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", name));
   container.append(head);
-  const bar = el("div", "colorbar");
-  bar.style.backgroundImage = viridisGradient();
-  const labels = el("div", "colorbar-labels");
-  labels.append(el("span", "cb-min", formatNumber(min)), el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
-  container.append(bar, labels);
+  if (!empty && min === max) {
+    // one value: a single swatch, not a bar from 3 to 3
+    const row = el("div", "legend-single");
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(viridis(0));
+    row.append(swatch, el("span", "cb-min", formatNumber(min)));
+    container.append(row);
+  } else if (!empty) {
+    const bar = el("div", "colorbar");
+    bar.style.backgroundImage = viridisGradient();
+    const labels = el("div", "colorbar-labels");
+    labels.append(el("span", "cb-min", (cappedLow ? "≤" : "") + formatNumber(min)),
+      el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
+    container.append(bar, labels);
+  }
   if (note) container.append(el("p", "note", note));
 }
 

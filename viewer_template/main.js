@@ -32,7 +32,7 @@
 import { openDataset } from "./data.js";
 import { createRenderer } from "./renderer.js";
 import * as cam from "./camera.js";
-import { categorical, continuous, identityOrder, robustMax } from "./coloring.js";
+import { categorical, continuous, identityOrder, robustMax, robustRange } from "./coloring.js";
 import { finiteRange } from "./data.js";
 import { createState } from "./state.js";
 import { parseHash, formatHash } from "./urlstate.js";
@@ -41,6 +41,7 @@ import { createGeneSearch } from "./genesearch.js";
 import { buildGrid } from "./hover.js";
 import { createMarkers } from "./markers.js";
 import { createDotplot } from "./dotplot.js";
+import { renderInfo } from "./info.js";
 
 const $ = (id) => document.getElementById(id);
 const html = document.documentElement;
@@ -160,7 +161,7 @@ function renderLegend() {
       },
     });
   } else if (current.kind === "obs") {
-    renderContinuous(box, { name: current.column.name, min: current.min, max: current.max });
+    renderContinuous(box, continuousLegend());
   } else if (current.kind === "gene") {
     renderContinuous(box, {
       name: current.label,
@@ -174,6 +175,32 @@ function renderLegend() {
   } else {
     renderEmpty(box, "Choose a column or a gene to colour the cells.");
   }
+}
+
+function countMissing(values) {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) n++;
+  return n;
+}
+
+/** Legend of a continuous obs column: the colour range (capped ends marked), missing cells. */
+function continuousLegend() {
+  const { column, min, max, trueMin, trueMax, nMissing } = current;
+  const n = column.values.length;
+  const notes = [];
+  if (nMissing === n) {
+    return { name: column.name, min: NaN, max: NaN, empty: true, note: `No values: all ${n.toLocaleString("en-US")} cells are missing (grey).` };
+  }
+  const cappedLow = min > trueMin;
+  const cappedHigh = max < trueMax;
+  if (cappedLow || cappedHigh) {
+    notes.push(`Colour scale limited to the ${[cappedLow && "1st", cappedHigh && "99th"].filter(Boolean).join(" and ")} ` +
+      `percentile of cells (values ${formatNumber(trueMin)} to ${formatNumber(trueMax)}).`);
+  }
+  if (min === max) notes.push(`Every cell with a value has ${formatNumber(min)}.`);
+  if (nMissing) notes.push(`${nMissing.toLocaleString("en-US")} cells without a value are grey, drawn underneath.`);
+  notes.push("Higher values are drawn on top.");
+  return { name: column.name, min, max, capped: cappedHigh, cappedLow, note: notes.join(" ") };
 }
 
 function refreshCategorical() {
@@ -259,7 +286,10 @@ async function setColor(spec) {
     if (resolved.kind === "obs") {
       const column = await ds.obs(resolved.id);
       next = { ...resolved, column };
-      if (column.kind === "continuous") Object.assign(next, { min: column.min, max: column.max });
+      if (column.kind === "continuous") {
+        const [min, max] = robustRange(column.values, column.min, column.max);
+        Object.assign(next, { min, max, trueMin: column.min, trueMax: column.max, nMissing: countMissing(column.values) });
+      }
     } else if (resolved.kind === "gene") {
       $("gene-status").textContent = `Loading ${resolved.label}…`;
       const values = await ds.gene(resolved.index, { signal });
@@ -617,6 +647,7 @@ async function main() {
   $("title").textContent = title;
   document.title = title;
   $("counts").textContent = `${Number(meta.n_cells).toLocaleString("en-US")} cells · ${Number(meta.n_genes).toLocaleString("en-US")} genes`;
+  renderInfo($("about"), meta);
   if (!ds.embeddings.length) {
     fatal(new Error("This bundle has no 2-D embedding to plot."));
     return;
