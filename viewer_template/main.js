@@ -199,7 +199,7 @@ function continuousLegend() {
   }
   if (min === max) notes.push(`Every cell with a value has ${formatNumber(min)}.`);
   if (nMissing) notes.push(`${nMissing.toLocaleString("en-US")} cells without a value are grey, drawn underneath.`);
-  notes.push("Higher values are drawn on top.");
+  if (min !== max) notes.push("Higher values are drawn on top.");
   return { name: column.name, min, max, capped: cappedHigh, cappedLow, note: notes.join(" ") };
 }
 
