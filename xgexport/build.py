@@ -71,10 +71,10 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     options = options or BuildOptions()
     reporter = reporter or Reporter()
     out = Path(out).absolute()
+    clean_leftovers(out)
     check_output(out, overwrite)
     source = open_source(Path(input_path))
     plan = make_plan(source, options)
-    clean_leftovers(out)
     staging = out.parent / f".{out.name}{TMP_TAG}{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -124,13 +124,22 @@ def check_output(out: Path, overwrite: bool) -> None:
 
 
 def clean_leftovers(out: Path) -> None:
-    """Remove staging folders of earlier builds of ``out`` that were killed."""
+    """Remove staging folders of earlier builds of ``out`` that were killed.
+
+    A build killed between its two renames left OUT absent and the previous bundle moved
+    aside: that bundle is put back in place rather than deleted.
+    """
     if not out.parent.is_dir():
         return
-    for tag in (TMP_TAG, OLD_TAG):
-        for path in out.parent.glob(f".{out.name}{tag}*"):
-            pid = path.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and not _alive(int(pid)):
+    for tag in (OLD_TAG, TMP_TAG):
+        prefix = f".{out.name}{tag}"
+        for path in sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix)):
+            pid = path.name[len(prefix) :]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            if tag == OLD_TAG and not out.exists() and not out.is_symlink() and is_bundle(path):
+                os.rename(path, out)
+            else:
                 shutil.rmtree(path, ignore_errors=True)
 
 
