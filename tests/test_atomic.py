@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -213,3 +214,28 @@ def test_overwrite_refuses_a_bundle_with_files_of_someone_else(small_input, tmp_
     (out / "data" / "notes.txt").unlink()
     cli("build", small_input, out, "-q", "--overwrite", check=True)
     assert verify(out) == []
+
+
+def test_killed_between_the_two_renames_the_previous_bundle_comes_back(small_input, tmp_path):
+    """The one moment OUT is absent: the old bundle moved aside, the new one not yet in place.
+    Recreated by hand (a kill cannot be aimed between two renames); the next run puts the
+    previous bundle back instead of deleting it, and then (no --overwrite) refuses to replace it."""
+    out = tmp_path / "bundle"
+    cli("build", small_input, out, "-q", check=True)
+    before = tree(out)
+    dead = "999999"
+    shutil.copytree(out, tmp_path / f".bundle{TAG}tmp-{dead}")  # the new bundle, complete
+    os.rename(out, tmp_path / f".bundle{TAG}old-{dead}")
+    result = cli("build", small_input, out)
+    assert result.returncode == 1 and "a bundle is already there" in result.stderr, result.stderr
+    assert tree(out) == before and verify(out) == []
+    assert leftovers(out) == []
+
+
+def test_leftovers_of_an_out_name_with_glob_characters_are_cleaned(small_input, tmp_path):
+    out = tmp_path / "run[1]*"
+    stale = tmp_path / f".run[1]*{TAG}tmp-999999"
+    (stale / "data").mkdir(parents=True)
+    cli("build", small_input, out, "-q", check=True)
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run[1]*"]
