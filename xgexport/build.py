@@ -129,11 +129,13 @@ def clean_leftovers(out: Path) -> None:
     A build killed between its two renames left OUT absent and the previous bundle moved
     aside: that bundle is put back in place rather than deleted.
     """
-    if not out.parent.is_dir():
+    try:
+        siblings = sorted(out.parent.iterdir())
+    except OSError:  # no such folder, a file, or not readable: check_output explains
         return
     for tag in (OLD_TAG, TMP_TAG):
         prefix = f".{out.name}{tag}"
-        for path in sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix)):
+        for path in (p for p in siblings if p.name.startswith(prefix)):
             pid = path.name[len(prefix) :]
             if not pid.isdigit() or _alive(int(pid)):
                 continue
