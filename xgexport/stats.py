@@ -49,31 +49,140 @@ class DeBlock:
     pval: np.ndarray
 
 
-def group_moments(block: sp.csc_matrix, codes: np.ndarray, n_groups: int) -> Moments:
-    """Sufficient statistics of each group for a CSC block; codes < 0 belong to no group."""
+def group_moments(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> Moments:
+    """Sufficient statistics of each group over one block holding every cell of its genes.
+
+    ``block`` is CSC (all cells × some genes: a gene bucket) or CSR (all cells × all genes);
+    codes < 0 belong to no group. Two passes over the stored values: sums, then exact
+    centred squares around each group's own mean.
+    """
+    sums = group_sums(block, codes, n_groups)
+    return finish_moments(sums, group_squares(block, codes, n_groups, sums.mean()))
+
+
+def moments_by_row_blocks(
+    matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int, *, rows: int = 20_000, workers: int = 1
+) -> Moments:
+    """The same statistics for an in-memory CSR matrix, read in row blocks (two passes).
+
+    With ``workers`` > 1 the row blocks are shared out to forked processes, which see the
+    matrix without copying it (bincount holds the GIL, so threads would not help).
+    """
+    blocks = [(a, min(a + rows, matrix.shape[0])) for a in range(0, matrix.shape[0], rows)]
+    shares = [blocks[i::workers] for i in range(workers)]
+    _SHARED["args"] = (matrix, codes, n_groups)
+    try:
+        if workers == 1:
+            sums = _sums_of(shares[0])
+            squares = _squares_of(shares[0], sums.mean())
+        else:
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                sums = sum(pool.map(_sums_of, shares), GroupSums.zero(n_groups, matrix.shape[1]))
+                mean = sums.mean()
+                squares = sum(pool.starmap(_squares_of, [(share, mean) for share in shares]))
+    finally:
+        _SHARED.clear()
+    return finish_moments(sums, squares)
+
+
+_SHARED: dict = {}  # the matrix handed to forked workers by inheritance, not by pickling
+
+
+def _sums_of(blocks) -> "GroupSums":
+    matrix, codes, n_groups = _SHARED["args"]
+    sums = GroupSums.zero(n_groups, matrix.shape[1])
+    for a, b in blocks:
+        sums = sums + group_sums(_rows(matrix, a, b), codes[a:b], n_groups)
+    return sums
+
+
+def _squares_of(blocks, mean: np.ndarray) -> np.ndarray:
+    matrix, codes, n_groups = _SHARED["args"]
+    squares = np.zeros_like(mean)
+    for a, b in blocks:
+        squares += group_squares(_rows(matrix, a, b), codes[a:b], n_groups, mean)
+    return squares
+
+
+def _rows(matrix: sp.csr_matrix, a: int, b: int) -> sp.csr_matrix:
+    """Rows [a, b) as a CSR view on the same buffers (scipy's slicing copies, slowly)."""
+    lo, hi = matrix.indptr[a], matrix.indptr[b]
+    view = sp.csr_matrix((b - a, matrix.shape[1]), dtype=matrix.dtype)
+    view.data, view.indices, view.indptr = matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[a : b + 1] - lo
+    return view
+
+
+@dataclass(frozen=True)
+class GroupSums:
+    """Additive per group × gene totals: cells, sum, stored values, values > 0."""
+
+    n: np.ndarray
+    total: np.ndarray
+    stored: np.ndarray
+    n_pos: np.ndarray
+
+    @staticmethod
+    def zero(n_groups: int, n_genes: int) -> "GroupSums":
+        z = np.zeros((n_groups, n_genes))
+        return GroupSums(np.zeros(n_groups), z, z.copy(), z.copy())
+
+    def __add__(self, other: "GroupSums") -> "GroupSums":
+        return GroupSums(self.n + other.n, self.total + other.total, self.stored + other.stored, self.n_pos + other.n_pos)
+
+    def mean(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = self.total / self.n[:, None]
+        mean[self.n == 0] = 0.0
+        return mean
+
+
+def _triplets(block: sp.spmatrix, codes: np.ndarray, n_groups: int):
+    """Stored values (float64) and their flat group × gene bin, cells without a group dropped."""
     n_genes = block.shape[1]
-    valid = codes >= 0
-    n = np.bincount(codes[valid], minlength=n_groups).astype(np.float64)
-    data = block.data.astype(np.float64, copy=False)
-    gene_of = np.repeat(np.arange(n_genes), np.diff(block.indptr))
-    group_of = codes[block.indices]
-    keep = group_of >= 0
-    data, gene_of, group_of = data[keep], gene_of[keep], group_of[keep]
+    lengths = np.diff(block.indptr)
+    if sp.isspmatrix_csc(block) or block.format == "csc":
+        group_of = codes[block.indices]
+        gene_of = np.repeat(np.arange(n_genes, dtype=np.int64), lengths)
+    else:
+        group_of = np.repeat(codes, lengths)
+        gene_of = block.indices
     flat = group_of * n_genes + gene_of
+    values = block.data.astype(np.float64)
+    if (codes < 0).any():
+        keep = group_of >= 0
+        flat, values = flat[keep], values[keep]
+    return flat, values
+
+
+def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSums:
+    n_genes = block.shape[1]
     size = n_groups * n_genes
+    flat, values = _triplets(block, codes, n_groups)
+    total = np.bincount(flat, weights=values, minlength=size)
+    stored = np.bincount(flat, minlength=size).astype(np.float64)
+    # values <= 0 (or NaN) are rare in expression data: count those, not the positives
+    not_positive = np.bincount(flat[~(values > 0)], minlength=size)
+    n = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)
+    shape = (n_groups, n_genes)
+    return GroupSums(n, total.reshape(shape), stored.reshape(shape), (stored - not_positive).reshape(shape))
 
-    def per_group(weights):
-        return np.bincount(flat, weights=weights, minlength=size).reshape(n_groups, n_genes)
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = per_group(data) / n[:, None]
-        stored = per_group(None)
-        deviation = data - mean[group_of, gene_of]
-        m2 = per_group(deviation * deviation) + (n[:, None] - stored) * mean * mean
-    n_pos = per_group((data > 0).astype(np.float64))
-    mean[n == 0] = 0.0
-    m2[n == 0] = 0.0
-    return Moments(n=n, mean=mean, m2=m2, n_pos=n_pos)
+def group_squares(block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray) -> np.ndarray:
+    """Σ (x − group mean)² over the stored values (the zeros are added in finish_moments)."""
+    flat, values = _triplets(block, codes, n_groups)
+    values -= mean.ravel()[flat]
+    values *= values
+    return np.bincount(flat, weights=values, minlength=mean.size).reshape(mean.shape)
+
+
+def finish_moments(sums: GroupSums, squares: np.ndarray) -> Moments:
+    mean = sums.mean()
+    # each implicit zero is (0 − mean)² away from its group's mean
+    m2 = squares + (sums.n[:, None] - sums.stored) * mean * mean
+    m2[sums.n == 0] = 0.0
+    return Moments(n=sums.n, mean=mean, m2=m2, n_pos=sums.n_pos)
 
 
 def one_vs_rest(moments: Moments) -> DeBlock:
