@@ -142,7 +142,7 @@ def clean_leftovers(out: Path) -> None:
             if tag == OLD_TAG and not out.exists() and not out.is_symlink() and is_bundle(path):
                 os.rename(path, out)
             else:
-                shutil.rmtree(path, ignore_errors=True)
+                _remove(path)
 
 
 def _alive(pid: int) -> bool:
@@ -164,9 +164,17 @@ def replace_atomically(staging: Path, out: Path) -> None:
         old = out.parent / f".{out.name}{OLD_TAG}{os.getpid()}"
         os.rename(out, old)
         os.rename(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
     else:
         os.rename(staging, out)
+
+
+def _remove(path: Path) -> None:
+    """Delete a leftover folder; a symlink (OUT was a link to a bundle) is unlinked, not followed."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
