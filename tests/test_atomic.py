@@ -239,3 +239,15 @@ def test_leftovers_of_an_out_name_with_glob_characters_are_cleaned(small_input, 
     cli("build", small_input, out, "-q", check=True)
     assert not stale.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run[1]*"]
+
+
+def test_overwrite_through_a_symlink_leaves_no_leftover_and_keeps_the_target(small_input, tmp_path):
+    real = tmp_path / "real"
+    cli("build", small_input, real, "-q", check=True)
+    before = tree(real)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    cli("build", small_input, link, "-q", "--overwrite", "--title", "new", check=True)
+    assert tree(real) == before, "the link's target was changed or deleted"
+    assert not link.is_symlink() and verify(link) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
