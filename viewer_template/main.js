@@ -436,37 +436,65 @@ function syncControls() {
 // ---------- pointer: pan, zoom, hover ----------
 
 function setupPointer(canvas) {
-  let drag = null;
+  // Active pointers (mouse, pen or fingers) by id: one pans, two pinch-zoom around their middle.
+  const pointers = new Map();
+  let pinch = null; // {dist, mx, my} of the last two-finger frame
+  const local = (ev) => {
+    const rect = canvas.getBoundingClientRect();
+    return [ev.clientX - rect.left, ev.clientY - rect.top];
+  };
+  function pinchFrame() {
+    const [a, b] = [...pointers.values()];
+    return { dist: Math.hypot(a.x - b.x, a.y - b.y), mx: (a.x + b.x) / 2, my: (a.y + b.y) / 2 };
+  }
   canvas.addEventListener("pointerdown", (ev) => {
-    if (ev.button !== 0) return;
-    canvas.setPointerCapture(ev.pointerId);
-    drag = { x: ev.clientX, y: ev.clientY, moved: false };
+    if (ev.pointerType === "mouse" && ev.button !== 0) return;
+    if (pointers.size >= 2) return; // a third finger is ignored
+    try { canvas.setPointerCapture(ev.pointerId); } catch { /* synthetic or already released */ }
+    const [x, y] = local(ev);
+    pointers.set(ev.pointerId, { x, y });
+    pinch = pointers.size === 2 ? pinchFrame() : null;
     hideTooltip();
   });
   canvas.addEventListener("pointermove", (ev) => {
-    if (drag) {
-      const dx = ev.clientX - drag.x;
-      const dy = ev.clientY - drag.y;
-      if (!dx && !dy) return;
-      drag.x = ev.clientX;
-      drag.y = ev.clientY;
-      drag.moved = true;
-      canvas.classList.add("is-dragging");
-      const { width, height } = plotSize();
-      state.set({ camera: cam.pan(state.get().camera, emb.bounds, width, height, dx, dy) });
+    const p = pointers.get(ev.pointerId);
+    if (!p) {
+      if (!pointers.size && ev.pointerType !== "touch") queueHover(ev);
       return;
     }
-    queueHover(ev);
+    const [x, y] = local(ev);
+    const dx = x - p.x;
+    const dy = y - p.y;
+    if (!dx && !dy) return;
+    p.x = x;
+    p.y = y;
+    if (!emb) return;
+    const { width, height } = plotSize();
+    let camera = state.get().camera;
+    if (pointers.size === 2 && pinch) {
+      const now = pinchFrame();
+      if (pinch.dist > 0 && now.dist > 0) {
+        camera = cam.zoomAt(camera, emb.bounds, width, height, pinch.mx, pinch.my, now.dist / pinch.dist);
+      }
+      camera = cam.pan(camera, emb.bounds, width, height, now.mx - pinch.mx, now.my - pinch.my);
+      pinch = now;
+    } else {
+      camera = cam.pan(camera, emb.bounds, width, height, dx, dy);
+    }
+    canvas.classList.add("is-dragging");
+    state.set({ camera });
   });
   const end = (ev) => {
-    if (!drag) return;
-    drag = null;
-    canvas.classList.remove("is-dragging");
-    if (canvas.hasPointerCapture(ev.pointerId)) canvas.releasePointerCapture(ev.pointerId);
+    if (!pointers.delete(ev.pointerId)) return;
+    pinch = pointers.size === 2 ? pinchFrame() : null;
+    if (!pointers.size) canvas.classList.remove("is-dragging");
+    try {
+      if (canvas.hasPointerCapture(ev.pointerId)) canvas.releasePointerCapture(ev.pointerId);
+    } catch { /* already released */ }
   };
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
-  canvas.addEventListener("pointerleave", () => { if (!drag) hideTooltip(); });
+  canvas.addEventListener("pointerleave", () => { if (!pointers.size) hideTooltip(); });
   canvas.addEventListener("wheel", (ev) => {
     if (!emb) return;
     ev.preventDefault();

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -208,3 +209,52 @@ def test_embed_in_small_frame(rec, info_site):
     assert page.locator("#about").is_hidden()
     save_artifact("embed_600x400.png", page.screenshot())
     rec.assert_clean([info_site.origin])
+
+
+TOUCH_JS = """async (steps) => {
+    const canvas = document.getElementById("canvas");
+    const rect = canvas.getBoundingClientRect();
+    const out = [];
+    for (const [type, id, x, y] of steps) {
+        if (type === "state") {
+            await new Promise((r) => requestAnimationFrame(() => r()));
+            out.push(window.xgexport.getState().camera);
+            continue;
+        }
+        canvas.dispatchEvent(new PointerEvent(type, {
+            pointerId: id, pointerType: "touch", isPrimary: id === 1, bubbles: true, cancelable: true,
+            clientX: rect.left + x, clientY: rect.top + y, button: type === "pointermove" ? -1 : 0,
+            buttons: type === "pointerup" ? 0 : 1,
+        }));
+    }
+    return out;
+}"""
+
+
+def test_touch_pinch_zoom_and_one_finger_pan(rec, pbmc_site):
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    steps = [
+        ["state", 0, 0, 0],
+        # two fingers 200 px apart spread to 400 px: zoom x2, the middle moves right by 100 px
+        ["pointerdown", 1, 300, 300], ["pointerdown", 2, 500, 300],
+        ["pointermove", 2, 600, 300], ["pointermove", 2, 700, 300],
+        ["state", 0, 0, 0],
+        ["pointerup", 2, 700, 300],
+        # the remaining finger pans without a jump
+        ["pointermove", 1, 340, 300],
+        ["state", 0, 0, 0],
+        ["pointerup", 1, 340, 300],
+        ["pointermove", 1, 500, 500],  # no finger down: nothing moves
+        ["state", 0, 0, 0],
+    ]
+    start, pinched, panned, after = page.evaluate(TOUCH_JS, steps)
+    assert pinched["zoom"] == pytest.approx(start["zoom"] * 2, rel=1e-6)
+    assert panned["zoom"] == pinched["zoom"] and panned["cy"] == pytest.approx(pinched["cy"])
+    assert panned["cx"] < pinched["cx"]  # dragged right: the view moves left in data space
+    assert after == panned
+    # the view is in the URL like a mouse drag's
+    deadline = time.monotonic() + 5
+    while "view=" not in page.evaluate("location.hash"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    rec.assert_clean([pbmc_site.origin])
