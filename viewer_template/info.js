@@ -90,7 +90,9 @@ export function renderInfo(box, meta) {
   let matrixLine = null;
   if (m && (str(m.source) || str(m.looks_like))) {
     const bits = [];
-    if (str(m.source)) bits.push(`Expression values: ${m.source}`);
+    // "X", "raw" (adata.raw) or a layer name
+    const src = str(m.source);
+    if (src) bits.push(`Expression values: ${src === "X" ? "X" : src === "raw" ? ".raw" : `layer "${src}"`}`);
     if (str(m.looks_like)) bits.push(bits.length ? `(${m.looks_like})` : `Expression values look ${m.looks_like}`);
     matrixLine = el("p", "about-matrix", bits.join(" "));
     if (str(m.reason)) matrixLine.title = m.reason;
