@@ -201,6 +201,14 @@ def test_html_strings_are_never_markup_in_the_page(outcomes):
     page = (result.made.out / "index.html").read_text(encoding="utf-8")
     for text in corpus.HTML:
         assert text not in page or "<" not in text, f"{text!r} pasted raw into index.html"
+    assert "&lt;script&gt;" in page, "the title is not in the page as escaped text"
+    scripts = re.findall(r"<script\b[^>]*>", page, flags=re.IGNORECASE)
+    assert scripts and all(re.search(r'\bsrc="viewer/[\w-]+\.js"', tag) for tag in scripts), scripts
+    assert not re.search(r"<script\b[^>]*>[^<]+</script>", page), "inline script in the page"
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert csp, "no Content-Security-Policy"
+    policy = {part.split()[0]: part.split()[1:] for part in csp.group(1).split(";") if part.strip()}
+    assert policy["script-src"] == ["'self'"] and policy["connect-src"] == ["'self'"], policy
     root = group(outcomes, "html-names")
     assert root.attrs["xgexport"]["title"] == corpus.HTML[0]
     assert root.attrs["xgexport"]["description"] == corpus.HTML[1]
