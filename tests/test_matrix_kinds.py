@@ -141,3 +141,11 @@ def test_dask_cluster_matches_local_byte_for_byte(kind, inputs, dask_scheduler, 
     build_quiet(inputs[kind], remote, BuildOptions(max_memory=SMALL_BUDGET.max_memory, scheduler=dask_scheduler))
     assert digest(local) == digest(remote)
     assert (local / "manifest.json").read_bytes() == (remote / "manifest.json").read_bytes()
+
+
+def test_local_process_pool_matches_one_process(inputs, tmp_path):
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    build_quiet(inputs["csr"], one, BuildOptions(max_memory=SMALL_BUDGET.max_memory, jobs=1))
+    build_quiet(inputs["csr"], two, BuildOptions(max_memory=SMALL_BUDGET.max_memory * 2, jobs=2))
+    assert digest(one) == digest(two)

@@ -31,6 +31,7 @@ from .store import create, open_store, plain
 TMP_TAG = ".xgexport-tmp-"
 OLD_TAG = ".xgexport-old-"
 OBS_NAMES_CHUNK = 65536
+PARALLEL_FROM_VALUES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -253,13 +254,15 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
         expression.DeGrouping(encoded_obs[d.obs_id].codes.astype(np.int64), d.n_categories) for d in plan.de
     )
     spill = bundle / ".spill"  # inside the staging folder: killed builds leave nothing else
+    workers = 1 if options.scheduler else local_workers(options, reader.nnz_estimate)
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
-        max_memory=options.max_memory, spill_dir=spill, store_path=bundle / "data", groupings=groupings,
+        max_memory=options.max_memory // workers, spill_dir=spill, store_path=bundle / "data",
+        groupings=groupings,
     )  # fmt: skip
-    reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets")
+    reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
     try:
-        with task_runner(options.scheduler) as run:
+        with task_runner(options.scheduler, workers) as run:
             if job.transposes:
                 reporter.stage("reading the matrix by cell blocks")
                 run(expression.spill_rows, job, range(len(job.row_blocks)), reporter.progress("cell blocks"))
@@ -281,22 +284,33 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
 
 
 class task_runner:
-    """Runs a task function over indices locally, or on a Dask cluster with --scheduler."""
+    """Runs a task function over indices: in this process, in a local process pool, or on a
+    Dask cluster with --scheduler. Results come back in index order in every case."""
 
-    def __init__(self, scheduler: str | None):
+    def __init__(self, scheduler: str | None, workers: int = 1):
         self.scheduler = scheduler
+        self.workers = workers
         self.client = None
+        self.pool = None
 
     def __enter__(self):
         if self.scheduler:
             from .distributed import connect
 
             self.client = connect(self.scheduler)
+        elif self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: zarr runs an event-loop thread that a forked child would inherit
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self.run
 
     def __exit__(self, *exc):
         if self.client is not None:
             self.client.close()
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
     def run(self, function, job, indices: Iterable[int], progress) -> list:
         indices = list(indices)
@@ -304,11 +318,26 @@ class task_runner:
             from .distributed import run_on_cluster
 
             return run_on_cluster(self.client, function, job, indices, progress)
+        if self.pool is not None:
+            from concurrent.futures import as_completed
+
+            futures = [self.pool.submit(function, job, index) for index in indices]
+            for done, _ in enumerate(as_completed(futures), start=1):
+                progress(done, len(futures))
+            return [future.result() for future in futures]
         results = []
         for done, index in enumerate(indices, start=1):
             results.append(function(job, index))
             progress(done, len(indices))
         return results
+
+
+def local_workers(options: BuildOptions, nnz: int) -> int:
+    """Processes for the matrix pass: --jobs, or both cores when the matrix is big enough
+    for the start-up of a worker (about a second) to pay."""
+    if options.jobs:
+        return options.jobs
+    return min(2, os.cpu_count() or 1) if nnz >= PARALLEL_FROM_VALUES else 1
 
 
 def describe_matrix(plan: ExportPlan, summary: expression.ValueSummary, reporter: Reporter) -> dict:

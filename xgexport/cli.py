@@ -83,13 +83,14 @@ def main():
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
 @click.option("--max-memory", default="2G", show_default=True, help="Memory budget for the matrix pass (e.g. 500M, 4G).")
 @click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks.")
+@click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Local processes for the matrix pass (default: both cores for big matrices).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the matrix pass on a Dask distributed scheduler (tcp://host:8786).")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it is an existing xgexport bundle.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
 def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, no_de, de_obs,
-          de_max_categories, de_top_n, max_categories, max_memory, gzip_level, scheduler, overwrite,
+          de_max_categories, de_top_n, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):  # fmt: skip
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
     from .build import Reporter
@@ -103,7 +104,7 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         title=title, description=description, layer=layer, gene_symbols=gene_symbols,
         embeddings=tuple(embeddings), obs=tuple(obs), de=not no_de, de_obs=tuple(de_obs),
         de_max_categories=de_max_categories, de_top_n=de_top_n, max_categories=max_categories,
-        max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler,
+        max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler, jobs=jobs,
         citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),
     )  # fmt: skip
     reporter = Reporter(0 if quiet else 2 if verbose else 1)

@@ -188,12 +188,7 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     if nonfinite.any():  # inf is shown as missing, like NaN; DE of those genes is NaN
         block.data = np.where(nonfinite, np.nan, block.data)
     write_expression(job, g0, block)
-    block64 = sp.csc_matrix(
-        (block.data.astype(np.float64), block.indices, block.indptr), shape=block.shape
-    )
-    de = tuple(
-        stats.one_vs_rest(stats.group_moments(block64, g.codes, g.n_groups)) for g in job.groupings
-    )
+    de = tuple(stats.one_vs_rest(stats.group_moments(block, g.codes, g.n_groups)) for g in job.groupings)
     return BucketResult(g0, de, summary)
 
 

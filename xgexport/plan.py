@@ -41,6 +41,7 @@ class BuildOptions:
     max_memory: int = 2 * 1024**3
     gzip_level: int = 1
     scheduler: str | None = None
+    jobs: int = 0  # local processes for the matrix pass; 0 = automatic
     citation: str = ""
     doi: str = ""
     links: tuple[tuple[str, str], ...] = ()  # (label, http(s) URL)
