@@ -43,7 +43,7 @@ class MatrixReader:
     def read_rows(self, start: int, stop: int, indptr: np.ndarray | None = None) -> sp.csr_matrix:
         n_cols = self.shape[1]
         if self.kind == "dense":
-            block = np.asarray(self.node[start:stop])
+            block = _sparse_dtype(np.asarray(self.node[start:stop]))
             return sp.csr_matrix(block.reshape(stop - start, n_cols))
         if indptr is None:
             indptr = self.node["indptr"][start : stop + 1]
@@ -52,7 +52,7 @@ class MatrixReader:
         else:
             lo, hi = int(indptr[start]), int(indptr[stop])
             local = indptr[start : stop + 1] - lo
-        data = np.asarray(self.node["data"][lo:hi])
+        data = _sparse_dtype(np.asarray(self.node["data"][lo:hi]))
         indices = np.asarray(self.node["indices"][lo:hi])
         block = sp.csr_matrix((data, indices, local), shape=(stop - start, n_cols))
         block.sum_duplicates()  # also sorts indices: downstream code relies on it
@@ -64,7 +64,7 @@ class MatrixReader:
         lo, hi = int(indptr[0]), int(indptr[-1])
         block = sp.csc_matrix(
             (
-                np.asarray(self.node["data"][lo:hi]),
+                _sparse_dtype(np.asarray(self.node["data"][lo:hi])),
                 np.asarray(self.node["indices"][lo:hi]),
                 indptr - lo,
             ),
@@ -262,6 +262,11 @@ def _matrix_reader(name: str, node, legacy_shape: tuple[int, int] | None) -> Mat
     if hasattr(node, "shape") and len(node.shape) == 1 and legacy_shape and legacy_shape[1] == 1:
         raise InputError(f"{name} is one-dimensional; one-gene datasets must be stored 2-D")
     raise InputError(f"{name} has an encoding xgexport cannot read ({encoding or 'unknown'})")
+
+
+def _sparse_dtype(values: np.ndarray) -> np.ndarray:
+    """float16 (scipy.sparse cannot hold it) as float32: exact, and what the bundle stores."""
+    return values.astype(np.float32) if values.dtype == np.float16 else values
 
 
 def _read_elem(node):
