@@ -249,6 +249,18 @@ def integer_dense_int64() -> anndata.AnnData:
     return adata
 
 
+def float16_dense() -> anndata.AnnData:
+    adata = base_adata(sparse=False)
+    adata.X = adata.X.astype(np.float16)
+    return adata
+
+
+def bool_sparse() -> anndata.AnnData:
+    adata = base_adata()
+    adata.X = sp.csr_matrix(adata.X.toarray() > 0.5)
+    return adata
+
+
 def all_zero_sparse() -> anndata.AnnData:
     adata = base_adata()
     adata.X = sp.csr_matrix(adata.shape, dtype=np.float32)
@@ -554,6 +566,8 @@ CASES: tuple[Case, ...] = (
     _exports("nan-in-sparse-x", nan_in_sparse_x),
     _exports("integer-counts-csr", integer_counts),
     _exports("integer-counts-dense-int64", integer_dense_int64),
+    _exports("float16-dense-x", float16_dense),
+    _exports("bool-sparse-x", bool_sparse),
     _exports("all-zero-sparse", all_zero_sparse),
     _exports("all-zero-dense", all_zero_dense),
     # embeddings
