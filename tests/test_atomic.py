@@ -102,8 +102,7 @@ def kill_at(input_path: Path, out: Path, stage: str, delay: float, *args: str) -
 # stage line → delay before the kill: at the start of each stage, and inside the long ones
 KILL_POINTS = [
     ("writing annotations", 0.0),
-    ("reading the matrix", 0.0),
-    ("reading the matrix", 0.4),
+    ("reading the matrix", 0.3),
     ("writing expression", 0.0),
     ("writing expression", 0.8),
     ("rendering the viewer", 0.0),
