@@ -129,7 +129,8 @@ def spill_rows(job: MatrixJob, block_index: int) -> None:
     for bucket_index, (g0, g1) in enumerate(job.buckets):
         lo, hi = block.indptr[g0], block.indptr[g1]
         counts = np.diff(block.indptr[g0 : g1 + 1])
-        genes = np.repeat(np.arange(g1 - g0, dtype=np.int32), counts)
+        local_dtype = np.uint16 if g1 - g0 <= 65536 else np.int32  # spill files are the I/O cost
+        genes = np.repeat(np.arange(g1 - g0, dtype=local_dtype), counts)
         folder = Path(job.spill_dir) / f"b{bucket_index}"
         folder.mkdir(parents=True, exist_ok=True)
         np.savez(
