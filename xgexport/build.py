@@ -88,6 +88,7 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
     try:
         write_bundle(source, plan, options, staging, reporter)
+        check_output(out, overwrite)  # again: something may have appeared at OUT during the build
         replace_atomically(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
