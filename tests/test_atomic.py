@@ -250,3 +250,25 @@ def test_overwrite_through_a_symlink_leaves_no_leftover_and_keeps_the_target(sma
     assert tree(real) == before, "the link's target was changed or deleted"
     assert not link.is_symlink() and verify(link) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_a_folder_that_appears_at_out_during_the_build_is_not_replaced(big_input, tmp_path):
+    """OUT was free when the build started; someone creates it while the build runs."""
+    out = tmp_path / "bundle"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xgexport.cli", "build", str(big_input), str(out)],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.startswith("writing annotations"):
+            out.mkdir()
+            (out / "mine.txt").write_text("created during the build")
+    process.wait(timeout=120)
+    process.stderr.close()
+    assert process.returncode == 1, "".join(lines)
+    assert lines[-1].startswith("error: ") and "not an xgexport bundle" in lines[-1], lines[-1]
+    assert "Traceback" not in "".join(lines)
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
