@@ -93,20 +93,40 @@ def run_case(case: corpus.Case, made: corpus.Made) -> Outcome:
     return Outcome(case, made, build, verify, out_before, beside_before)
 
 
-@pytest.fixture(scope="session")
-def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    """Write every case's input, then build them all (two at a time: the machine has 2 cores)."""
-    root = tmp_path_factory.mktemp("corpus")
-    prepared = []
-    for case in corpus.CASES:
-        if case.skip_reason():
-            continue
-        folder = root / case.name
+class Outcomes(dict):
+    """Case name → Outcome; a case not built yet (e.g. run with -k) is built on first use."""
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+
+    def prepare(self, case: corpus.Case) -> tuple[corpus.Case, corpus.Made]:
+        folder = self.root / case.name
         folder.mkdir()
-        prepared.append((case, case.make(folder)))
-    with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda item: run_case(*item), prepared))
-    return {result.case.name: result for result in results}
+        return case, case.make(folder)
+
+    def run_all(self, cases: list[corpus.Case]) -> None:
+        """Write the inputs, then build two at a time (the machine has 2 cores)."""
+        prepared = [self.prepare(case) for case in cases if case.name not in self]
+        with ThreadPoolExecutor(2) as pool:
+            for result in pool.map(lambda item: run_case(*item), prepared):
+                self[result.case.name] = result
+
+    def __missing__(self, name: str) -> Outcome:
+        self[name] = run_case(*self.prepare(corpus.by_name(name)))
+        return self[name]
+
+
+@pytest.fixture(scope="session")
+def outcomes(request, tmp_path_factory) -> Outcomes:
+    results = Outcomes(tmp_path_factory.mktemp("corpus"))
+    selected = {
+        item.callspec.params["case"].name
+        for item in request.session.items
+        if hasattr(item, "callspec") and isinstance(item.callspec.params.get("case"), corpus.Case)
+    }
+    results.run_all([case for case in corpus.CASES if case.name in selected and not case.skip_reason()])
+    return results
 
 
 def test_case_names_are_unique():
