@@ -71,7 +71,7 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     """Export ``input_path`` (.h5ad or AnnData .zarr) as a static bundle in ``out``."""
     options = options or BuildOptions()
     reporter = reporter or Reporter()
-    out = Path(out).absolute()
+    out = output_path(out)
     clean_leftovers(out)
     check_output(out, overwrite)
     source = open_source(Path(input_path))
@@ -95,6 +95,15 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
         raise
     reporter.stage(f"done: {out} ({plan.n_cells} cells, {plan.n_genes} genes)")
     return plan
+
+
+def output_path(out) -> Path:
+    """OUT as an absolute path without '.' or '..' (which would make stray folders on the way);
+    OUT itself is not resolved, so a symlink at OUT is replaced, not its target."""
+    out = Path(out).absolute()
+    if out.name in ("", ".", ".."):
+        return out.resolve()
+    return out.parent.resolve() / out.name
 
 
 def check_output(out: Path, overwrite: bool) -> None:
