@@ -272,3 +272,13 @@ def test_a_folder_that_appears_at_out_during_the_build_is_not_replaced(big_input
     assert "Traceback" not in "".join(lines)
     assert [p.name for p in out.iterdir()] == ["mine.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_dot_dot_in_out_makes_no_stray_folder(small_input, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "xgexport.cli", "build", "-q", str(small_input), "not-there/../bundle"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+    assert verify(tmp_path / "bundle") == []
