@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,26 +34,39 @@ def files(bundle: Path) -> dict[str, bytes]:
     return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module", params=NAMES)
-def two_builds(request, tmp_path_factory) -> tuple[Path, Path]:
-    source = DATASETS / request.param
+def build_twice(name: str, first: Path, second: Path) -> list[tuple]:
+    """Prepare two differing set-ups for one dataset; returns the two build calls."""
+    source = DATASETS / name
     if not source.is_file():
         pytest.fail(f"missing shared dataset {source}")
-    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
     for folder in (first, second):
         (folder / "in").mkdir()
         (folder / "work").mkdir()
-    input_1 = first / "in" / request.param
-    input_2 = second / "in" / request.param
-    shutil.copyfile(source, input_1)
-    shutil.copyfile(source, input_2)
-    os.utime(input_2, (1_000_000_000, 1_000_000_000))
-    build(input_1, str(first / "bundle"), first / "work", {"TZ": "UTC", "PYTHONHASHSEED": "1"})
-    build(
-        Path("..") / "in" / request.param, "../out/deeper/bundle", second / "work",
-        {"TZ": "Asia/Tokyo", "PYTHONHASHSEED": "2", "SOURCE_DATE_EPOCH": "1700000000"},
-    )  # fmt: skip
-    return first / "bundle", second / "out" / "deeper" / "bundle"
+        shutil.copyfile(source, folder / "in" / name)
+    os.utime(second / "in" / name, (1_000_000_000, 1_000_000_000))
+    return [
+        (first / "in" / name, str(first / "bundle"), first / "work", {"TZ": "UTC", "PYTHONHASHSEED": "1"}),
+        (Path("..") / "in" / name, "../out/deeper/bundle", second / "work",
+         {"TZ": "Asia/Tokyo", "PYTHONHASHSEED": "2", "SOURCE_DATE_EPOCH": "1700000000"}),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def all_builds(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """Both builds of every dataset, two at a time (2 cores)."""
+    calls, bundles = [], {}
+    for name in NAMES:
+        first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+        calls += build_twice(name, first, second)
+        bundles[name] = (first / "bundle", second / "out" / "deeper" / "bundle")
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda call: build(*call), calls))
+    return bundles
+
+
+@pytest.fixture(params=NAMES)
+def two_builds(request, all_builds) -> tuple[Path, Path]:
+    return all_builds[request.param]
 
 
 def test_every_file_is_byte_identical(two_builds):
