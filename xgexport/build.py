@@ -313,7 +313,10 @@ class task_runner:
             from concurrent.futures import ProcessPoolExecutor
 
             # spawn, not fork: zarr runs an event-loop thread that a forked child would inherit
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent, initargs=(os.getpid(),),
+            )  # fmt: skip
         return self.run
 
     def __exit__(self, *exc):
@@ -340,6 +343,19 @@ class task_runner:
             results.append(function(job, index))
             progress(done, len(indices))
         return results
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool-worker initializer: when the build is killed (SIGKILL leaves no time to shut the
+    pool down), its workers exit too instead of lingering and writing into the staging folder."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def local_workers(options: BuildOptions, nnz: int) -> int:
