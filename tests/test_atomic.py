@@ -73,8 +73,9 @@ def small_input(tmp_path_factory) -> Path:
     return synthetic(tmp_path_factory.mktemp("atomic") / "small.h5ad", 300, 40, 10, seed=1)
 
 
-def kill_at(input_path: Path, out: Path, stage: str, delay: float, *args: str) -> list[str]:
-    """Start a build, SIGKILL it ``delay`` s after the stderr line starting with ``stage``."""
+def kill_at(input_path: Path, out: Path, stage: str, delay: float, *args: str, children=None) -> list[str]:
+    """Start a build, SIGKILL it ``delay`` s after the stderr line starting with ``stage``;
+    the processes it had started then are appended to ``children`` (psutil.Process)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "xgexport.cli", "build", str(input_path), str(out), *args],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
@@ -85,6 +86,10 @@ def kill_at(input_path: Path, out: Path, stage: str, delay: float, *args: str) -
             seen.append(line.rstrip("\n"))
             if line.startswith(stage):
                 time.sleep(delay)
+                if children is not None:
+                    import psutil
+
+                    children.extend(psutil.Process(process.pid).children(recursive=True))
                 process.send_signal(signal.SIGKILL)
                 break
         else:
@@ -282,3 +287,20 @@ def test_dot_dot_in_out_makes_no_stray_folder(small_input, tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
     assert verify(tmp_path / "bundle") == []
+
+
+def test_a_killed_parallel_build_leaves_no_worker_running(big_input, small_input, tmp_path):
+    """With --jobs 2 the matrix pass runs in worker processes: they must not outlive the build
+    (and go on writing into its staging folder after the next build has cleaned it)."""
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "bundle"
+    children: list = []
+    kill_at(big_input, out, "reading the matrix", 1.0, "--jobs", "2", children=children)
+    assert children, "expected worker processes"
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    for process in alive:  # do not leave them behind, whatever the test says
+        process.kill()
+    assert not alive, f"{len(alive)} process(es) of the killed build still running"
+    cli("build", small_input, out, "-q", check=True)
+    time.sleep(0.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
