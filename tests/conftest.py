@@ -1,28 +1,13 @@
-"""Shared fixtures: the real datasets and a CLI runner that builds bundles."""
+"""Shared fixtures: the real datasets, built bundles, and one headless Chromium per session
+(sync playwright allows one instance per thread, so every browser test shares this one)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
-
-
-def run_cli(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the real command line in a subprocess, as a user would."""
-    result = subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"xgexport {' '.join(map(str, args))} failed:\n{result.stderr}")
-    return result
+from helpers import DATASETS, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +22,34 @@ def example_bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("example") / "bundle"
     run_cli("build", "example", out, "-q")
     return out
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's chromium is missing ({CHROMIUM}); .ci/run installs it")
+    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()

@@ -99,9 +99,9 @@ def test_index_lists_bundles_as_text_with_thumbnails(site):
 
 
 @pytest.mark.browser
-def test_index_page_in_chromium_search_and_csp(site, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    expect = playwright.expect
+def test_index_page_in_chromium_search_and_csp(site, tmp_path, browser):
+    from playwright.sync_api import expect
+
     from xgexport.serve import start_in_thread
 
     big = tmp_path / "big"
@@ -114,42 +114,36 @@ def test_index_page_in_chromium_search_and_csp(site, tmp_path):
     server, base = start_in_thread(big)
     problems: list[str] = []
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                      "--disable-background-networking"],
-            )  # fmt: skip
-            try:
-                page = browser.new_page()
-                page.on("pageerror", lambda exc: problems.append(str(exc)))
-                page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-                page.on("dialog", lambda dialog: (problems.append("dialog"), dialog.dismiss()))
-                page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-                page.goto(base + "index.html")
-                titles = page.locator(".dataset h2").all_text_contents()
-                assert HOSTILE_TITLE in titles and titles.count("Plain second dataset") == 5
-                assert page.locator(".description").first.text_content() == HOSTILE_DESCRIPTION
-                assert page.locator(".dataset img").count() == 6  # thumbnails only, none injected
-                for image in page.locator(".dataset img").all():  # lazy images load when seen
-                    image.scroll_into_view_if_needed()
-                    expect(image).to_have_js_property("complete", True)
-                widths = page.eval_on_selector_all(".dataset img", "imgs => imgs.map(i => i.naturalWidth)")
-                assert widths == [160] * 6
-                # search: six datasets, so the box is there and filters by any text
-                page.fill("#search", "gamma")
-                assert page.locator(".dataset:visible").count() == 1
-                assert page.text_content("#shown") == "1"
-                page.fill("#search", "zheng")  # the citation
-                assert page.locator(".dataset:visible h2").all_text_contents() == [HOSTILE_TITLE]
-                page.fill("#search", "no such thing")
-                assert page.locator(".dataset:visible").count() == 0 and page.is_visible("#empty")
-                page.fill("#search", "")
-                assert page.locator(".dataset:visible").count() == 6
-                page.click("text=Plain second dataset >> nth=0")
-                page.wait_for_url("**/alpha/index.html")
-            finally:
-                browser.close()
+        page = browser.new_page()
+        try:
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+            page.on("dialog", lambda dialog: (problems.append("dialog"), dialog.dismiss()))
+            page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.goto(base + "index.html")
+            titles = page.locator(".dataset h2").all_text_contents()
+            assert HOSTILE_TITLE in titles and titles.count("Plain second dataset") == 5
+            assert page.locator(".description").first.text_content() == HOSTILE_DESCRIPTION
+            assert page.locator(".dataset img").count() == 6  # thumbnails only, none injected
+            for image in page.locator(".dataset img").all():  # lazy images load when seen
+                image.scroll_into_view_if_needed()
+                expect(image).to_have_js_property("complete", True)
+            widths = page.eval_on_selector_all(".dataset img", "imgs => imgs.map(i => i.naturalWidth)")
+            assert widths == [160] * 6
+            # search: six datasets, so the box is there and filters by any text
+            page.fill("#search", "gamma")
+            assert page.locator(".dataset:visible").count() == 1
+            assert page.text_content("#shown") == "1"
+            page.fill("#search", "zheng")  # the citation
+            assert page.locator(".dataset:visible h2").all_text_contents() == [HOSTILE_TITLE]
+            page.fill("#search", "no such thing")
+            assert page.locator(".dataset:visible").count() == 0 and page.is_visible("#empty")
+            page.fill("#search", "")
+            assert page.locator(".dataset:visible").count() == 6
+            page.click("text=Plain second dataset >> nth=0")
+            page.wait_for_url("**/alpha/index.html")
+        finally:
+            page.close()
     finally:
         server.shutdown()
     assert problems == []

@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 import zarr
 
-from conftest import run_cli
+from helpers import run_cli
 
 # file -> (expected outcome, why)
 EXPECTED = {

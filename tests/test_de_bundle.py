@@ -12,7 +12,7 @@ import scipy.stats as ss
 import zarr
 
 import xgexport
-from conftest import run_cli
+from helpers import run_cli
 
 CASES = [
     "scanpy_pbmc68k_reduced.h5ad",

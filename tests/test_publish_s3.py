@@ -181,26 +181,19 @@ def test_damaged_bundle_is_refused(bundle, s3, tmp_path):
 
 
 @pytest.mark.browser
-def test_published_viewer_draws_in_chromium(bundle, s3):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_published_viewer_draws_in_chromium(bundle, s3, browser):
     endpoint, _client = s3
     publish_s3(bundle, f"s3://{BUCKET}/{PREFIX}", endpoint_url=endpoint)  # incremental after the round trip
     page_url = f"{endpoint}/{BUCKET}/{PREFIX}/index.html"
     errors: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                  "--disable-background-networking"],
-        )  # fmt: skip
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 700})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
-            page.goto(page_url)
-            # the viewer's CSP forbids string evaluation, so wait on the attribute it sets
-            page.wait_for_selector("html[data-xg-state=ready]", state="attached", timeout=30000)
-            assert page.title()  # the page rendered from the bucket
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    try:
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
+        page.goto(page_url)
+        # the viewer's CSP forbids string evaluation, so wait on the attribute it sets
+        page.wait_for_selector("html[data-xg-state=ready]", state="attached", timeout=30000)
+        assert page.title()  # the page rendered from the bucket
+    finally:
+        page.close()
     assert errors == []

@@ -15,18 +15,6 @@ import pytest
 
 from browser_helpers import DATASETS, READY, build_bundle
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-gl=angle",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 VIEWPORT = {"width": 1366, "height": 768}
 
 
@@ -82,23 +70,6 @@ def pbmc_site(pbmc_bundle, serve) -> StaticServer:
 @pytest.fixture(scope="session")
 def pbmc_meta(pbmc_bundle) -> dict:
     return json.loads((pbmc_bundle / "data" / "zarr.json").read_text())["attributes"]["xgexport"]
-
-
-@pytest.fixture(scope="session")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield b
-    b.close()
 
 
 class PageRecorder:
