@@ -108,7 +108,8 @@ def _category_colors(n: int, uns_colors) -> list[str]:
 def encode_embedding(coords: np.ndarray, key: str) -> EncodedEmbedding:
     """Exact float32 coordinates and a 16-bit display copy (finer than any screen)."""
     coords = np.asarray(coords, dtype=np.float64)[:, :2]
-    finite = np.isfinite(coords).all(axis=1)
+    # beyond ±1e300 the span itself overflows; such coordinates are as unusable as NaN
+    finite = (np.isfinite(coords) & (np.abs(coords) < 1e300)).all(axis=1)
     if not finite.any():
         raise InputError(f"obsm[{key!r}]: no cell has finite coordinates; recompute the embedding")
     lo = coords[finite].min(axis=0)

@@ -184,7 +184,8 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     """Write the bucket's genes into X and compute their DE statistics."""
     g0, g1 = job.buckets[bucket_index]
     block = load_bucket(job, bucket_index)
-    nonfinite = ~np.isfinite(block.data)
+    # values beyond float32's range would be written as inf: they are as unusable as NaN
+    nonfinite = ~np.isfinite(block.data) | (np.abs(block.data) > np.finfo(np.float32).max)
     summary = ValueSummary.of(block.data, int(nonfinite.sum()))
     if nonfinite.any():  # inf is shown as missing, like NaN; DE of those genes is NaN
         block.data = np.where(nonfinite, np.nan, block.data)
