@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -12,14 +11,12 @@ from . import FORMAT_VERSION, __version__
 
 
 def template_dir() -> Path:
-    """The viewer template, installed with the package (or beside it in a source checkout)."""
-    try:
-        installed = Path(str(resources.files("xgexport.viewer_template")))
-        if (installed / "index.html").is_file():
-            return installed
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "viewer_template"
+    """The viewer template: installed inside the package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "viewer_template", here.parent / "viewer_template"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    raise FileNotFoundError("the viewer template is missing from this xgexport installation; reinstall it")
 
 
 def render_site(bundle: Path, title: str) -> None:
