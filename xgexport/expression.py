@@ -190,7 +190,8 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     if nonfinite.any():  # inf is shown as missing, like NaN; DE of those genes is NaN
         block.data = np.where(nonfinite, np.nan, block.data)
     write_expression(job, g0, block)
-    de = tuple(stats.one_vs_rest(stats.group_moments(block, g.codes, g.n_groups)) for g in job.groupings)
+    moments = stats.moments_of_block(block, [(g.codes, g.n_groups) for g in job.groupings])
+    de = tuple(stats.one_vs_rest(m) for m in moments)
     return BucketResult(g0, de, summary)
 
 

@@ -56,8 +56,19 @@ def group_moments(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> Momen
     codes < 0 belong to no group. Two passes over the stored values: sums, then exact
     centred squares around each group's own mean.
     """
-    sums = group_sums(block, codes, n_groups)
-    return finish_moments(sums, group_squares(block, codes, n_groups, sums.mean()))
+    return moments_of_block(block, [(codes, n_groups)])[0]
+
+
+def moments_of_block(block: sp.spmatrix, groupings) -> list[Moments]:
+    """``group_moments`` for several groupings ((codes, n_groups) pairs) of one block, sharing
+    the per-value work (gene of each value, float64 copy) between them."""
+    layout = _layout(block)
+    moments = []
+    for codes, n_groups in groupings:
+        flat, values = _triplets(layout, codes, n_groups)
+        sums = _sums(flat, values, codes, n_groups, block.shape[1])
+        moments.append(finish_moments(sums, _squares(flat, values, sums.mean())))
+    return moments
 
 
 def moments_by_row_blocks(
@@ -138,28 +149,40 @@ class GroupSums:
         return mean
 
 
-def _triplets(block: sp.spmatrix, codes: np.ndarray, n_groups: int):
-    """Stored values (float64) and their flat group × gene bin, cells without a group dropped."""
-    n_genes = block.shape[1]
+def _layout(block: sp.spmatrix):
+    """(gene of each stored value, cell of each stored value, values as float64, n_genes)."""
     lengths = np.diff(block.indptr)
-    if sp.isspmatrix_csc(block) or block.format == "csc":
-        group_of = codes[block.indices]
-        gene_of = np.repeat(np.arange(n_genes, dtype=np.int64), lengths)
-    else:
-        group_of = np.repeat(codes, lengths)
-        gene_of = block.indices
-    flat = group_of * n_genes + gene_of
     values = block.data.astype(np.float64)
+    if block.format == "csc":
+        return np.repeat(np.arange(block.shape[1], dtype=np.int64), lengths), block.indices, values, block.shape[1]
+    return block.indices, np.repeat(np.arange(block.shape[0], dtype=np.int64), lengths), values, block.shape[1]
+
+
+def _triplets(layout, codes: np.ndarray, n_groups: int):
+    """Stored values and their flat group × gene bin; cells without a group dropped.
+    The values array is a fresh copy: callers may change it in place."""
+    gene_of, cell_of, values, n_genes = layout
+    group_of = codes[cell_of]
+    flat = group_of * n_genes + gene_of
     if (codes < 0).any():
         keep = group_of >= 0
-        flat, values = flat[keep], values[keep]
-    return flat, values
+        return flat[keep], values[keep]
+    return flat, values.copy()
 
 
 def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSums:
-    n_genes = block.shape[1]
+    flat, values = _triplets(_layout(block), codes, n_groups)
+    return _sums(flat, values, codes, n_groups, block.shape[1])
+
+
+def group_squares(block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray) -> np.ndarray:
+    """Σ (x − group mean)² over the stored values (the zeros are added in finish_moments)."""
+    flat, values = _triplets(_layout(block), codes, n_groups)
+    return _squares(flat, values, mean)
+
+
+def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
     size = n_groups * n_genes
-    flat, values = _triplets(block, codes, n_groups)
     total = np.bincount(flat, weights=values, minlength=size)
     stored = np.bincount(flat, minlength=size).astype(np.float64)
     # values <= 0 (or NaN) are rare in expression data: count those, not the positives
@@ -169,9 +192,7 @@ def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSum
     return GroupSums(n, total.reshape(shape), stored.reshape(shape), (stored - not_positive).reshape(shape))
 
 
-def group_squares(block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray) -> np.ndarray:
-    """Σ (x − group mean)² over the stored values (the zeros are added in finish_moments)."""
-    flat, values = _triplets(block, codes, n_groups)
+def _squares(flat, values, mean: np.ndarray) -> np.ndarray:
     values -= mean.ravel()[flat]
     values *= values
     return np.bincount(flat, weights=values, minlength=mean.size).reshape(mean.shape)
