@@ -149,3 +149,21 @@ def test_local_process_pool_matches_one_process(inputs, tmp_path):
     build_quiet(inputs["csr"], one, BuildOptions(max_memory=SMALL_BUDGET.max_memory, jobs=1))
     build_quiet(inputs["csr"], two, BuildOptions(max_memory=SMALL_BUDGET.max_memory * 2, jobs=2))
     assert digest(one) == digest(two)
+
+
+def test_direct_row_writes_are_what_zarr_writes(tmp_path):
+    """X chunks are written without zarr's per-chunk overhead; the bytes must be zarr's own."""
+    from xgexport.store import create, open_store, write_rows
+
+    rows = np.random.default_rng(3).random((5, 1000)).astype(np.float32)
+    rows[rows < 0.7] = 0
+    by_zarr = open_store(tmp_path / "a")
+    create(by_zarr, "X", rows, chunks=(1, 1000), level=1)
+    direct = open_store(tmp_path / "b")
+    create(direct, "X", shape=rows.shape, dtype=np.float32, chunks=(1, 1000), level=1)
+    digests = write_rows(tmp_path / "b" / "X", 0, rows, 1)
+    for g in range(5):
+        expected = (tmp_path / "a" / "X" / "c" / str(g) / "0").read_bytes()
+        assert (tmp_path / "b" / "X" / "c" / str(g) / "0").read_bytes() == expected
+        assert digests[f"c/{g}/0"] == (len(expected), hashlib.sha256(expected).hexdigest())
+    np.testing.assert_array_equal(zarr.open_array(str(tmp_path / "b" / "X"), mode="r")[:], rows)

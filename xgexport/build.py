@@ -215,7 +215,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
     chunk = min(OBS_NAMES_CHUNK, plan.n_cells)
     create(root, "obs_names", np.asarray(source.obs.index.astype(str), dtype=object), chunks=(chunk,), level=6)
     arrays["obs_names"] = [plan.n_cells]
-    summary, tables = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter)
+    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter)
     arrays["X"] = [plan.n_genes, plan.n_cells]
     matrix_meta = describe_matrix(plan, summary, reporter)
     for entry, table in zip(plan.de, tables):
@@ -229,7 +229,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
     reporter.stage("rendering the viewer")
     render_site(bundle, plan.title)
     dataset = {"title": plan.title, "n_cells": plan.n_cells, "n_genes": plan.n_genes}
-    write_manifest(bundle, dataset, {f"data/{k}": {"shape": v} for k, v in arrays.items()})
+    write_manifest(bundle, dataset, {f"data/{k}": {"shape": v} for k, v in arrays.items()}, known=known_files)
 
 
 def write_obs(source: Source, plan: ExportPlan, root, level: int, arrays: dict) -> dict:
@@ -268,7 +268,7 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
         max_memory=options.max_memory // workers, spill_dir=spill, store_path=bundle / "data",
-        groupings=groupings,
+        groupings=groupings, gzip_level=options.gzip_level, workers=workers,
     )  # fmt: skip
     reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
     try:
@@ -290,7 +290,8 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
         tables.append(
             de.assemble(entry.name, entry.obs_id, obs_item.attrs["categories"], groupings[index].codes, blocks, plan.n_genes)
         )
-    return summary, tables
+    known_files = {rel: digest for result in results for rel, digest in result.files.items()}
+    return summary, tables, known_files
 
 
 class task_runner:

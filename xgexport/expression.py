@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from . import stats
-from .store import open_array_for_write
+from .store import write_rows
 from .source import open_source
 
 DENSE_WRITE_BYTES = 256 * 1024**2  # largest dense gene-major block handed to zarr at once
@@ -49,6 +49,7 @@ class MatrixJob:
     spill_dir: str
     store_path: str
     groupings: tuple[DeGrouping, ...]
+    gzip_level: int = 1
 
     @property
     def transposes(self) -> bool:
@@ -91,6 +92,7 @@ class BucketResult:
     first_gene: int
     de: tuple[stats.DeBlock, ...]
     summary: ValueSummary
+    files: dict  # X chunk path relative to the bundle -> (size, sha256)
 
 
 def make_job(
@@ -104,11 +106,15 @@ def make_job(
     spill_dir: Path,
     store_path: Path,
     groupings: tuple[DeGrouping, ...],
+    gzip_level: int = 1,
+    workers: int = 1,
 ) -> MatrixJob:
     """Choose block and bucket sizes so that no task holds more than about ``max_memory``."""
     n_cells, n_genes = shape
     budget_values = max(10_000, max_memory // BYTES_PER_SPILLED_VALUE)
     n_buckets = int(np.clip(np.ceil(nnz / budget_values), 1, n_genes))
+    if n_buckets > 1:  # whole rounds of work for every worker: none idles at the end
+        n_buckets = min(n_genes, -(-n_buckets // workers) * workers)
     edges = np.linspace(0, n_genes, n_buckets + 1).round().astype(int)
     buckets = tuple((int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a)
     per_row = max(1.0, nnz / max(1, n_cells))
@@ -116,7 +122,7 @@ def make_job(
     row_blocks = tuple((a, min(a + rows, n_cells)) for a in range(0, n_cells, rows))
     return MatrixJob(
         str(source_path), matrix, kind, n_cells, n_genes, buckets, row_blocks,
-        str(spill_dir), str(store_path), groupings,
+        str(spill_dir), str(store_path), groupings, gzip_level,
     )  # fmt: skip
 
 
@@ -189,21 +195,25 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     summary = ValueSummary.of(block.data, int(nonfinite.sum()))
     if nonfinite.any():  # inf is shown as missing, like NaN; DE of those genes is NaN
         block.data = np.where(nonfinite, np.nan, block.data)
-    write_expression(job, g0, block)
+    files = write_expression(job, g0, block)
     moments = stats.moments_of_block(block, [(g.codes, g.n_groups) for g in job.groupings])
     de = tuple(stats.one_vs_rest(m) for m in moments)
-    return BucketResult(g0, de, summary)
+    return BucketResult(g0, de, summary, files)
 
 
-def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> None:
+def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> dict:
     """Gene-major dense rows of X, a few genes at a time so the dense copy stays small."""
-    array = open_array_for_write(Path(job.store_path) / "X")
+    array_dir = Path(job.store_path) / "X"
+    prefix = f"{Path(job.store_path).name}/X/"
     n_genes = block.shape[1]
     step = max(1, DENSE_WRITE_BYTES // (4 * max(1, job.n_cells)))
+    files = {}
     for a in range(0, n_genes, step):
         b = min(a + step, n_genes)
         dense = np.zeros((b - a, job.n_cells), dtype=np.float32)
         part = block[:, a:b]
         rows = np.repeat(np.arange(b - a), np.diff(part.indptr))
         dense[rows, part.indices] = part.data
-        array[first_gene + a : first_gene + b, :] = dense
+        written = write_rows(array_dir, first_gene + a, dense, job.gzip_level)
+        files.update({prefix + rel: digest for rel, digest in written.items()})
+    return files

@@ -28,11 +28,17 @@ def bundle_files(bundle: Path) -> list[str]:
     return sorted(p for p in paths if p != MANIFEST)
 
 
-def write_manifest(bundle: Path, dataset: dict, arrays: dict) -> dict:
+def write_manifest(bundle: Path, dataset: dict, arrays: dict, known: dict | None = None) -> dict:
+    """Write manifest.json; ``known`` gives (size, sha256) of files hashed as they were written."""
+    known = known or {}
     files = {}
     for rel in bundle_files(bundle):
-        data = (bundle / rel).read_bytes()
-        files[rel] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        if rel in known:
+            size, digest = known[rel]
+        else:
+            data = (bundle / rel).read_bytes()
+            size, digest = len(data), hashlib.sha256(data).hexdigest()
+        files[rel] = {"size": size, "sha256": digest}
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

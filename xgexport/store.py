@@ -7,6 +7,7 @@ docs/FORMAT.md live in one place.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +31,32 @@ class FixedTimeGzip(GzipCodec):
         super().__init__(level=level)
 
     def _encode_sync(self, chunk_bytes: Buffer, chunk_spec) -> Buffer | None:
-        raw = chunk_bytes.as_numpy_array().tobytes()
-        packed = gzip.compress(raw, compresslevel=self.level, mtime=0)
+        packed = encode_gzip(chunk_bytes.as_numpy_array().tobytes(), self.level)
         return chunk_spec.prototype.buffer.from_bytes(packed)
+
+
+def encode_gzip(raw: bytes, level: int) -> bytes:
+    """The one gzip encoding of the bundle (mtime 0 in the header)."""
+    return gzip.compress(raw, compresslevel=level, mtime=0)
+
+
+def write_rows(array_dir: Path, first_row: int, rows: np.ndarray, level: int) -> dict[str, tuple[int, str]]:
+    """Write whole-row chunks of a 2-D little-endian array chunked (1, n_columns).
+
+    The files are byte for byte what zarr-python writes for that array with
+    :class:`FixedTimeGzip` (a test holds this), without zarr's per-chunk overhead, which is a
+    third of the cost for 20,000 genes. Returns {chunk path relative to array_dir: (size, sha256)}
+    so the manifest need not read the files again.
+    """
+    digests = {}
+    for offset, row in enumerate(np.ascontiguousarray(rows, dtype=rows.dtype.newbyteorder("<"))):
+        packed = encode_gzip(row.tobytes(), level)
+        rel = f"c/{first_row + offset}/0"
+        path = array_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(packed)
+        digests[rel] = (len(packed), hashlib.sha256(packed).hexdigest())
+    return digests
 
 
 zarr.registry.register_codec("gzip", FixedTimeGzip)
