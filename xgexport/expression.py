@@ -208,12 +208,15 @@ def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> d
     n_genes = block.shape[1]
     step = max(1, DENSE_WRITE_BYTES // (4 * max(1, job.n_cells)))
     files = {}
+    # one zeroed buffer, reset after use where it was written: allocating and zeroing a fresh
+    # one per step costs more (page faults) than the scatter itself
+    buffer = np.zeros((min(step, n_genes), job.n_cells), dtype=np.float32)
     for a in range(0, n_genes, step):
         b = min(a + step, n_genes)
-        dense = np.zeros((b - a, job.n_cells), dtype=np.float32)
         part = block[:, a:b]
         rows = np.repeat(np.arange(b - a), np.diff(part.indptr))
-        dense[rows, part.indices] = part.data
-        written = write_rows(array_dir, first_gene + a, dense, job.gzip_level)
+        buffer[rows, part.indices] = part.data
+        written = write_rows(array_dir, first_gene + a, buffer[: b - a], job.gzip_level)
         files.update({prefix + rel: digest for rel, digest in written.items()})
+        buffer[rows, part.indices] = 0
     return files

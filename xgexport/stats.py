@@ -159,15 +159,15 @@ def _layout(block: sp.spmatrix):
 
 
 def _triplets(layout, codes: np.ndarray, n_groups: int):
-    """Stored values and their flat group × gene bin; cells without a group dropped.
-    The values array is a fresh copy: callers may change it in place."""
+    """Stored values and their flat group × gene bin; cells without a group dropped."""
     gene_of, cell_of, values, n_genes = layout
-    group_of = codes[cell_of]
-    flat = group_of * n_genes + gene_of
+    offsets = codes * n_genes  # per cell, so the per-value work is one gather and one add
+    flat = offsets[cell_of]
+    flat += gene_of
     if (codes < 0).any():
-        keep = group_of >= 0
+        keep = flat >= 0
         return flat[keep], values[keep]
-    return flat, values.copy()
+    return flat, values
 
 
 def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSums:
@@ -193,9 +193,9 @@ def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
 
 
 def _squares(flat, values, mean: np.ndarray) -> np.ndarray:
-    values -= mean.ravel()[flat]
-    values *= values
-    return np.bincount(flat, weights=values, minlength=mean.size).reshape(mean.shape)
+    deviation = values - mean.ravel()[flat]
+    deviation *= deviation
+    return np.bincount(flat, weights=deviation, minlength=mean.size).reshape(mean.shape)
 
 
 def finish_moments(sums: GroupSums, squares: np.ndarray) -> Moments:
