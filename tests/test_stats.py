@@ -166,3 +166,16 @@ def test_row_blocks_and_workers_give_the_same_moments():
         np.testing.assert_allclose(blocked.mean, whole.mean, rtol=1e-12)
         np.testing.assert_allclose(blocked.m2, whole.m2, rtol=1e-10, atol=1e-12)
         np.testing.assert_array_equal(blocked.n_pos, whole.n_pos)
+
+
+def test_large_csc_blocks_are_split_into_pieces_exactly(monkeypatch):
+    rng = np.random.default_rng(6)
+    block = sp.random(300, 50, density=0.3, random_state=6, format="csc")
+    codes = rng.integers(-1, 3, size=300)
+    whole = stats.moments_of_block(block, [(codes, 3)])[0]
+    monkeypatch.setattr(stats, "PIECE_VALUES", 97)  # many uneven pieces
+    assert len(stats._column_pieces(block)) > 10
+    pieces = stats.moments_of_block(block, [(codes, 3)])[0]
+    np.testing.assert_array_equal(pieces.mean, whole.mean)
+    np.testing.assert_array_equal(pieces.m2, whole.m2)
+    np.testing.assert_array_equal(pieces.n_pos, whole.n_pos)

@@ -61,7 +61,31 @@ def group_moments(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> Momen
 
 def moments_of_block(block: sp.spmatrix, groupings) -> list[Moments]:
     """``group_moments`` for several groupings ((codes, n_groups) pairs) of one block, sharing
-    the per-value work (gene of each value, float64 copy) between them."""
+    the per-value work (gene of each value, float64 copy) between them.
+
+    A CSC block is taken a few genes at a time (genes are independent), so that temporaries
+    stay small enough for the allocator to reuse instead of mapping fresh pages each time.
+    """
+    if block.format != "csc" or block.nnz <= PIECE_VALUES:
+        return _moments_of_piece(block, groupings)
+    pieces = [_moments_of_piece(_columns(block, a, b), groupings) for a, b in _column_pieces(block)]
+    return [
+        Moments(
+            n=pieces[0][i].n,
+            mean=np.hstack([p[i].mean for p in pieces]),
+            m2=np.hstack([p[i].m2 for p in pieces]),
+            n_pos=np.hstack([p[i].n_pos for p in pieces]),
+        )
+        for i in range(len(groupings))
+    ]
+
+
+# Values per piece of work: int64/float64 temporaries of 8 × this many bytes stay under glibc's
+# 32 MiB mmap threshold, so freed memory is reused rather than returned and faulted in again.
+PIECE_VALUES = 2_000_000
+
+
+def _moments_of_piece(block, groupings) -> list[Moments]:
     layout = _layout(block)
     moments = []
     for codes, n_groups in groupings:
@@ -71,14 +95,31 @@ def moments_of_block(block: sp.spmatrix, groupings) -> list[Moments]:
     return moments
 
 
+def _column_pieces(block: sp.csc_matrix):
+    """Consecutive column ranges holding about PIECE_VALUES stored values each."""
+    cuts = np.searchsorted(block.indptr, np.arange(PIECE_VALUES, block.nnz, PIECE_VALUES))
+    edges = np.unique(np.concatenate([[0], np.clip(cuts, 1, block.shape[1]), [block.shape[1]]]))
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+def _columns(block: sp.csc_matrix, a: int, b: int) -> sp.csc_matrix:
+    """Columns [a, b) as a CSC view on the same buffers."""
+    lo, hi = block.indptr[a], block.indptr[b]
+    view = sp.csc_matrix((block.shape[0], b - a), dtype=block.dtype)
+    view.data, view.indices, view.indptr = block.data[lo:hi], block.indices[lo:hi], block.indptr[a : b + 1] - lo
+    return view
+
+
 def moments_by_row_blocks(
-    matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int, *, rows: int = 20_000, workers: int = 1
+    matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int, *, rows: int | None = None, workers: int = 1
 ) -> Moments:
     """The same statistics for an in-memory CSR matrix, read in row blocks (two passes).
 
     With ``workers`` > 1 the row blocks are shared out to forked processes, which see the
     matrix without copying it (bincount holds the GIL, so threads would not help).
     """
+    if rows is None:  # about PIECE_VALUES stored values per block
+        rows = max(1, int(PIECE_VALUES * matrix.shape[0] / max(1, matrix.nnz)))
     blocks = [(a, min(a + rows, matrix.shape[0])) for a in range(0, matrix.shape[0], rows)]
     shares = [blocks[i::workers] for i in range(workers)]
     _SHARED["args"] = (matrix, codes, n_groups)
