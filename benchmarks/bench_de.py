@@ -64,17 +64,22 @@ def main():
     codes = adata.obs["cluster"].cat.codes.to_numpy().astype(np.int64)
     n_groups = len(adata.obs["cluster"].cat.categories)
 
-    started = time.perf_counter()
-    t, padj = xgexport_de(adata.X, codes, n_groups)
-    ours = time.perf_counter() - started
-    print(f"xgexport DE, {n_groups} categories × {adata.n_vars} genes: {ours:.1f} s", flush=True)
-
-    started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sc.tl.rank_genes_groups(adata, "cluster", method="t-test", n_genes=adata.n_vars, use_raw=False)
-    theirs = time.perf_counter() - started
-    print(f"scanpy rank_genes_groups(t-test), same column: {theirs:.1f} s", flush=True)
+    # best of two runs each: the first run of either pays for first-touch page faults
+    ours_runs, theirs_runs = [], []
+    for _ in range(2):
+        started = time.perf_counter()
+        t, padj = xgexport_de(adata.X, codes, n_groups)
+        ours_runs.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sc.tl.rank_genes_groups(adata, "cluster", method="t-test", n_genes=adata.n_vars, use_raw=False)
+        theirs_runs.append(time.perf_counter() - started)
+    ours, theirs = min(ours_runs), min(theirs_runs)
+    print(f"xgexport DE, {n_groups} categories × {adata.n_vars} genes: runs "
+          f"{', '.join(f'{x:.1f}' for x in ours_runs)} s", flush=True)  # fmt: skip
+    print(f"scanpy rank_genes_groups(t-test), same column: runs "
+          f"{', '.join(f'{x:.1f}' for x in theirs_runs)} s", flush=True)  # fmt: skip
 
     # agreement: scanpy's scores for category 0 vs ours (scanpy computes in float32/64 mixes)
     result = adata.uns["rank_genes_groups"]

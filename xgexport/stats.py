@@ -191,20 +191,26 @@ class GroupSums:
 
 
 def _layout(block: sp.spmatrix):
-    """(gene of each stored value, cell of each stored value, values as float64, n_genes)."""
-    lengths = np.diff(block.indptr)
+    """What every grouping of a block shares: (format, gene of each stored value or None,
+    values as float64, the block)."""
     values = block.data.astype(np.float64)
     if block.format == "csc":
-        return np.repeat(np.arange(block.shape[1], dtype=np.int64), lengths), block.indices, values, block.shape[1]
-    return block.indices, np.repeat(np.arange(block.shape[0], dtype=np.int64), lengths), values, block.shape[1]
+        gene_of = np.repeat(np.arange(block.shape[1], dtype=np.int64), np.diff(block.indptr))
+        return "csc", gene_of, values, block
+    return "csr", None, values, block
 
 
 def _triplets(layout, codes: np.ndarray, n_groups: int):
     """Stored values and their flat group × gene bin; cells without a group dropped."""
-    gene_of, cell_of, values, n_genes = layout
-    offsets = codes * n_genes  # per cell, so the per-value work is one gather and one add
-    flat = offsets[cell_of]
-    flat += gene_of
+    fmt, gene_of, values, block = layout
+    n_genes = block.shape[1]
+    offsets = codes * n_genes  # per cell: the per-value work is one gather (or repeat) and one add
+    if fmt == "csc":
+        flat = offsets[block.indices]
+        flat += gene_of
+    else:
+        flat = np.repeat(offsets, np.diff(block.indptr))
+        flat += block.indices
     if (codes < 0).any():
         keep = flat >= 0
         return flat[keep], values[keep]
@@ -243,6 +249,11 @@ def finish_moments(sums: GroupSums, squares: np.ndarray) -> Moments:
     mean = sums.mean()
     # each implicit zero is (0 − mean)² away from its group's mean
     m2 = squares + (sums.n[:, None] - sums.stored) * mean * mean
+    # A group whose values are all equal has M2 = 0 exactly, but a mean rounded in its last bit
+    # leaves n · (ε·mean)²: snap what is below rounding to 0, so "zero variance" is decided
+    # as scipy/numpy decide it (numpy's pairwise mean is exact there).
+    rounding = sums.n[:, None] * (4 * np.finfo(np.float64).eps * mean) ** 2
+    m2[m2 <= rounding] = 0.0
     m2[sums.n == 0] = 0.0
     return Moments(n=sums.n, mean=mean, m2=m2, n_pos=sums.n_pos)
 
