@@ -75,7 +75,8 @@ def measure_viewer(bundle: Path, genes: list[str]) -> dict:
             page.on("requestfinished", count)
             started = time.perf_counter()
             page.goto(url)
-            page.wait_for_function("document.documentElement.dataset.xgState === 'ready'", timeout=120_000)
+            # the viewer's CSP forbids string evaluation, so wait on the attribute it sets
+            page.wait_for_selector("html[data-xg-state=ready]", state="attached", timeout=120_000)
             first = time.perf_counter() - started
             page.wait_for_timeout(300)
             first_bytes = transferred["bytes"]
