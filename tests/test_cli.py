@@ -1,0 +1,42 @@
+"""The command line's own behaviour: serve, inspect on the example, usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+from helpers import run_cli
+
+
+def test_serve_prints_its_url_and_serves_the_bundle_without_range(example_bundle):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xgexport.cli", "serve", str(example_bundle), "--port", "0"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("serving ") and "http://127.0.0.1:" in line
+        url = line.split()[3]
+        with urllib.request.urlopen(url + "index.html", timeout=10) as response:
+            assert b'type="module"' in response.read()
+        request = urllib.request.Request(url + "data/zarr.json", headers={"Range": "bytes=0-9"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            # a static server like python -m http.server ignores Range: the whole file comes back
+            assert response.status == 200 and b'"xgexport"' in response.read()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_usage_errors_exit_2_and_bad_sizes_are_explained(tmp_path):
+    result = run_cli("build", "example", tmp_path / "x", "--max-memory", "lots", check=False)
+    assert result.returncode == 2 and "--max-memory" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("build", check=False)
+    assert result.returncode == 2
+
+
+def test_help_lists_every_command():
+    result = run_cli("--help")
+    for command in ("build", "inspect", "verify", "serve", "publish", "index"):
+        assert command in result.stdout
