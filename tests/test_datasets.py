@@ -157,3 +157,17 @@ def test_inspect_writes_nothing_and_explains(datasets, tmp_path):
     plan = json.loads(run_cli("inspect", datasets / "scanpy_pbmc68k_reduced.h5ad", "--json").stdout)
     assert plan["matrix"] == "raw" and plan["n_cells"] == 700
     assert [d["name"] for d in plan["de"]] == ["bulk_labels", "phase", "louvain"]
+
+
+def test_integer_cluster_ids_hinted_and_shown_as_categories(datasets, tmp_path):
+    """Seurat stores clusters as integers: the build says how to show them as categories."""
+    source = datasets / "tiledbsoma_pbmc-small_dense-raw.h5ad"
+    plain = run_cli("build", source, tmp_path / "a")
+    assert "--categorical RNA_snn_res.1" in plain.stderr and "--categorical nFeature_RNA" not in plain.stderr
+    run_cli("build", source, tmp_path / "b", "-q", "--categorical", "RNA_snn_res.1")
+    meta = zarr.open_group(str(tmp_path / "b" / "data"), mode="r").attrs["xgexport"]
+    kinds = {o["name"]: o["kind"] for o in meta["obs"]}
+    assert kinds["RNA_snn_res.1"] == "categorical" and kinds["RNA_snn_res.0.8"] == "continuous"
+    assert "RNA_snn_res.1" in [d["name"] for d in meta["de"]]
+    bad = run_cli("build", source, tmp_path / "c", "--categorical", "nope", check=False)
+    assert bad.returncode == 1 and "no such obs column 'nope'" in bad.stderr

@@ -196,6 +196,8 @@ def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
     reporter.stage(f"obs columns: {len(plan.obs)}; DE for: " + (", ".join(d.name for d in plan.de) or "none"))
     for what, why in plan.skipped:
         reporter.detail(f"skipped {what}: {why}")
+    for hint in plan.hints:
+        reporter.stage(f"note: {hint}")
 
 
 def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter) -> None:

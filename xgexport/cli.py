@@ -76,6 +76,7 @@ def main():
 @click.option("--gene-symbols", metavar="COLUMN", help="var column with display names (e.g. feature_name).")
 @click.option("--embedding", "embeddings", multiple=True, metavar="KEY", help="obsm key to show (repeatable; default: every 2-D layout).")
 @click.option("--obs", "obs", multiple=True, metavar="COLUMN", help="obs column to export (repeatable; default: all usable).")
+@click.option("--categorical", multiple=True, metavar="COLUMN", help="Show this (e.g. integer cluster id) column as categories, with DE (repeatable).")
 @click.option("--no-de", is_flag=True, help="Skip differential expression.")
 @click.option("--de-obs", multiple=True, metavar="COLUMN", help="Categorical column for DE (repeatable; default: all).")
 @click.option("--de-max-categories", default=200, show_default=True, type=click.IntRange(2), help="Skip DE for columns with more categories.")
@@ -89,7 +90,7 @@ def main():
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
-def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, no_de, de_obs,
+def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, no_de, de_obs,
           de_max_categories, de_top_n, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):  # fmt: skip
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
@@ -102,7 +103,7 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         title = title or "PBMC 68k reduced (scanpy example)"
     options = BuildOptions(
         title=title, description=description, layer=layer, gene_symbols=gene_symbols,
-        embeddings=tuple(embeddings), obs=tuple(obs), de=not no_de, de_obs=tuple(de_obs),
+        embeddings=tuple(embeddings), obs=tuple(obs), categorical=tuple(categorical), de=not no_de, de_obs=tuple(de_obs),
         de_max_categories=de_max_categories, de_top_n=de_top_n, max_categories=max_categories,
         max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler, jobs=jobs,
         citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),

@@ -42,6 +42,7 @@ class BuildOptions:
     gzip_level: int = 1
     scheduler: str | None = None
     jobs: int = 0  # local processes for the matrix pass; 0 = automatic
+    categorical: tuple[str, ...] = ()  # integer/float columns to show as categories
     citation: str = ""
     doi: str = ""
     links: tuple[tuple[str, str], ...] = ()  # (label, http(s) URL)
@@ -119,6 +120,7 @@ class ExportPlan:
     obs: tuple[ObsPlan, ...]
     de: tuple[DePlan, ...]
     skipped: tuple[tuple[str, str], ...] = field(default=())
+    hints: tuple[str, ...] = field(default=())
     default_embedding: str = "0"
     default_color: str = "none"
 
@@ -159,6 +161,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
         obs=obs,
         de=de,
         skipped=tuple(skipped),
+        hints=tuple(integer_cluster_hints(source, obs)),
         default_embedding=_default_embedding(embeddings),
         default_color=_default_color(obs, de),
     )
@@ -281,17 +284,41 @@ def display_name(key: str) -> str:
 def choose_obs(source: Source, options: BuildOptions, skipped) -> tuple[ObsPlan, ...]:
     frame = source.obs
     names = list(options.obs) if options.obs else [str(c) for c in frame.columns]
-    for name in options.obs:
+    for name in (*options.obs, *options.categorical):
         if name not in frame.columns:
-            raise InputError(f"--obs {name!r}: no such obs column (obs has: {', '.join(map(str, frame.columns))})")
+            raise InputError(f"no such obs column {name!r} (obs has: {', '.join(map(str, frame.columns))})")
     plans: list[ObsPlan] = []
     for name in names:
-        kind, n_categories, why = classify_obs(frame[name], options.max_categories)
+        column = frame[name]
+        if name in options.categorical:
+            column = column.astype("category")
+        kind, n_categories, why = classify_obs(column, options.max_categories)
         if kind is None:
+            if name in options.categorical:
+                raise InputError(f"--categorical {name!r}: {why}")
             skipped.append((f"obs[{name!r}]", why))
             continue
         plans.append(ObsPlan(str(len(plans)), name, kind, n_categories))
     return tuple(plans)
+
+
+MAX_CLUSTER_INTEGERS = 50
+
+
+def integer_cluster_hints(source: Source, obs: tuple[ObsPlan, ...]) -> list[str]:
+    """Integer columns with few distinct values are often cluster ids (Seurat stores them so):
+    say how to show them as categories, without guessing their meaning."""
+    hints = []
+    for plan in obs:
+        column = source.obs[plan.name]
+        if plan.kind == "continuous" and pd.api.types.is_integer_dtype(column.dtype):
+            distinct = column.nunique()
+            if 2 <= distinct <= min(MAX_CLUSTER_INTEGERS, len(column) // 10):  # ≥ 10 cells per id
+                hints.append(
+                    f"obs {plan.name!r} holds {distinct} distinct integers and is shown as a continuous "
+                    f"scale; if they are cluster ids, add --categorical {plan.name}"
+                )
+    return hints
 
 
 def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, int, str]:
