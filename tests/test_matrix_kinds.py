@@ -167,3 +167,21 @@ def test_direct_row_writes_are_what_zarr_writes(tmp_path):
         assert (tmp_path / "b" / "X" / "c" / str(g) / "0").read_bytes() == expected
         assert digests[f"c/{g}/0"] == (len(expected), hashlib.sha256(expected).hexdigest())
     np.testing.assert_array_equal(zarr.open_array(str(tmp_path / "b" / "X"), mode="r")[:], rows)
+
+
+def test_per_cell_arrays_split_into_chunks_beyond_the_cell_chunk(inputs, tmp_path, monkeypatch):
+    """Large datasets split coordinates and annotations along cells (files under 100 MiB)."""
+    import xgexport.build as build_module
+
+    monkeypatch.setattr(build_module, "CELL_CHUNK", 1000)
+    build_quiet(inputs["csr"], tmp_path / "b", BuildOptions())
+    root = zarr.open_group(str(tmp_path / "b" / "data"), mode="r")
+    display = root["embeddings/0/display"]
+    assert display.chunks == (1000, 2)
+    assert sorted(p.name for p in (tmp_path / "b" / "data" / "embeddings" / "0" / "display" / "c").iterdir()) == ["0", "1", "2"]
+    adata = ad.read_h5ad(inputs["csr"])
+    np.testing.assert_allclose(root["embeddings/0/coords"][:], adata.obsm["X_umap"])
+    codes = root["obs/0/codes"]
+    assert codes.chunks == (1000,)
+    assert list(np.array(codes.attrs["categories"])[codes[:]]) == list(adata.obs["cluster"].astype(str))
+    assert verify(tmp_path / "b") == []

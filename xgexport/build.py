@@ -31,6 +31,13 @@ from .store import create, open_store, plain
 TMP_TAG = ".xgexport-tmp-"
 OLD_TAG = ".xgexport-old-"
 OBS_NAMES_CHUNK = 65536
+# Per-cell arrays are one file up to this many cells (the usual case), then split along cells,
+# so that no file nears GitHub's 100 MiB limit (32 MiB of float32 coordinates at most).
+CELL_CHUNK = 4 * 1024 * 1024
+
+
+def cell_chunks(values: np.ndarray) -> tuple[int, ...]:
+    return (min(len(values), CELL_CHUNK), *values.shape[1:])
 PARALLEL_FROM_VALUES = 20_000_000
 
 
@@ -240,10 +247,10 @@ def write_obs(source: Source, plan: ExportPlan, root, level: int, arrays: dict) 
         colors = source.uns_value(f"{entry.name}_colors") if entry.kind == "categorical" else None
         item = encode_obs(source.obs[entry.name], entry.kind, colors)
         if item.codes is not None:
-            create(root, f"obs/{entry.id}/codes", item.codes, level=level, attrs=item.attrs)
+            create(root, f"obs/{entry.id}/codes", item.codes, chunks=cell_chunks(item.codes), level=level, attrs=item.attrs)
             arrays[f"obs/{entry.id}/codes"] = [plan.n_cells]
         else:
-            create(root, f"obs/{entry.id}/values", item.values, level=level, attrs=item.attrs)
+            create(root, f"obs/{entry.id}/values", item.values, chunks=cell_chunks(item.values), level=level, attrs=item.attrs)
             arrays[f"obs/{entry.id}/values"] = [plan.n_cells]
         encoded[entry.id] = item
     return encoded
@@ -252,8 +259,10 @@ def write_obs(source: Source, plan: ExportPlan, root, level: int, arrays: dict) 
 def write_embeddings(source: Source, plan: ExportPlan, root, level: int, arrays: dict) -> None:
     for entry in plan.embeddings:
         item = encode_embedding(source.embedding(entry.key), entry.key)
-        create(root, f"embeddings/{entry.id}/coords", item.coords, level=level, attrs={"key": entry.key})
-        create(root, f"embeddings/{entry.id}/display", item.display, level=level, attrs=item.attrs)
+        create(root, f"embeddings/{entry.id}/coords", item.coords, chunks=cell_chunks(item.coords), level=level,
+               attrs={"key": entry.key})  # fmt: skip
+        create(root, f"embeddings/{entry.id}/display", item.display, chunks=cell_chunks(item.display), level=level,
+               attrs=item.attrs)  # fmt: skip
         arrays[f"embeddings/{entry.id}/coords"] = [plan.n_cells, 2]
         arrays[f"embeddings/{entry.id}/display"] = [plan.n_cells, 2]
 
