@@ -190,10 +190,10 @@ class GroupSums:
         return mean
 
 
-def _layout(block: sp.spmatrix):
+def _layout(block: sp.spmatrix, float64: bool = True):
     """What every grouping of a block shares: (format, gene of each stored value or None,
-    values as float64, the block)."""
-    values = block.data.astype(np.float64)
+    values (as float64 unless the caller only subtracts a float64 from them), the block)."""
+    values = block.data.astype(np.float64) if float64 else block.data
     if block.format == "csc":
         gene_of = np.repeat(np.arange(block.shape[1], dtype=np.int64), np.diff(block.indptr))
         return "csc", gene_of, values, block
@@ -224,7 +224,8 @@ def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSum
 
 def group_squares(block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray) -> np.ndarray:
     """Σ (x − group mean)² over the stored values (the zeros are added in finish_moments)."""
-    flat, values = _triplets(_layout(block), codes, n_groups)
+    # x − mean is computed in float64 anyway (mean is float64): no separate conversion pass
+    flat, values = _triplets(_layout(block, float64=False), codes, n_groups)
     return _squares(flat, values, mean)
 
 
