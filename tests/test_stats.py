@@ -180,3 +180,14 @@ def test_large_csc_blocks_are_split_into_pieces_exactly(monkeypatch):
     np.testing.assert_array_equal(pieces.mean, whole.mean)
     np.testing.assert_array_equal(pieces.m2, whole.m2)
     np.testing.assert_array_equal(pieces.n_pos, whole.n_pos)
+
+
+def test_centred_pass_runs_only_where_digits_would_be_lost():
+    rng = np.random.default_rng(8)
+    typical = sp.csr_matrix(np.log1p(rng.poisson(1.0, size=(300, 40)).astype(np.float64)))
+    codes = rng.integers(0, 3, size=300)
+    flat, values = stats._triplets(stats._layout(typical), codes, 3)
+    assert not stats._sums(flat, values, codes, 3, 40).risky().any()
+    tight = sp.csr_matrix(1000.0 + rng.normal(0, 0.01, size=(300, 4)))
+    flat, values = stats._triplets(stats._layout(tight), codes, 3)
+    assert stats._sums(flat, values, codes, 3, 4).risky().all()

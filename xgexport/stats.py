@@ -3,11 +3,13 @@
 The work is split in two pure stages so it can run on gene blocks in any order (locally or on
 Dask) and give the same numbers:
 
-1. ``group_moments(block, codes, n_groups)``: for a CSC block (all cells × some genes), the
-   sufficient statistics of every group: count, mean, centred sum of squares (M2) and the
-   number of cells with a value > 0. Centring is exact: each stored value is taken from its
-   own group's mean, and the implicit zeros add ``(n − stored) · mean²``. No sum-of-squares
-   subtraction, so no digits are lost however large the mean is against the spread.
+1. ``group_moments(block, codes, n_groups)``: for a block holding every cell of its genes, the
+   sufficient statistics of every group: count, mean, M2 (sum of squared deviations) and the
+   number of cells with a value > 0. One pass gives Σx and Σx²; M2 = Σx² − (Σx)²/n keeps
+   enough digits unless the spread is tiny against the mean, and exactly there (``risky``:
+   more than 6 digits would be lost, e.g. constant groups) a second, centred pass recomputes it:
+   each stored value taken from its own group's mean, the implicit zeros adding
+   ``(n − stored) · mean²``. So precision never depends on the data's offset.
 2. ``one_vs_rest(moments)``: for every category the rest's statistics are *combined* from the
    other groups (Chan et al.'s pairwise formula), never obtained by subtracting the category
    from a total, then Welch's t, Welch–Satterthwaite degrees of freedom and the two-sided p.
@@ -83,6 +85,8 @@ def moments_of_block(block: sp.spmatrix, groupings) -> list[Moments]:
 # Values per piece of work: int64/float64 temporaries of 8 × this many bytes stay under glibc's
 # 32 MiB mmap threshold, so freed memory is reused rather than returned and faulted in again.
 PIECE_VALUES = 2_000_000
+# Σx² − (Σx)²/n loses log10(Σx² / M2) digits; past this many the centred form is recomputed.
+RISKY_DIGITS = 6
 
 
 def _moments_of_piece(block, groupings) -> list[Moments]:
@@ -91,7 +95,9 @@ def _moments_of_piece(block, groupings) -> list[Moments]:
     for codes, n_groups in groupings:
         flat, values = _triplets(layout, codes, n_groups)
         sums = _sums(flat, values, codes, n_groups, block.shape[1])
-        moments.append(finish_moments(sums, _squares(flat, values, sums.mean())))
+        risky = sums.risky()
+        squares = _squares(flat, values, sums.mean(), risky) if risky.any() else None
+        moments.append(finish_moments(sums, squares))
     return moments
 
 
@@ -126,14 +132,17 @@ def moments_by_row_blocks(
     try:
         if workers == 1:
             sums = _sums_of(shares[0])
-            squares = _squares_of(shares[0], sums.mean())
+            risky = sums.risky()
+            squares = _squares_of(shares[0], sums.mean(), risky) if risky.any() else None
         else:
             import multiprocessing
 
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 sums = sum(pool.map(_sums_of, shares), GroupSums.zero(n_groups, matrix.shape[1]))
-                mean = sums.mean()
-                squares = sum(pool.starmap(_squares_of, [(share, mean) for share in shares]))
+                mean, risky = sums.mean(), sums.risky()
+                squares = None
+                if risky.any():
+                    squares = sum(pool.starmap(_squares_of, [(share, mean, risky) for share in shares]))
     finally:
         _SHARED.clear()
     return finish_moments(sums, squares)
@@ -150,11 +159,11 @@ def _sums_of(blocks) -> "GroupSums":
     return sums
 
 
-def _squares_of(blocks, mean: np.ndarray) -> np.ndarray:
+def _squares_of(blocks, mean: np.ndarray, risky: np.ndarray) -> np.ndarray:
     matrix, codes, n_groups = _SHARED["args"]
     squares = np.zeros_like(mean)
     for a, b in blocks:
-        squares += group_squares(_rows(matrix, a, b), codes[a:b], n_groups, mean)
+        squares += group_squares(_rows(matrix, a, b), codes[a:b], n_groups, mean, risky)
     return squares
 
 
@@ -168,20 +177,36 @@ def _rows(matrix: sp.csr_matrix, a: int, b: int) -> sp.csr_matrix:
 
 @dataclass(frozen=True)
 class GroupSums:
-    """Additive per group × gene totals: cells, sum, stored values, values > 0."""
+    """Additive per group × gene totals: cells, sum, sum of squares, stored values, values > 0."""
 
     n: np.ndarray
     total: np.ndarray
+    sq: np.ndarray
     stored: np.ndarray
     n_pos: np.ndarray
 
     @staticmethod
     def zero(n_groups: int, n_genes: int) -> "GroupSums":
         z = np.zeros((n_groups, n_genes))
-        return GroupSums(np.zeros(n_groups), z, z.copy(), z.copy())
+        return GroupSums(np.zeros(n_groups), z, z.copy(), z.copy(), z.copy())
 
     def __add__(self, other: "GroupSums") -> "GroupSums":
-        return GroupSums(self.n + other.n, self.total + other.total, self.stored + other.stored, self.n_pos + other.n_pos)
+        return GroupSums(
+            self.n + other.n, self.total + other.total, self.sq + other.sq,
+            self.stored + other.stored, self.n_pos + other.n_pos,
+        )  # fmt: skip
+
+    def naive_m2(self) -> np.ndarray:
+        """Σx² − (Σx)²/n: exact enough unless the spread is tiny against the mean (see risky)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m2 = self.sq - self.total * self.total / self.n[:, None]
+        m2[self.n == 0] = 0.0
+        return m2
+
+    def risky(self) -> np.ndarray:
+        """Where Σx² − (Σx)²/n would lose more than RISKY_DIGITS digits: recompute centred there."""
+        m2 = self.naive_m2()
+        return (self.sq > 0) & ~(m2 * 10.0**RISKY_DIGITS >= self.sq)
 
     def mean(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -222,16 +247,19 @@ def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSum
     return _sums(flat, values, codes, n_groups, block.shape[1])
 
 
-def group_squares(block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray) -> np.ndarray:
+def group_squares(
+    block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray, risky: np.ndarray | None = None
+) -> np.ndarray:
     """Σ (x − group mean)² over the stored values (the zeros are added in finish_moments)."""
     # x − mean is computed in float64 anyway (mean is float64): no separate conversion pass
     flat, values = _triplets(_layout(block, float64=False), codes, n_groups)
-    return _squares(flat, values, mean)
+    return _squares(flat, values, mean, risky)
 
 
 def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
     size = n_groups * n_genes
     total = np.bincount(flat, weights=values, minlength=size)
+    sq = np.bincount(flat, weights=values * values, minlength=size)
     stored = np.bincount(flat, minlength=size).astype(np.float64)
     # values <= 0 (or NaN) are rare in expression data: count those, not the positives
     if values.size and values.min() > 0:  # the usual case; NaN fails the test and is counted
@@ -240,24 +268,34 @@ def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
         not_positive = np.bincount(flat[~(values > 0)], minlength=size)
     n = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)
     shape = (n_groups, n_genes)
-    return GroupSums(n, total.reshape(shape), stored.reshape(shape), (stored - not_positive).reshape(shape))
+    return GroupSums(
+        n, total.reshape(shape), sq.reshape(shape), stored.reshape(shape), (stored - not_positive).reshape(shape)
+    )
 
 
-def _squares(flat, values, mean: np.ndarray) -> np.ndarray:
+def _squares(flat, values, mean: np.ndarray, risky: np.ndarray | None = None) -> np.ndarray:
+    if risky is not None:  # only the values of the (group, gene) pairs that need it
+        keep = risky.ravel()[flat]
+        flat, values = flat[keep], values[keep]
     deviation = values - mean.ravel()[flat]
     deviation *= deviation
     return np.bincount(flat, weights=deviation, minlength=mean.size).reshape(mean.shape)
 
 
-def finish_moments(sums: GroupSums, squares: np.ndarray) -> Moments:
+def finish_moments(sums: GroupSums, squares: np.ndarray | None) -> Moments:
+    """M2 from Σx² − (Σx)²/n where that keeps its digits, else from the centred ``squares``
+    (Σ (x − mean)² over stored values, needed only where ``sums.risky()``)."""
     mean = sums.mean()
-    # each implicit zero is (0 − mean)² away from its group's mean
-    m2 = squares + (sums.n[:, None] - sums.stored) * mean * mean
-    # A group whose values are all equal has M2 = 0 exactly, but a mean rounded in its last bit
-    # leaves n · (ε·mean)²: snap what is below rounding to 0, so "zero variance" is decided
-    # as scipy/numpy decide it (numpy's pairwise mean is exact there).
-    rounding = sums.n[:, None] * (4 * np.finfo(np.float64).eps * mean) ** 2
-    m2[m2 <= rounding] = 0.0
+    m2 = sums.naive_m2()
+    if squares is not None:
+        risky = sums.risky()
+        # each implicit zero is (0 − mean)² away from its group's mean
+        exact = squares + (sums.n[:, None] - sums.stored) * mean * mean
+        # A group whose values are all equal has M2 = 0 exactly, but a mean rounded in its last
+        # bit leaves n · (ε·mean)²: snap what is below rounding to 0, as numpy decides it.
+        rounding = sums.n[:, None] * (4 * np.finfo(np.float64).eps * mean) ** 2
+        exact[exact <= rounding] = 0.0
+        m2 = np.where(risky, exact, m2)
     m2[sums.n == 0] = 0.0
     return Moments(n=sums.n, mean=mean, m2=m2, n_pos=sums.n_pos)
 
