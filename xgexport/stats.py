@@ -155,7 +155,7 @@ def _sums_of(blocks) -> "GroupSums":
     matrix, codes, n_groups = _SHARED["args"]
     sums = GroupSums.zero(n_groups, matrix.shape[1])
     for a, b in blocks:
-        sums = sums + group_sums(_rows(matrix, a, b), codes[a:b], n_groups)
+        sums.add_in_place(group_sums(_rows(matrix, a, b), codes[a:b], n_groups))
     return sums
 
 
@@ -195,6 +195,12 @@ class GroupSums:
             self.n + other.n, self.total + other.total, self.sq + other.sq,
             self.stored + other.stored, self.n_pos + other.n_pos,
         )  # fmt: skip
+
+    def add_in_place(self, other: "GroupSums") -> None:
+        """Accumulate without allocating new tables (a frozen dataclass of mutable arrays)."""
+        for mine, theirs in zip((self.n, self.total, self.sq, self.stored, self.n_pos),
+                                (other.n, other.total, other.sq, other.stored, other.n_pos)):  # fmt: skip
+            mine += theirs
 
     def naive_m2(self) -> np.ndarray:
         """Σx² − (Σx)²/n: exact enough unless the spread is tiny against the mean (see risky)."""
