@@ -210,12 +210,15 @@ def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> d
     # one zeroed buffer, reset after use where it was written: allocating and zeroing a fresh
     # one per step costs more (page faults) than the scatter itself
     buffer = np.zeros((min(step, n_genes), job.n_cells), dtype=np.float32)
+    flat_buffer = buffer.reshape(-1)
     for a in range(0, n_genes, step):
         b = min(a + step, n_genes)
-        part = block[:, a:b]
-        rows = np.repeat(np.arange(b - a), np.diff(part.indptr))
-        buffer[rows, part.indices] = part.data
+        lo, hi = block.indptr[a], block.indptr[b]
+        # positions in the flat buffer: row (gene) × n_cells + cell; one 1-D put each way
+        where = np.repeat(np.arange(b - a, dtype=np.int64) * job.n_cells, np.diff(block.indptr[a : b + 1]))
+        where += block.indices[lo:hi]
+        flat_buffer[where] = block.data[lo:hi]
         written = write_rows(array_dir, first_gene + a, buffer[: b - a], job.gzip_level)
         files.update({prefix + rel: digest for rel, digest in written.items()})
-        buffer[rows, part.indices] = 0
+        flat_buffer[where] = 0
     return files
