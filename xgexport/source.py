@@ -40,18 +40,15 @@ class MatrixReader:
             return self.shape[0] * self.shape[1]
         return int(self.node["indptr"][-1])
 
-    def read_rows(self, start: int, stop: int, indptr: np.ndarray | None = None) -> sp.csr_matrix:
+    def read_rows(self, start: int, stop: int) -> sp.csr_matrix:
+        """Cells [start, stop) × all genes of a CSR or dense matrix, as CSR with sorted indices."""
         n_cols = self.shape[1]
         if self.kind == "dense":
             block = _sparse_dtype(np.asarray(self.node[start:stop]))
             return sp.csr_matrix(block.reshape(stop - start, n_cols))
-        if indptr is None:
-            indptr = self.node["indptr"][start : stop + 1]
-            lo, hi = int(indptr[0]), int(indptr[-1])
-            local = indptr - lo
-        else:
-            lo, hi = int(indptr[start]), int(indptr[stop])
-            local = indptr[start : stop + 1] - lo
+        indptr = self.node["indptr"][start : stop + 1]
+        lo, hi = int(indptr[0]), int(indptr[-1])
+        local = indptr - lo
         data = _sparse_dtype(np.asarray(self.node["data"][lo:hi]))
         indices = np.asarray(self.node["indices"][lo:hi])
         block = sp.csr_matrix((data, indices, local), shape=(stop - start, n_cols))

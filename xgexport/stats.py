@@ -70,7 +70,7 @@ def moments_of_block(block: sp.spmatrix, groupings) -> list[Moments]:
     """
     if block.format != "csc" or block.nnz <= PIECE_VALUES:
         return _moments_of_piece(block, groupings)
-    pieces = [_moments_of_piece(_columns(block, a, b), groupings) for a, b in _column_pieces(block)]
+    pieces = [_moments_of_piece(_major_slice(block, a, b), groupings) for a, b in _column_pieces(block)]
     return [
         Moments(
             n=pieces[0][i].n,
@@ -97,7 +97,7 @@ def _moments_of_piece(block, groupings) -> list[Moments]:
         sums = _sums(flat, values, codes, n_groups, block.shape[1])
         risky = sums.risky()
         squares = _squares(flat, values, sums.mean(), risky) if risky.any() else None
-        moments.append(finish_moments(sums, squares))
+        moments.append(finish_moments(sums, squares, risky))
     return moments
 
 
@@ -108,11 +108,13 @@ def _column_pieces(block: sp.csc_matrix):
     return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 
-def _columns(block: sp.csc_matrix, a: int, b: int) -> sp.csc_matrix:
-    """Columns [a, b) as a CSC view on the same buffers."""
-    lo, hi = block.indptr[a], block.indptr[b]
-    view = sp.csc_matrix((block.shape[0], b - a), dtype=block.dtype)
-    view.data, view.indices, view.indptr = block.data[lo:hi], block.indices[lo:hi], block.indptr[a : b + 1] - lo
+def _major_slice(matrix: sp.spmatrix, a: int, b: int) -> sp.spmatrix:
+    """Columns [a, b) of a CSC or rows [a, b) of a CSR matrix, as a view on the same buffers
+    (scipy's slicing copies, slowly)."""
+    lo, hi = matrix.indptr[a], matrix.indptr[b]
+    shape = (matrix.shape[0], b - a) if matrix.format == "csc" else (b - a, matrix.shape[1])
+    view = type(matrix)(shape, dtype=matrix.dtype)
+    view.data, view.indices, view.indptr = matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[a : b + 1] - lo
     return view
 
 
@@ -138,14 +140,16 @@ def moments_by_row_blocks(
             import multiprocessing
 
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                sums = sum(pool.map(_sums_of, shares), GroupSums.zero(n_groups, matrix.shape[1]))
+                sums = GroupSums.zero(n_groups, matrix.shape[1])
+                for part in pool.map(_sums_of, shares):
+                    sums.add_in_place(part)
                 mean, risky = sums.mean(), sums.risky()
                 squares = None
                 if risky.any():
                     squares = sum(pool.starmap(_squares_of, [(share, mean, risky) for share in shares]))
     finally:
         _SHARED.clear()
-    return finish_moments(sums, squares)
+    return finish_moments(sums, squares, risky)
 
 
 _SHARED: dict = {}  # the matrix handed to forked workers by inheritance, not by pickling
@@ -155,7 +159,7 @@ def _sums_of(blocks) -> "GroupSums":
     matrix, codes, n_groups = _SHARED["args"]
     sums = GroupSums.zero(n_groups, matrix.shape[1])
     for a, b in blocks:
-        sums.add_in_place(group_sums(_rows(matrix, a, b), codes[a:b], n_groups))
+        sums.add_in_place(group_sums(_major_slice(matrix, a, b), codes[a:b], n_groups))
     return sums
 
 
@@ -163,16 +167,8 @@ def _squares_of(blocks, mean: np.ndarray, risky: np.ndarray) -> np.ndarray:
     matrix, codes, n_groups = _SHARED["args"]
     squares = np.zeros_like(mean)
     for a, b in blocks:
-        squares += group_squares(_rows(matrix, a, b), codes[a:b], n_groups, mean, risky)
+        squares += group_squares(_major_slice(matrix, a, b), codes[a:b], n_groups, mean, risky)
     return squares
-
-
-def _rows(matrix: sp.csr_matrix, a: int, b: int) -> sp.csr_matrix:
-    """Rows [a, b) as a CSR view on the same buffers (scipy's slicing copies, slowly)."""
-    lo, hi = matrix.indptr[a], matrix.indptr[b]
-    view = sp.csr_matrix((b - a, matrix.shape[1]), dtype=matrix.dtype)
-    view.data, view.indices, view.indptr = matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[a : b + 1] - lo
-    return view
 
 
 @dataclass(frozen=True)
@@ -189,12 +185,6 @@ class GroupSums:
     def zero(n_groups: int, n_genes: int) -> "GroupSums":
         z = np.zeros((n_groups, n_genes))
         return GroupSums(np.zeros(n_groups), z, z.copy(), z.copy(), z.copy())
-
-    def __add__(self, other: "GroupSums") -> "GroupSums":
-        return GroupSums(
-            self.n + other.n, self.total + other.total, self.sq + other.sq,
-            self.stored + other.stored, self.n_pos + other.n_pos,
-        )  # fmt: skip
 
     def add_in_place(self, other: "GroupSums") -> None:
         """Accumulate without allocating new tables (a frozen dataclass of mutable arrays)."""
@@ -288,13 +278,12 @@ def _squares(flat, values, mean: np.ndarray, risky: np.ndarray | None = None) ->
     return np.bincount(flat, weights=deviation, minlength=mean.size).reshape(mean.shape)
 
 
-def finish_moments(sums: GroupSums, squares: np.ndarray | None) -> Moments:
-    """M2 from Σx² − (Σx)²/n where that keeps its digits, else from the centred ``squares``
-    (Σ (x − mean)² over stored values, needed only where ``sums.risky()``)."""
+def finish_moments(sums: GroupSums, squares: np.ndarray | None, risky: np.ndarray) -> Moments:
+    """M2 from Σx² − (Σx)²/n where that keeps its digits, else (``risky``) from the centred
+    ``squares`` (Σ (x − mean)² over stored values, computed only there)."""
     mean = sums.mean()
     m2 = sums.naive_m2()
     if squares is not None:
-        risky = sums.risky()
         # each implicit zero is (0 − mean)² away from its group's mean
         exact = squares + (sums.n[:, None] - sums.stored) * mean * mean
         # A group whose values are all equal has M2 = 0 exactly, but a mean rounded in its last

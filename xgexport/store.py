@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import zarr
-import zarr.registry
 from zarr.codecs import GzipCodec
 from zarr.core.buffer import Buffer
 
@@ -57,19 +56,6 @@ def write_rows(array_dir: Path, first_row: int, rows: np.ndarray, level: int) ->
         path.write_bytes(packed)
         digests[rel] = (len(packed), hashlib.sha256(packed).hexdigest())
     return digests
-
-
-zarr.registry.register_codec("gzip", FixedTimeGzip)
-
-
-def open_array_for_write(path: Path) -> zarr.Array:
-    """Open an existing array of the bundle so that new chunks also get fixed gzip headers.
-
-    zarr picks the codec class from its config when it parses the metadata; selecting ours
-    only for this open keeps every other zarr use in the process untouched.
-    """
-    with zarr.config.set({"codecs.gzip": f"{FixedTimeGzip.__module__}.{FixedTimeGzip.__qualname__}"}):
-        return zarr.open_array(str(path), mode="r+")
 
 
 def open_store(path: Path) -> zarr.Group:

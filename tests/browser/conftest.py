@@ -4,8 +4,6 @@ served by http.server (no Range support) on 127.0.0.1, and one headless Chromium
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import json
 import threading
 from pathlib import Path
@@ -13,22 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from xgexport.serve import make_server
+
 from browser_helpers import DATASETS, READY, build_bundle
 
 VIEWPORT = {"width": 1366, "height": 768}
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
 
 
 class StaticServer:
     """http.server on a free loopback port, in a thread. No Range support, like a minimal host."""
 
     def __init__(self, directory: Path):
-        handler = functools.partial(_QuietHandler, directory=str(directory))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = make_server(directory)  # xgexport serve's own server: what users preview with
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from browser_helpers import READY, REPO, build_bundle, colour_pixels, save_artifact
+from browser_helpers import REPO, build_bundle, colour_pixels, save_artifact
 
 pytestmark = pytest.mark.browser
 
