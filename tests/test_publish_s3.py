@@ -94,7 +94,7 @@ def test_publish_round_trip(bundle, s3, capsys):
     assert len(keys(client)) == n_files
 
     base = f"{endpoint}/{BUCKET}/{PREFIX}/"
-    chunk = next(rel for rel in manifest["files"] if rel.startswith("data/X/c/"))
+    chunk = next(rel for rel in manifest["files"] if rel.startswith("data/X/c."))
     expected = {
         "index.html": ("text/html; charset=utf-8", "no-cache"),
         "manifest.json": ("application/json", "no-cache"),
@@ -124,25 +124,25 @@ def test_publish_round_trip(bundle, s3, capsys):
 
     # a stale file and another bundle below the prefix: kept without --delete,
     # stale file removed with it, the other bundle never
-    client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/data/obs/9/codes/c/0", Body=b"old")
+    client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/data/obs/9/codes/c.0", Body=b"old")
     client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/other/manifest.json", Body=b"{}")
     client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/other/index.html", Body=b"<p>other</p>")
     changed = {f"{PREFIX}/index.html"}
     client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/index.html", Body=b"tampered")
     kept = publish_s3(bundle, url, endpoint_url=endpoint)
     assert {c.key for c in kept.uploaded} == changed and kept.deleted == () and kept.stale_kept == 1
-    assert f"{PREFIX}/data/obs/9/codes/c/0" in keys(client)
+    assert f"{PREFIX}/data/obs/9/codes/c.0" in keys(client)
 
     capsys.readouterr()
     dry = publish_s3(bundle, url, endpoint_url=endpoint, delete=True, dry_run=True)
-    assert dry.deleted == (f"{PREFIX}/data/obs/9/codes/c/0",)
-    assert f"delete  {PREFIX}/data/obs/9/codes/c/0" in capsys.readouterr().out
-    assert f"{PREFIX}/data/obs/9/codes/c/0" in keys(client)  # the dry run changed nothing
+    assert dry.deleted == (f"{PREFIX}/data/obs/9/codes/c.0",)
+    assert f"delete  {PREFIX}/data/obs/9/codes/c.0" in capsys.readouterr().out
+    assert f"{PREFIX}/data/obs/9/codes/c.0" in keys(client)  # the dry run changed nothing
 
     done = publish_s3(bundle, url, endpoint_url=endpoint, delete=True)
-    assert done.deleted == (f"{PREFIX}/data/obs/9/codes/c/0",) and not done.uploaded
+    assert done.deleted == (f"{PREFIX}/data/obs/9/codes/c.0",) and not done.uploaded
     remaining = keys(client)
-    assert f"{PREFIX}/data/obs/9/codes/c/0" not in remaining
+    assert f"{PREFIX}/data/obs/9/codes/c.0" not in remaining
     assert {f"{PREFIX}/other/manifest.json", f"{PREFIX}/other/index.html"} <= set(remaining)
 
     # the published copy matches its manifest, read over plain HTTP as a browser would
@@ -173,7 +173,7 @@ def test_cli_publish_dry_run_and_errors(bundle, s3, tmp_path):
 def test_damaged_bundle_is_refused(bundle, s3, tmp_path):
     endpoint, client = s3
     damaged = shutil.copytree(bundle, tmp_path / "damaged")
-    chunk = damaged / "data" / "X" / "c" / "0" / "0"
+    chunk = damaged / "data" / "X" / "c.0.0"
     chunk.write_bytes(b"not what the manifest says")
     with pytest.raises(BundleError, match="does not match its manifest"):
         publish_s3(damaged, f"s3://{BUCKET}/damaged", endpoint_url=endpoint)

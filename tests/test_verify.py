@@ -68,35 +68,34 @@ def test_a_fresh_bundle_passes(fresh):
 
 
 def test_missing_changed_and_unexpected_files_are_all_listed(bundle):
-    (bundle / "data" / "X" / "c" / "3" / "0").unlink()
+    (bundle / "data" / "X" / "c.3.0").unlink()
     (bundle / "viewer" / "main.js").unlink()
-    chunk = bundle / "data" / "X" / "c" / "5" / "0"
+    chunk = bundle / "data" / "X" / "c.5.0"
     data = bytearray(chunk.read_bytes())
     data[-1] ^= 0xFF
     chunk.write_bytes(bytes(data))
     with open(bundle / "index.html", "a", encoding="utf-8") as page:
         page.write("<script src='https://evil.example/x.js'></script>")
     (bundle / "evil.js").write_text("alert(1)")
-    (bundle / "data" / "X" / "c" / "999").mkdir()
-    (bundle / "data" / "X" / "c" / "999" / "0").write_bytes(b"\x1f\x8b")
+    (bundle / "data" / "X" / "c.999.0").write_bytes(b"\x1f\x8b")
     problems = problems_of(cli("verify", bundle))
     assert sorted(problems) == sorted([
-        "missing: data/X/c/3/0",
+        "missing: data/X/c.3.0",
         "missing: viewer/main.js",
-        "changed: data/X/c/5/0",
+        "changed: data/X/c.5.0",
         "changed: index.html",
         "unexpected: evil.js",
-        "unexpected: data/X/c/999/0",
+        "unexpected: data/X/c.999.0",
     ])  # fmt: skip
 
 
 def test_a_same_size_change_is_found(bundle):
     """A flipped bit keeps the size: only the hash can tell."""
-    target = bundle / "data" / "obs_names" / "c" / "0"
+    target = bundle / "data" / "obs_names" / "c.0"
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x01
     target.write_bytes(bytes(data))
-    assert problems_of(cli("verify", bundle)) == ["changed: data/obs_names/c/0"]
+    assert problems_of(cli("verify", bundle)) == ["changed: data/obs_names/c.0"]
 
 
 def test_a_wrong_array_shape_is_found_even_with_a_matching_hash(bundle):
@@ -163,10 +162,10 @@ def test_http_a_fresh_copy_passes(served):
 
 def test_http_deleted_and_changed_files_are_listed(served):
     bundle, url = served
-    (bundle / "data" / "X" / "c" / "7" / "0").unlink()
+    (bundle / "data" / "X" / "c.7.0").unlink()
     (bundle / "viewer" / "main.js").write_text("alert('replaced')")
     problems = problems_of(cli("verify", url))
-    assert sorted(problems) == ["changed: viewer/main.js", "missing: data/X/c/7/0"]
+    assert sorted(problems) == ["changed: viewer/main.js", "missing: data/X/c.7.0"]
 
 
 def test_http_a_deleted_array_metadata_is_listed(served):

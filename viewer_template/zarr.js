@@ -116,7 +116,7 @@ export async function openArray(store, path, { signal } = {}) {
   if (meta.chunk_grid?.name !== "regular") throw new ZarrError(`${where}: unsupported chunk grid`);
   const keyEnc = meta.chunk_key_encoding ?? { name: "default" };
   const sep = keyEnc.configuration?.separator ?? "/";
-  if (keyEnc.name !== "default" || sep !== "/") throw new ZarrError(`${where}: unsupported chunk key encoding`);
+  if (keyEnc.name !== "default" || (sep !== "/" && sep !== ".")) throw new ZarrError(`${where}: unsupported chunk key encoding`);
   if (meta.storage_transformers && meta.storage_transformers.length) throw new ZarrError(`${where}: storage transformers are not supported`);
   const shape = meta.shape;
   const chunkShape = meta.chunk_grid.configuration.chunk_shape;
@@ -125,7 +125,7 @@ export async function openArray(store, path, { signal } = {}) {
   const chunkSize = chunkShape.reduce((a, b) => a * b, 1);
 
   async function chunk(coords, opts = {}) {
-    const key = `${path}/c/${coords.join("/")}`;
+    const key = `${path}/${["c", ...coords].join(sep)}`;
     let bytes = await store.bytes(key, opts.signal);
     try {
       if (gzip) bytes = await gunzip(bytes);

@@ -31,7 +31,7 @@ class PublishError(XgError):
     """The upload target is unusable or an upload failed."""
 
 
-# Data chunks: chunk paths (data/X/c/12/0) are reused by every build of a dataset, so they are
+# Data chunks: chunk paths (data/X/c.12.0) are reused by every build of a dataset, so they are
 # NOT immutable: a re-published bundle changes their content under the same URL. They are still
 # the bulk of the bytes and a reader's browser should not fetch them again while exploring, so
 # they are cached for a day by default (--data-max-age): readers who opened the old version may

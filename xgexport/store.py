@@ -1,4 +1,6 @@
-"""Writing the zarr v3 store: gzip with a fixed header, every chunk present, sorted JSON.
+"""Writing the zarr v3 store: gzip with a fixed header, every chunk present, sorted JSON,
+chunk keys with the "." separator (``c.12.0``): one file per chunk and no folder per gene, so
+a build creates half the inodes (folder creation was a third of the cost of writing X).
 
 Everything the bundle holds goes through these helpers, so the encoding rules of
 docs/FORMAT.md live in one place.
@@ -17,6 +19,9 @@ import numpy as np
 import zarr
 from zarr.codecs import GzipCodec
 from zarr.core.buffer import Buffer
+
+
+CHUNK_KEY_ENCODING = {"name": "default", "separator": "."}
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,16 @@ def write_rows(array_dir: Path, first_row: int, rows: np.ndarray, level: int) ->
     digests = {}
     for offset, row in enumerate(np.ascontiguousarray(rows, dtype=rows.dtype.newbyteorder("<"))):
         packed = encode_gzip(row.tobytes(), level)
-        rel = f"c/{first_row + offset}/0"
-        path = array_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(packed)
+        rel = chunk_key(first_row + offset, 0)
+        with open(array_dir / rel, "wb") as handle:
+            handle.write(packed)
         digests[rel] = (len(packed), hashlib.sha256(packed).hexdigest())
     return digests
+
+
+def chunk_key(*coords: int) -> str:
+    """The file name of a chunk under its array's folder (zarr v3 default encoding, ".")."""
+    return ".".join(["c", *map(str, coords)])
 
 
 def open_store(path: Path) -> zarr.Group:
@@ -86,6 +95,7 @@ def create(
         dtype=str if is_string else dtype,
         compressors=FixedTimeGzip(level=level),
         fill_value="" if is_string else 0,
+        chunk_key_encoding=CHUNK_KEY_ENCODING,
         config={"write_empty_chunks": True},
         attributes=_plain(attrs or {}),
     )

@@ -242,10 +242,10 @@ def test_markers_panel_and_dotplot(rec, pbmc_site, pixel_reader):
 def test_missing_and_corrupt_chunks(rec, pbmc_bundle, pbmc_meta, serve, tmp_path_factory):
     broken = copy_bundle(pbmc_bundle, tmp_path_factory.mktemp("broken") / "b")
     names = list(zarr.open_group(str(broken / "data"), mode="r")["var/names"][:])
-    (broken / "data" / "X" / "c" / str(names.index("MS4A1")) / "0").unlink()
-    (broken / "data" / "X" / "c" / str(names.index("LYZ")) / "0").write_bytes(b"\x1f\x8b\x08\x00garbage" * 20)
+    (broken / "data" / "X" / f"c.{names.index('MS4A1')}.0").unlink()
+    (broken / "data" / "X" / f"c.{names.index('LYZ')}.0").write_bytes(b"\x1f\x8b\x08\x00garbage" * 20)
     phase = next(o for o in pbmc_meta["obs"] if o["name"] == "phase")
-    (broken / "data" / "obs" / phase["id"] / "codes" / "c" / "0").unlink()
+    (broken / "data" / "obs" / phase["id"] / "codes" / "c.0").unlink()
     site = serve(broken)
     page = rec.goto_ready(site.url())
     with pytest.raises(Exception, match="MS4A1"):
