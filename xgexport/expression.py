@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from . import stats
 from .store import write_rows
-from .source import open_source
+from .source import open_matrix
 
 DENSE_WRITE_BYTES = 256 * 1024**2  # largest dense gene-major block handed to zarr at once
 BYTES_PER_SPILLED_VALUE = 48  # triplet on disk + CSC copy + DE temporaries, per stored value
@@ -67,13 +67,14 @@ class ValueSummary:
     n_stored: int
 
     @staticmethod
-    def of(values: np.ndarray, n_nonfinite: int) -> "ValueSummary":
-        finite = values[np.isfinite(values)]
+    def of(values: np.ndarray, nonfinite: np.ndarray) -> "ValueSummary":
+        n_nonfinite = int(np.count_nonzero(nonfinite))
+        finite = values[~nonfinite] if n_nonfinite else values
         return ValueSummary(
             float(finite.min()) if finite.size else np.inf,
             float(finite.max()) if finite.size else -np.inf,
             n_nonfinite,
-            bool(np.all(finite == np.round(finite))),
+            _all_integer(finite),
             int(values.size),
         )
 
@@ -85,6 +86,16 @@ class ValueSummary:
             self.all_integer and other.all_integer,
             self.n_stored + other.n_stored,
         )
+
+
+def _all_integer(values: np.ndarray, piece: int = 1 << 20) -> bool:
+    """Whether every value is a whole number; in pieces, so normalised data (which fails at
+    once) costs nothing and counts need no full-size temporaries."""
+    for start in range(0, values.size, piece):
+        part = values[start : start + piece]
+        if not np.array_equal(part, np.round(part)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,7 @@ def make_job(
 def spill_rows(job: MatrixJob, block_index: int) -> None:
     """Split one row block by gene bucket into spill files (cell ids are global)."""
     start, stop = job.row_blocks[block_index]
-    reader = open_source(Path(job.source_path)).matrix(job.matrix)
+    reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes))
     block = reader.read_rows(start, stop).tocsc()
     block.sort_indices()
     for bucket_index, (g0, g1) in enumerate(job.buckets):
@@ -150,7 +161,7 @@ def load_bucket(job: MatrixJob, bucket_index: int) -> sp.csc_matrix:
     """All cells × the bucket's genes as CSC with sorted cell indices."""
     g0, g1 = job.buckets[bucket_index]
     if not job.transposes:
-        reader = open_source(Path(job.source_path)).matrix(job.matrix)
+        reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes))
         return reader.read_cols(g0, g1)
     cells, genes, values = [], [], []
     folder = Path(job.spill_dir) / f"b{bucket_index}"
@@ -179,7 +190,9 @@ def merge_pieces(cells, genes, values, n_cells: int, n_genes: int) -> sp.csc_mat
     for piece, (c, g, v) in enumerate(zip(cells, genes, values)):
         run_start = np.zeros(n_genes, dtype=np.int64)
         np.cumsum(counts[piece][:-1], out=run_start[1:])
-        destination = indptr[g] + earlier[piece][g] + (np.arange(len(g)) - run_start[g])
+        offset = indptr[:-1] + earlier[piece] - run_start  # per gene: destination − rank in piece
+        destination = offset[g]
+        destination += np.arange(len(g))
         out_cells[destination] = c
         out_values[destination] = v
     return sp.csc_matrix((out_values, out_cells, indptr), shape=(n_cells, n_genes))
@@ -190,8 +203,8 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     g0, g1 = job.buckets[bucket_index]
     block = load_bucket(job, bucket_index)
     # values beyond float32's range would be written as inf: they are as unusable as NaN
-    nonfinite = ~np.isfinite(block.data) | (np.abs(block.data) > np.finfo(np.float32).max)
-    summary = ValueSummary.of(block.data, int(nonfinite.sum()))
+    nonfinite = ~(np.abs(block.data) <= np.finfo(np.float32).max)  # NaN, ±inf and beyond float32
+    summary = ValueSummary.of(block.data, nonfinite)
     if nonfinite.any():  # inf is shown as missing, like NaN; DE of those genes is NaN
         block.data = np.where(nonfinite, np.nan, block.data)
     files = write_expression(job, g0, block)

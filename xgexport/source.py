@@ -91,14 +91,11 @@ class Source:
 
     def matrix(self, which: str) -> MatrixReader:
         """The reader for ``X``, ``raw`` or a layer name."""
-        if which == "X":
-            return _matrix_reader("X", self.root["X"], self._legacy_shape("X"))
-        if which == "raw":
-            node = self.root["raw.X"] if "raw.X" in self.root else self.root["raw"]["X"]
-            return _matrix_reader("raw", node, self._legacy_shape("raw"))
-        return _matrix_reader(f"layer {which!r}", self.root["layers"][which], None)
+        return _matrix_reader(_matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which))
 
     def _legacy_shape(self, which: str) -> tuple[int, int] | None:
+        if which not in ("X", "raw"):
+            return None
         if which == "X":
             return (self.n_cells, len(self.var))
         if self.raw_var is not None:
@@ -150,6 +147,27 @@ def open_source(path: Path) -> Source:
             f"{path}: could not read the AnnData metadata (obs/var): {_short(exc)}; "
             "is the file complete and written by anndata?"
         ) from exc
+
+
+def open_matrix(path: Path, which: str, shape: tuple[int, int]) -> MatrixReader:
+    """The reader of one matrix of a file already checked by :func:`open_source`, without
+    reading obs/var again: build tasks open the file once each, and decoding 100,000 cell
+    names per task cost more than a block's reading."""
+    path = Path(path)
+    root = _open_zarr(path) if path.is_dir() else _open_h5ad(path)
+    return _matrix_reader(_matrix_label(which), _matrix_node(root, which), shape)
+
+
+def _matrix_node(root, which: str):
+    if which == "X":
+        return root["X"]
+    if which == "raw":
+        return root["raw.X"] if "raw.X" in root else root["raw"]["X"]
+    return root["layers"][which]
+
+
+def _matrix_label(which: str) -> str:
+    return which if which in ("X", "raw") else f"layer {which!r}"
 
 
 def _open_h5ad(path: Path):
