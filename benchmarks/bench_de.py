@@ -8,7 +8,7 @@ Generates (once) 100,000 cells × 20,000 genes, CSR, ~1,500 non-zeros per cell, 
 2. xgexport's DE of the same column from the same in-memory matrix (stats.group_moments +
    one_vs_rest over gene blocks + BH), and checks both agree;
 3. the whole `xgexport build` of the file (reading, transposing, writing, DE for both
-   categorical columns, site, manifest) as a subprocess.
+   categorical columns, site, manifest) as a subprocess, twice.
 
     python benchmarks/bench_de.py [--cells 100000] [--genes 20000] [--nnz-per-cell 1500]
 """
@@ -16,6 +16,7 @@ Generates (once) 100,000 cells × 20,000 genes, CSR, ~1,500 non-zeros per cell, 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import time
@@ -39,6 +40,16 @@ def xgexport_de(matrix_csr, codes, n_groups):
     return result.t, stats.bh_adjust(result.pval)
 
 
+def remove_old_bundles() -> list[Path]:
+    """Delete the bundles of an earlier run now, not right before the builds: on ext4 without
+    a journal (this VM's disk) creating files just after deleting tens of thousands is several
+    times slower, which would charge the benchmark's own clean-up to the build."""
+    outs = [WORK / f"de_bundle_{run}" for run in (1, 2)]
+    for out in outs:
+        shutil.rmtree(out, ignore_errors=True)
+    return outs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cells", type=int, default=100_000)
@@ -51,6 +62,8 @@ def main():
         started = time.perf_counter()
         synthesize(path, args.cells, args.genes, args.nnz_per_cell)
         print(f"generated {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+
+    outs = remove_old_bundles()
 
     import anndata as ad
     import scanpy as sc
@@ -89,13 +102,14 @@ def main():
     agree = np.nanmax(np.abs(scores - t[0, index]) / np.maximum(np.abs(t[0, index]), 1e-3))
     print(f"max relative difference of t (category 0) vs scanpy: {agree:.2e}")
 
-    out = WORK / "de_bundle"
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", "build", str(path), str(out), "--overwrite", "-q"], check=True
-    )
-    whole = time.perf_counter() - started
-    print(f"whole xgexport build (2 DE columns, writing included): {whole:.1f} s")
+    build_runs = []
+    for out in outs:  # fresh folders, emptied before scanpy ran: see remove_old_bundles
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "xgexport.cli", "build", str(path), str(out), "-q"], check=True)
+        build_runs.append(time.perf_counter() - started)
+    whole = min(build_runs)
+    print(f"whole xgexport build (2 DE columns, writing included): runs "
+          f"{', '.join(f'{x:.1f}' for x in build_runs)} s", flush=True)  # fmt: skip
     print(f"RESULT de_speedup={theirs / ours:.1f}x build_vs_scanpy_de={theirs / whole:.2f}x "
           f"(ours {ours:.1f} s, scanpy {theirs:.1f} s, build {whole:.1f} s)")  # fmt: skip
 

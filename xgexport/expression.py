@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from . import stats
-from .store import write_rows
+from .store import write_row
 from .source import open_matrix
 
-DENSE_WRITE_BYTES = 256 * 1024**2  # largest dense gene-major block handed to zarr at once
 BYTES_PER_SPILLED_VALUE = 48  # triplet on disk + CSC copy + DE temporaries, per stored value
 
 
@@ -214,24 +213,21 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
 
 
 def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> dict:
-    """Gene-major dense rows of X, a few genes at a time so the dense copy stays small."""
+    """Gene-major dense rows of X, one gene at a time through one reused row of zeros.
+
+    A row (400 KB for 100,000 cells) stays in the CPU cache between the scatter of the gene's
+    values, zlib's read and the reset; a many-gene dense block did not, and cost a sixth of a
+    bucket's time in cache misses and page faults.
+    """
     array_dir = Path(job.store_path) / "X"
     prefix = f"{Path(job.store_path).name}/X/"
-    n_genes = block.shape[1]
-    step = max(1, DENSE_WRITE_BYTES // (4 * max(1, job.n_cells)))
+    indptr, indices, data = block.indptr, block.indices, block.data
+    row = np.zeros(job.n_cells, dtype="<f4")
     files = {}
-    # one zeroed buffer, reset after use where it was written: allocating and zeroing a fresh
-    # one per step costs more (page faults) than the scatter itself
-    buffer = np.zeros((min(step, n_genes), job.n_cells), dtype=np.float32)
-    flat_buffer = buffer.reshape(-1)
-    for a in range(0, n_genes, step):
-        b = min(a + step, n_genes)
-        lo, hi = block.indptr[a], block.indptr[b]
-        # positions in the flat buffer: row (gene) × n_cells + cell; one 1-D put each way
-        where = np.repeat(np.arange(b - a, dtype=np.int64) * job.n_cells, np.diff(block.indptr[a : b + 1]))
-        where += block.indices[lo:hi]
-        flat_buffer[where] = block.data[lo:hi]
-        written = write_rows(array_dir, first_gene + a, buffer[: b - a], job.gzip_level)
-        files.update({prefix + rel: digest for rel, digest in written.items()})
-        flat_buffer[where] = 0
+    for gene in range(block.shape[1]):
+        cells = indices[indptr[gene] : indptr[gene + 1]]
+        row[cells] = data[indptr[gene] : indptr[gene + 1]]
+        rel, digest = write_row(array_dir, first_gene + gene, row, job.gzip_level)
+        files[prefix + rel] = digest
+        row[cells] = 0
     return files
