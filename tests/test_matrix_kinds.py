@@ -153,7 +153,8 @@ def test_local_process_pool_matches_one_process(inputs, tmp_path):
 
 def test_direct_row_writes_are_what_zarr_writes(tmp_path):
     """X chunks are written without zarr's per-chunk overhead; the bytes must be zarr's own."""
-    from xgexport.store import create, open_store, write_rows
+    from xgexport.chunks import write_rows
+    from xgexport.store import create, open_store
 
     rows = np.random.default_rng(3).random((5, 1000)).astype(np.float32)
     rows[rows < 0.7] = 0

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from . import stats
-from .store import write_row
+from .chunks import write_row
 from .source import open_matrix
 
 BYTES_PER_SPILLED_VALUE = 48  # triplet on disk + CSC copy + DE temporaries, per stored value

@@ -9,13 +9,15 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -204,6 +206,8 @@ def _open_zarr(path: Path):
 
 
 def _read_metadata(path: Path, root) -> Source:
+    import pandas as pd  # here, not at the top: build workers read matrices only
+
     keys = set(root.keys())
     if "obs" not in keys or "var" not in keys:
         raise InputError(f"{path}: no obs/var tables inside; it is not an AnnData file")

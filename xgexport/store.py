@@ -1,6 +1,6 @@
 """Writing the zarr v3 store: gzip with a fixed header, every chunk present, sorted JSON,
-chunk keys with the "." separator (``c.12.0``): one file per chunk and no folder per gene, so
-a build creates half the inodes (folder creation was a third of the cost of writing X).
+chunk keys with the "." separator (``c.12.0``). The chunk encoding itself lives in
+:mod:`xgexport.chunks`, which build workers use without importing zarr.
 
 Everything the bundle holds goes through these helpers, so the encoding rules of
 docs/FORMAT.md live in one place.
@@ -8,10 +8,7 @@ docs/FORMAT.md live in one place.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import struct
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,8 @@ import numpy as np
 import zarr
 from zarr.codecs import GzipCodec
 from zarr.core.buffer import Buffer
+
+from .chunks import encode_gzip
 
 
 CHUNK_KEY_ENCODING = {"name": "default", "separator": "."}
@@ -38,47 +37,6 @@ class FixedTimeGzip(GzipCodec):
     def _encode_sync(self, chunk_bytes: Buffer, chunk_spec) -> Buffer | None:
         packed = encode_gzip(chunk_bytes.as_numpy_array().tobytes(), self.level)
         return chunk_spec.prototype.buffer.from_bytes(packed)
-
-
-# zlib's hash table at memLevel 6 instead of the default 8: mostly-zero gene chunks compress
-# ~15% faster (the table is slid every 32 KiB of input) for ~0.5% more bytes.
-MEM_LEVEL = 6
-
-
-def encode_gzip(raw, level: int) -> bytes:
-    """The one gzip encoding of the bundle: gzip's header with mtime 0 (as ``gzip.compress``
-    writes it), raw DEFLATE, CRC-32 and size."""
-    extra_flags = {1: 4, 9: 2}.get(level, 0)
-    header = struct.pack("<BBBBLBB", 0x1F, 0x8B, 8, 0, 0, extra_flags, 255)
-    deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL)
-    body = deflate.compress(raw) + deflate.flush()
-    size = memoryview(raw).nbytes
-    return b"".join((header, body, struct.pack("<LL", zlib.crc32(raw), size & 0xFFFFFFFF)))
-
-
-def write_rows(array_dir: Path, first_row: int, rows: np.ndarray, level: int) -> dict[str, tuple[int, str]]:
-    """Write whole-row chunks of a 2-D array chunked (1, n_columns); see :func:`write_row`."""
-    return dict(write_row(array_dir, first_row + offset, row, level) for offset, row in enumerate(rows))
-
-
-def write_row(array_dir: Path, index: int, row: np.ndarray, level: int) -> tuple[str, tuple[int, str]]:
-    """Write row ``index`` of a 2-D array chunked (1, n_columns) as its chunk file.
-
-    The file is byte for byte what zarr-python writes for that chunk with
-    :class:`FixedTimeGzip` (a test holds this), without zarr's per-chunk overhead, which is a
-    third of the cost for 20,000 genes. Returns (chunk path relative to array_dir,
-    (size, sha256)) so the manifest need not read the file again.
-    """
-    packed = encode_gzip(np.ascontiguousarray(row, dtype=row.dtype.newbyteorder("<")), level)
-    rel = chunk_key(index, 0)
-    with open(array_dir / rel, "wb") as handle:
-        handle.write(packed)
-    return rel, (len(packed), hashlib.sha256(packed).hexdigest())
-
-
-def chunk_key(*coords: int) -> str:
-    """The file name of a chunk under its array's folder (zarr v3 default encoding, ".")."""
-    return ".".join(["c", *map(str, coords)])
 
 
 def open_store(path: Path) -> zarr.Group:

@@ -1,0 +1,55 @@
+"""The bundle's chunk encoding, in one place: gzip with a fixed header (same input, same
+bytes), chunk keys with the "." separator (``c.12.0``: one file per chunk and no folder per
+gene, which halves the inodes a build creates), and whole-row chunk files written directly.
+
+No zarr import here: build workers write X through this module and start faster without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+# zlib's hash table at memLevel 6 instead of the default 8: mostly-zero gene chunks compress
+# ~15% faster (the table is slid every 32 KiB of input) for ~0.5% more bytes.
+MEM_LEVEL = 6
+
+
+def encode_gzip(raw, level: int) -> bytes:
+    """The one gzip encoding of the bundle: a header with mtime 0 and OS "unknown" (255), so
+    the bytes depend neither on the time nor on the platform; raw DEFLATE; CRC-32 and size."""
+    extra_flags = {1: 4, 9: 2}.get(level, 0)
+    header = struct.pack("<BBBBLBB", 0x1F, 0x8B, 8, 0, 0, extra_flags, 255)
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL)
+    body = deflate.compress(raw) + deflate.flush()
+    size = memoryview(raw).nbytes
+    return b"".join((header, body, struct.pack("<LL", zlib.crc32(raw), size & 0xFFFFFFFF)))
+
+
+def write_rows(array_dir: Path, first_row: int, rows: np.ndarray, level: int) -> dict[str, tuple[int, str]]:
+    """Write whole-row chunks of a 2-D array chunked (1, n_columns); see :func:`write_row`."""
+    return dict(write_row(array_dir, first_row + offset, row, level) for offset, row in enumerate(rows))
+
+
+def write_row(array_dir: Path, index: int, row: np.ndarray, level: int) -> tuple[str, tuple[int, str]]:
+    """Write row ``index`` of a 2-D array chunked (1, n_columns) as its chunk file.
+
+    The file is byte for byte what zarr-python writes for that chunk with
+    :class:`xgexport.store.FixedTimeGzip` (a test holds this), without zarr's per-chunk
+    overhead, which is a third of the cost for 20,000 genes. Returns (chunk path relative to array_dir,
+    (size, sha256)) so the manifest need not read the file again.
+    """
+    packed = encode_gzip(np.ascontiguousarray(row, dtype=row.dtype.newbyteorder("<")), level)
+    rel = chunk_key(index, 0)
+    with open(array_dir / rel, "wb") as handle:
+        handle.write(packed)
+    return rel, (len(packed), hashlib.sha256(packed).hexdigest())
+
+
+def chunk_key(*coords: int) -> str:
+    """The file name of a chunk under its array's folder (zarr v3 default encoding, ".")."""
+    return ".".join(["c", *map(str, coords)])
