@@ -18,10 +18,9 @@ import zarr
 from zarr.codecs import GzipCodec
 from zarr.core.buffer import Buffer
 
-from .chunks import encode_gzip
+from .chunks import SEPARATOR, encode_gzip
 
-
-CHUNK_KEY_ENCODING = {"name": "default", "separator": "."}
+CHUNK_KEY_ENCODING = {"name": "default", "separator": SEPARATOR}
 
 
 @dataclass(frozen=True)
