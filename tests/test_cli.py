@@ -29,6 +29,21 @@ def test_serve_prints_its_url_and_serves_the_bundle_without_range(example_bundle
         process.wait(timeout=10)
 
 
+def test_served_chunks_are_octet_stream_whatever_mime_tables_say(tmp_path):
+    """A chunk key's "suffix" is a number; /etc/mime.types knows some (.123 is Lotus 1-2-3)."""
+    from xgexport.serve import start_in_thread
+
+    for name in ("c.123", "c.210", "c.0.0"):
+        (tmp_path / name).write_bytes(b"\x1f\x8b")
+    server, url = start_in_thread(tmp_path)
+    try:
+        for name in ("c.123", "c.210", "c.0.0"):
+            with urllib.request.urlopen(url + name, timeout=10) as response:
+                assert response.headers["Content-Type"] == "application/octet-stream", name
+    finally:
+        server.shutdown()
+
+
 def test_usage_errors_exit_2_and_bad_sizes_are_explained(tmp_path):
     result = run_cli("build", "example", tmp_path / "x", "--max-memory", "lots", check=False)
     assert result.returncode == 2 and "--max-memory" in result.stderr and "Traceback" not in result.stderr

@@ -197,3 +197,12 @@ def test_published_viewer_draws_in_chromium(bundle, s3, browser):
     finally:
         page.close()
     assert errors == []
+
+
+def test_chunk_names_are_octet_stream_whatever_mime_tables_say():
+    """A chunk key's "suffix" is a number; /etc/mime.types knows some (.123 is Lotus 1-2-3)."""
+    from xgexport.publish_s3 import content_type
+
+    for rel in ("data/obs_names/c.123", "data/obs_names/c.210", "data/X/c.726.0", "data/obs/0/codes/c.0"):
+        assert content_type(rel) == "application/octet-stream", rel
+    assert content_type("data/X/zarr.json") == "application/json"

@@ -8,6 +8,7 @@ No zarr import here: build workers write X through this module and start faster 
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 SEPARATOR = "."  # zarr v3 "default" chunk key encoding with this separator: c.<i>.<j>
+CHUNK_NAME = re.compile(r"c(\.[0-9]+)*")
 
 # zlib's hash table at memLevel 6 instead of the default 8: mostly-zero gene chunks compress
 # ~15% faster (the table is slid every 32 KiB of input) for ~0.5% more bytes.
@@ -55,3 +57,9 @@ def write_row(array_dir: Path, index: int, row: np.ndarray, level: int) -> tuple
 def chunk_key(*coords: int) -> str:
     """The file name of a chunk under its array's folder (zarr v3 default encoding, ".")."""
     return SEPARATOR.join(["c", *map(str, coords)])
+
+
+def is_chunk_name(name: str) -> bool:
+    """Whether a file name is a chunk key. Its "suffix" is a number, which MIME tables may
+    know (/etc/mime.types maps .123 to Lotus 1-2-3): chunks are always octet-stream."""
+    return CHUNK_NAME.fullmatch(name) is not None

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .chunks import is_chunk_name
 from .errors import XgError
 from .publishing import SiteFile, load_site
 
@@ -63,6 +64,8 @@ def content_type(rel: str) -> str:
     """Content-Type of a bundle file; zarr chunks (no suffix) are application/octet-stream."""
     name = PurePosixPath(rel).name
     suffix = PurePosixPath(rel).suffix.lower()
+    if is_chunk_name(name):
+        return "application/octet-stream"
     if suffix in CONTENT_TYPES:
         return CONTENT_TYPES[suffix]
     if not suffix or name.startswith("."):

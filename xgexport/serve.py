@@ -11,6 +11,8 @@ import http.server
 import threading
 from pathlib import Path
 
+from .chunks import is_chunk_name
+
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {
@@ -19,6 +21,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".json": "application/json",
         ".css": "text/css",
     }
+
+    def guess_type(self, path):
+        if is_chunk_name(Path(path).name):
+            return "application/octet-stream"
+        return super().guess_type(path)
 
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
