@@ -116,7 +116,21 @@ def test_gh_pages_prefix_keeps_other_datasets(bundle, repo, tmp_path):
     git(other, "push", "-q", str(repo), "gh-pages:gh-pages")
     base = git(repo, "rev-parse", "gh-pages").strip()
 
+    # a dry run lists the changes and writes nothing: no ref moves, no object is stored
+    dry = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo),
+                                    "--prefix", "datasets/pbmc", "--dry-run"])  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    assert "remove  datasets/pbmc/stale.txt" in dry.output
+    assert "add  datasets/pbmc/index.html" in dry.output and "add  .nojekyll" in dry.output
+    assert "about.html" not in dry.output  # kept as it is
+    assert "nothing was written" in dry.output
+    assert git(repo, "rev-parse", "gh-pages").strip() == base
+    page_blob = git(repo, "hash-object", str(bundle / "index.html")).strip()
+    assert subprocess.run(["git", "-C", str(repo), "cat-file", "-e", page_blob]).returncode != 0
+
     first = publish_ghpages(bundle, repo=repo, prefix="datasets/pbmc")
+    plan = publish_ghpages(bundle, repo=repo, prefix="datasets/pbmc", dry_run=True)
+    assert plan.dry_run and plan.added == plan.changed == plan.removed == ()  # up to date
     second = publish_ghpages(bundle, repo=repo, prefix="/datasets/other/", message="second dataset")
     assert first.commit and second.commit
     assert git(repo, "rev-parse", "gh-pages^").strip() == first.commit

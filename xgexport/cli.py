@@ -173,7 +173,7 @@ def serve(out, port, debug):
 @click.option("--endpoint-url", help="S3: an S3-compatible store (MinIO, Ceph, R2, …), e.g. https://s3.example.org.")
 @click.option("--region", help="S3: the bucket's region (default: from your AWS configuration).")
 @click.option("--profile", help="S3: a named AWS profile.")
-@click.option("--dry-run", is_flag=True, help="S3: list what would be uploaded or deleted; change nothing.")
+@click.option("--dry-run", is_flag=True, help="List what would be uploaded, deleted or committed; change nothing.")
 @click.option("--delete", is_flag=True, help="S3: delete objects under the prefix that the bundle no longer has.")
 @click.option("--force", is_flag=True, help="S3: upload every file, even unchanged ones (e.g. to apply new headers).")
 @click.option("--jobs", default=8, show_default=True, type=click.IntRange(1, 64), help="S3: parallel uploads.")
@@ -185,7 +185,7 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
     """Publish the bundle (or collection) OUT to s3://BUCKET/PREFIX, or with --gh-pages to a git branch."""
     if gh_pages == bool(target):
         raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")
-    s3_only = {"--endpoint-url": endpoint_url, "--region": region, "--profile": profile, "--dry-run": dry_run,
+    s3_only = {"--endpoint-url": endpoint_url, "--region": region, "--profile": profile,
                "--delete": delete, "--force": force, "--acl": acl}  # fmt: skip
     pages_only = {"--repo": repo, "--message": message, "--prefix": prefix, "--branch": branch != "gh-pages"}
     misplaced = [name for name, value in (s3_only if gh_pages else pages_only).items() if value]
@@ -194,8 +194,17 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
     if gh_pages:
         from .publish_ghpages import publish_ghpages
 
-        result = publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix)
-        if result.commit is None:
+        result = publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run)
+        if result.dry_run:
+            for action, paths in (("add", result.added), ("change", result.changed), ("remove", result.removed)):
+                for path in paths:
+                    click.echo(f"{action}  {path}")
+            click.echo(
+                f"dry run: {len(result.added)} file(s) would be added, {len(result.changed)} changed, "
+                f"{len(result.removed)} removed on {result.branch}; nothing was written",
+                err=True,
+            )
+        elif result.commit is None:
             click.echo(f"{result.branch}: already up to date ({result.files} files); nothing committed", err=True)
         else:
             click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files)", err=True)

@@ -39,9 +39,14 @@ class GitError(XgError):
 @dataclass(frozen=True)
 class GhPagesResult:
     branch: str
-    commit: str | None  # None when nothing changed
-    tree: str
+    commit: str | None  # None when nothing changed, and in a dry run
+    tree: str | None  # None in a dry run
     files: int
+    # what the commit changes on the branch (paths); filled in a dry run
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    dry_run: bool = False
 
 
 def publish_ghpages(
@@ -51,8 +56,13 @@ def publish_ghpages(
     branch: str = DEFAULT_BRANCH,
     message: str | None = None,
     prefix: str | None = None,
+    dry_run: bool = False,
 ) -> GhPagesResult:
-    """Commit the bundle (or collection) ``out`` to ``branch`` of the repository at ``repo``."""
+    """Commit the bundle (or collection) ``out`` to ``branch`` of the repository at ``repo``.
+
+    With ``dry_run`` nothing is written to the repository (no objects, no ref): the result
+    lists the paths the commit would add, change and remove.
+    """
     site = load_site(Path(out))
     repo = Path(repo or Path.cwd())
     prefix = _clean_prefix(prefix)
@@ -71,25 +81,17 @@ def publish_ghpages(
     # so that the push is a fast-forward.
     parent = local or git("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}", check=False).strip() or None
 
+    if dry_run:
+        return _dry_run(git, site, parent, prefix, branch)
     with tempfile.TemporaryDirectory(prefix="xgexport-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         if parent and prefix:
             git("read-tree", parent, env=env)
             old = [p for p in git("ls-files", "-z", env=env).split("\0") if p]
-            under = [p for p in old if p == prefix or p.startswith(prefix + "/")]
+            under = [p for p in old if _is_under(p, prefix)]
             if under:
                 git("update-index", "--force-remove", "-z", "--stdin", env=env, input="\0".join(under) + "\0")
-        paths = [str(f.path) for f in site.files]
-        shas = git("hash-object", "-w", "--no-filters", "--stdin-paths", input="\n".join(paths) + "\n").split()
-        if len(shas) != len(paths):
-            raise GitError(f"git hash-object returned {len(shas)} ids for {len(paths)} files")
-        lines = []
-        for f, sha in zip(site.files, shas):
-            target = f"{prefix}/{f.rel}" if prefix else f.rel
-            lines.append(f"100644 {sha}\t{target}")
-        if prefix:  # GitHub Pages only honours .nojekyll at the root of the site
-            empty = git("hash-object", "-w", "--stdin", input="").strip()
-            lines.append(f"100644 {empty}\t.nojekyll")
+        lines = [f"100644 {sha}\t{target}" for target, sha in _blobs(git, site, prefix, write=True).items()]
         git("update-index", "--add", "--index-info", env=env, input="\n".join(lines) + "\n")
         tree = git("write-tree", env=env).strip()
 
@@ -100,6 +102,43 @@ def publish_ghpages(
     commit = git(*args, env=_identity(git), input="").strip()
     git("update-ref", "-m", f"xgexport publish: {text}", ref, commit, local or "0" * len(commit))
     return GhPagesResult(branch, commit, tree, len(site.files))
+
+
+def _blobs(git: "_Git", site, prefix: str | None, *, write: bool) -> dict[str, str]:
+    """Branch path → blob id of every file the commit takes from the site, and of the root
+    ``.nojekyll`` with a prefix. Objects are stored in the repository only when ``write``."""
+    store = ["-w"] if write else []
+    paths = [str(f.path) for f in site.files]
+    shas = git("hash-object", *store, "--no-filters", "--stdin-paths", input="\n".join(paths) + "\n").split()
+    if len(shas) != len(paths):
+        raise GitError(f"git hash-object returned {len(shas)} ids for {len(paths)} files")
+    blobs = {(f"{prefix}/{f.rel}" if prefix else f.rel): sha for f, sha in zip(site.files, shas)}
+    if prefix:  # GitHub Pages only honours .nojekyll at the root of the site
+        blobs[".nojekyll"] = git("hash-object", *store, "--stdin", input="").strip()
+    return blobs
+
+
+def _dry_run(git: "_Git", site, parent: str | None, prefix: str | None, branch: str) -> GhPagesResult:
+    """What the commit would change, from blob ids alone: nothing is written."""
+    old: dict[str, str] = {}
+    if parent:
+        for entry in git("ls-tree", "-r", "-z", parent).split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                old[path] = meta.split()[2]
+    kept = {p: sha for p, sha in old.items() if prefix and not _is_under(p, prefix)}
+    new = {**kept, **_blobs(git, site, prefix, write=False)}
+    return GhPagesResult(
+        branch, None, None, len(site.files),
+        added=tuple(sorted(p for p in new if p not in old)),
+        changed=tuple(sorted(p for p in new if p in old and old[p] != new[p])),
+        removed=tuple(sorted(p for p in old if p not in new)),
+        dry_run=True,
+    )  # fmt: skip
+
+
+def _is_under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def default_message(title: str, prefix: str | None) -> str:
