@@ -216,6 +216,12 @@ def test_overwrite_refuses_a_bundle_with_files_of_someone_else(small_input, tmp_
     assert tree(out) == before
     (out / "about.html").unlink()
     (out / "data" / "notes.txt").unlink()
+    # a link to someone's folder is theirs too (and is never followed)
+    (tmp_path / "raw").mkdir()
+    (out / "raw-data").symlink_to(tmp_path / "raw")
+    result = cli("build", small_input, out, "--overwrite")
+    assert result.returncode == 1 and "1 file(s) that are not part of it" in result.stderr, result.stderr
+    (out / "raw-data").unlink()
     cli("build", small_input, out, "-q", "--overwrite", check=True)
     assert verify(out) == []
 

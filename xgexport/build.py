@@ -233,7 +233,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
                 f"DE for {entry.name!r}: skipped {len(table.skipped)} categories with fewer than 2 cells "
                 f"in a group ({', '.join(table.skipped[:5])}{'…' if len(table.skipped) > 5 else ''})"
             )
-        arrays.update(de.write_de(root, entry.id, table, options.de_top_n, level=6))
+        arrays.update(de.write_de(root, entry.id, table, options.de_top_n, level=level))
     root.attrs["xgexport"] = plain(group_attributes(plan, options, matrix_meta))
     reporter.stage("rendering the viewer")
     render_site(bundle, plan.title)

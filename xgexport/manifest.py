@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,8 +24,17 @@ FORMAT_NAME = "xgexport-bundle"
 
 
 def bundle_files(bundle: Path) -> list[str]:
-    """Every file below ``bundle`` except the manifest, as sorted '/' paths."""
-    paths = [p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()]
+    """Every file below ``bundle`` except the manifest, as sorted '/' paths. A symbolic link
+    counts as a file (never followed): it is not ours, and ``foreign_files`` must see it.
+
+    os.walk, not Path.rglob: it classifies entries without a stat each, which was half a
+    second for the 20,000 chunk files of a large bundle."""
+    paths = []
+    for folder, dirs, names in os.walk(bundle):
+        base = Path(folder)
+        prefix = base.relative_to(bundle).as_posix() + "/" if base != bundle else ""
+        linked = [d for d in dirs if (base / d).is_symlink()]
+        paths.extend(prefix + name for name in (*names, *linked))
     return sorted(p for p in paths if p != MANIFEST)
 
 
