@@ -83,7 +83,7 @@ def main():
 @click.option("--de-top-n", default=50, show_default=True, type=click.IntRange(1, 10000), help="Ranked markers stored per category.")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
 @click.option("--max-memory", default="2G", show_default=True, help="Memory budget for the matrix pass (e.g. 500M, 4G).")
-@click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks.")
+@click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks, annotations and DE tables.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Local processes for the matrix pass (default: both cores for big matrices).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the matrix pass on a Dask distributed scheduler (tcp://host:8786).")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it is an existing xgexport bundle.")
