@@ -3,6 +3,7 @@
 // colour = mean expression scaled per gene (viridis). Built as SVG; all text via textContent.
 
 import { viridis, cssColor } from "./colormaps.js";
+import { el } from "./dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const PER_CATEGORY = 3;
@@ -29,7 +30,7 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
   async function show(deId) {
     const my = ++token;
     panel.hidden = false;
-    body.replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "Loading…" }));
+    body.replaceChildren(el("p", "note", "Loading…"));
     try {
       const info = await ds.deInfo(deId);
       const cats = (info.categories || []).map(String);
@@ -57,13 +58,13 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
       ]);
       if (my !== token) return;
       if (!genes.length) {
-        body.replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "No marker genes to show." }));
+        body.replaceChildren(el("p", "note", "No marker genes to show."));
         return;
       }
       body.replaceChildren(draw(cats, genes, labels, fracRows, meanRows, K));
     } catch (err) {
       if (my !== token) return;
-      body.replaceChildren(Object.assign(document.createElement("p"), { className: "note error", textContent: `Could not draw the dot plot: ${err.message}` }));
+      body.replaceChildren(el("p", "note error", `Could not draw the dot plot: ${err.message}`));
     }
   }
 

@@ -2,14 +2,9 @@
 // expression values come from. Every string goes in as text; a link is made only for an
 // http(s) URL (checked again here, whatever the exporter wrote).
 
-const LONG = 280; // characters of description + citation above which the block is collapsible
+import { el } from "./dom.js";
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const LONG = 280; // characters of description + citation above which the block is collapsible
 
 function str(v) {
   return typeof v === "string" ? v.trim() : "";

@@ -2,15 +2,9 @@
 // highlights one) or a colour bar for continuous values. All dataset strings go in as text.
 
 import { categoryColors, cssColor, viridis, viridisGradient } from "./colormaps.js";
+import { el } from "./dom.js";
 
 const MAX_ITEMS = 1000;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function formatNumber(v) {
   if (!Number.isFinite(v)) return "NA";

@@ -2,6 +2,7 @@
 // the rest. A table of top up/down genes (sortable, filterable, CSV download); clicking a gene
 // colours the plot by it. Everything from the dataset is inserted as text.
 
+import { el } from "./dom.js";
 import { formatNumber } from "./legend.js";
 
 const STATS = ["logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in"];
@@ -23,13 +24,6 @@ export function formatP(p) {
 
 function pct(f) {
   return Number.isFinite(f) ? `${Math.round(f * 100)}` : "NA";
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function csvField(v) {

@@ -34,11 +34,6 @@ def encode_gzip(raw, level: int) -> bytes:
     return b"".join((header, body, struct.pack("<LL", zlib.crc32(raw), size & 0xFFFFFFFF)))
 
 
-def write_rows(array_dir: Path, first_row: int, rows: np.ndarray, level: int) -> dict[str, tuple[int, str]]:
-    """Write whole-row chunks of a 2-D array chunked (1, n_columns); see :func:`write_row`."""
-    return dict(write_row(array_dir, first_row + offset, row, level) for offset, row in enumerate(rows))
-
-
 def write_row(array_dir: Path, index: int, row: np.ndarray, level: int) -> tuple[str, tuple[int, str]]:
     """Write row ``index`` of a 2-D array chunked (1, n_columns) as its chunk file.
 

@@ -34,7 +34,7 @@ class FixedTimeGzip(GzipCodec):
         super().__init__(level=level)
 
     def _encode_sync(self, chunk_bytes: Buffer, chunk_spec) -> Buffer | None:
-        packed = encode_gzip(chunk_bytes.as_numpy_array().tobytes(), self.level)
+        packed = encode_gzip(chunk_bytes.as_numpy_array(), self.level)
         return chunk_spec.prototype.buffer.from_bytes(packed)
 
 
