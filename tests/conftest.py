@@ -13,7 +13,7 @@ from helpers import DATASETS, run_cli
 @pytest.fixture(scope="session")
 def datasets() -> Path:
     if not DATASETS.is_dir():
-        pytest.fail(f"the shared datasets are missing: {DATASETS}")
+        pytest.fail(f"the test datasets are missing: {DATASETS}")
     return DATASETS
 
 

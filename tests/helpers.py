@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
+# Real .h5ad files from public repositories (provenance and licences in tests/data/README.md):
+# kept in the repository so that a clone runs its tests alone.
+DATASETS = ROOT / "tests" / "data"
 
 
 def run_cli(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -1,4 +1,4 @@
-"""End-to-end builds of every real dataset in ../shared/datasets, through the real CLI.
+"""End-to-end builds of every real dataset in tests/data (copies of ../shared/datasets), through the real CLI.
 
 Each file either exports (and its bundle verifies, opens with zarr-python and holds the
 input's values) or stops with one clear line; the table says which, and why.

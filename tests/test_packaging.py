@@ -3,16 +3,38 @@ example dataset are installed with the package."""
 
 from __future__ import annotations
 
+import site
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 from helpers import ROOT
 
 
+def fresh_venv_seeing_these_packages(venv):
+    """A new venv whose own site-packages comes first, then this interpreter's packages.
+
+    Not ``venv --system-site-packages``: made from inside a virtual environment (a newcomer's
+    usual set-up) it sees the *base* interpreter's packages, not this environment's, so the
+    build tools (setuptools, wheel) and the dependencies would be missing. Plain path lines in
+    a .pth file add this environment's folders without running their .pth files, so the
+    editable install of the checkout does not shadow the installed copy under test.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    own = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    ours = dict.fromkeys([*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (Path(own) / "outer-environment.pth").write_text("\n".join(ours) + "\n")
+    return python
+
+
 def test_non_editable_install_builds_the_example(tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    python = fresh_venv_seeing_these_packages(venv)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(ROOT)],
         check=True, cwd=tmp_path, capture_output=True,

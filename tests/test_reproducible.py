@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+from helpers import DATASETS
 # NaN in X and obs, float32 dense, scaled; and an anndata 0.6 file with 10 embeddings
 NAMES = ("cellxgene_pbmc3k-100x100-nan.h5ad", "cellbrowser_pbmc-small_10-embeddings.h5ad")
 
@@ -38,7 +38,7 @@ def build_twice(name: str, first: Path, second: Path) -> list[tuple]:
     """Prepare two differing set-ups for one dataset; returns the two build calls."""
     source = DATASETS / name
     if not source.is_file():
-        pytest.fail(f"missing shared dataset {source}")
+        pytest.fail(f"missing test dataset {source}")
     for folder in (first, second):
         (folder / "in").mkdir()
         (folder / "work").mkdir()

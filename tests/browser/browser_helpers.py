@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-DATASETS = REPO.parent / "shared" / "datasets"
+DATASETS = REPO / "tests" / "data"
 ARTIFACTS = REPO / "tests" / "artifacts"
 READY = "html[data-xg-state=ready]"
 
