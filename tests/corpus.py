@@ -212,6 +212,76 @@ def zarr_store(folder: Path) -> Made:
 
 
 # ---------------------------------------------------------------------------------------------
+# damaged matrices: index arrays and shapes that lie (scipy trusts them and crashes natively)
+
+
+def tampered(adata_maker: Callable[[], anndata.AnnData], edit: Callable[[h5py.File], None]) -> Callable[[Path], Made]:
+    """A maker: a valid file written by anndata, then changed in place with h5py."""
+
+    def make(folder: Path) -> Made:
+        made = simple(folder, adata_maker())
+        with h5py.File(made.input, "r+") as handle:
+            edit(handle)
+        return made
+
+    return make
+
+
+def set_value(dataset: str, position: int, value) -> Callable[[h5py.File], None]:
+    def edit(handle: h5py.File) -> None:
+        values = handle[dataset][:]
+        values[position] = value
+        handle[dataset][:] = values
+
+    return edit
+
+
+def set_shape(group: str, shape: tuple[int, int]) -> Callable[[h5py.File], None]:
+    def edit(handle: h5py.File) -> None:
+        handle[group].attrs["shape"] = np.array(shape, dtype=np.int64)
+
+    return edit
+
+
+def with_layer() -> anndata.AnnData:
+    adata = base_adata()
+    adata.layers["counts"] = adata.X.copy()
+    return adata
+
+
+def with_raw() -> anndata.AnnData:
+    adata = base_adata()
+    adata.raw = adata
+    return adata
+
+
+def make_corrupt_chunk(folder: Path) -> Made:
+    """gzip-compressed X/data with bytes flipped inside its first chunk: h5py's read fails."""
+    path = folder / "chunk.h5ad"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base_adata(400, 50).write_h5ad(path, compression="gzip")
+    with h5py.File(path, "r") as handle:
+        info = handle["X/data"].id.get_chunk_info(0)
+    data = bytearray(path.read_bytes())
+    for position in range(info.byte_offset + info.size // 2, info.byte_offset + info.size // 2 + 16):
+        data[position] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return Made(path, folder / "out", ("-q",))
+
+
+def _damaged(name: str, maker, edit, message: str, *args: str, also=()) -> Case:
+    """A damaged matrix. Its blocks are checked as the matrix pass reads them, after the plan's
+    progress lines: -q leaves the error line alone on stderr."""
+    return Case(name, "fails", lambda folder: _with_args(tampered(maker, edit)(folder), ("-q", *args)),
+                message=message, also=tuple(also))  # fmt: skip
+
+
+def _with_args(made: Made, args: tuple[str, ...]) -> Made:
+    return Made(made.input, made.out, made.args + tuple(args))
+
+
+# ---------------------------------------------------------------------------------------------
 # values
 
 
@@ -560,6 +630,26 @@ CASES: tuple[Case, ...] = (
     _exports("csc-matrix", csc_matrix),
     _exports("raw-with-more-genes", raw_with_more_genes),
     Case("zarr-store", "exports", zarr_store),
+    # damaged matrices: one line, never a native crash of scipy
+    _damaged("x-index-beyond-genes", base_adata, set_value("X/indices", 5, 10**6), "X is damaged",
+             also=("indices point outside the 25 genes",)),
+    _damaged("x-index-negative", base_adata, set_value("X/indices", 5, -3), "indices point outside"),
+    _damaged("x-indptr-beyond-values", base_adata, set_value("X/indptr", 10, 10**6), "X is damaged",
+             also=("indptr",)),
+    _damaged("x-indptr-decreasing", base_adata, set_value("X/indptr", 10, 0), "indptr is not increasing"),
+    _damaged("x-indptr-ends-beyond-values", base_adata, set_value("X/indptr", -1, 10**6), "indptr runs from 0"),
+    _damaged("csc-index-beyond-cells", csc_matrix, set_value("X/indices", 3, 10**6), "indices point outside the 60 cells"),
+    _damaged("raw-index-beyond-genes", with_raw, set_value("raw/X/indices", 7, 25), "raw is damaged"),
+    _damaged("layer-index-beyond-genes", with_layer, set_value("layers/counts/indices", 0, 99),
+             "layer 'counts' is damaged", "--layer", "counts"),
+    _damaged("x-shape-billion-genes", base_adata, set_shape("X", (60, 10**9)), "X has shape 60 × 1000000000",
+             also=("var has 25 genes",)),
+    _damaged("x-shape-more-cells", base_adata, set_shape("X", (10**9, 25)), "obs has 60 cells"),
+    _damaged("csc-shape-billion-genes", csc_matrix, set_shape("X", (60, 10**9)), "var has 25 genes"),
+    _damaged("layer-shape-billion-genes", with_layer, set_shape("layers/counts", (60, 10**9)), "layer 'counts' has shape",
+             "--layer", "counts"),
+    Case("x-chunk-corrupt", "fails", make_corrupt_chunk, message="X: stored values cannot be read",
+         also=("the file is damaged",)),
     # values
     _exports("nan-in-x", nan_in_x),
     _exports("inf-in-x", inf_in_x),

@@ -282,3 +282,16 @@ def test_hidden_embedding_rows(outcomes):
     display = root["embeddings/0/display"]
     assert display.attrs["hidden"] == 3
     assert (display[[2, 5, 6], :] == 65535).all()
+
+
+@pytest.mark.parametrize("name", ["x-shape-billion-genes", "x-index-beyond-genes", "x-indptr-beyond-values"])
+def test_inspect_of_a_damaged_matrix_is_one_error_line(name, tmp_path):
+    """inspect reads the matrix's shape and a sample of its blocks: the same checks apply
+    (it used to report a billion genes, or crash in scipy)."""
+    made = corpus.by_name(name).make(tmp_path)
+    result = cli("inspect", made.input)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert "is damaged" in lines[0] or "has shape" in lines[0], lines
+    assert "1000000000 genes" not in result.stdout

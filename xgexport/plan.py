@@ -136,11 +136,6 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
     matrix, reason = choose_matrix(source, options.layer)
     reader = source.matrix(matrix)
     genes = source.raw_var if matrix == "raw" else source.var
-    if reader.shape[0] != source.n_cells:
-        raise InputError(
-            f"{source.path}: matrix {matrix} has {reader.shape[0]} rows but obs has "
-            f"{source.n_cells} cells; the file is inconsistent"
-        )
     if reader.shape[1] == 0:
         raise InputError(f"{source.path}: matrix {matrix} has no genes (0 columns)")
     symbols, symbols_reason = choose_symbols(genes, options.gene_symbols, matrix)
