@@ -595,6 +595,20 @@ def _no_proc() -> str | None:
     return None
 
 
+def out_dangling_link(folder: Path) -> Made:
+    made = simple(folder, base_adata())
+    link = folder / "out"
+    link.symlink_to(folder / "moved-away")
+    return Made(made.input, link)
+
+
+def out_looping_link(folder: Path) -> Made:
+    made = simple(folder, base_adata())
+    link = folder / "out"
+    link.symlink_to(link)
+    return Made(made.input, link)
+
+
 def out_nonexistent_parents(folder: Path) -> Made:
     made = simple(folder, base_adata())
     return Made(made.input, folder / "deep" / "er" / "out")
@@ -699,6 +713,8 @@ CASES: tuple[Case, ...] = (
     Case("out-read-only", "fails", out_read_only, message="cannot write", skip_reason=_root_skip),
     Case("out-in-proc", "fails", out_in_proc, message="cannot create a folder", skip_reason=_no_proc),
     Case("out-nonexistent-parents", "exports", out_nonexistent_parents),
+    Case("out-dangling-symlink", "fails", out_dangling_link, message="which does not exist or loops"),
+    Case("out-looping-symlink", "fails", out_looping_link, message="symbolic link"),
     # options
     _option_case("unknown-layer", ("--layer", "spliced"), "no layer 'spliced'"),
     _option_case("unknown-embedding", ("--embedding", "X_tsne"), "no such obsm entry"),

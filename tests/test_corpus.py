@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -50,6 +51,8 @@ def snapshot(path: Path):
     """What is at ``path``: None, ('file', sha) or ('dir', {relative path: sha})."""
     if not path.exists() and not path.is_symlink():
         return None
+    if path.is_symlink() and not path.exists():  # dangling or looping: the link itself
+        return ("link", os.readlink(path))
     if path.is_file():
         return ("file", hashlib.sha256(path.read_bytes()).hexdigest())
     return ("dir", {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -9,6 +9,7 @@ so OUT is always either absent, the previous bundle, or the new complete one.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -97,6 +98,14 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
         write_bundle(source, plan, options, staging, reporter)
         check_output(out, overwrite)  # again: something may have appeared at OUT during the build
         replace_atomically(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # also from worker processes: errno survives pickling
+            raise OutputError(
+                f"{out}: no space left on the device of {out.parent} ({exc.strerror}); nothing was changed: "
+                "free some space or choose another output folder"
+            ) from None
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -114,7 +123,22 @@ def output_path(out) -> Path:
 
 
 def check_output(out: Path, overwrite: bool) -> None:
-    """Refuse anything but a new folder, an empty one, or (with --overwrite) our own bundle."""
+    """Refuse anything but a new folder, an empty one, or (with --overwrite) our own bundle;
+    never the current folder or one that holds it, nor a symlink that leads nowhere."""
+    if out.is_symlink() and not out.exists():
+        raise OutputError(
+            f"{out}: is a symbolic link to {os.readlink(out)!r}, which does not exist or loops; "
+            "remove the link or choose another output path"
+        )
+    try:
+        here = Path.cwd()
+    except OSError:  # the working folder was deleted: nothing of it to protect
+        here = None
+    if here is not None and (out == here or out in here.parents):
+        raise OutputError(
+            f"{out}: is the current folder{'' if out == here else ' or holds it'}; the build would replace it "
+            "under your shell: give a new subfolder (e.g. xgexport build INPUT out) or run it from elsewhere"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is a file; choose a folder path for the bundle")
     if out.is_dir() and any(out.iterdir()):

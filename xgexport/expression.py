@@ -151,9 +151,17 @@ def spill_rows(job: MatrixJob, block_index: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         # three .npy records in one plain file: no zip container, whose CRCs cost a pass each way
         with open(folder / f"r{block_index}.npy", "wb") as handle:
-            np.save(handle, (block.indices[lo:hi] + start).astype(np.uint32))
-            np.save(handle, genes)
-            np.save(handle, block.data[lo:hi])
+            _save(handle, (block.indices[lo:hi] + start).astype(np.uint32))
+            _save(handle, genes)
+            _save(handle, block.data[lo:hi])
+
+
+def _save(handle, array: np.ndarray) -> None:
+    """np.save's bytes, written through the file object: np.save's own short-write error
+    carries no errno, so a full disk would not be recognised as one."""
+    array = np.ascontiguousarray(array)
+    np.lib.format.write_array_header_1_0(handle, np.lib.format.header_data_from_array_1_0(array))
+    handle.write(array.data)
 
 
 def load_bucket(job: MatrixJob, bucket_index: int) -> sp.csc_matrix:
