@@ -26,7 +26,7 @@ from .errors import OutputError
 from .manifest import foreign_files, is_bundle, write_manifest
 from .plan import BuildOptions, ExportPlan, make_plan
 from .site import render_site
-from .source import Source, open_source
+from .source import Source, check_unchanged, open_source
 from .store import create, open_store, plain
 
 TMP_TAG = ".xgexport-tmp-"
@@ -303,7 +303,7 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
         max_memory=options.max_memory // workers, spill_dir=spill, store_path=bundle / "data",
-        groupings=groupings, gzip_level=options.gzip_level, workers=workers,
+        groupings=groupings, gzip_level=options.gzip_level, workers=workers, identity=source.identity,
     )  # fmt: skip
     reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
     try:
@@ -315,6 +315,7 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
             results = run(expression.process_bucket, job, range(len(job.buckets)), reporter.progress("gene buckets"))
     finally:
         shutil.rmtree(spill, ignore_errors=True)
+    check_unchanged(source.root, source.path, source.identity)  # obs and embeddings were read from it too
     summary = results[0].summary
     for result in results[1:]:
         summary = summary.merge(result.summary)

@@ -49,6 +49,7 @@ class MatrixJob:
     store_path: str
     groupings: tuple[DeGrouping, ...]
     gzip_level: int = 1
+    identity: tuple | None = None  # of the input when the build opened it (source.identity_of)
 
     @property
     def transposes(self) -> bool:
@@ -118,6 +119,7 @@ def make_job(
     groupings: tuple[DeGrouping, ...],
     gzip_level: int = 1,
     workers: int = 1,
+    identity: tuple | None = None,
 ) -> MatrixJob:
     """Choose block and bucket sizes so that no task holds more than about ``max_memory``."""
     n_cells, n_genes = shape
@@ -132,15 +134,16 @@ def make_job(
     row_blocks = tuple((a, min(a + rows, n_cells)) for a in range(0, n_cells, rows))
     return MatrixJob(
         str(source_path), matrix, kind, n_cells, n_genes, buckets, row_blocks,
-        str(spill_dir), str(store_path), groupings, gzip_level,
+        str(spill_dir), str(store_path), groupings, gzip_level, identity,
     )  # fmt: skip
 
 
 def spill_rows(job: MatrixJob, block_index: int) -> None:
     """Split one row block by gene bucket into spill files (cell ids are global)."""
     start, stop = job.row_blocks[block_index]
-    reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes))
+    reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes), job.identity)
     block = reader.read_rows(start, stop).tocsc()
+    reader.check_unchanged(job.identity)  # also rewritten in place while being read
     block.sort_indices()
     for bucket_index, (g0, g1) in enumerate(job.buckets):
         lo, hi = block.indptr[g0], block.indptr[g1]
@@ -168,8 +171,10 @@ def load_bucket(job: MatrixJob, bucket_index: int) -> sp.csc_matrix:
     """All cells × the bucket's genes as CSC with sorted cell indices."""
     g0, g1 = job.buckets[bucket_index]
     if not job.transposes:
-        reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes))
-        return reader.read_cols(g0, g1)
+        reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes), job.identity)
+        block = reader.read_cols(g0, g1)
+        reader.check_unchanged(job.identity)
+        return block
     cells, genes, values = [], [], []
     folder = Path(job.spill_dir) / f"b{bucket_index}"
     for block_index in range(len(job.row_blocks)):  # block order = ascending cells

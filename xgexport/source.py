@@ -6,8 +6,9 @@ matrix is only ever read block by block through :class:`MatrixReader`.
 
 from __future__ import annotations
 
+import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,11 @@ class MatrixReader:
                 "damaged: copy it again or re-save it with adata.write_h5ad()"
             ) from None
 
+    def check_unchanged(self, identity: tuple | None) -> None:
+        """See :func:`check_unchanged`; h5py nodes know their open file, zarr ones their path."""
+        if identity is not None:
+            check_unchanged(getattr(self.node, "file", None), Path(self.where), identity)
+
     def _damaged(self, what: str) -> InputError:
         return InputError(
             f"{self.where}: {self.name} is damaged: {what}; copy the file again, or write it anew "
@@ -108,6 +114,7 @@ class Source:
     layer_names: tuple[str, ...]
     has_x: bool
     legacy: Any  # an anndata.AnnData (backed) for files older than the encoding spec, else None
+    identity: tuple[int, int, int] = (0, 0, 0)  # of the input as opened: see identity_of
 
     @property
     def n_cells(self) -> int:
@@ -174,7 +181,7 @@ def open_source(path: Path) -> Source:
     else:
         root = _open_h5ad(path)
     try:
-        return _read_metadata(path, root)
+        return replace(_read_metadata(path, root), identity=identity_of(root, path))
     except InputError:
         raise
     except Exception as exc:  # anndata/h5py raise many kinds for damaged files
@@ -184,15 +191,41 @@ def open_source(path: Path) -> Source:
         ) from exc
 
 
-def open_matrix(path: Path, which: str, shape: tuple[int, int]) -> MatrixReader:
+def open_matrix(path: Path, which: str, shape: tuple[int, int], identity: tuple | None = None) -> MatrixReader:
     """The reader of one matrix of a file already checked by :func:`open_source`, without
     reading obs/var again: build tasks open the file once each, and decoding 100,000 cell
-    names per task cost more than a block's reading."""
+    names per task cost more than a block's reading. With ``identity`` (the Source's), the
+    file opened must still be the one the build started from."""
     path = Path(path)
     root = _open_zarr(path) if path.is_dir() else _open_h5ad(path)
+    if identity is not None:
+        check_unchanged(root, path, identity)
     reader = _matrix_reader(_matrix_label(which), _matrix_node(root, which), shape, path)
     _check_sparse_lengths(reader)
     return reader
+
+
+def identity_of(root, path: Path) -> tuple[int, int, int]:
+    """(inode, size, modification time in ns) of the input as opened: a replaced file has
+    another inode, a rewritten one another size or time. Not the device number: the workers of
+    a cluster may see one shared file system under other device numbers."""
+    try:
+        status = os.fstat(root.id.get_vfd_handle())  # h5py: the very file this handle reads
+    except Exception:  # a zarr folder (or another HDF5 driver): its path  # noqa: BLE001
+        status = os.stat(path)
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def check_unchanged(root, path: Path, identity: tuple) -> None:
+    """Stop when the input is no longer the file the build started from: build workers open it
+    by path, and a replaced or rewritten file would mix two datasets in one bundle."""
+    now = identity_of(root, path)
+    if tuple(now) != tuple(identity):
+        what = "replaced" if now[0] != identity[0] else "rewritten"
+        raise InputError(
+            f"{path}: the input was {what} during the build (size {identity[1]} → {now[1]} bytes); "
+            "a bundle from two versions would be wrong: build again once the file stays as it is"
+        )
 
 
 def _matrix_node(root, which: str):
