@@ -187,7 +187,7 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
         raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")
     s3_only = {"--endpoint-url": endpoint_url, "--region": region, "--profile": profile,
                "--delete": delete, "--force": force, "--acl": acl}  # fmt: skip
-    pages_only = {"--repo": repo, "--message": message, "--prefix": prefix, "--branch": branch != "gh-pages"}
+    pages_only = {"--repo": repo, "--message": message, "--prefix": prefix is not None, "--branch": branch != "gh-pages"}
     misplaced = [name for name, value in (s3_only if gh_pages else pages_only).items() if value]
     if misplaced:
         raise click.UsageError(f"{', '.join(misplaced)} apply only to {'S3' if gh_pages else '--gh-pages'}")
@@ -204,10 +204,11 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
                 f"{len(result.removed)} removed on {result.branch}; nothing was written",
                 err=True,
             )
-        elif result.commit is None:
-            click.echo(f"{result.branch}: already up to date ({result.files} files); nothing committed", err=True)
-        else:
-            click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files)", err=True)
+        where = f" in {result.prefix}/" if result.prefix else ""
+        if result.commit is None:
+            click.echo(f"{result.branch}: already up to date ({result.files} files{where}); nothing committed", err=True)
+        else:  # the count is read back from the commit's tree
+            click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files{where})", err=True)
             click.echo(f"publish it: git push origin {result.branch}", err=True)
         return
     from .publish_s3 import publish_s3
