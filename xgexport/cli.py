@@ -41,7 +41,8 @@ class Command(click.Command):
         except MemoryError:
             if debug:
                 raise
-            click.echo("error: out of memory; lower --max-memory or use a larger machine", err=True)
+            hint = "lower --max-memory or use" if "max_memory" in ctx.params else "use"
+            click.echo(f"error: out of memory; {hint} a larger machine", err=True)
             sys.exit(1)
         except Exception as exc:  # a bug or an input we did not foresee: still one line
             if debug:
@@ -137,12 +138,14 @@ def inspect(input_path, as_json, layer, gene_symbols, debug):
 
 @main.command(cls=Command)
 @click.argument("location", metavar="OUT_OR_URL")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Over HTTP: seconds for each file, from the request to its last byte.")  # fmt: skip
 @debug_option
-def verify(location, debug):
+def verify(location, timeout, debug):
     """Check a bundle (folder or http(s) URL) against its manifest."""
     from .manifest import verify as run_verify
 
-    problems = run_verify(location)
+    problems = run_verify(location, timeout=timeout)
     if problems:
         for line in problems:
             click.echo(line, err=True)
@@ -194,22 +197,7 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
     if gh_pages:
         from .publish_ghpages import publish_ghpages
 
-        result = publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run)
-        if result.dry_run:
-            for action, paths in (("add", result.added), ("change", result.changed), ("remove", result.removed)):
-                for path in paths:
-                    click.echo(f"{action}  {path}")
-            click.echo(
-                f"dry run: {len(result.added)} file(s) would be added, {len(result.changed)} changed, "
-                f"{len(result.removed)} removed on {result.branch}; nothing was written",
-                err=True,
-            )
-        where = f" in {result.prefix}/" if result.prefix else ""
-        if result.commit is None:
-            click.echo(f"{result.branch}: already up to date ({result.files} files{where}); nothing committed", err=True)
-        else:  # the count is read back from the commit's tree
-            click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files{where})", err=True)
-            click.echo(f"publish it: git push origin {result.branch}", err=True)
+        report_ghpages(publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run), out)
         return
     from .publish_s3 import publish_s3
 
@@ -225,6 +213,27 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
         )
 
 
+def report_ghpages(result, out) -> None:
+    if result.unlisted:
+        shown = ", ".join(result.unlisted[:3]) + (", …" if len(result.unlisted) > 3 else "")
+        click.echo(f"note: {len(result.unlisted)} file(s) in {out} belong to no bundle and are not published ({shown})", err=True)
+    where = f" in {result.prefix}/" if result.prefix else ""
+    if result.dry_run:
+        for action, paths in (("add", result.added), ("change", result.changed), ("remove", result.removed)):
+            for path in paths:
+                click.echo(f"{action}  {path}")
+        click.echo(
+            f"dry run: {len(result.added)} file(s) would be added, {len(result.changed)} changed, "
+            f"{len(result.removed)} removed on {result.branch}; nothing was written",
+            err=True,
+        )
+    elif result.commit is None:
+        click.echo(f"{result.branch}: already up to date ({result.files} files{where}); nothing committed", err=True)
+    else:  # the count is read back from the commit's tree
+        click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files{where})", err=True)
+        click.echo(f"publish it: git push origin {result.branch}", err=True)
+
+
 @main.command(cls=Command)
 @click.argument("site", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--title", default="Datasets", show_default=True, help="Heading of the landing page.")
@@ -234,6 +243,8 @@ def index(site, title, debug):
     from .collection import write_index
 
     result = write_index(site, title=title)
+    for folder, why in result.skipped:
+        click.echo(f"warning: {folder}: left off the page: {why}", err=True)
     click.echo(f"wrote {result.page} ({len(result.entries)} datasets)", err=True)
 
 

@@ -48,6 +48,7 @@ class GhPagesResult:
     removed: tuple[str, ...] = ()
     dry_run: bool = False
     prefix: str | None = None  # the branch folder replaced (None: the whole branch)
+    unlisted: tuple[str, ...] = ()  # files of the collection folder that belong to nothing published
 
 
 def publish_ghpages(
@@ -99,12 +100,12 @@ def publish_ghpages(
     files = _check_tree(git, tree, blobs, prefix)
 
     if parent and git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
-        return GhPagesResult(branch, None, tree, files, prefix=prefix)
+        return GhPagesResult(branch, None, tree, files, prefix=prefix, unlisted=site.unlisted)
     text = message or default_message(site.title, prefix)
     args = ["commit-tree", tree, "-m", text] + (["-p", parent] if parent else [])
     commit = git(*args, env=_identity(git), input="").strip()
     git("update-ref", "-m", f"xgexport publish: {text}", ref, commit, local or "0" * len(commit))
-    return GhPagesResult(branch, commit, tree, files, prefix=prefix)
+    return GhPagesResult(branch, commit, tree, files, prefix=prefix, unlisted=site.unlisted)
 
 
 def _check_tree(git: "_Git", tree: str, blobs: dict[str, str], prefix: str | None) -> int:
@@ -153,7 +154,7 @@ def _dry_run(git: "_Git", site, parent: str | None, prefix: str | None, branch: 
         added=tuple(sorted(p for p in new if p not in old)),
         changed=tuple(sorted(p for p in new if p in old and old[p] != new[p])),
         removed=tuple(sorted(p for p in old if p not in new)),
-        dry_run=True, prefix=prefix,
+        dry_run=True, prefix=prefix, unlisted=site.unlisted,
     )  # fmt: skip
 
 
