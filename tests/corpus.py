@@ -444,6 +444,16 @@ def duplicate_genes() -> anndata.AnnData:
     return adata
 
 
+def shared_and_missing_symbols() -> anndata.AnnData:
+    """CELLxGENE-style var: Ensembl ids, a categorical feature_name where two ids share a symbol
+    and two have none."""
+    adata = base_adata(60, 8)
+    adata.var_names = [f"ENSG{i:011d}" for i in range(8)]
+    symbols = ["TBCE", "TBCE", None, "CD3E", "MATR3", "MATR3", "", "NKG7"]
+    adata.var["feature_name"] = pd.Categorical(symbols)
+    return adata
+
+
 def non_ascii_names() -> anndata.AnnData:
     adata = base_adata(60, len(NON_ASCII))
     adata.var_names = list(NON_ASCII)
@@ -483,6 +493,17 @@ def one_category_per_cell_many() -> anndata.AnnData:
     adata = base_adata(1200, 8)
     adata.obs["barcode_cat"] = pd.Categorical([f"bc{i}" for i in range(adata.n_obs)])
     adata.obs["barcode_text"] = [f"t{i}" for i in range(adata.n_obs)]
+    return adata
+
+
+def nearly_unique_per_cell() -> anndata.AnnData:
+    """Ids with a few repeats, as categories and as text; beside a real grouping of 25 values."""
+    adata = base_adata(200, 10)
+    ids = [f"bc{i}" for i in range(200)]
+    ids[1] = ids[2] = "bc0"  # one value of 3 cells among 198: still an id
+    adata.obs["barcode_cat"] = pd.Categorical(ids)
+    adata.obs["barcode_text"] = ids
+    adata.obs["donor"] = pd.Categorical([f"d{i % 25}" for i in range(200)])  # 8 cells each: a grouping
     return adata
 
 
@@ -691,6 +712,7 @@ CASES: tuple[Case, ...] = (
         "html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=HTML + ("<b>X_umap</b>",)
     ),
     _exports("duplicate-gene-names", duplicate_genes),
+    _exports("shared-and-missing-symbols", shared_and_missing_symbols),
     _exports("non-ascii-names", non_ascii_names, "--title", "Données — 細胞", hostile=NON_ASCII),
     _exports("empty-string-names", empty_string_names),
     _fails("obs-not-a-table", obs_not_a_table, "obs is not a table"),
@@ -701,6 +723,7 @@ CASES: tuple[Case, ...] = (
     # obs columns
     _exports("one-category-per-cell", one_category_per_cell),
     _exports("one-category-per-cell-many", one_category_per_cell_many),
+    _exports("nearly-unique-per-cell", nearly_unique_per_cell, "-v"),
     _exports("single-category", single_category),
     _exports("missing-in-categoricals", missing_categories),
     _exports("bool-int-float-text-columns", typed_columns),

@@ -298,3 +298,24 @@ def test_inspect_of_a_damaged_matrix_is_one_error_line(name, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
     assert "is damaged" in lines[0] or "has shape" in lines[0], lines
     assert "1000000000 genes" not in result.stdout
+
+
+def test_missing_symbols_are_ids_and_shared_ones_are_warned_about(outcomes):
+    root = group(outcomes, "shared-and-missing-symbols")
+    ids = [f"ENSG{i:011d}" for i in range(8)]
+    assert list(root["var/names"][:]) == ids
+    assert list(root["var/symbols"][:]) == ["TBCE", "TBCE", ids[2], "CD3E", "MATR3", "MATR3", ids[6], "NKG7"]
+    stderr = outcomes["shared-and-missing-symbols"].build.stderr
+    assert "warning: 2 gene(s) have no symbol in var['feature_name']: their ids are shown instead" in stderr
+    assert "warning: 2 symbol(s) in var['feature_name'] are shared by more than one gene (e.g. " in stderr
+    assert "MATR3 ×2" in stderr and "TBCE ×2" in stderr
+
+
+def test_columns_of_near_unique_values_are_ids_and_say_why(outcomes):
+    root = group(outcomes, "nearly-unique-per-cell")
+    names = [o["name"] for o in root.attrs["xgexport"]["obs"]]
+    assert "donor" in names and "barcode_cat" not in names and "barcode_text" not in names
+    stderr = outcomes["nearly-unique-per-cell"].build.stderr  # built with -v
+    assert "skipped obs['barcode_cat']: 197 of its 198 values hold one cell each: an id, not a grouping" in stderr
+    report = cli("inspect", outcomes["nearly-unique-per-cell"].made.input)
+    assert "  obs['barcode_text']: 197 of its 198 values hold one cell each: an id, not a grouping" in report.stdout

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import FORMAT_VERSION, __version__, de, expression
-from .annotations import encode_embedding, encode_obs
+from .annotations import encode_embedding, encode_obs, gene_symbols
 from .errors import OutputError
 from .manifest import foreign_files, is_bundle, write_manifest
 from .plan import BuildOptions, ExportPlan, make_plan
@@ -225,6 +225,8 @@ def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
     reporter.stage(f"gene names: {plan.gene_symbols_reason}")
     reporter.stage("embeddings: " + ", ".join(e.key for e in plan.embeddings))
     reporter.stage(f"obs columns: {len(plan.obs)}; DE for: " + (", ".join(d.name for d in plan.de) or "none"))
+    for warning in plan.warnings:
+        reporter.warn(warning)
     for what, why in plan.skipped:
         reporter.detail(f"skipped {what}: {why}")
     for hint in plan.hints:
@@ -242,8 +244,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
     create(root, "var/names", np.asarray(genes.index.astype(str), dtype=object), level=6)
     arrays["var/names"] = [plan.n_genes]
     if plan.gene_symbols:
-        symbols = genes[plan.gene_symbols].astype(str).to_numpy(dtype=object)
-        create(root, "var/symbols", symbols, level=6)
+        create(root, "var/symbols", gene_symbols(genes, plan.gene_symbols), level=6)
         arrays["var/symbols"] = [plan.n_genes]
     chunk = min(OBS_NAMES_CHUNK, plan.n_cells)
     create(root, "obs_names", np.asarray(source.obs.index.astype(str), dtype=object), chunks=(chunk,), level=6)

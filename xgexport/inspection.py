@@ -48,6 +48,7 @@ def format_report(report: dict) -> str:
         "differential expression: " + (", ".join(d["name"] for d in report["de"]) or "none"),
     ]
     lines.extend(f"note: {hint}" for hint in report["hints"])
+    lines.extend(f"warning: {warning}" for warning in report["warnings"])
     if report["skipped"]:
         lines.append("not exported:")
         lines.extend(f"  {what}: {why}" for what, why in report["skipped"])

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from .annotations import gene_symbols
 from .errors import InputError
 from .source import Source
 
@@ -121,6 +122,7 @@ class ExportPlan:
     de: tuple[DePlan, ...]
     skipped: tuple[tuple[str, str], ...] = field(default=())
     hints: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
     default_embedding: str = "0"
     default_color: str = "none"
 
@@ -157,6 +159,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
         de=de,
         skipped=tuple(skipped),
         hints=tuple(integer_cluster_hints(source, obs)),
+        warnings=tuple(gene_name_warnings(genes, symbols, "raw.var" if matrix == "raw" else "var")),
         default_embedding=_default_embedding(embeddings),
         default_color=_default_color(obs, de),
     )
@@ -207,6 +210,33 @@ def choose_symbols(genes: pd.DataFrame, column: str | None, matrix: str) -> tupl
             if candidate in genes.columns:
                 return candidate, f"the {table} index holds Ensembl ids and {table}[{candidate!r}] has symbols"
     return None, f"the {table} index"
+
+
+def gene_name_warnings(genes: pd.DataFrame, column: str | None, table: str) -> list[str]:
+    """Missing and repeated gene names, each said once with a few examples (common with
+    feature_name: two Ensembl ids, one symbol)."""
+    warnings = []
+    if column is not None:
+        values = genes[column]
+        missing = int(values.isna().sum()) + int((values.dropna().astype(str).str.strip() == "").sum())
+        if missing:
+            warnings.append(f"{missing} gene(s) have no symbol in {table}[{column!r}]: their ids are shown instead")
+        shared, examples = _repeated(gene_symbols(genes, column))
+        if shared:
+            warnings.append(
+                f"{shared} symbol(s) in {table}[{column!r}] are shared by more than one gene (e.g. {examples}); "
+                f"each gene is kept, told apart by its id ({table} index)"
+            )
+    shared, examples = _repeated(genes.index.astype(str))
+    if shared:
+        warnings.append(f"{shared} gene id(s) in the {table} index are repeated (e.g. {examples}); each gene is kept")
+    return warnings
+
+
+def _repeated(names) -> tuple[int, str]:
+    counts = pd.Series(np.asarray(names, dtype=object)).value_counts()
+    shared = counts[counts > 1]
+    return len(shared), ", ".join(f"{name} ×{n}" for name, n in shared.head(3).items()) + (", …" if len(shared) > 3 else "")
 
 
 def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tuple[EmbeddingPlan, ...]:
@@ -316,6 +346,12 @@ def integer_cluster_hints(source: Source, obs: tuple[ObsPlan, ...]) -> list[str]
     return hints
 
 
+# A categorical column with at least this many values in use, nearly all of them (this share)
+# held by one cell each, is an id (barcodes, sample ids per cell): hundreds of legend rows of "1".
+ID_MIN_VALUES = 20
+ID_SINGLETON_SHARE = 0.9
+
+
 def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, int, str]:
     """How an obs column is shown: (kind, number of categories, reason when skipped)."""
     dtype = column.dtype
@@ -323,7 +359,8 @@ def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, in
         n = len(dtype.categories)
         if n > max_categories:
             return None, n, f"{n} categories (more than --max-categories {max_categories}): an id, not a grouping"
-        return "categorical", n, ""
+        why = _id_like(column)
+        return (None, n, why) if why else ("categorical", n, "")
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean", 2, ""
     if pd.api.types.is_numeric_dtype(dtype):
@@ -335,8 +372,19 @@ def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, in
         n = values.nunique()
         if n > max_categories:
             return None, n, f"free text with {n} distinct values (more than --max-categories {max_categories})"
-        return "categorical", n, ""
+        why = _id_like(values)
+        return (None, n, why) if why else ("categorical", n, "")
     return None, 0, f"type {dtype} cannot be shown"
+
+
+def _id_like(column: pd.Series) -> str:
+    """Why a categorical column is an id rather than a grouping, or '' when it is a grouping."""
+    counts = column.value_counts(dropna=True)
+    used = counts[counts > 0]
+    singles = int((used == 1).sum())
+    if len(used) >= ID_MIN_VALUES and singles >= ID_SINGLETON_SHARE * len(used):
+        return f"{singles} of its {len(used)} values hold one cell each: an id, not a grouping"
+    return ""
 
 
 def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple[DePlan, ...]:
