@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import FORMAT_VERSION, __version__, de, expression
+from . import FORMAT_VERSION, __version__, budget, de, expression
 from .annotations import encode_embedding, encode_obs, gene_symbols
 from .errors import OutputError
 from .manifest import foreign_files, is_bundle, write_manifest
@@ -82,8 +82,11 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     out = output_path(out)
     clean_leftovers(out)
     check_output(out, overwrite)
-    source = open_source(Path(input_path))
+    source = open_source(Path(input_path), options.max_memory)
     plan = make_plan(source, options)
+    nnz = source.matrix(plan.matrix).nnz_estimate
+    workers = 1 if options.scheduler else local_workers(options, nnz)
+    memory = budget.matrix_budget(plan, source.metadata_bytes, workers, options.max_memory)  # before any writing
     staging = out.parent / f".{out.name}{TMP_TAG}{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -95,7 +98,7 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
         ) from None
     describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
     try:
-        write_bundle(source, plan, options, staging, reporter)
+        write_bundle(source, plan, options, staging, reporter, (workers, memory))
         check_output(out, overwrite)  # again: something may have appeared at OUT during the build
         replace_atomically(staging, out)
     except OSError as exc:
@@ -233,7 +236,7 @@ def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
         reporter.stage(f"note: {hint}")
 
 
-def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter) -> None:
+def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter, matrix_pass) -> None:
     level = options.gzip_level
     root = open_store(bundle / "data")
     arrays: dict[str, list[int]] = {}
@@ -249,7 +252,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
     chunk = min(OBS_NAMES_CHUNK, plan.n_cells)
     create(root, "obs_names", np.asarray(source.obs.index.astype(str), dtype=object), chunks=(chunk,), level=6)
     arrays["obs_names"] = [plan.n_cells]
-    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter)
+    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass)
     arrays["X"] = [plan.n_genes, plan.n_cells]
     matrix_meta = describe_matrix(plan, summary, reporter)
     for entry, table in zip(plan.de, tables):
@@ -259,6 +262,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
                 f"in a group ({', '.join(table.skipped[:5])}{'…' if len(table.skipped) > 5 else ''})"
             )
         arrays.update(de.write_de(root, entry.id, table, options.de_top_n, level=level))
+        del table  # before the next column's table is assembled
     root.attrs["xgexport"] = plain(group_attributes(plan, options, matrix_meta))
     reporter.stage("rendering the viewer")
     render_site(bundle, plan.title)
@@ -292,19 +296,20 @@ def write_embeddings(source: Source, plan: ExportPlan, root, level: int, arrays:
         arrays[f"embeddings/{entry.id}/display"] = [plan.n_cells, 2]
 
 
-def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
-    """The pass over the matrix: X chunks and per-bucket DE results, then DE tables."""
+def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass):
+    """The pass over the matrix: X chunks and per-bucket DE results; then the DE tables, one
+    column at a time (a generator: each is assembled when written, its bucket results freed)."""
+    workers, memory = matrix_pass
     reader = source.matrix(plan.matrix)
     create(root, "X", shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells), level=options.gzip_level)
     groupings = tuple(
         expression.DeGrouping(encoded_obs[d.obs_id].codes.astype(np.int64), d.n_categories) for d in plan.de
     )
     spill = bundle / ".spill"  # inside the staging folder: killed builds leave nothing else
-    workers = 1 if options.scheduler else local_workers(options, reader.nnz_estimate)
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
-        max_memory=options.max_memory // workers, spill_dir=spill, store_path=bundle / "data",
-        groupings=groupings, gzip_level=options.gzip_level, workers=workers, identity=source.identity,
+        max_memory=memory.per_worker, spill_dir=spill, store_path=bundle / "data", groupings=groupings,
+        gzip_level=options.gzip_level, workers=workers, identity=source.identity, de_bytes_per_gene=memory.de_bytes_per_gene,
     )  # fmt: skip
     reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
     try:
@@ -320,15 +325,20 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
     summary = results[0].summary
     for result in results[1:]:
         summary = summary.merge(result.summary)
-    tables = []
-    for index, entry in enumerate(plan.de):
-        obs_item = encoded_obs[entry.obs_id]
-        blocks = [(r.first_gene, r.de[index]) for r in results]
-        tables.append(
-            de.assemble(entry.name, entry.obs_id, obs_item.attrs["categories"], groupings[index].codes, blocks, plan.n_genes)
-        )
     known_files = {rel: digest for result in results for rel, digest in result.files.items()}
-    return summary, tables, known_files
+    firsts = [r.first_gene for r in results]
+    parts = [[r.de[index] for r in results] for index in range(len(plan.de))]
+    del results
+
+    def tables():
+        for index, entry in enumerate(plan.de):
+            blocks, parts[index] = list(zip(firsts, parts[index])), None
+            categories = encoded_obs[entry.obs_id].attrs["categories"]
+            table = de.assemble(entry.name, entry.obs_id, categories, groupings[index].codes, blocks, plan.n_genes)
+            del blocks
+            yield table
+
+    return summary, tables(), known_files
 
 
 class task_runner:

@@ -83,7 +83,7 @@ def main():
 @click.option("--de-max-categories", default=200, show_default=True, type=click.IntRange(2), help="Skip DE for columns with more categories.")
 @click.option("--de-top-n", default=50, show_default=True, type=click.IntRange(1, 10000), help="Ranked markers stored per category.")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
-@click.option("--max-memory", default="2G", show_default=True, help="Memory budget for the matrix pass (e.g. 500M, 4G).")
+@click.option("--max-memory", default="2G", show_default=True, help="Memory budget of the build's data: obs/var, per-cell arrays, DE tables, matrix blocks (e.g. 500M, 4G).")
 @click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks, annotations and DE tables.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Local processes for the matrix pass (default: both cores for big matrices).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the matrix pass on a Dask distributed scheduler (tcp://host:8786).")
@@ -120,14 +120,15 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--layer")
 @click.option("--gene-symbols", metavar="COLUMN")
+@click.option("--max-memory", default="2G", show_default=True, help="Memory budget: obs/var larger than this are not read.")
 @debug_option
-def inspect(input_path, as_json, layer, gene_symbols, debug):
+def inspect(input_path, as_json, layer, gene_symbols, max_memory, debug):
     """Show what a build of INPUT would export, and why, without writing anything."""
     from .inspection import inspect_input
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
         input_path = example_path()
-    report = inspect_input(Path(input_path), layer=layer, gene_symbols=gene_symbols)
+    report = inspect_input(Path(input_path), layer=layer, gene_symbols=gene_symbols, max_memory=parse_size(max_memory))
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
     else:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .budget import MemoryBudgetError, check_metadata, stored_bytes
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class Source:
     has_x: bool
     legacy: Any  # an anndata.AnnData (backed) for files older than the encoding spec, else None
     identity: tuple[int, int, int] = (0, 0, 0)  # of the input as opened: see identity_of
+    metadata_bytes: int = 0  # memory that obs and var take (budget.stored_bytes)
 
     @property
     def n_cells(self) -> int:
@@ -168,8 +170,9 @@ class Source:
             return None
 
 
-def open_source(path: Path) -> Source:
-    """Open an .h5ad file or an AnnData .zarr store for reading.
+def open_source(path: Path, max_memory: int | None = None) -> Source:
+    """Open an .h5ad file or an AnnData .zarr store for reading; with ``max_memory``, refuse
+    one whose obs and var alone would not fit, before reading them.
 
     Raises InputError with a one-line explanation for anything that is not a readable AnnData.
     """
@@ -181,8 +184,12 @@ def open_source(path: Path) -> Source:
     else:
         root = _open_h5ad(path)
     try:
-        return replace(_read_metadata(path, root), identity=identity_of(root, path))
-    except InputError:
+        sizes = [stored_bytes(root[name]) for name in ("obs", "var") if name in root]
+        if max_memory is not None and len(sizes) == 2:
+            check_metadata(path, *sizes, max_memory)
+        source = _read_metadata(path, root)
+        return replace(source, identity=identity_of(root, path), metadata_bytes=sum(sizes))
+    except (InputError, MemoryBudgetError):
         raise
     except Exception as exc:  # anndata/h5py raise many kinds for damaged files
         raise InputError(
