@@ -29,6 +29,7 @@ PER_CELL_OBS = 24
 PER_CELL_DE = 8
 PER_CELL_EMBEDDING = 80
 PER_CELL_NAME = 96
+PER_GENE_NAMES = 2 * 96  # gene ids and symbols as Python strings while they are written
 # Per cell in every matrix process: one float32 row of X and its gzip output.
 PER_CELL_ROW = 8
 MIN_MATRIX_BUDGET = 256 * 1024  # a few thousand stored values per piece at least
@@ -79,6 +80,7 @@ def matrix_budget(plan, metadata_bytes: int, workers: int, max_memory: int) -> M
         "obs/var tables": metadata_bytes,
         "per-cell arrays": n_cells * (PER_CELL_OBS * len(plan.obs) + PER_CELL_DE * len(plan.de)
                                       + PER_CELL_EMBEDDING + PER_CELL_NAME),  # fmt: skip
+        "gene names": PER_GENE_NAMES * n_genes,
         "DE tables": (RESULT_BYTES * sum(categories) + TABLE_BYTES * max(categories, default=0)) * n_genes,
         "one row of X per process": workers * PER_CELL_ROW * n_cells,
         "DE groups per process": workers * PER_CELL_DE * len(plan.de) * n_cells,

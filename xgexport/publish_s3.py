@@ -205,7 +205,10 @@ def publish_s3(
         _delete(client, bucket, deletes, url)
         log(f"deleted {len(deletes)} stale object(s)")
     elif stale_ours:
-        log(f"note: {len(stale_ours)} object(s) of the earlier publish at {target} are no longer in it; --delete removes them")
+        log(
+            f"note: kept {len(stale_ours)} object(s) that the previous publish at {target} listed and this one does not; "
+            "the new manifest no longer lists them, so only this publish with --delete could have removed them"
+        )
     if others:
         log(f"kept {others} object(s) under {target} that no earlier publish here listed (other bundles, anyone's files)")
     return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False)
