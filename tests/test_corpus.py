@@ -152,6 +152,8 @@ def test_corpus_covers_the_issue():
     assert wanted <= {case.name for case in corpus.CASES}
 
 
+# The first case's setup builds every case (two at a time): ~90 builds, minutes on a busy machine.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("case", corpus.CASES, ids=lambda case: case.name)
 def test_case(case: corpus.Case, outcomes):
     if case.skip_reason():

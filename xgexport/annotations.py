@@ -105,16 +105,6 @@ def _category_colors(n: int, uns_colors) -> list[str]:
     return palette(n)
 
 
-def gene_symbols(genes: pd.DataFrame, column: str) -> np.ndarray:
-    """Display names from a var column; a missing or blank one is the gene's id (the var
-    index), never the text "nan"."""
-    ids = genes.index.astype(str)
-    values = genes[column].astype(object)
-    return np.array(
-        [str(v) if v is not None and v == v and str(v).strip() else i for v, i in zip(values, ids)], dtype=object
-    )
-
-
 def encode_embedding(coords: np.ndarray, key: str) -> EncodedEmbedding:
     """Exact float32 coordinates and a 16-bit display copy (finer than any screen)."""
     coords = np.asarray(coords, dtype=np.float64)[:, :2]

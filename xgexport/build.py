@@ -21,12 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from . import FORMAT_VERSION, __version__, budget, de, expression
-from .annotations import encode_embedding, encode_obs, gene_symbols
+from .annotations import encode_embedding, encode_obs
 from .errors import OutputError
+from .genes import gene_symbols
+from .input_identity import check_unchanged
 from .manifest import foreign_files, is_bundle, write_manifest
 from .plan import BuildOptions, ExportPlan, make_plan
 from .site import render_site
-from .source import Source, check_unchanged, open_source
+from .source import Source, open_source
 from .store import create, open_store, plain
 
 TMP_TAG = ".xgexport-tmp-"

@@ -7,7 +7,6 @@ from pathlib import Path
 from .plan import BuildOptions, make_plan
 from .source import open_source
 
-
 SAMPLE_VALUES = 2_000_000  # at most this many matrix entries are read for the value range
 
 

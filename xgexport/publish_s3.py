@@ -149,30 +149,7 @@ def publish_s3(
     key_of = {f.rel: f"{prefix}/{f.rel}" if prefix else f.rel for f in site.files}
     existing = _list(client, bucket, prefix, url)
 
-    changes: list[Change] = []
-    unchanged = 0
-    to_check: list[SiteFile] = []
-    md5s = _md5s(site.files) if not force else {}
-    for f in site.files:
-        if f.size > SINGLE_PUT_LIMIT:
-            raise PublishError(f"{f.path}: {f.size} bytes is more than one S3 PUT takes (5 GiB)")
-        key = key_of[f.rel]
-        if key not in existing:
-            changes.append(Change("new", key, f))
-        elif force:
-            changes.append(Change("changed", key, f))
-        elif existing[key] == md5s[f.rel]:
-            unchanged += 1
-        else:
-            to_check.append(f)  # multipart or SSE-KMS ETags are not MD5s: ask the metadata
-    if to_check:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            same = list(pool.map(lambda f: _has_sha256(client, bucket, key_of[f.rel], f.sha256), to_check))
-        for f, is_same in zip(to_check, same):
-            if is_same:
-                unchanged += 1
-            else:
-                changes.append(Change("changed", key_of[f.rel], f))
+    changes, unchanged = _changes(client, bucket, site.files, key_of, existing, force, jobs)
 
     wanted = set(key_of.values())
     ours = _published_before(client, bucket, prefix, log)  # read before the new manifest replaces it
@@ -214,6 +191,35 @@ def publish_s3(
     return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False)
 
 
+def _changes(client, bucket: str, files, key_of: dict, existing: dict, force: bool, jobs: int) -> tuple[list[Change], int]:
+    """What to upload (new and changed files) and how many are unchanged."""
+    changes: list[Change] = []
+    unchanged = 0
+    to_check: list[SiteFile] = []
+    md5s = _md5s(files) if not force else {}
+    for f in files:
+        if f.size > SINGLE_PUT_LIMIT:
+            raise PublishError(f"{f.path}: {f.size} bytes is more than one S3 PUT takes (5 GiB)")
+        key = key_of[f.rel]
+        if key not in existing:
+            changes.append(Change("new", key, f))
+        elif force:
+            changes.append(Change("changed", key, f))
+        elif existing[key] == md5s[f.rel]:
+            unchanged += 1
+        else:
+            to_check.append(f)  # multipart or SSE-KMS ETags are not MD5s: ask the metadata
+    if to_check:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            same = list(pool.map(lambda f: _has_sha256(client, bucket, key_of[f.rel], f.sha256), to_check))
+        for f, is_same in zip(to_check, same):
+            if is_same:
+                unchanged += 1
+            else:
+                changes.append(Change("changed", key_of[f.rel], f))
+    return changes, unchanged
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -241,7 +247,11 @@ def _client(endpoint_url, region, profile):
 
 
 def _explain(exc, what: str) -> PublishError:
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
 
     if isinstance(exc, NoCredentialsError):
         return PublishError(

@@ -6,7 +6,6 @@ matrix is only ever read block by block through :class:`MatrixReader`.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ import scipy.sparse as sp
 
 from .budget import MemoryBudgetError, check_metadata, stored_bytes
 from .errors import InputError
+from .input_identity import check_unchanged, identity_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,29 +210,6 @@ def open_matrix(path: Path, which: str, shape: tuple[int, int], identity: tuple 
     reader = _matrix_reader(_matrix_label(which), _matrix_node(root, which), shape, path)
     _check_sparse_lengths(reader)
     return reader
-
-
-def identity_of(root, path: Path) -> tuple[int, int, int]:
-    """(inode, size, modification time in ns) of the input as opened: a replaced file has
-    another inode, a rewritten one another size or time. Not the device number: the workers of
-    a cluster may see one shared file system under other device numbers."""
-    try:
-        status = os.fstat(root.id.get_vfd_handle())  # h5py: the very file this handle reads
-    except Exception:  # a zarr folder (or another HDF5 driver): its path  # noqa: BLE001
-        status = os.stat(path)
-    return (status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def check_unchanged(root, path: Path, identity: tuple) -> None:
-    """Stop when the input is no longer the file the build started from: build workers open it
-    by path, and a replaced or rewritten file would mix two datasets in one bundle."""
-    now = identity_of(root, path)
-    if tuple(now) != tuple(identity):
-        what = "replaced" if now[0] != identity[0] else "rewritten"
-        raise InputError(
-            f"{path}: the input was {what} during the build (size {identity[1]} → {now[1]} bytes); "
-            "a bundle from two versions would be wrong: build again once the file stays as it is"
-        )
 
 
 def _matrix_node(root, which: str):
