@@ -20,8 +20,8 @@ MANIFEST = "manifest.json"
 FORMAT_NAME = "xgexport-bundle"
 # Caps on what verify reads whole: a manifest lists ~110 bytes per file (4 MB for 30,000 genes);
 # an array's zarr.json holds at most its attributes (category names, colours, counts).
-MAX_MANIFEST = 256 * 1024**2
-MAX_ARRAY_METADATA = 64 * 1024**2
+MAX_MANIFEST = 64 * 1024**2
+MAX_ARRAY_METADATA = 16 * 1024**2
 
 
 def bundle_files(bundle: Path) -> list[str]:
