@@ -172,9 +172,9 @@ def test_direct_row_writes_are_what_zarr_writes(tmp_path):
 
 def test_per_cell_arrays_split_into_chunks_beyond_the_cell_chunk(inputs, tmp_path, monkeypatch):
     """Large datasets split coordinates and annotations along cells (files under 100 MiB)."""
-    import xgexport.build as build_module
+    import xgexport.format
 
-    monkeypatch.setattr(build_module, "CELL_CHUNK", 1000)
+    monkeypatch.setattr(xgexport.format, "CELL_CHUNK", 1000)
     build_quiet(inputs["csr"], tmp_path / "b", BuildOptions())
     root = zarr.open_group(str(tmp_path / "b" / "data"), mode="r")
     display = root["embeddings/0/display"]

@@ -6,8 +6,8 @@ The public Python API is small: :func:`build` (what ``xgexport build`` runs),
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-FORMAT_VERSION = 1
+from .format import FORMAT_VERSION
+from .version import __version__
 
 __all__ = ["FORMAT_VERSION", "__version__", "build", "load_de", "verify"]
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .format import DISPLAY_MAX
 
 # scanpy's default palette for up to 20 categories, so colours match what users saw in scanpy.
 SCANPY_20 = (
@@ -22,7 +23,6 @@ SCANPY_20 = (
     "#dbdb8d", "#9edae5", "#ad494a", "#8c6d31",
 )  # fmt: skip
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-QUANT_MAX = 65535
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,15 @@ def encode_embedding(coords: np.ndarray, key: str) -> EncodedEmbedding:
     lo = coords[finite].min(axis=0)
     hi = coords[finite].max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    quantised = np.rint((coords - lo) / span * (QUANT_MAX - 1))
-    display = np.where(finite[:, None], quantised, QUANT_MAX).astype(np.uint16)
+    quantised = np.rint((coords - lo) / span * (DISPLAY_MAX - 1))
+    display = np.where(finite[:, None], quantised, DISPLAY_MAX).astype(np.uint16)
     exact = np.where(finite[:, None], coords, np.nan).astype(np.float32)
     # Cells use 0..65534 and 65535 marks hidden ones; ``max`` is stretched so that the
     # documented x = min + q / 65535 · (max − min) gives the exact scale.
     attrs = {
         "key": key,
         "min": lo.tolist(),
-        "max": (lo + span * QUANT_MAX / (QUANT_MAX - 1)).tolist(),
+        "max": (lo + span * DISPLAY_MAX / (DISPLAY_MAX - 1)).tolist(),
         "hidden": int((~finite).sum()),
     }
     return EncodedEmbedding(exact, display, attrs)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .version import __version__
 from .errors import XgError
 
 EXAMPLE = "example"
@@ -95,9 +95,9 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
           de_max_categories, de_top_n, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):  # fmt: skip
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
-    from .build import Reporter
     from .build import build as run_build
     from .plan import BuildOptions, parse_link
+    from .report import Reporter
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
         input_path = example_path()

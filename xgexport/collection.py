@@ -22,10 +22,11 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from . import __version__
 from .errors import BundleError
-from .landing import ASSETS, GENERATOR, write_landing
-from .manifest import MANIFEST, is_bundle
+from .format import DATA, DISPLAY_MAX, LANDING_ASSETS, MANIFEST
+from .landing import INDEX_GENERATOR, write_landing
+from .manifest import is_bundle
+from .version import __version__
 from .publishing import find_bundles
 
 THUMB_SIZE = 160
@@ -92,14 +93,14 @@ def write_index(site: Path, *, title: str = "Datasets") -> IndexResult:
         png = _thumbnail_or_none(bundle, info)
         name = None
         if png is not None:
-            name = f"{ASSETS}/{hashlib.sha256(png).hexdigest()[:16]}.png"
+            name = f"{LANDING_ASSETS}/{hashlib.sha256(png).hexdigest()[:16]}.png"
             files[name] = png
         entries.append(_entry(site, bundle, info, name))
     if not entries:
         raise BundleError(f"{site}: none of its {len(bundles)} bundle(s) can be read ({skipped[0][1]})")
     template = _templates()
     for asset in ("collection.js", "collection.css"):
-        files[f"{ASSETS}/{asset}"] = (template / asset).read_bytes()
+        files[f"{LANDING_ASSETS}/{asset}"] = (template / asset).read_bytes()
     files[".nojekyll"] = b""  # GitHub Pages would hide _index/ otherwise
     files["index.html"] = render_page(title, entries).encode("utf-8")
     write_landing(site, files, [entry.folder for entry in entries])
@@ -117,8 +118,8 @@ def render_page(title: str, entries: list[Entry]) -> str:
         title=title,
         entries=entries,
         search=len(entries) >= SEARCH_FROM,
-        assets=ASSETS,
-        generator=GENERATOR,
+        assets=LANDING_ASSETS,
+        generator=INDEX_GENERATOR,
         version=__version__,
     )
 
@@ -130,7 +131,7 @@ def _templates() -> Path:
 def _dataset_info(bundle: Path) -> dict:
     try:
         manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-        group = json.loads((bundle / "data" / "zarr.json").read_text(encoding="utf-8"))
+        group = json.loads((bundle / DATA / "zarr.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
         detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise BundleError(f"cannot read its manifest or data/zarr.json ({detail}); rebuild it") from None
@@ -196,13 +197,13 @@ def thumbnail(bundle: Path, info: dict, size: int = THUMB_SIZE) -> bytes:
     """A PNG of the default embedding coloured by the default colouring, as the viewer shows it."""
     import zarr
 
-    root = zarr.open_group(str(bundle / "data"), mode="r")
+    root = zarr.open_group(str(bundle / DATA), mode="r")
     defaults = info.get("defaults", {})
     embedding = str(defaults.get("embedding", "0"))
     display = root[f"embeddings/{embedding}/display"]
     xy = np.asarray(display[...], dtype=np.int64)
     colors = _cell_colors(root, str(defaults.get("color", "none")), len(xy))
-    visible = (xy[:, 0] != 65535) | (xy[:, 1] != 65535)
+    visible = (xy[:, 0] != DISPLAY_MAX) | (xy[:, 1] != DISPLAY_MAX)
     mins = np.array(display.attrs.get("min", [0, 0]), dtype=float)
     maxs = np.array(display.attrs.get("max", [1, 1]), dtype=float)
     # keep the aspect ratio of the layout, as the viewer does
@@ -211,8 +212,8 @@ def thumbnail(bundle: Path, info: dict, size: int = THUMB_SIZE) -> bytes:
     inner = size - 2 * margin
     w = max(1, int(round(inner * span[0] / span.max())))
     h = max(1, int(round(inner * span[1] / span.max())))
-    px = margin + (size - 2 * margin - w) // 2 + (xy[:, 0] * (w - 1) // 65535)
-    py = margin + (size - 2 * margin - h) // 2 + ((65535 - xy[:, 1]) * (h - 1) // 65535)  # y up
+    px = margin + (size - 2 * margin - w) // 2 + (xy[:, 0] * (w - 1) // DISPLAY_MAX)
+    py = margin + (size - 2 * margin - h) // 2 + ((DISPLAY_MAX - xy[:, 1]) * (h - 1) // DISPLAY_MAX)  # y up
     image = np.full((size, size, 4), 0, dtype=np.uint8)
     order = np.flatnonzero(visible)
     for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # 2×2 px dots, later cells on top

@@ -19,8 +19,8 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import __version__
 from .errors import BundleError
+from .version import __version__
 
 PIECE = 1 << 16
 MAX_REDIRECTS = 5

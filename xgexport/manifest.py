@@ -11,13 +11,10 @@ import json
 import os
 from pathlib import Path
 
-from . import FORMAT_VERSION, __version__
 from .errors import BundleError
 from .fetch import DEFAULT_TIMEOUT, TooLarge, digest, open_location, read_all
-from .store import canonical_json
-
-MANIFEST = "manifest.json"
-FORMAT_NAME = "xgexport-bundle"
+from .format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, canonical_json
+from .version import GENERATOR
 # Caps on what verify reads whole: a manifest lists ~110 bytes per file (4 MB for 30,000 genes);
 # an array's zarr.json holds at most its attributes (category names, colours, counts).
 MAX_MANIFEST = 64 * 1024**2
@@ -66,7 +63,7 @@ def write_manifest(bundle: Path, dataset: dict, arrays: dict, known: dict | None
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "generator": f"xgexport {__version__}",
+        "generator": GENERATOR,
         "dataset": dataset,
         "arrays": arrays,
         "files": files,

@@ -19,9 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .errors import XgError
 from .publishing import load_site
+from .version import GENERATOR
 
 DEFAULT_BRANCH = "gh-pages"
 FALLBACK_IDENTITY = {
@@ -164,7 +164,7 @@ def _is_under(path: str, prefix: str) -> bool:
 
 def default_message(title: str, prefix: str | None) -> str:
     where = f" in {prefix}/" if prefix else ""
-    return f"Deploy {title}{where} with xgexport {__version__}"
+    return f"Deploy {title}{where} with {GENERATOR}"
 
 
 def _clean_prefix(prefix: str | None) -> str | None:

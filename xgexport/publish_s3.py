@@ -27,8 +27,9 @@ from pathlib import Path, PurePosixPath
 
 from .chunks import is_chunk_name
 from .errors import XgError
-from .landing import RECORD, parse_record
-from .manifest import MANIFEST, MAX_MANIFEST, plain_path
+from .format import LANDING_RECORD, MANIFEST
+from .landing import parse_record
+from .manifest import MAX_MANIFEST, plain_path
 from .publishing import SiteFile, load_site
 
 
@@ -309,9 +310,9 @@ def _published_before(client, bucket: str, prefix: str, log) -> set[str]:
     manifest = _manifest_files(_get_small(client, bucket, base + MANIFEST, log))
     if manifest is not None:
         listed |= {base + rel for rel in manifest} | {base + MANIFEST}
-    record = parse_record(_get_small(client, bucket, base + RECORD, log) or b"")
+    record = parse_record(_get_small(client, bucket, base + LANDING_RECORD, log) or b"")
     if record is not None:
-        listed |= {base + rel for rel in record["files"]} | {base + RECORD}
+        listed |= {base + rel for rel in record["files"]} | {base + LANDING_RECORD}
         for folder in record["bundles"]:
             files = _manifest_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
             listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | ({f"{base}{folder}/{MANIFEST}"} if files else set())

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BundleError
-from .landing import ASSETS, RECORD, read_record
-from .manifest import MANIFEST, is_bundle, verify
+from .format import LANDING_ASSETS, LANDING_RECORD, MANIFEST
+from .landing import read_record
+from .manifest import is_bundle, verify
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,11 @@ def _landing_files(site: Path) -> list[SiteFile]:
     record = read_record(site)
     if record is None:
         return []
-    rels = [RECORD, *(rel for rel in record["files"] if rel in ("index.html", ".nojekyll")
-                      or (rel.startswith(f"{ASSETS}/") and rel.count("/") == 1))]  # fmt: skip
+    rels = [LANDING_RECORD, *(rel for rel in record["files"] if rel in ("index.html", ".nojekyll")
+                      or (rel.startswith(f"{LANDING_ASSETS}/") and rel.count("/") == 1))]  # fmt: skip
     for rel in rels:
         path = site / rel
-        if (site / ASSETS).is_symlink() or path.is_symlink() or not path.is_file():
+        if (site / LANDING_ASSETS).is_symlink() or path.is_symlink() or not path.is_file():
             raise BundleError(
                 f"{path}: a file of the landing page is missing or a symbolic link; run `xgexport index {site}` again"
             )

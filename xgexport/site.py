@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import FORMAT_VERSION, __version__
+from .format import FORMAT_VERSION, NOJEKYLL, PAGE, VIEWER
+from .version import GENERATOR
 
 
 def template_dir() -> Path:
@@ -29,13 +30,13 @@ def render_site(bundle: Path, title: str) -> None:
         keep_trailing_newline=True,
     )
     page = environment.get_template("index.html").render(
-        title=title, format_version=FORMAT_VERSION, generator=f"xgexport {__version__}"
+        title=title, format_version=FORMAT_VERSION, generator=GENERATOR
     )
-    (bundle / "index.html").write_text(page, encoding="utf-8")
-    viewer = bundle / "viewer"
+    (bundle / PAGE).write_text(page, encoding="utf-8")
+    viewer = bundle / VIEWER
     viewer.mkdir()
     for path in sorted(source.iterdir()):
         if path.is_file() and path.suffix in (".js", ".css", ".svg", ".png"):
             shutil.copyfile(path, viewer / path.name)
     # GitHub Pages would hide paths starting with "_" or "." without it.
-    (bundle / ".nojekyll").write_bytes(b"")
+    (bundle / NOJEKYLL).write_bytes(b"")
