@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from xgexport.manifest import verify
+from xgexport.verify import verify
 
 TAG = ".xgexport-"
 

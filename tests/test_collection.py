@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from xgexport.cli import example_path, main
 from xgexport.collection import encode_png, write_index
 from xgexport.errors import XgError
-from xgexport.manifest import verify
+from xgexport.verify import verify
 
 HOSTILE_TITLE = 'PBMC <img src=x onerror="alert(1)"> & <b>bold</b>'
 HOSTILE_DESCRIPTION = "</p><script>alert('x')</script> 68k cells, reduced"

@@ -24,7 +24,7 @@ import pytest
 import zarr
 
 import corpus
-from xgexport.manifest import verify
+from xgexport.verify import verify
 
 TIMEOUT = 120
 

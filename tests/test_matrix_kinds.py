@@ -19,7 +19,8 @@ import scipy.sparse as sp
 import zarr
 
 from xgexport.build import Reporter, build
-from xgexport.manifest import bundle_files, verify
+from xgexport.manifest import bundle_files
+from xgexport.verify import verify
 from xgexport.plan import BuildOptions
 
 N_CELLS, N_GENES = 3000, 240

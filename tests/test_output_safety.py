@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import corpus
-from xgexport.manifest import verify
+from xgexport.verify import verify
 
 from test_atomic import synthetic, tree
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from xgexport.cli import example_path, main
 from xgexport.collection import write_index
 from xgexport.errors import XgError
-from xgexport.manifest import verify
+from xgexport.verify import verify
 from xgexport.publish_ghpages import publish_ghpages
 
 

@@ -250,13 +250,13 @@ def test_verify_never_mentions_max_memory(monkeypatch):
     """verify has no --max-memory: its out-of-memory line must not send people looking for it."""
     from click.testing import CliRunner
 
-    import xgexport.manifest
+    import xgexport.verify
     from xgexport.cli import main
 
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(xgexport.manifest, "verify", exhausted)
+    monkeypatch.setattr(xgexport.verify, "verify", exhausted)
     result = CliRunner().invoke(main, ["verify", "http://127.0.0.1:9/"])
     assert result.exit_code == 1 and "out of memory" in result.output, result.output
     assert "--max-memory" not in result.output

@@ -23,7 +23,7 @@ def __getattr__(name: str):
 
         return load_de
     if name == "verify":
-        from .manifest import verify
+        from .verify import verify
 
         return verify
     raise AttributeError(name)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .version import __version__
-from .errors import XgError
+from .errors import XgError, first_line
 
 EXAMPLE = "example"
 
@@ -47,9 +47,8 @@ class Command(click.Command):
         except Exception as exc:  # a bug or an input we did not foresee: still one line
             if debug:
                 raise
-            text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             click.echo(
-                f"error: unexpected {type(exc).__name__}: {text} (run again with --debug for details "
+                f"error: unexpected {type(exc).__name__}: {first_line(exc, 300)} (run again with --debug for details "
                 "and report it)",
                 err=True,
             )
@@ -144,7 +143,7 @@ def inspect(input_path, as_json, layer, gene_symbols, max_memory, debug):
 @debug_option
 def verify(location, timeout, debug):
     """Check a bundle (folder or http(s) URL) against its manifest."""
-    from .manifest import verify as run_verify
+    from .verify import verify as run_verify
 
     problems = run_verify(location, timeout=timeout)
     if problems:

@@ -22,12 +22,11 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from .errors import BundleError
-from .format import DATA, DISPLAY_MAX, LANDING_ASSETS, MANIFEST
+from .errors import BundleError, first_line
+from .format import ARRAY_METADATA, DATA, DISPLAY_MAX, LANDING_ASSETS, MANIFEST, ROOT_ATTRIBUTES_KEY
 from .landing import INDEX_GENERATOR, write_landing
-from .manifest import is_bundle
+from .manifest import find_bundles, is_bundle, read_manifest
 from .version import __version__
-from .publishing import find_bundles
 
 THUMB_SIZE = 160
 SEARCH_FROM = 6  # show the search box when the list has at least this many datasets
@@ -129,16 +128,16 @@ def _templates() -> Path:
 
 
 def _dataset_info(bundle: Path) -> dict:
+    """The manifest's dataset summary and the description in data/zarr.json, as one dict."""
+    manifest = read_manifest(bundle)
     try:
-        manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-        group = json.loads((bundle / DATA / "zarr.json").read_text(encoding="utf-8"))
+        group = json.loads((bundle / DATA / ARRAY_METADATA).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
-        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise BundleError(f"cannot read its manifest or data/zarr.json ({detail}); rebuild it") from None
+        raise BundleError(f"cannot read its {DATA}/{ARRAY_METADATA} ({first_line(exc, 120)}); rebuild it") from None
     attrs = group.get("attributes") if isinstance(group, dict) else None
-    attrs = attrs.get("xgexport") if isinstance(attrs, dict) else None
-    if not isinstance(manifest, dict) or not isinstance(attrs, dict):
-        raise BundleError("its data/zarr.json holds no xgexport description; rebuild it")
+    attrs = attrs.get(ROOT_ATTRIBUTES_KEY) if isinstance(attrs, dict) else None
+    if not isinstance(attrs, dict):
+        raise BundleError(f"its {DATA}/{ARRAY_METADATA} holds no xgexport description; rebuild it")
     dataset = manifest.get("dataset")
     return {**(dataset if isinstance(dataset, dict) else {}), **attrs}
 

@@ -16,7 +16,6 @@ left at this same prefix listed it and the new one does not: whatever else is un
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 import sys
 import threading
@@ -26,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .chunks import is_chunk_name
-from .errors import XgError
+from .errors import XgError, first_line
 from .format import LANDING_RECORD, MANIFEST
 from .landing import parse_record
-from .manifest import MAX_MANIFEST, plain_path
+from .manifest import MAX_MANIFEST, listed_files
 from .publishing import SiteFile, load_site
 
 
@@ -269,7 +268,7 @@ def _explain(exc, what: str) -> PublishError:
             "AccessControlListNotSupported": "; the bucket has ACLs disabled: drop --acl and use a bucket policy",
         }.get(code, "")
         return PublishError(f"{what}: {code}: {error.get('Message', '')}{hint}".replace("\n", " "))
-    return PublishError(f"{what}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    return PublishError(f"{what}: {type(exc).__name__}: {first_line(exc)}")
 
 
 def _list(client, bucket: str, prefix: str, url: str) -> dict[str, str]:
@@ -307,25 +306,16 @@ def _published_before(client, bucket: str, prefix: str, log) -> set[str]:
     deleted; a bucket's content is never trusted beyond plain relative paths."""
     base = f"{prefix}/" if prefix else ""
     listed: set[str] = set()
-    manifest = _manifest_files(_get_small(client, bucket, base + MANIFEST, log))
+    manifest = listed_files(_get_small(client, bucket, base + MANIFEST, log))
     if manifest is not None:
         listed |= {base + rel for rel in manifest} | {base + MANIFEST}
     record = parse_record(_get_small(client, bucket, base + LANDING_RECORD, log) or b"")
     if record is not None:
         listed |= {base + rel for rel in record["files"]} | {base + LANDING_RECORD}
         for folder in record["bundles"]:
-            files = _manifest_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
+            files = listed_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
             listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | ({f"{base}{folder}/{MANIFEST}"} if files else set())
     return listed
-
-
-def _manifest_files(data: bytes | None) -> list[str] | None:
-    try:
-        manifest = json.loads(data) if data else None
-    except (ValueError, RecursionError):
-        return None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    return [rel for rel in files if plain_path(rel)] if isinstance(files, dict) else None
 
 
 def _get_small(client, bucket: str, key: str, log) -> bytes | None:

@@ -11,7 +11,6 @@ the folder (a ``.env``, a raw ``.h5ad``, notes) belongs to no bundle and is neve
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,8 @@ from pathlib import Path
 from .errors import BundleError
 from .format import LANDING_ASSETS, LANDING_RECORD, MANIFEST
 from .landing import read_record
-from .manifest import is_bundle, verify
+from .manifest import find_bundles, is_bundle, read_manifest
+from .verify import verify
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def load_site(out: Path) -> Site:
         raise BundleError(f"{out}: no such folder; build a bundle first (xgexport build INPUT {out})")
     if is_bundle(out):
         files = _bundle_files(out, "")
-        title = str(json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("dataset", {}).get("title", out.name))
+        title = str(read_manifest(out).get("dataset", {}).get("title", out.name))
         return Site(out, "bundle", title, tuple(sorted(files, key=lambda f: f.rel)))
     bundles = find_bundles(out)
     if not bundles:
@@ -70,7 +70,7 @@ def _bundle_files(root: Path, folder: str) -> list[SiteFile]:
     """A verified bundle's files (its manifest's list and the manifest), paths under ``root``."""
     bundle = root / folder if folder else root
     _check(bundle)
-    manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(bundle)
     files = [_entry(root, folder + rel, meta["size"], meta["sha256"]) for rel, meta in manifest["files"].items()]
     files.append(_hashed(root, folder + MANIFEST))
     return files
@@ -107,18 +107,6 @@ def _unlisted(site: Path, listed: set[str]) -> list[str]:
                         stack.append((entry.path, rel + "/"))
                 elif rel not in listed:
                     found.append(rel)
-    return sorted(found)
-
-
-def find_bundles(site: Path) -> list[Path]:
-    """Bundles below ``site`` (folders with an xgexport manifest), not looking inside bundles."""
-    found: list[Path] = []
-    for directory, subdirs, _files in os.walk(site):
-        here = Path(directory)
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "_")))
-        if here != site and is_bundle(here):
-            found.append(here)
-            subdirs[:] = []
     return sorted(found)
 
 

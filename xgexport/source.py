@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .budget import MemoryBudgetError, check_metadata, stored_bytes
-from .errors import InputError
+from .errors import InputError, first_line
 from .input_identity import check_unchanged, identity_of
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class MatrixReader:
             return read()
         except OSError as exc:  # h5py: a damaged chunk ("inflate() failed", …)
             raise InputError(
-                f"{self.where}: {self.name}: stored values cannot be read ({_short(exc)}); the file is "
+                f"{self.where}: {self.name}: stored values cannot be read ({first_line(exc)}); the file is "
                 "damaged: copy it again or re-save it with adata.write_h5ad()"
             ) from None
 
@@ -193,7 +193,7 @@ def open_source(path: Path, max_memory: int | None = None) -> Source:
         raise
     except Exception as exc:  # anndata/h5py raise many kinds for damaged files
         raise InputError(
-            f"{path}: could not read the AnnData metadata (obs/var): {_short(exc)}; "
+            f"{path}: could not read the AnnData metadata (obs/var): {first_line(exc)}; "
             "is the file complete and written by anndata?"
         ) from exc
 
@@ -240,7 +240,7 @@ def _open_h5ad(path: Path):
         return h5py.File(path, "r")
     except OSError as exc:
         raise InputError(
-            f"{path}: the HDF5 file cannot be opened ({_short(exc)}); it may be truncated or "
+            f"{path}: the HDF5 file cannot be opened ({first_line(exc)}); it may be truncated or "
             "damaged: copy it again or re-save it with adata.write_h5ad()"
         ) from exc
 
@@ -252,7 +252,7 @@ def _open_zarr(path: Path):
         return zarr.open_group(str(path), mode="r")
     except Exception as exc:  # noqa: BLE001
         raise InputError(
-            f"{path}: a folder that is not an AnnData zarr store ({_short(exc)}); "
+            f"{path}: a folder that is not an AnnData zarr store ({first_line(exc)}); "
             "give an .h5ad file or a store written by adata.write_zarr()"
         ) from exc
 
@@ -372,8 +372,3 @@ def _encoding(node) -> str | None:
 
 def _decode(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
