@@ -46,7 +46,7 @@ def test_non_editable_install_builds_the_example(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = subprocess.run(
-        [str(python), "-c", "import xgexport, xgexport.site as s; print(xgexport.__file__); print(s.template_dir())"],
+        [str(python), "-c", "import xgexport, xgexport.templating as t; print(xgexport.__file__); print(t.viewer_dir())"],
         check=True, cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV,
     )  # fmt: skip
     installed, template = probe.stdout.split()

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from xgexport.cli import example_path, main
 from xgexport.errors import XgError
-from xgexport.publish_ghpages import publish_ghpages
+from xgexport.publish.ghpages import publish_ghpages
 
 
 def git(repo, *args, input=None) -> str:
@@ -211,7 +211,7 @@ def test_the_reported_count_is_what_the_commit_holds(bundle, repo, lab_site_bran
 
 def test_a_tree_missing_a_file_is_not_committed(bundle, repo):
     """The check behind the count: a path git left out of the tree stops the publish."""
-    from xgexport.publish_ghpages import GitError, _check_tree, _Git
+    from xgexport.publish.ghpages import GitError, _check_tree, _Git
 
     runner = _Git(repo)
     blob = git(repo, "hash-object", "-w", "--stdin", input="x\n").strip()

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from xgexport.cli import example_path, main
 from xgexport.errors import BundleError
-from xgexport.publish_s3 import publish_s3
+from xgexport.publish.s3 import publish_s3
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -219,7 +219,7 @@ def test_published_viewer_draws_in_chromium(bundle, s3, browser):
 
 def test_chunk_names_are_octet_stream_whatever_mime_tables_say():
     """A chunk key's "suffix" is a number; /etc/mime.types knows some (.123 is Lotus 1-2-3)."""
-    from xgexport.publish_s3 import content_type
+    from xgexport.publish.content import content_type
 
     for rel in ("data/obs_names/c.123", "data/obs_names/c.210", "data/X/c.726.0", "data/obs/0/codes/c.0"):
         assert content_type(rel) == "application/octet-stream", rel

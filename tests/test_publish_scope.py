@@ -22,7 +22,7 @@ from xgexport.cli import example_path, main
 from xgexport.collection import write_index
 from xgexport.errors import XgError
 from xgexport.verify import verify
-from xgexport.publish_ghpages import publish_ghpages
+from xgexport.publish.ghpages import publish_ghpages
 
 
 @pytest.fixture(scope="module")

@@ -195,11 +195,11 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
     if misplaced:
         raise click.UsageError(f"{', '.join(misplaced)} apply only to {'S3' if gh_pages else '--gh-pages'}")
     if gh_pages:
-        from .publish_ghpages import publish_ghpages
+        from .publish.ghpages import publish_ghpages
 
         report_ghpages(publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run), out)
         return
-    from .publish_s3 import publish_s3
+    from .publish.s3 import publish_s3
 
     result = publish_s3(
         out, target, endpoint_url=endpoint_url, region=region, profile=profile, dry_run=dry_run,

@@ -16,16 +16,15 @@ import struct
 import urllib.parse
 import zlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 from .errors import BundleError, first_line
 from .format import ARRAY_METADATA, DATA, DISPLAY_MAX, LANDING_ASSETS, MANIFEST, ROOT_ATTRIBUTES_KEY
 from .landing import INDEX_GENERATOR, write_landing
 from .manifest import find_bundles, is_bundle, read_manifest
+from .templating import pages_dir, render
 from .version import __version__
 
 THUMB_SIZE = 160
@@ -97,7 +96,7 @@ def write_index(site: Path, *, title: str = "Datasets") -> IndexResult:
         entries.append(_entry(site, bundle, info, name))
     if not entries:
         raise BundleError(f"{site}: none of its {len(bundles)} bundle(s) can be read ({skipped[0][1]})")
-    template = _templates()
+    template = pages_dir()
     for asset in ("collection.js", "collection.css"):
         files[f"{LANDING_ASSETS}/{asset}"] = (template / asset).read_bytes()
     files[".nojekyll"] = b""  # GitHub Pages would hide _index/ otherwise
@@ -107,13 +106,8 @@ def write_index(site: Path, *, title: str = "Datasets") -> IndexResult:
 
 
 def render_page(title: str, entries: list[Entry]) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_templates())),
-        autoescape=True,  # titles, descriptions, citations and links are dataset text
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return environment.get_template("collection.html").render(
+    return render(
+        "collection.html",
         title=title,
         entries=entries,
         search=len(entries) >= SEARCH_FROM,
@@ -121,10 +115,6 @@ def render_page(title: str, entries: list[Entry]) -> str:
         generator=INDEX_GENERATOR,
         version=__version__,
     )
-
-
-def _templates() -> Path:
-    return Path(str(resources.files("xgexport") / "templates"))
 
 
 def _dataset_info(bundle: Path) -> dict:

@@ -17,15 +17,16 @@ import re
 import threading
 from pathlib import Path
 
-from .chunks import is_chunk_name
 from .errors import XgError
+from .format import PAGE
+from .publish.content import content_type
 
 
 def page_csp() -> str:
     """The viewer page's own policy, read from its template: one owner for it."""
-    from .site import template_dir
+    from .templating import viewer_dir
 
-    page = (template_dir() / "index.html").read_text(encoding="utf-8")
+    page = (viewer_dir() / PAGE).read_text(encoding="utf-8")
     found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
     if not found:
         raise XgError("the viewer template has no Content-Security-Policy; reinstall xgexport")
@@ -33,18 +34,10 @@ def page_csp() -> str:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".json": "application/json",
-        ".css": "text/css",
-    }
     csp: str | None = None
 
     def guess_type(self, path):
-        if is_chunk_name(Path(path).name):
-            return "application/octet-stream"
-        return super().guess_type(path)
+        return content_type(Path(path).name)  # as publish sends it: what works here works hosted
 
     def send_head(self):
         path = self.translate_path(self.path)

@@ -16,83 +16,27 @@ left at this same prefix listed it and the new one does not: whatever else is un
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .chunks import is_chunk_name
-from .errors import XgError, first_line
-from .format import LANDING_RECORD, MANIFEST
-from .landing import parse_record
-from .manifest import MAX_MANIFEST, listed_files
-from .publishing import SiteFile, load_site
+from ..errors import XgError, first_line
+from ..format import LANDING_RECORD, MANIFEST
+from ..landing import parse_record
+from ..manifest import MAX_MANIFEST, listed_files
+from .content import DEFAULT_DATA_MAX_AGE, cache_control, content_type, file_kind
+from .site import SiteFile, load_site
 
 
 class PublishError(XgError):
     """The upload target is unusable or an upload failed."""
 
 
-# Data chunks: chunk paths (data/X/c.12.0) are reused by every build of a dataset, so they are
-# NOT immutable: a re-published bundle changes their content under the same URL. They are still
-# the bulk of the bytes and a reader's browser should not fetch them again while exploring, so
-# they are cached for a day by default (--data-max-age): readers who opened the old version may
-# see old chunks for up to that long after a re-publish to the same prefix. Publish changed data
-# under a new prefix (…/v2/) or pass --data-max-age 0 when that matters.
-DEFAULT_DATA_MAX_AGE = 86400
-# Entry points and metadata (index.html, manifest.json, every zarr.json) and the viewer's code,
-# whose file names do not change between xgexport versions: "no-cache" means "revalidate before
-# use", a cheap 304 when unchanged, so a re-publish is seen at once and the page, its modules
-# and the array metadata always belong together.
-REVALIDATE = "no-cache"
-
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".json": "application/json",
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".css": "text/css",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
 SINGLE_PUT_LIMIT = 5 * 1024**3  # S3's limit for one PUT; bundle files are far smaller
 UPLOAD_ORDER = ("data", "meta", "code", "entry")  # readers see the new manifest last
-
-
-def content_type(rel: str) -> str:
-    """Content-Type of a bundle file; zarr chunks (no suffix) are application/octet-stream."""
-    name = PurePosixPath(rel).name
-    suffix = PurePosixPath(rel).suffix.lower()
-    if is_chunk_name(name):
-        return "application/octet-stream"
-    if suffix in CONTENT_TYPES:
-        return CONTENT_TYPES[suffix]
-    if not suffix or name.startswith("."):
-        return "application/octet-stream"
-    guessed, _ = mimetypes.guess_type(name, strict=True)
-    return guessed or "application/octet-stream"
-
-
-def file_kind(rel: str) -> str:
-    name = PurePosixPath(rel).name
-    if name in ("index.html", "manifest.json"):
-        return "entry"
-    if name == "zarr.json":
-        return "meta"
-    if rel.startswith("data/") or "/data/" in rel:
-        return "data"
-    return "code"
-
-
-def cache_control(rel: str, data_max_age: int = DEFAULT_DATA_MAX_AGE) -> str:
-    if file_kind(rel) == "data":
-        return f"public, max-age={int(data_max_age)}" if data_max_age > 0 else REVALIDATE
-    return REVALIDATE
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:

@@ -19,9 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import XgError
-from .publishing import load_site
-from .version import GENERATOR
+from ..errors import XgError
+from .site import load_site
+from ..version import GENERATOR
 
 DEFAULT_BRANCH = "gh-pages"
 FALLBACK_IDENTITY = {

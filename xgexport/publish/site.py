@@ -15,11 +15,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BundleError
-from .format import LANDING_ASSETS, LANDING_RECORD, MANIFEST
-from .landing import read_record
-from .manifest import find_bundles, is_bundle, read_manifest
-from .verify import verify
+from ..errors import BundleError
+from ..format import LANDING_ASSETS, LANDING_RECORD, MANIFEST
+from ..landing import read_record
+from ..manifest import find_bundles, is_bundle, read_manifest
+from ..verify import verify
 
 
 @dataclass(frozen=True)
