@@ -23,8 +23,9 @@ HOSTILE_DESCRIPTION = "</p><script>alert('x')</script> 68k cells, reduced"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+    from xgexport.build import build
+    from xgexport.report import Reporter
+    from xgexport.options import BuildOptions
 
     root = tmp_path_factory.mktemp("site")
     first = BuildOptions(
@@ -32,9 +33,9 @@ def site(tmp_path_factory):
         doi="10.1038/ncomms14049", links=(("Paper <pdf>", "https://example.org/paper?a=1&b=2"),),
         de=False, embeddings=("X_umap",), obs=("louvain",),
     )  # fmt: skip
-    build(example_path(), root / "pbmc", first, reporter=Reporter(0))
+    build(example_path(), root / "pbmc", options=first, reporter=Reporter(0))
     second = BuildOptions(title="Plain second dataset", de=False, embeddings=("X_pca",), obs=("n_genes",))
-    build(example_path(), root / "second", second, reporter=Reporter(0))
+    build(example_path(), root / "second", options=second, reporter=Reporter(0))
     return root
 
 

@@ -11,9 +11,10 @@ import shutil
 import pytest
 
 from xgexport import expression
-from xgexport.build import Reporter, build
+from xgexport.build import build
+from xgexport.report import Reporter
 from xgexport.errors import InputError
-from xgexport.plan import BuildOptions
+from xgexport.options import RunOptions
 
 from test_atomic import leftovers, synthetic
 
@@ -74,12 +75,12 @@ def test_an_input_changed_during_the_build_stops_it(versions, tmp_path, monkeypa
     out = tmp_path / "bundle"
     word = "replaced" if how is replace_file else "rewritten"
     with pytest.raises(InputError, match=f"the input was {word} during the build"):
-        build(data, out, BuildOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
+        build(data, out, run=RunOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
     assert not out.exists() and leftovers(out) == []
 
 
 def test_an_unchanged_input_builds(versions, tmp_path):
     """The check itself raises no false alarm, with several tasks."""
     out = tmp_path / "bundle"
-    build(versions[0], out, BuildOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
+    build(versions[0], out, run=RunOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
     assert (out / "manifest.json").exists()

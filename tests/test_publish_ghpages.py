@@ -22,12 +22,13 @@ def git(repo, *args, input=None) -> str:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+    from xgexport.build import build
+    from xgexport.report import Reporter
+    from xgexport.options import BuildOptions
 
     out = tmp_path_factory.mktemp("pages") / "pbmc"
     options = BuildOptions(title="PBMC on Pages", de=False, embeddings=("X_umap",), obs=("louvain",))
-    build(example_path(), out, options, reporter=Reporter(0))
+    build(example_path(), out, options=options, reporter=Reporter(0))
     return out
 
 

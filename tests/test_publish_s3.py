@@ -24,24 +24,26 @@ PREFIX = "figures/pbmc"
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+    from xgexport.build import build
+    from xgexport.report import Reporter
+    from xgexport.options import BuildOptions
 
     out = tmp_path_factory.mktemp("s3bundle") / "pbmc"
     options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes"))
-    build(example_path(), out, options, reporter=Reporter(0))
+    build(example_path(), out, options=options, reporter=Reporter(0))
     return out
 
 
 @pytest.fixture(scope="module")
 def older(tmp_path_factory):
     """An earlier version of the same dataset, with one more obs column."""
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+    from xgexport.build import build
+    from xgexport.report import Reporter
+    from xgexport.options import BuildOptions
 
     out = tmp_path_factory.mktemp("s3older") / "pbmc"
     options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes", "phase"))
-    build(example_path(), out, options, reporter=Reporter(0))
+    build(example_path(), out, options=options, reporter=Reporter(0))
     return out
 
 

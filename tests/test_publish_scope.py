@@ -27,13 +27,14 @@ from xgexport.publish.ghpages import publish_ghpages
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+    from xgexport.build import build
+    from xgexport.report import Reporter
+    from xgexport.options import BuildOptions
 
     root = tmp_path_factory.mktemp("scope")
     for name, obs in (("pbmc", ("louvain",)), ("second", ("n_genes",))):
         options = BuildOptions(title=f"{name} dataset", de=False, embeddings=("X_umap",), obs=obs)
-        build(example_path(), root / name, options, reporter=Reporter(0))
+        build(example_path(), root / name, options=options, reporter=Reporter(0))
     return root
 
 

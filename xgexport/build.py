@@ -1,27 +1,32 @@
-"""``xgexport build``: stages from an input file to a complete bundle, written atomically.
+"""``xgexport build``: the stages from an input file to a complete bundle.
 
-inspect the input → plan → write annotations and embeddings → one pass over the matrix
-(expression chunks + DE) → DE tables → site → manifest → move into place.
+open the input → plan → write annotations and embeddings → one pass over the matrix
+(expression chunks + DE statistics) → DE tables → dataset description → viewer → manifest.
 
-Everything is written into a temporary folder beside OUT, which replaces OUT only at the end,
-so OUT is always either absent, the previous bundle, or the new complete one.
+Everything is written into a staging folder beside OUT that replaces OUT only at the end
+(:mod:`xgexport.output`), so OUT is always absent, the previous bundle, or the new one.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import budget, de, expression
 from . import format as fmt
-from .annotations import encode_embedding, encode_obs
+from .annotations import EncodedObs, encode_embedding, encode_obs
 from .genes import gene_symbols
 from .input_identity import check_unchanged
 from .manifest import write_manifest
+from .options import BuildOptions, RunOptions
 from .output import check_output, clean_leftovers, output_path, staged
-from .plan import BuildOptions, ExportPlan, make_plan
+from .plan import ExportPlan, make_plan
 from .report import Reporter
 from .runner import TaskRunner, local_workers
 from .site import render_site
@@ -30,21 +35,29 @@ from .store import create, open_store
 from .version import GENERATOR
 
 
-def build(input_path, out, options: BuildOptions | None = None, *, overwrite=False, reporter=None) -> ExportPlan:
-    """Export ``input_path`` (.h5ad or AnnData .zarr) as a static bundle in ``out``."""
-    options = options or BuildOptions()
-    reporter = reporter or Reporter()
+def build(
+    input_path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    options: BuildOptions | None = None,
+    run: RunOptions | None = None,
+    overwrite: bool = False,
+    reporter: Reporter | None = None,
+) -> ExportPlan:
+    """Export ``input_path`` (.h5ad or AnnData .zarr) as a static bundle in ``out``; returns the
+    plan it carried out. ``options`` decide what the bundle holds, ``run`` how the build runs."""
+    options, run, reporter = options or BuildOptions(), run or RunOptions(), reporter or Reporter()
     out = output_path(out)
     clean_leftovers(out)
     check_output(out, overwrite)
-    source = open_source(Path(input_path), options.max_memory)
+    source = open_source(Path(input_path), run.max_memory)
     plan = make_plan(source, options)
-    nnz = source.matrix(plan.matrix).nnz_estimate
-    workers = 1 if options.scheduler else local_workers(options.jobs, nnz)
-    memory = budget.matrix_budget(plan, source.metadata_bytes, workers, options.max_memory)  # before any writing
+    workers = 1 if run.scheduler else local_workers(run.jobs, source.matrix(plan.matrix).nnz_estimate)
+    memory = budget.matrix_budget(plan, source.metadata_bytes, workers, run.max_memory)  # before any writing
     with staged(out, overwrite) as staging:
         describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
-        write_bundle(source, plan, options, staging, reporter, (workers, memory))
+        write_bundle(source, plan, Writer(staging, open_store(staging / fmt.DATA), run.gzip_level), reporter,
+                     MatrixPass(run.scheduler, workers, memory))  # fmt: skip
     reporter.stage(f"done: {out} ({plan.n_cells} cells, {plan.n_genes} genes)")
     return plan
 
@@ -63,80 +76,108 @@ def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
         reporter.stage(f"note: {hint}")
 
 
-def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter, matrix_pass) -> None:
-    level = options.gzip_level
-    root = open_store(bundle / fmt.DATA)
-    arrays: dict[str, list[int]] = {}
+@dataclass
+class Writer:
+    """The bundle being written: its folder, its zarr group, and each array's shape so far (for
+    the manifest). Arrays go through :func:`xgexport.store.create`: one set of encoding rules."""
+
+    folder: Path
+    root: Any  # zarr.Group
+    level: int  # gzip level of the dataset's arrays
+    shapes: dict[str, list[int]] = field(default_factory=dict)
+
+    def array(self, path: str, data: np.ndarray | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("level", self.level)
+        self.shapes[path] = list(create(self.root, path, data, **kwargs).shape)
+
+
+@dataclass(frozen=True)
+class MatrixPass:
+    """How the matrix pass runs: where, in how many processes, with how much memory each."""
+
+    scheduler: str | None
+    workers: int
+    memory: budget.MatrixBudget
+
+
+def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Reporter, matrix_pass: MatrixPass) -> None:
     reporter.stage("writing annotations and embeddings")
-    encoded_obs = write_obs(source, plan, root, level, arrays)
-    write_embeddings(source, plan, root, level, arrays)
-    genes = source.raw_var if plan.matrix == "raw" else source.var
-    create(root, fmt.VAR_NAMES, np.asarray(genes.index.astype(str), dtype=object), level=6)
-    arrays[fmt.VAR_NAMES] = [plan.n_genes]
-    if plan.gene_symbols:
-        create(root, fmt.VAR_SYMBOLS, gene_symbols(genes, plan.gene_symbols), level=6)
-        arrays[fmt.VAR_SYMBOLS] = [plan.n_genes]
-    chunk = min(fmt.OBS_NAMES_CHUNK, plan.n_cells)
-    create(root, fmt.OBS_NAMES, np.asarray(source.obs.index.astype(str), dtype=object), chunks=(chunk,), level=6)
-    arrays[fmt.OBS_NAMES] = [plan.n_cells]
-    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass)
-    arrays[fmt.X] = [plan.n_genes, plan.n_cells]
-    matrix_meta = describe_matrix(plan, summary, reporter)
+    encoded_obs = write_obs(source, plan, bundle)
+    write_embeddings(source, plan, bundle)
+    write_names(source, plan, bundle)
+    summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass)
+    matrix_info = describe_matrix(plan, summary, reporter)
     for entry, table in zip(plan.de, tables):
         if table.skipped:
             reporter.warn(
                 f"DE for {entry.name!r}: skipped {len(table.skipped)} categories with fewer than 2 cells "
                 f"in a group ({', '.join(table.skipped[:5])}{'…' if len(table.skipped) > 5 else ''})"
             )
-        arrays.update(de.write_de(root, entry.id, table, options.de_top_n, level=level))
+        bundle.shapes.update(de.write_de(bundle.root, entry.id, table, entry.top_n, level=bundle.level))
         del table  # before the next column's table is assembled
-    root.attrs[fmt.ROOT_ATTRIBUTES_KEY] = fmt.json_safe(group_attributes(plan, options, matrix_meta))
+    bundle.root.attrs[fmt.ROOT_ATTRIBUTES_KEY] = fmt.json_safe(root_attributes(plan, matrix_info))
     reporter.stage("rendering the viewer")
-    render_site(bundle, plan.title)
+    render_site(bundle.folder, plan.title)
     dataset = {"title": plan.title, "n_cells": plan.n_cells, "n_genes": plan.n_genes}
-    write_manifest(bundle, dataset, {f"{fmt.DATA}/{k}": {"shape": v} for k, v in arrays.items()}, known=known_files)
+    arrays = {f"{fmt.DATA}/{path}": {"shape": shape} for path, shape in bundle.shapes.items()}
+    write_manifest(bundle.folder, dataset, arrays, known=known_files)
 
 
-def write_obs(source: Source, plan: ExportPlan, root, level: int, arrays: dict) -> dict:
+def write_obs(source: Source, plan: ExportPlan, bundle: Writer) -> dict[str, EncodedObs]:
     encoded = {}
     for entry in plan.obs:
         colors = source.uns_value(f"{entry.name}_colors") if entry.kind == "categorical" else None
         item = encode_obs(source.obs[entry.name], entry.kind, colors)
         part, values = ("codes", item.codes) if item.codes is not None else ("values", item.values)
-        path = fmt.obs_array(entry.id, part)
-        create(root, path, values, chunks=fmt.cell_chunks(values.shape), level=level, attrs=item.attrs)
-        arrays[path] = [plan.n_cells]
+        assert values is not None  # encode_obs fills one of the two
+        bundle.array(fmt.obs_array(entry.id, part), values, chunks=fmt.cell_chunks(values.shape), attrs=item.attrs)
         encoded[entry.id] = item
     return encoded
 
 
-def write_embeddings(source: Source, plan: ExportPlan, root, level: int, arrays: dict) -> None:
+def write_embeddings(source: Source, plan: ExportPlan, bundle: Writer) -> None:
     for entry in plan.embeddings:
         item = encode_embedding(source.embedding(entry.key), entry.key)
         for part, values, attrs in (("coords", item.coords, {"key": entry.key}), ("display", item.display, item.attrs)):
-            path = fmt.embedding_array(entry.id, part)
-            create(root, path, values, chunks=fmt.cell_chunks(values.shape), level=level, attrs=attrs)
-            arrays[path] = [plan.n_cells, 2]
+            bundle.array(fmt.embedding_array(entry.id, part), values, chunks=fmt.cell_chunks(values.shape), attrs=attrs)
 
 
-def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass):
+def write_names(source: Source, plan: ExportPlan, bundle: Writer) -> None:
+    """Gene ids, display names and cell ids (strings: level 6, they are small and read once)."""
+    genes = source.raw_var if plan.matrix == "raw" else source.var
+    assert genes is not None  # the plan chose raw only where the file has it
+    bundle.array(fmt.VAR_NAMES, np.asarray(genes.index.astype(str), dtype=object), level=6)
+    if plan.gene_symbols:
+        bundle.array(fmt.VAR_SYMBOLS, gene_symbols(genes, plan.gene_symbols), level=6)
+    cells = np.asarray(source.obs.index.astype(str), dtype=object)
+    bundle.array(fmt.OBS_NAMES, cells, chunks=(min(fmt.OBS_NAMES_CHUNK, plan.n_cells),), level=6)
+
+
+def write_matrix(
+    source: Source,
+    plan: ExportPlan,
+    bundle: Writer,
+    encoded_obs: dict[str, EncodedObs],
+    reporter: Reporter,
+    matrix_pass: MatrixPass,
+) -> tuple[expression.ValueSummary, Iterator[de.DeTable], dict]:
     """The pass over the matrix: X chunks and per-bucket DE results; then the DE tables, one
     column at a time (a generator: each is assembled when written, its bucket results freed)."""
-    workers, memory = matrix_pass
     reader = source.matrix(plan.matrix)
-    create(root, fmt.X, shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells), level=options.gzip_level)
+    bundle.array(fmt.X, shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells))
     groupings = tuple(
-        expression.DeGrouping(encoded_obs[d.obs_id].codes.astype(np.int64), d.n_categories) for d in plan.de
+        expression.DeGrouping(np.asarray(encoded_obs[d.obs_id].codes, dtype=np.int64), d.n_categories) for d in plan.de
     )
-    spill = bundle / ".spill"  # inside the staging folder: killed builds leave nothing else
+    spill = bundle.folder / ".spill"  # inside the staging folder: killed builds leave nothing else
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
-        max_memory=memory.per_worker, spill_dir=spill, store_path=bundle / fmt.DATA, groupings=groupings,
-        gzip_level=options.gzip_level, workers=workers, identity=source.identity, de_bytes_per_gene=memory.de_bytes_per_gene,
+        max_memory=matrix_pass.memory.per_worker, spill_dir=spill, store_path=bundle.folder / fmt.DATA,
+        groupings=groupings, gzip_level=bundle.level, workers=matrix_pass.workers, identity=source.identity,
+        de_bytes_per_gene=matrix_pass.memory.de_bytes_per_gene,
     )  # fmt: skip
-    reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
+    reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {matrix_pass.workers} process(es)")
     try:
-        with TaskRunner(options.scheduler, workers) as run:
+        with TaskRunner(matrix_pass.scheduler, matrix_pass.workers) as run:
             if job.transposes:
                 reporter.stage("reading the matrix by cell blocks")
                 run(expression.spill_rows, job, range(len(job.row_blocks)), reporter.progress("cell blocks"))
@@ -150,12 +191,12 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, mat
         summary = summary.merge(result.summary)
     known_files = {rel: digest for result in results for rel, digest in result.files.items()}
     firsts = [r.first_gene for r in results]
-    parts = [[r.de[index] for r in results] for index in range(len(plan.de))]
+    parts: list[list | None] = [[r.de[index] for r in results] for index in range(len(plan.de))]
     del results
 
-    def tables():
+    def tables() -> Iterator[de.DeTable]:
         for index, entry in enumerate(plan.de):
-            blocks, parts[index] = list(zip(firsts, parts[index])), None
+            blocks, parts[index] = list(zip(firsts, parts[index] or ())), None
             categories = encoded_obs[entry.obs_id].attrs["categories"]
             table = de.assemble(entry.name, entry.obs_id, categories, groupings[index].codes, blocks, plan.n_genes)
             del blocks
@@ -196,28 +237,27 @@ def describe_matrix(plan: ExportPlan, summary: expression.ValueSummary, reporter
     }
 
 
-def group_attributes(plan: ExportPlan, options: BuildOptions, matrix_meta: fmt.MatrixInfo) -> fmt.RootAttributes:
+def root_attributes(plan: ExportPlan, matrix: fmt.MatrixInfo) -> fmt.RootAttributes:
+    """The dataset description of data/zarr.json (docs/FORMAT.md), from the plan."""
     return {
         "format_version": fmt.FORMAT_VERSION,
         "generator": GENERATOR,
         "title": plan.title,
         "description": plan.description,
-        "citation": options.citation,
-        "doi": options.doi,
-        "links": [{"label": label, "url": url} for label, url in options.links],
+        "citation": plan.citation,
+        "doi": plan.doi,
+        "links": [{"label": label, "url": url} for label, url in plan.links],
         "n_cells": plan.n_cells,
         "n_genes": plan.n_genes,
-        "matrix": matrix_meta,
+        "matrix": matrix,
         "gene_symbols": plan.gene_symbols or fmt.GENE_SYMBOLS_FROM_INDEX,
-        "embeddings": [
-            {"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims} for e in plan.embeddings
-        ],
+        "embeddings": [{"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims} for e in plan.embeddings],
         "obs": [
             {"id": o.id, "name": o.name, "kind": o.kind, **({"n_categories": o.n_categories} if o.kind != "continuous" else {})}
             for o in plan.obs
-        ],
+        ],  # fmt: skip
         "de": [
-            {"id": d.id, "obs_id": d.obs_id, "name": d.name, "n_categories": d.n_categories, "top_n": options.de_top_n}
+            {"id": d.id, "obs_id": d.obs_id, "name": d.name, "n_categories": d.n_categories, "top_n": d.top_n}
             for d in plan.de
         ],
         "defaults": {"embedding": plan.default_embedding, "color": plan.default_color},

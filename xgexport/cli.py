@@ -95,21 +95,21 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
           quiet, verbose, debug):  # fmt: skip
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
     from .build import build as run_build
-    from .plan import BuildOptions, parse_link
+    from .options import BuildOptions, RunOptions, parse_link
     from .report import Reporter
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
         input_path = example_path()
         title = title or "PBMC 68k reduced (scanpy example)"
     options = BuildOptions(
-        title=title, description=description, layer=layer, gene_symbols=gene_symbols,
-        embeddings=tuple(embeddings), obs=tuple(obs), categorical=tuple(categorical), de=not no_de, de_obs=tuple(de_obs),
-        de_max_categories=de_max_categories, de_top_n=de_top_n, max_categories=max_categories,
-        max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler, jobs=jobs,
-        citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),
+        title=title, description=description, citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),
+        layer=layer, gene_symbols=gene_symbols, embeddings=tuple(embeddings), obs=tuple(obs),
+        categorical=tuple(categorical), max_categories=max_categories,
+        de=not no_de, de_obs=tuple(de_obs), de_max_categories=de_max_categories, de_top_n=de_top_n,
     )  # fmt: skip
+    run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)
-    run_build(input_path, out, options, overwrite=overwrite, reporter=reporter)
+    run_build(input_path, out, options=options, run=run, overwrite=overwrite, reporter=reporter)
     if not quiet:
         click.echo(f"open it: xgexport serve {out}   (or copy the folder to any static web host)", err=True)
 

@@ -50,7 +50,7 @@ def assemble(name, obs_id, categories, codes, blocks: list[tuple[int, stats.DeBl
     return DeTable(name, obs_id, tuple(categories), n_in, n_out, skipped, arrays)
 
 
-def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict:
+def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict[str, list[int]]:
     """Write one DE column under de/<id>; return the manifest's array shapes."""
     node = group.require_group(de_group(de_id))
     node.attrs.update(

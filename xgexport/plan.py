@@ -7,7 +7,6 @@ prints and ``build`` carries out.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -15,69 +14,12 @@ import pandas as pd
 
 from .errors import InputError
 from .genes import choose_symbols, gene_name_warnings
+from .options import BuildOptions
 from .source import Source
 
 # Embeddings with more columns than this are latent spaces, not 2-D layouts (PCA excepted).
 MAX_LAYOUT_DIMS = 3
 DEFAULT_EMBEDDING_ORDER = ("X_umap", "umap", "X_tsne", "tsne", "spatial", "X_spatial")
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """Every user choice of a build; the CLI fills it, the defaults are the documented ones."""
-
-    title: str | None = None
-    description: str = ""
-    layer: str | None = None
-    gene_symbols: str | None = None
-    embeddings: tuple[str, ...] = ()
-    obs: tuple[str, ...] = ()
-    de: bool = True
-    de_obs: tuple[str, ...] = ()
-    de_max_categories: int = 200
-    de_top_n: int = 50
-    max_categories: int = 1000
-    max_memory: int = 2 * 1024**3
-    gzip_level: int = 1
-    scheduler: str | None = None
-    jobs: int = 0  # local processes for the matrix pass; 0 = automatic
-    categorical: tuple[str, ...] = ()  # integer/float columns to show as categories
-    citation: str = ""
-    doi: str = ""
-    links: tuple[tuple[str, str], ...] = ()  # (label, http(s) URL)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "doi", clean_doi(self.doi))
-        for label, url in self.links:
-            check_link(label, url)
-
-
-def clean_doi(doi: str) -> str:
-    """'10.1234/x', 'doi:10.1234/x' or 'https://doi.org/10.1234/x' → '10.1234/x'."""
-    text = (doi or "").strip()
-    for head in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
-        if text.lower().startswith(head):
-            text = text[len(head):]
-    if text and not re.fullmatch(r"10\.\d{4,9}/\S+", text):
-        raise InputError(f"--doi {doi!r}: not a DOI like 10.1038/s41586-020-2649-2")
-    return text
-
-
-def parse_link(text: str) -> tuple[str, str]:
-    """'Paper=https://…' → ('Paper', 'https://…'), checked."""
-    label, sep, url = str(text).partition("=")
-    if not sep:
-        raise InputError(f"--link {text!r}: use LABEL=URL, e.g. --link Paper=https://doi.org/10.1234/x")
-    label, url = label.strip(), url.strip()
-    check_link(label, url)
-    return label, url
-
-
-def check_link(label: str, url: str) -> None:
-    if not str(label).strip():
-        raise InputError(f"--link {label}={url}: the label is empty; use LABEL=URL")
-    if not re.fullmatch(r"https?://[^\s<>\"]+", str(url), flags=re.IGNORECASE):
-        raise InputError(f"--link {label}={url}: only http:// and https:// URLs are accepted")
 
 
 @dataclass(frozen=True)
@@ -102,12 +44,18 @@ class DePlan:
     obs_id: str
     name: str
     n_categories: int
+    top_n: int  # ranked markers stored per category
 
 
 @dataclass(frozen=True)
 class ExportPlan:
+    """Everything the bundle will hold, decided: what ``inspect`` prints and ``build`` writes."""
+
     title: str
     description: str
+    citation: str
+    doi: str
+    links: tuple[tuple[str, str], ...]
     n_cells: int
     n_genes: int
     matrix: str  # "X", "raw" or a layer name
@@ -145,6 +93,9 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
     return ExportPlan(
         title=options.title or source.path.stem,
         description=options.description,
+        citation=options.citation,
+        doi=options.doi,
+        links=options.links,
         n_cells=source.n_cells,
         n_genes=reader.shape[1],
         matrix=matrix,
@@ -365,7 +316,7 @@ def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple
                  f"{options.de_max_categories})")
             )
         else:
-            plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories))
+            plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories, options.de_top_n))
     return tuple(plans)
 
 
