@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import stats
-from .format import DATA, DE_FLOAT32, DE_FLOAT64, ROOT_ATTRIBUTES_KEY, VAR_NAMES, de_group
+from .format import DATA, DE_FLOAT32, DE_FLOAT64, DE_TOP, ROOT_ATTRIBUTES_KEY, VAR_NAMES, de_group
 from .store import create
 
 COLUMNS = ("category", "gene", *DE_FLOAT32, *DE_FLOAT64)  # of load_de's frame
@@ -70,11 +70,9 @@ def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict[
         dtype = np.float32 if key in DE_FLOAT32 else np.float64
         create(node, key, table.arrays[key].astype(dtype, copy=False), chunks=(1, n_genes), level=level)
         shapes[f"{de_group(de_id)}/{key}"] = [n_groups, n_genes]
-    up, down = stats.top_genes(table.arrays["t"], top_n)
-    create(node, "top_up", up, chunks=(1, top_n), level=level)
-    create(node, "top_down", down, chunks=(1, top_n), level=level)
-    shapes[f"{de_group(de_id)}/top_up"] = [n_groups, top_n]
-    shapes[f"{de_group(de_id)}/top_down"] = [n_groups, top_n]
+    for key, ranked in zip(DE_TOP, stats.top_genes(table.arrays["t"], top_n)):
+        create(node, key, ranked, chunks=(1, top_n), level=level)
+        shapes[f"{de_group(de_id)}/{key}"] = [n_groups, top_n]
     return shapes
 
 

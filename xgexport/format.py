@@ -61,7 +61,6 @@ OBS_NAMES_CHUNK = 65536
 CELL_CHUNK = 4 * 1024 * 1024
 DISPLAY_MAX = 65535  # display coordinates are uint16: cells use 0..65534, this value marks a hidden cell
 GENE_SYMBOLS_FROM_INDEX = "var index"  # ``gene_symbols`` when there is no var/symbols array
-OBS_KINDS = ("categorical", "boolean", "continuous")
 
 
 def cell_chunks(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -96,7 +95,7 @@ class EmbeddingInfo(TypedDict):
 class ObsInfo(TypedDict, total=False):
     id: str
     name: str
-    kind: str  # one of OBS_KINDS
+    kind: str  # "categorical", "boolean" (stored as categories false, true) or "continuous"
     n_categories: int  # categorical and boolean only
 
 
