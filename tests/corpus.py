@@ -33,7 +33,7 @@ import scipy.sparse as sp
 PATH_LIKE = ("../x", "a/b", ".zarray", "zarr.json", "c/0", "x/..", "a\\b")
 # Not valid as obs column names in an .h5ad (anndata cannot read such a file back: "/etc/passwd"
 # and "." break the writer, ".." collides with "../x"), but fine as gene names, categories, ids.
-PATH_LIKE_VALUES = PATH_LIKE + ("/etc/passwd", ".", "..", "")
+PATH_LIKE_VALUES = (*PATH_LIKE, "/etc/passwd", ".", "..", "")
 HTML = ('<script>alert("x")</script>', "<img src=x onerror=alert(1)>", "&amp; \"quoted\" 'single'")
 NON_ASCII = ("Gène-α", "細胞型", "naïve CD4⁺ T", "Ω-λ", "😀 emoji", "Zürich")
 
@@ -405,7 +405,7 @@ def three_columns_only() -> anndata.AnnData:
 
 def path_like_names() -> anndata.AnnData:
     adata = base_adata(60, len(PATH_LIKE_VALUES) + 3)
-    adata.var_names = list(PATH_LIKE_VALUES) + ["CD3E", "c", "0"]
+    adata.var_names = [*list(PATH_LIKE_VALUES), "CD3E", "c", "0"]
     for i, name in enumerate(PATH_LIKE):
         if i % 2:
             adata.obs[name] = pd.Categorical(_rng(i).choice(list(PATH_LIKE_VALUES), size=adata.n_obs))
@@ -427,7 +427,7 @@ def make_path_like(folder: Path) -> Made:
 
 def html_names() -> anndata.AnnData:
     adata = base_adata(60, len(HTML) + 2)
-    adata.var_names = list(HTML) + ["</title><script>alert(2)</script>", "CD3E"]
+    adata.var_names = [*list(HTML), "</title><script>alert(2)</script>", "CD3E"]
     adata.obs[HTML[0]] = pd.Categorical(_rng(1).choice(list(HTML), size=adata.n_obs))
     adata.obs[HTML[1]] = _rng(2).normal(size=adata.n_obs)
     adata.obs["cluster"] = pd.Categorical(_rng(3).choice(list(HTML), size=adata.n_obs))
@@ -709,7 +709,7 @@ CASES: tuple[Case, ...] = (
     # names
     Case("path-like-names", "exports", make_path_like, hostile=PATH_LIKE_VALUES),
     _exports(
-        "html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=HTML + ("<b>X_umap</b>",)
+        "html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=(*HTML, "<b>X_umap</b>")
     ),
     _exports("duplicate-gene-names", duplicate_genes),
     _exports("shared-and-missing-symbols", shared_and_missing_symbols),
@@ -719,7 +719,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "non-ascii-file-name", "exports",
         lambda folder: simple(folder, base_adata(), name="données é 細胞.h5ad"),
-    ),  # fmt: skip
+    ),
     # obs columns
     _exports("one-category-per-cell", one_category_per_cell),
     _exports("one-category-per-cell-many", one_category_per_cell_many),

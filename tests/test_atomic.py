@@ -303,7 +303,7 @@ def test_a_killed_parallel_build_leaves_no_worker_running(big_input, small_input
     children: list = []
     kill_at(big_input, out, "reading the matrix", 1.0, "--jobs", "2", children=children)
     assert children, "expected worker processes"
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
     for process in alive:  # do not leave them behind, whatever the test says
         process.kill()
     assert not alive, f"{len(alive)} process(es) of the killed build still running"

@@ -24,8 +24,8 @@ HOSTILE_DESCRIPTION = "</p><script>alert('x')</script> 68k cells, reduced"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     from xgexport.build import build
-    from xgexport.report import Reporter
     from xgexport.options import BuildOptions
+    from xgexport.report import Reporter
 
     root = tmp_path_factory.mktemp("site")
     first = BuildOptions(

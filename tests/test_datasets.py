@@ -129,14 +129,14 @@ def test_no_path_comes_from_dataset_strings(built):
 
 
 def test_scanpy_convention_is_reported(built):
-    result, out = built["scanpy_pbmc68k_reduced.h5ad"]
+    result, _out = built["scanpy_pbmc68k_reduced.h5ad"]
     assert "expression: raw" in result.stderr and "scanpy" in result.stderr
     result, _ = built["tiledbsoma_pbmc-small_dense-raw.h5ad"]
     assert "expression: raw" in result.stderr
 
 
 def test_gene_symbols_detected_for_ensembl_ids(built):
-    result, out = built["cxg-curation_heart-example-with-labels.h5ad"]
+    _result, out = built["cxg-curation_heart-example-with-labels.h5ad"]
     root = zarr.open_group(str(out / "data"), mode="r")
     assert root.attrs["xgexport"]["gene_symbols"] == "feature_name"
     names, symbols = root["var/names"][:], root["var/symbols"][:]

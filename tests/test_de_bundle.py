@@ -74,7 +74,7 @@ def test_every_categorical_column_matches_scipy(case):
 
 
 def test_top_markers_are_ranked_by_t(case):
-    adata, out = case
+    _adata, out = case
     root = zarr.open_group(str(out / "data"), mode="r")
     for entry in root.attrs["xgexport"]["de"]:
         node = root[f"de/{entry['id']}"]

@@ -9,14 +9,13 @@ import os
 import shutil
 
 import pytest
+from test_atomic import leftovers, synthetic
 
 from xgexport import expression
 from xgexport.build import build
-from xgexport.report import Reporter
 from xgexport.errors import InputError
 from xgexport.options import RunOptions
-
-from test_atomic import leftovers, synthetic
+from xgexport.report import Reporter
 
 SMALL_BUDGET = 64 * 1024**2  # several row blocks and gene buckets for the inputs below
 

@@ -19,10 +19,10 @@ import scipy.sparse as sp
 import zarr
 
 from xgexport.build import build
-from xgexport.report import Reporter
 from xgexport.manifest import bundle_files
-from xgexport.verify import verify
 from xgexport.options import BuildOptions, RunOptions
+from xgexport.report import Reporter
+from xgexport.verify import verify
 
 N_CELLS, N_GENES = 3000, 240
 # --max-memory covers obs/var, per-cell arrays and DE tables (~1.1 MiB here) before the matrix

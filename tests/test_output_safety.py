@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_atomic import synthetic, tree
 
 import corpus
 from xgexport.verify import verify
-
-from test_atomic import synthetic, tree
 
 
 def cli(*args, cwd=None) -> subprocess.CompletedProcess:

@@ -23,8 +23,8 @@ def git(repo, *args, input=None) -> str:
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     from xgexport.build import build
-    from xgexport.report import Reporter
     from xgexport.options import BuildOptions
+    from xgexport.report import Reporter
 
     out = tmp_path_factory.mktemp("pages") / "pbmc"
     options = BuildOptions(title="PBMC on Pages", de=False, embeddings=("X_umap",), obs=("louvain",))

@@ -25,8 +25,8 @@ PREFIX = "figures/pbmc"
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     from xgexport.build import build
-    from xgexport.report import Reporter
     from xgexport.options import BuildOptions
+    from xgexport.report import Reporter
 
     out = tmp_path_factory.mktemp("s3bundle") / "pbmc"
     options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes"))
@@ -38,8 +38,8 @@ def bundle(tmp_path_factory):
 def older(tmp_path_factory):
     """An earlier version of the same dataset, with one more obs column."""
     from xgexport.build import build
-    from xgexport.report import Reporter
     from xgexport.options import BuildOptions
+    from xgexport.report import Reporter
 
     out = tmp_path_factory.mktemp("s3older") / "pbmc"
     options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes", "phase"))

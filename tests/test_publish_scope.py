@@ -21,15 +21,15 @@ from click.testing import CliRunner
 from xgexport.cli import example_path, main
 from xgexport.collection import write_index
 from xgexport.errors import XgError
-from xgexport.verify import verify
 from xgexport.publish.ghpages import publish_ghpages
+from xgexport.verify import verify
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from xgexport.build import build
-    from xgexport.report import Reporter
     from xgexport.options import BuildOptions
+    from xgexport.report import Reporter
 
     root = tmp_path_factory.mktemp("scope")
     for name, obs in (("pbmc", ("louvain",)), ("second", ("n_genes",))):

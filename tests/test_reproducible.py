@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import DATASETS
+
 # NaN in X and obs, float32 dense, scaled; and an anndata 0.6 file with 10 embeddings
 NAMES = ("cellxgene_pbmc3k-100x100-nan.h5ad", "cellbrowser_pbmc-small_10-embeddings.h5ad")
 

@@ -5,6 +5,7 @@ in bounded time and memory; never "unexpected …, report it"."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import shutil
@@ -64,10 +65,8 @@ class Hostile(http.server.ThreadingHTTPServer):
                 behaviour = outer.behaviours.get(self.path)
                 if behaviour is None:
                     return super().do_GET()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     behaviour(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *args):
                 pass

@@ -26,7 +26,7 @@ from .input_identity import check_unchanged
 from .manifest import write_manifest
 from .options import BuildOptions, RunOptions
 from .output import check_output, clean_leftovers, output_path, staged
-from .plan import ExportPlan, make_plan
+from .plan import ExportPlan, ObsPlan, make_plan
 from .report import Reporter
 from .runner import TaskRunner, local_workers
 from .site import render_site
@@ -252,13 +252,17 @@ def root_attributes(plan: ExportPlan, matrix: fmt.MatrixInfo) -> fmt.RootAttribu
         "matrix": matrix,
         "gene_symbols": plan.gene_symbols or fmt.GENE_SYMBOLS_FROM_INDEX,
         "embeddings": [{"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims} for e in plan.embeddings],
-        "obs": [
-            {"id": o.id, "name": o.name, "kind": o.kind, **({"n_categories": o.n_categories} if o.kind != "continuous" else {})}
-            for o in plan.obs
-        ],  # fmt: skip
+        "obs": [_obs_info(o) for o in plan.obs],
         "de": [
             {"id": d.id, "obs_id": d.obs_id, "name": d.name, "n_categories": d.n_categories, "top_n": d.top_n}
             for d in plan.de
         ],
         "defaults": {"embedding": plan.default_embedding, "color": plan.default_color},
     }
+
+
+def _obs_info(obs: ObsPlan) -> fmt.ObsInfo:
+    info: fmt.ObsInfo = {"id": obs.id, "name": obs.name, "kind": obs.kind}
+    if obs.kind != "continuous":
+        info["n_categories"] = obs.n_categories
+    return info

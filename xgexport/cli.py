@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .version import __version__
 from .errors import XgError, first_line
+from .version import __version__
 
 EXAMPLE = "example"
 

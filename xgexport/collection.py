@@ -178,7 +178,7 @@ def _int(value) -> int:
 def _thumbnail_or_none(bundle: Path, info: dict) -> bytes | None:
     try:
         return thumbnail(bundle, info)
-    except Exception:  # zarr and numpy raise many kinds for damaged arrays  # noqa: BLE001
+    except Exception:  # zarr and numpy raise many kinds for damaged arrays
         return None  # a landing page without one picture beats no landing page
 
 
@@ -199,8 +199,7 @@ def thumbnail(bundle: Path, info: dict, size: int = THUMB_SIZE) -> bytes:
     span = np.where(maxs - mins > 0, maxs - mins, 1.0)
     margin = 6
     inner = size - 2 * margin
-    w = max(1, int(round(inner * span[0] / span.max())))
-    h = max(1, int(round(inner * span[1] / span.max())))
+    w, h = (max(1, round(float(inner * side / span.max()))) for side in span)
     px = margin + (size - 2 * margin - w) // 2 + (xy[:, 0] * (w - 1) // DISPLAY_MAX)
     py = margin + (size - 2 * margin - h) // 2 + ((DISPLAY_MAX - xy[:, 1]) * (h - 1) // DISPLAY_MAX)  # y up
     image = np.full((size, size, 4), 0, dtype=np.uint8)

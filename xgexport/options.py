@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
+
 @dataclass(frozen=True)
 class BuildOptions:
     """What the bundle holds; the CLI fills it, the defaults are the documented ones."""

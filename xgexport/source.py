@@ -166,7 +166,7 @@ class Source:
             if key not in uns:
                 return None
             return _read_elem(uns[key])
-        except Exception:  # a broken uns entry must not stop an export  # noqa: BLE001
+        except Exception:  # a broken uns entry must not stop an export
             return None
 
 
@@ -179,10 +179,7 @@ def open_source(path: Path, max_memory: int | None = None) -> Source:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder; check the path")
-    if path.is_dir():
-        root = _open_zarr(path)
-    else:
-        root = _open_h5ad(path)
+    root = _open_zarr(path) if path.is_dir() else _open_h5ad(path)
     try:
         sizes = [stored_bytes(root[name]) for name in ("obs", "var") if name in root]
         if max_memory is not None and len(sizes) == 2:
@@ -250,7 +247,7 @@ def _open_zarr(path: Path):
 
     try:
         return zarr.open_group(str(path), mode="r")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise InputError(
             f"{path}: a folder that is not an AnnData zarr store ({first_line(exc)}); "
             "give an .h5ad file or a store written by adata.write_zarr()"

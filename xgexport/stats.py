@@ -275,7 +275,7 @@ def bh_adjust(pvals: np.ndarray) -> np.ndarray:
 
 def top_genes(t: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray]:
     """Gene indices with t > 0 by t descending (up), t < 0 ascending (down); −1 pads."""
-    n_groups, n_genes = t.shape
+    n_groups, _n_genes = t.shape
     up = np.full((n_groups, top_n), -1, dtype=np.int32)
     down = np.full((n_groups, top_n), -1, dtype=np.int32)
     for k in range(n_groups):

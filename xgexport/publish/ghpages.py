@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import XgError
-from .site import load_site
 from ..version import GENERATOR
+from .site import load_site
 
 DEFAULT_BRANCH = "gh-pages"
 FALLBACK_IDENTITY = {
@@ -108,7 +108,7 @@ def publish_ghpages(
     return GhPagesResult(branch, commit, tree, files, prefix=prefix, unlisted=site.unlisted)
 
 
-def _check_tree(git: "_Git", tree: str, blobs: dict[str, str], prefix: str | None) -> int:
+def _check_tree(git: _Git, tree: str, blobs: dict[str, str], prefix: str | None) -> int:
     """The files the tree really holds of the site (git silently leaves out paths it refuses);
     stop before committing when any is missing or different."""
     held = {}
@@ -125,7 +125,7 @@ def _check_tree(git: "_Git", tree: str, blobs: dict[str, str], prefix: str | Non
     return sum(1 for path in held if prefix is None or _is_under(path, prefix))
 
 
-def _blobs(git: "_Git", site, prefix: str | None, *, write: bool) -> dict[str, str]:
+def _blobs(git: _Git, site, prefix: str | None, *, write: bool) -> dict[str, str]:
     """Branch path → blob id of every file the commit takes from the site, and of the root
     ``.nojekyll`` with a prefix. Objects are stored in the repository only when ``write``."""
     store = ["-w"] if write else []
@@ -139,7 +139,7 @@ def _blobs(git: "_Git", site, prefix: str | None, *, write: bool) -> dict[str, s
     return blobs
 
 
-def _dry_run(git: "_Git", site, parent: str | None, prefix: str | None, branch: str) -> GhPagesResult:
+def _dry_run(git: _Git, site, parent: str | None, prefix: str | None, branch: str) -> GhPagesResult:
     """What the commit would change, from blob ids alone: nothing is written."""
     old: dict[str, str] = {}
     if parent:
@@ -193,7 +193,7 @@ def _check_branch_name(branch: str) -> None:
         raise GitError(f"--branch {branch!r}: not a usable branch name")
 
 
-def _identity(git: "_Git") -> dict:
+def _identity(git: _Git) -> dict:
     """Use the repository's identity; a fresh CI checkout has none, so fall back to xgexport."""
     env = {}
     have_name = git("config", "user.name", check=False).strip()
