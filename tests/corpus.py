@@ -541,7 +541,9 @@ def typed_columns() -> anndata.AnnData:
     adata.obs["nullable_int"] = pd.array([None if i % 5 == 0 else i for i in range(n)], dtype="Int64")
     adata.obs["nullable_bool"] = pd.array([None if i % 6 == 0 else bool(i % 2) for i in range(n)], dtype="boolean")
     adata.obs["int_categories"] = pd.Categorical(rng.integers(0, 4, size=n))
-    adata.obs["ordered"] = pd.Categorical(rng.choice(["low", "mid", "high"], size=n), categories=["low", "mid", "high"], ordered=True)
+    adata.obs["ordered"] = pd.Categorical(
+        rng.choice(["low", "mid", "high"], size=n), categories=["low", "mid", "high"], ordered=True
+    )
     return adata
 
 
@@ -666,25 +668,53 @@ CASES: tuple[Case, ...] = (
     _exports("raw-with-more-genes", raw_with_more_genes),
     Case("zarr-store", "exports", zarr_store),
     # damaged matrices: one line, never a native crash of scipy
-    _damaged("x-index-beyond-genes", base_adata, set_value("X/indices", 5, 10**6), "X is damaged",
-             also=("indices point outside the 25 genes",)),
+    _damaged(
+        "x-index-beyond-genes",
+        base_adata,
+        set_value("X/indices", 5, 10**6),
+        "X is damaged",
+        also=("indices point outside the 25 genes",),
+    ),
     _damaged("x-index-negative", base_adata, set_value("X/indices", 5, -3), "indices point outside"),
-    _damaged("x-indptr-beyond-values", base_adata, set_value("X/indptr", 10, 10**6), "X is damaged",
-             also=("indptr",)),
+    _damaged("x-indptr-beyond-values", base_adata, set_value("X/indptr", 10, 10**6), "X is damaged", also=("indptr",)),
     _damaged("x-indptr-decreasing", base_adata, set_value("X/indptr", 10, 0), "indptr is not increasing"),
     _damaged("x-indptr-ends-beyond-values", base_adata, set_value("X/indptr", -1, 10**6), "indptr runs from 0"),
-    _damaged("csc-index-beyond-cells", csc_matrix, set_value("X/indices", 3, 10**6), "indices point outside the 60 cells"),
+    _damaged(
+        "csc-index-beyond-cells", csc_matrix, set_value("X/indices", 3, 10**6), "indices point outside the 60 cells"
+    ),
     _damaged("raw-index-beyond-genes", with_raw, set_value("raw/X/indices", 7, 25), "raw is damaged"),
-    _damaged("layer-index-beyond-genes", with_layer, set_value("layers/counts/indices", 0, 99),
-             "layer 'counts' is damaged", "--layer", "counts"),
-    _damaged("x-shape-billion-genes", base_adata, set_shape("X", (60, 10**9)), "X has shape 60 × 1000000000",
-             also=("var has 25 genes",)),
+    _damaged(
+        "layer-index-beyond-genes",
+        with_layer,
+        set_value("layers/counts/indices", 0, 99),
+        "layer 'counts' is damaged",
+        "--layer",
+        "counts",
+    ),
+    _damaged(
+        "x-shape-billion-genes",
+        base_adata,
+        set_shape("X", (60, 10**9)),
+        "X has shape 60 × 1000000000",
+        also=("var has 25 genes",),
+    ),
     _damaged("x-shape-more-cells", base_adata, set_shape("X", (10**9, 25)), "obs has 60 cells"),
     _damaged("csc-shape-billion-genes", csc_matrix, set_shape("X", (60, 10**9)), "var has 25 genes"),
-    _damaged("layer-shape-billion-genes", with_layer, set_shape("layers/counts", (60, 10**9)), "layer 'counts' has shape",
-             "--layer", "counts"),
-    Case("x-chunk-corrupt", "fails", make_corrupt_chunk, message="X: stored values cannot be read",
-         also=("the file is damaged",)),
+    _damaged(
+        "layer-shape-billion-genes",
+        with_layer,
+        set_shape("layers/counts", (60, 10**9)),
+        "layer 'counts' has shape",
+        "--layer",
+        "counts",
+    ),
+    Case(
+        "x-chunk-corrupt",
+        "fails",
+        make_corrupt_chunk,
+        message="X: stored values cannot be read",
+        also=("the file is damaged",),
+    ),
     # values
     _exports("nan-in-x", nan_in_x),
     _exports("inf-in-x", inf_in_x),
@@ -700,7 +730,9 @@ CASES: tuple[Case, ...] = (
     _fails("all-nan-embedding", all_nan_embedding, "no usable embedding", also=("X_umap (60, 2) all NaN/inf",)),
     _fails("all-nan-embedding-requested", all_nan_embedding, "no cell has finite coordinates", "--embedding", "X_umap"),
     _fails("no-obsm", no_obsm, "no usable embedding", also=("obsm has: nothing", "sc.tl.umap")),
-    _fails("no-usable-embedding", no_usable_embedding, "no usable embedding", also=("X_scvi", "pseudotime", "sc.tl.umap")),
+    _fails(
+        "no-usable-embedding", no_usable_embedding, "no usable embedding", also=("X_scvi", "pseudotime", "sc.tl.umap")
+    ),
     _fails("one-column-obsm-only", one_column_only, "no usable embedding", also=("X_diffmap1", "sc.tl.umap")),
     _exports("one-and-three-column-obsm", odd_embeddings),
     _exports("three-column-obsm-only", three_columns_only),
@@ -708,16 +740,15 @@ CASES: tuple[Case, ...] = (
     _exports("embedding-latent-requested", no_usable_embedding, "--embedding", "X_scvi"),
     # names
     Case("path-like-names", "exports", make_path_like, hostile=PATH_LIKE_VALUES),
-    _exports(
-        "html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=(*HTML, "<b>X_umap</b>")
-    ),
+    _exports("html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=(*HTML, "<b>X_umap</b>")),
     _exports("duplicate-gene-names", duplicate_genes),
     _exports("shared-and-missing-symbols", shared_and_missing_symbols),
     _exports("non-ascii-names", non_ascii_names, "--title", "Données — 細胞", hostile=NON_ASCII),
     _exports("empty-string-names", empty_string_names),
     _fails("obs-not-a-table", obs_not_a_table, "obs is not a table"),
     Case(
-        "non-ascii-file-name", "exports",
+        "non-ascii-file-name",
+        "exports",
         lambda folder: simple(folder, base_adata(), name="données é 細胞.h5ad"),
     ),
     # obs columns

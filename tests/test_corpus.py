@@ -42,8 +42,10 @@ def path_is_fixed(rel: str) -> bool:
     if TOP_LEVEL.match(rel):
         return True
     parts = rel.split("/")
-    return parts[0] == "data" and len(parts) > 1 and all(
-        p.isdigit() or p in FIXED_WORDS or re.fullmatch(r"c(\.\d+)+", p) for p in parts[1:]
+    return (
+        parts[0] == "data"
+        and len(parts) > 1
+        and all(p.isdigit() or p in FIXED_WORDS or re.fullmatch(r"c(\.\d+)+", p) for p in parts[1:])
     )
 
 

@@ -107,7 +107,9 @@ def test_bundle_holds_the_input_values(name, built, datasets):
             assert [str(x) for x in labels] == list(expected)
             assert len(node.attrs["colors"]) == len(categories)
         elif entry["kind"] == "continuous":
-            np.testing.assert_allclose(root[f"obs/{entry['id']}/values"][:], column.to_numpy(dtype=float).astype(np.float32))
+            np.testing.assert_allclose(
+                root[f"obs/{entry['id']}/values"][:], column.to_numpy(dtype=float).astype(np.float32)
+            )
 
 
 def test_gene_chunk_is_one_file_per_gene(built):
@@ -119,13 +121,47 @@ def test_gene_chunk_is_one_file_per_gene(built):
 def test_no_path_comes_from_dataset_strings(built):
     """Folder and file names are numbers and fixed words, never gene or column names."""
     _, out = built["scanpy_pbmc68k_reduced.h5ad"]
-    allowed = {"data", "X", "c", "obs", "embeddings", "de", "var", "names", "obs_names", "codes", "values",
-               "coords", "display", "zarr.json", "viewer", "index.html", "manifest.json", ".nojekyll"}
+    allowed = {
+        "data",
+        "X",
+        "c",
+        "obs",
+        "embeddings",
+        "de",
+        "var",
+        "names",
+        "obs_names",
+        "codes",
+        "values",
+        "coords",
+        "display",
+        "zarr.json",
+        "viewer",
+        "index.html",
+        "manifest.json",
+        ".nojekyll",
+    }
     for path in (out / "data").rglob("*"):
         part = path.name
-        assert part.isdigit() or re.fullmatch(r"c(\.\d+)+", part) or part in allowed or part in (
-            "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange", "t", "pval", "pval_adj",
-            "top_up", "top_down", "symbols"), part
+        assert (
+            part.isdigit()
+            or re.fullmatch(r"c(\.\d+)+", part)
+            or part in allowed
+            or part
+            in (
+                "mean_in",
+                "mean_out",
+                "frac_in",
+                "frac_out",
+                "logfoldchange",
+                "t",
+                "pval",
+                "pval_adj",
+                "top_up",
+                "top_down",
+                "symbols",
+            )
+        ), part
 
 
 def test_scanpy_convention_is_reported(built):

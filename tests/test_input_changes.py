@@ -23,7 +23,9 @@ SMALL_BUDGET = 64 * 1024**2  # several row blocks and gene buckets for the input
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory):
     folder = tmp_path_factory.mktemp("versions")
-    return synthetic(folder / "v1.h5ad", 30_000, 500, 60, seed=1), synthetic(folder / "v2.h5ad", 30_000, 500, 60, seed=2)
+    return synthetic(folder / "v1.h5ad", 30_000, 500, 60, seed=1), synthetic(
+        folder / "v2.h5ad", 30_000, 500, 60, seed=2
+    )
 
 
 def as_csc(path, target):

@@ -181,7 +181,11 @@ def test_per_cell_arrays_split_into_chunks_beyond_the_cell_chunk(inputs, tmp_pat
     root = zarr.open_group(str(tmp_path / "b" / "data"), mode="r")
     display = root["embeddings/0/display"]
     assert display.chunks == (1000, 2)
-    assert sorted(p.name for p in (tmp_path / "b" / "data" / "embeddings" / "0" / "display").glob("c.*")) == ["c.0.0", "c.1.0", "c.2.0"]
+    assert sorted(p.name for p in (tmp_path / "b" / "data" / "embeddings" / "0" / "display").glob("c.*")) == [
+        "c.0.0",
+        "c.1.0",
+        "c.2.0",
+    ]
     adata = ad.read_h5ad(inputs["csr"])
     np.testing.assert_allclose(root["embeddings/0/coords"][:], adata.obsm["X_umap"])
     codes = root["obs/0/codes"]

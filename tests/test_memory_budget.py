@@ -73,7 +73,9 @@ def test_de_tables_count_against_the_budget(inputs, tmp_path):
     result, peak = peak_build(inputs["wide_de"], tmp_path / "wide", "--max-memory", "110M")
     assert result.returncode == 0, result.stderr
     used = peak - baseline
-    print(f"baseline {baseline / MIB:.0f} MiB, build {peak / MIB:.0f} MiB: {used / MIB:.0f} MiB of data for a {budget / MIB:.0f} MiB budget")
+    print(
+        f"baseline {baseline / MIB:.0f} MiB, build {peak / MIB:.0f} MiB: {used / MIB:.0f} MiB of data for a {budget / MIB:.0f} MiB budget"
+    )
     assert used <= budget, f"{used / MIB:.0f} MiB used with --max-memory 110M"
 
 

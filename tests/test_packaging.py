@@ -54,5 +54,7 @@ def test_non_editable_install_builds_the_example(tmp_path):
     xgexport = venv / "bin" / "xgexport"
     subprocess.run([str(xgexport), "build", "example", "out", "-q"], check=True, cwd=elsewhere, env=CLEAN_ENV)
     assert (elsewhere / "out" / "viewer" / "main.js").is_file()
-    result = subprocess.run([str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV)
+    result = subprocess.run(
+        [str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV
+    )
     assert result.returncode == 0, result.stderr

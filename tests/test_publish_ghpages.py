@@ -62,7 +62,9 @@ def test_gh_pages_commit_push_and_untouched_worktree(bundle, repo):
     index_before = git(repo, "ls-files", "-s")
     head_before = git(repo, "rev-parse", "HEAD")
 
-    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--message", "Deploy PBMC"])
+    result = CliRunner().invoke(
+        main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--message", "Deploy PBMC"]
+    )
     assert result.exit_code == 0, result.output
     assert "git push origin gh-pages" in result.output
 
@@ -202,7 +204,9 @@ def test_a_prefix_git_would_drop_is_refused(bundle, repo, lab_site_branch, prefi
 
 
 def test_the_reported_count_is_what_the_commit_holds(bundle, repo, lab_site_branch):
-    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", "new/pbmc"])
+    result = CliRunner().invoke(
+        main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", "new/pbmc"]
+    )
     assert result.exit_code == 0, result.output
     held = [path for path in tree_files(repo, "gh-pages") if path.startswith("new/pbmc/")]
     assert f"({len(held)} files in new/pbmc/)" in result.output, result.output

@@ -51,7 +51,13 @@ def older(tmp_path_factory):
 def s3(tmp_path_factory):
     """A moto S3 server on a free loopback port, with fake credentials and one public bucket."""
     patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    ):
         patch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("awshome")
     patch.setenv("AWS_CONFIG_FILE", str(home / "config"))  # ignore any real AWS configuration
@@ -174,7 +180,9 @@ def test_publish_round_trip(bundle, older, s3, capsys):
 def test_cli_publish_dry_run_and_errors(bundle, s3, tmp_path):
     endpoint, client = s3
     runner = CliRunner()
-    result = runner.invoke(main, ["publish", str(bundle), f"s3://{BUCKET}/cli-dry", "--endpoint-url", endpoint, "--dry-run"])
+    result = runner.invoke(
+        main, ["publish", str(bundle), f"s3://{BUCKET}/cli-dry", "--endpoint-url", endpoint, "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     assert "upload  cli-dry/index.html" in result.output
     assert keys(client, "cli-dry") == {}

@@ -138,7 +138,9 @@ def read_only(site, tmp_path):
 
 
 def test_index_on_a_read_only_folder_is_one_line(read_only):
-    result = subprocess.run([sys.executable, "-m", "xgexport.cli", "index", str(read_only)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "xgexport.cli", "index", str(read_only)], capture_output=True, text=True
+    )
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "unexpected" not in lines[0], lines

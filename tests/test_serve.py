@@ -26,7 +26,9 @@ def serving():
 
     def start(folder) -> str:
         process = subprocess.Popen(
-            [sys.executable, "-m", "xgexport.cli", "serve", str(folder), "--port", "0"], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "xgexport.cli", "serve", str(folder), "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         processes.append(process)
         return process.stdout.readline().split()[3]

@@ -61,7 +61,7 @@ class Hostile(http.server.ThreadingHTTPServer):
 
             def do_GET(self):
                 if moved and self.path.startswith(moved[0]):  # a folder moved on the same host
-                    return redirect_to(moved[1] + self.path[len(moved[0]):])(self)
+                    return redirect_to(moved[1] + self.path[len(moved[0]) :])(self)
                 behaviour = outer.behaviours.get(self.path)
                 if behaviour is None:
                     return super().do_GET()
@@ -190,7 +190,10 @@ def test_a_redirect_to_another_host_is_refused(hostile, fresh, tmp_path):
     other_copy = shutil.copytree(fresh, tmp_path / "elsewhere")
     elsewhere, elsewhere_url = start_in_thread(other_copy)
     try:
-        for target in (elsewhere_url + "manifest.json", elsewhere_url.replace("127.0.0.1", "localhost") + "manifest.json"):
+        for target in (
+            elsewhere_url + "manifest.json",
+            elsewhere_url.replace("127.0.0.1", "localhost") + "manifest.json",
+        ):
             server = hostile({"/manifest.json": redirect_to(target)})
             line = one_error(cli("verify", server.url, timeout=40))
             assert "redirects to another host" in line, line

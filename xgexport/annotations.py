@@ -101,7 +101,9 @@ def _category_colors(n: int, uns_colors) -> list[str]:
         # matplotlib names or #rrggbbaa: keep what is a plain hex colour, fill the rest
         if len(colours) >= n:
             fallback = palette(n)
-            return [c[:7].lower() if re.match(r"^#[0-9a-fA-F]{6}", c) else fallback[i] for i, c in enumerate(colours[:n])]
+            return [
+                c[:7].lower() if re.match(r"^#[0-9a-fA-F]{6}", c) else fallback[i] for i, c in enumerate(colours[:n])
+            ]
     return palette(n)
 
 

@@ -175,7 +175,9 @@ def write_matrix(
         groupings=groupings, gzip_level=bundle.level, workers=matrix_pass.workers, identity=source.identity,
         de_bytes_per_gene=matrix_pass.memory.de_bytes_per_gene,
     )  # fmt: skip
-    reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {matrix_pass.workers} process(es)")
+    reporter.detail(
+        f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {matrix_pass.workers} process(es)"
+    )
     try:
         with TaskRunner(matrix_pass.scheduler, matrix_pass.workers) as run:
             if job.transposes:

@@ -64,6 +64,8 @@ def main():
     """Turn an .h5ad file into a static single-cell viewer website (no server needed)."""
 
 
+# One option per line: the table reads as README's option table does.
+# fmt: off
 @main.command(cls=Command)
 @click.argument("input_path", metavar="INPUT")
 @click.argument("out", type=click.Path(path_type=Path))
@@ -92,7 +94,8 @@ def main():
 @debug_option
 def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, no_de, de_obs,
           de_max_categories, de_top_n, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
-          quiet, verbose, debug):  # fmt: skip
+          quiet, verbose, debug):
+    # fmt: on
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
     from .build import build as run_build
     from .options import BuildOptions, RunOptions, parse_link
@@ -165,6 +168,7 @@ def serve(out, port, debug):
     serve_forever(out, port)
 
 
+# fmt: off
 @main.command(cls=Command)
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("target", required=False, metavar="[s3://BUCKET/PREFIX]")
@@ -184,7 +188,8 @@ def serve(out, port, debug):
 @click.option("--acl", help="S3: a canned ACL such as public-read (only for buckets with ACLs enabled).")
 @debug_option
 def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, region, profile, dry_run,
-            delete, force, jobs, data_max_age, acl, debug):  # fmt: skip
+            delete, force, jobs, data_max_age, acl, debug):
+    # fmt: on
     """Publish the bundle (or collection) OUT to s3://BUCKET/PREFIX, or with --gh-pages to a git branch."""
     if gh_pages == bool(target):
         raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")

@@ -235,7 +235,10 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
 def _stored_precision(block: stats.DeBlock) -> stats.DeBlock:
     """The statistics the bundle stores as float32, as float32 already: the parent holds every
     bucket's results until the end of the pass (the same rounding, earlier)."""
-    as32 = {name: getattr(block, name).astype(np.float32) for name in ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")}
+    as32 = {
+        name: getattr(block, name).astype(np.float32)
+        for name in ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")
+    }
     return stats.DeBlock(**as32, t=block.t, pval=block.pval)
 
 

@@ -23,6 +23,7 @@ MAX_MANIFEST = 64 * 1024**2
 # Files a desktop adds to any folder it shows: not the user's work, never a reason to refuse.
 DESKTOP_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
+
 def bundle_files(bundle: Path) -> list[str]:
     """Every file below ``bundle`` except the manifest, as sorted '/' paths. A symbolic link
     counts as a file (never followed): it is not ours, and ``foreign_files`` must see it."""

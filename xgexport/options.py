@@ -58,7 +58,7 @@ def clean_doi(doi: str) -> str:
     text = (doi or "").strip()
     for head in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
         if text.lower().startswith(head):
-            text = text[len(head):]
+            text = text[len(head) :]
     if text and not re.fullmatch(r"10\.\d{4,9}/\S+", text):
         raise InputError(f"--doi {doi!r}: not a DOI like 10.1038/s41586-020-2649-2")
     return text

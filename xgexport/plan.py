@@ -127,9 +127,7 @@ def choose_matrix(source: Source, layer: str | None) -> tuple[str, str]:
             return "raw", "chosen with --layer raw"
         if layer not in source.layer_names:
             have = ", ".join(source.layer_names) or "none"
-            raise InputError(
-                f"{source.path}: no layer {layer!r} (layers: {have}); use --layer X, raw or one of them"
-            )
+            raise InputError(f"{source.path}: no layer {layer!r} (layers: {have}); use --layer X, raw or one of them")
         return layer, f"chosen with --layer {layer}"
     if source.raw_var is not None:
         return "raw", ".raw is present (scanpy's convention: expression and DE use .raw); --layer X overrides"
@@ -141,8 +139,7 @@ def choose_matrix(source: Source, layer: str | None) -> tuple[str, str]:
             f"({', '.join(source.layer_names)})"
         )
     raise InputError(
-        f"{source.path}: the file has no expression matrix (no X, no .raw, no layers); "
-        "save it with adata.X set"
+        f"{source.path}: the file has no expression matrix (no X, no .raw, no layers); save it with adata.X set"
     )
 
 
@@ -170,8 +167,10 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
                 skipped.append((f"obsm[{key!r}]", "has one column; a layout needs two"))
             elif shape[1] > MAX_LAYOUT_DIMS and not _is_pca(key):
                 skipped.append(
-                    (f"obsm[{key!r}]", f"{shape[1]} columns: a latent space, not a 2-D layout "
-                     f"(--embedding {key} shows its first two)")
+                    (
+                        f"obsm[{key!r}]",
+                        f"{shape[1]} columns: a latent space, not a 2-D layout (--embedding {key} shows its first two)",
+                    )
                 )
             elif not _has_finite_cell(source, key):
                 nonfinite.add(key)
@@ -179,17 +178,16 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
             else:
                 keys.append(key)
     if not keys:
-        have = ", ".join(
-            f"{k} {shapes[k]}" + (" all NaN/inf" if not requested and k in nonfinite else "") for k in shapes
-        ) or "nothing"
+        have = (
+            ", ".join(f"{k} {shapes[k]}" + (" all NaN/inf" if not requested and k in nonfinite else "") for k in shapes)
+            or "nothing"
+        )
         raise InputError(
             f"{source.path}: no usable embedding to draw (obsm has: {have}); add one, e.g. "
             "sc.pp.pca(adata); sc.pp.neighbors(adata); sc.tl.umap(adata); adata.write_h5ad(...)"
         )
     keys.sort(key=_embedding_rank)
-    return tuple(
-        EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys)
-    )
+    return tuple(EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys))
 
 
 def _has_finite_cell(source: Source, key: str) -> bool:
@@ -312,8 +310,10 @@ def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple
             skipped.append((f"DE for {plan.name!r}", f"{plan.n_categories} category: nothing to compare"))
         elif plan.n_categories > options.de_max_categories:
             skipped.append(
-                (f"DE for {plan.name!r}", f"{plan.n_categories} categories (more than --de-max-categories "
-                 f"{options.de_max_categories})")
+                (
+                    f"DE for {plan.name!r}",
+                    f"{plan.n_categories} categories (more than --de-max-categories {options.de_max_categories})",
+                )
             )
         else:
             plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories, options.de_top_n))

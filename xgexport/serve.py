@@ -77,11 +77,15 @@ def make_server(folder: Path, port: int = 0, *, csp: str | None = None) -> http.
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise XgError(f"port {port} is already in use; choose another with --port, or --port 0 for a free one") from None
+            raise XgError(
+                f"port {port} is already in use; choose another with --port, or --port 0 for a free one"
+            ) from None
         raise XgError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); choose another --port") from None
 
 
-def start_in_thread(folder: Path, port: int = 0, *, csp: str | None = None) -> tuple[http.server.ThreadingHTTPServer, str]:
+def start_in_thread(
+    folder: Path, port: int = 0, *, csp: str | None = None
+) -> tuple[http.server.ThreadingHTTPServer, str]:
     """For tests and tools: serve ``folder`` in a daemon thread; returns (server, base URL)."""
     server = make_server(folder, port, csp=csp)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -125,7 +125,9 @@ class Source:
     def matrix(self, which: str) -> MatrixReader:
         """The reader for ``X``, ``raw`` or a layer name, whose shape matches obs and var: a
         shape attribute is only a claim, and every per-gene or per-cell allocation trusts it."""
-        reader = _matrix_reader(_matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which), self.path)
+        reader = _matrix_reader(
+            _matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which), self.path
+        )
         table = "raw.var" if which == "raw" else "var"
         genes = self.raw_var if which == "raw" else self.var
         if reader.shape != (self.n_cells, len(genes)):
@@ -341,7 +343,9 @@ def _check_sparse_lengths(reader: MatrixReader) -> None:
     n_major = reader.shape[0] if reader.kind == "csr" else reader.shape[1]
     n_indptr, n_indices, n_data = node["indptr"].shape[0], node["indices"].shape[0], node["data"].shape[0]
     if min(reader.shape) < 0 or n_indptr != n_major + 1:
-        raise reader._damaged(f"its indptr has {n_indptr} entries for {n_major} {'cells' if reader.kind == 'csr' else 'genes'}")
+        raise reader._damaged(
+            f"its indptr has {n_indptr} entries for {n_major} {'cells' if reader.kind == 'csr' else 'genes'}"
+        )
     if n_indices != n_data:
         raise reader._damaged(f"it has {n_indices} indices for {n_data} values")
     first, last = int(node["indptr"][0]), int(node["indptr"][-1])

@@ -57,7 +57,9 @@ def _load_manifest(location, reader) -> dict:
     except FileNotFoundError:
         raise BundleError(f"{location}: no {MANIFEST}; not an xgexport bundle") from None
     except TooLarge:
-        raise BundleError(f"{location}: {MANIFEST} is larger than {MAX_MANIFEST >> 20} MiB; not an xgexport manifest") from None
+        raise BundleError(
+            f"{location}: {MANIFEST} is larger than {MAX_MANIFEST >> 20} MiB; not an xgexport manifest"
+        ) from None
     return parse_manifest(data, location)
 
 

@@ -81,7 +81,11 @@ def publish_ghpages(
     local = git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False).strip() or None
     # A fresh clone (CI) has the published branch only as origin/<branch>: build on top of it,
     # so that the push is a fast-forward.
-    parent = local or git("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}", check=False).strip() or None
+    parent = (
+        local
+        or git("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}", check=False).strip()
+        or None
+    )
 
     if dry_run:
         return _dry_run(git, site, parent, prefix, branch)
@@ -184,7 +188,9 @@ def _clean_prefix(prefix: str | None) -> str | None:
         any(part in ("", ".", "..") or part.rstrip(". ").lower() in (".git", "git~1") for part in parts)
         or "\\" in cleaned
     ):
-        raise GitError(f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git' or empty parts)")
+        raise GitError(
+            f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git' or empty parts)"
+        )
     return "/".join(parts)
 
 

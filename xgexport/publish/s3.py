@@ -43,7 +43,7 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     """s3://bucket/some/prefix → ("bucket", "some/prefix"); the prefix may be empty."""
     if not url.startswith("s3://"):
         raise PublishError(f"{url}: not an s3:// URL; use s3://BUCKET/PREFIX")
-    bucket, _, prefix = url[len("s3://"):].partition("/")
+    bucket, _, prefix = url[len("s3://") :].partition("/")
     if not bucket:
         raise PublishError(f"{url}: no bucket name; use s3://BUCKET/PREFIX")
     prefix = prefix.strip("/")
@@ -112,10 +112,16 @@ def publish_s3(
         log(
             f"dry run: {len(changes)} file(s) would be uploaded, {unchanged} unchanged, "
             f"{len(deletes)} would be deleted"
-            + (f", {len(stale_ours)} stale object(s) kept (add --delete to remove them)" if stale_ours and not delete else "")
+            + (
+                f", {len(stale_ours)} stale object(s) kept (add --delete to remove them)"
+                if stale_ours and not delete
+                else ""
+            )
             + f" at {target}; nothing was changed"
         )
-        return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), True)
+        return PublishResult(
+            bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), True
+        )
 
     log(f"publishing {site.kind} {site.root} to {target}: {len(changes)} to upload, {unchanged} unchanged")
     if site.unlisted:
@@ -131,11 +137,17 @@ def publish_s3(
             "the new manifest no longer lists them, so only this publish with --delete could have removed them"
         )
     if others:
-        log(f"kept {others} object(s) under {target} that no earlier publish here listed (other bundles, anyone's files)")
-    return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False)
+        log(
+            f"kept {others} object(s) under {target} that no earlier publish here listed (other bundles, anyone's files)"
+        )
+    return PublishResult(
+        bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False
+    )
 
 
-def _changes(client, bucket: str, files, key_of: dict, existing: dict, force: bool, jobs: int) -> tuple[list[Change], int]:
+def _changes(
+    client, bucket: str, files, key_of: dict, existing: dict, force: bool, jobs: int
+) -> tuple[list[Change], int]:
     """What to upload (new and changed files) and how many are unchanged."""
     changes: list[Change] = []
     unchanged = 0
@@ -183,8 +195,9 @@ def _client(endpoint_url, region, profile):
         # Checksums only where S3 requires them: botocore's default trailing checksums send
         # "Content-Encoding: aws-chunked", which some S3-compatible stores keep on the object.
         # Integrity is checked with the manifest's sha256 instead.
-        config = Config(**settings, request_checksum_calculation="when_required",
-                        response_checksum_validation="when_required")
+        config = Config(
+            **settings, request_checksum_calculation="when_required", response_checksum_validation="when_required"
+        )
     except TypeError:  # botocore < 1.36 has neither setting nor trailing checksums
         config = Config(**settings)
     return session.client("s3", endpoint_url=endpoint_url, config=config)
@@ -198,9 +211,7 @@ def _explain(exc, what: str) -> PublishError:
     )
 
     if isinstance(exc, NoCredentialsError):
-        return PublishError(
-            f"{what}: no AWS credentials; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use --profile"
-        )
+        return PublishError(f"{what}: no AWS credentials; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use --profile")
     if isinstance(exc, EndpointConnectionError):
         return PublishError(f"{what}: cannot connect to {exc.kwargs.get('endpoint_url', 'the endpoint')}")
     if isinstance(exc, ClientError):
@@ -258,7 +269,9 @@ def _published_before(client, bucket: str, prefix: str, log) -> set[str]:
         listed |= {base + rel for rel in record["files"]} | {base + LANDING_RECORD}
         for folder in record["bundles"]:
             files = listed_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
-            listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | ({f"{base}{folder}/{MANIFEST}"} if files else set())
+            listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | (
+                {f"{base}{folder}/{MANIFEST}"} if files else set()
+            )
     return listed
 
 
@@ -274,7 +287,9 @@ def _get_small(client, bucket: str, key: str, log) -> bytes | None:
         return response["Body"].read(MAX_MANIFEST + 1)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-            log(f"note: cannot read s3://{bucket}/{key} ({exc.response.get('Error', {}).get('Code')}); nothing it lists will be deleted")
+            log(
+                f"note: cannot read s3://{bucket}/{key} ({exc.response.get('Error', {}).get('Code')}); nothing it lists will be deleted"
+            )
         return None
     except BotoCoreError:
         return None
