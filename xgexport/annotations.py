@@ -9,6 +9,7 @@ from __future__ import annotations
 import colorsys
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ def encode_obs(column: pd.Series, kind: str, uns_colors=None) -> EncodedObs:
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         values = np.where(np.isfinite(values), values, np.nan).astype(np.float32)
         finite = values[np.isfinite(values)]
-        attrs = {
+        attrs: dict[str, Any] = {
             "name": name,
             "kind": kind,
             "min": float(finite.min()) if finite.size else None,
@@ -111,7 +112,7 @@ def encode_embedding(coords: np.ndarray, key: str) -> EncodedEmbedding:
     """Exact float32 coordinates and a 16-bit display copy (finer than any screen)."""
     coords = np.asarray(coords, dtype=np.float64)[:, :2]
     # beyond ±1e300 the span itself overflows; such coordinates are as unusable as NaN
-    finite = (np.isfinite(coords) & (np.abs(coords) < 1e300)).all(axis=1)
+    finite = np.asarray((np.isfinite(coords) & (np.abs(coords) < 1e300)).all(axis=1))
     if not finite.any():
         raise InputError(f"obsm[{key!r}]: no cell has finite coordinates; recompute the embedding")
     lo = coords[finite].min(axis=0)

@@ -128,9 +128,13 @@ def write_obs(source: Source, plan: ExportPlan, bundle: Writer) -> dict[str, Enc
     for entry in plan.obs:
         colors = source.uns_value(f"{entry.name}_colors") if entry.kind == "categorical" else None
         item = encode_obs(source.obs[entry.name], entry.kind, colors)
-        part, values = ("codes", item.codes) if item.codes is not None else ("values", item.values)
+        path, values = (
+            (fmt.obs_array(entry.id, "codes"), item.codes)
+            if item.codes is not None
+            else (fmt.obs_array(entry.id, "values"), item.values)
+        )
         assert values is not None  # encode_obs fills one of the two
-        bundle.array(fmt.obs_array(entry.id, part), values, chunks=fmt.cell_chunks(values.shape), attrs=item.attrs)
+        bundle.array(path, values, chunks=fmt.cell_chunks(values.shape), attrs=item.attrs)
         encoded[entry.id] = item
     return encoded
 
@@ -138,8 +142,9 @@ def write_obs(source: Source, plan: ExportPlan, bundle: Writer) -> dict[str, Enc
 def write_embeddings(source: Source, plan: ExportPlan, bundle: Writer) -> None:
     for entry in plan.embeddings:
         item = encode_embedding(source.embedding(entry.key), entry.key)
-        for part, values, attrs in (("coords", item.coords, {"key": entry.key}), ("display", item.display, item.attrs)):
-            bundle.array(fmt.embedding_array(entry.id, part), values, chunks=fmt.cell_chunks(values.shape), attrs=attrs)
+        coords, display = fmt.embedding_array(entry.id, "coords"), fmt.embedding_array(entry.id, "display")
+        for path, values, attrs in ((coords, item.coords, {"key": entry.key}), (display, item.display, item.attrs)):
+            bundle.array(path, values, chunks=fmt.cell_chunks(values.shape), attrs=attrs)
 
 
 def write_names(source: Source, plan: ExportPlan, bundle: Writer) -> None:

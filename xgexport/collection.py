@@ -17,6 +17,7 @@ import urllib.parse
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -186,7 +187,7 @@ def thumbnail(bundle: Path, info: dict, size: int = THUMB_SIZE) -> bytes:
     """A PNG of the default embedding coloured by the default colouring, as the viewer shows it."""
     import zarr
 
-    root = zarr.open_group(str(bundle / DATA), mode="r")
+    root: Any = zarr.open_group(str(bundle / DATA), mode="r")  # zarr types nodes as JSON unions
     defaults = info.get("defaults", {})
     embedding = str(defaults.get("embedding", "0"))
     display = root[f"embeddings/{embedding}/display"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,8 +88,8 @@ def load_de(bundle_path, obs_column: str):
 
     from .errors import BundleError
 
-    root = zarr.open_group(str(Path(bundle_path) / DATA), mode="r")
-    meta = root.attrs[ROOT_ATTRIBUTES_KEY]
+    root: Any = zarr.open_group(str(Path(bundle_path) / DATA), mode="r")  # zarr types nodes as JSON unions
+    meta: Any = root.attrs[ROOT_ATTRIBUTES_KEY]
     matches = [entry for entry in meta.get("de", []) if entry["name"] == obs_column]
     if not matches:
         have = ", ".join(entry["name"] for entry in meta.get("de", [])) or "none"
@@ -97,7 +98,7 @@ def load_de(bundle_path, obs_column: str):
     categories = list(node.attrs["categories"])
     genes = root[VAR_NAMES][:]
     n_groups, n_genes = node["t"].shape
-    frame = {
+    frame: dict[str, Any] = {
         "category": pd.Categorical(np.repeat(categories, n_genes), categories=categories),
         "gene": np.tile(np.asarray(genes, dtype=object), n_groups),
     }

@@ -100,7 +100,7 @@ class Site:
         for _ in range(MAX_REDIRECTS + 1):
             parts = urllib.parse.urlsplit(url)
             kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            connection = kind(parts.hostname, parts.port, timeout=_left(deadline))
+            connection = kind(parts.hostname or "", parts.port, timeout=_left(deadline))
             try:
                 target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
                 connection.request("GET", target, headers={"Accept-Encoding": "identity",

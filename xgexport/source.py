@@ -130,6 +130,7 @@ class Source:
         )
         table = "raw.var" if which == "raw" else "var"
         genes = self.raw_var if which == "raw" else self.var
+        assert genes is not None  # _matrix_node found raw, so raw.var was read
         if reader.shape != (self.n_cells, len(genes)):
             raise InputError(
                 f"{self.path}: {reader.name} has shape {reader.shape[0]} × {reader.shape[1]}, but obs has "
@@ -185,7 +186,7 @@ def open_source(path: Path, max_memory: int | None = None) -> Source:
     try:
         sizes = [stored_bytes(root[name]) for name in ("obs", "var") if name in root]
         if max_memory is not None and len(sizes) == 2:
-            check_metadata(path, *sizes, max_memory)
+            check_metadata(path, sizes[0], sizes[1], max_memory)
         source = _read_metadata(path, root)
         return replace(source, identity=identity_of(root, path), metadata_bytes=sum(sizes))
     except (InputError, MemoryBudgetError):
@@ -197,7 +198,7 @@ def open_source(path: Path, max_memory: int | None = None) -> Source:
         ) from exc
 
 
-def open_matrix(path: Path, which: str, shape: tuple[int, int], identity: tuple | None = None) -> MatrixReader:
+def open_matrix(path: str | Path, which: str, shape: tuple[int, int], identity: tuple | None = None) -> MatrixReader:
     """The reader of one matrix of a file already checked by :func:`open_source`, without
     reading obs/var again: build tasks open the file once each, and decoding 100,000 cell
     names per task cost more than a block's reading. With ``identity`` (the Source's), the
@@ -328,7 +329,8 @@ def _matrix_reader(name: str, node, legacy_shape: tuple[int, int] | None, path: 
     if hasattr(node, "shape") and len(node.shape) == 2:
         if node.dtype.names:
             raise InputError(f"{name} is a structured array, not a matrix")
-        return MatrixReader(name, "dense", tuple(int(s) for s in node.shape), np.dtype(node.dtype), node, str(path))
+        shape = (int(node.shape[0]), int(node.shape[1]))
+        return MatrixReader(name, "dense", shape, np.dtype(node.dtype), node, str(path))
     if hasattr(node, "shape") and len(node.shape) == 1 and legacy_shape and legacy_shape[1] == 1:
         raise InputError(f"{name} is one-dimensional; one-gene datasets must be stored 2-D")
     raise InputError(f"{name} has an encoding xgexport cannot read ({encoding or 'unknown'})")

@@ -179,7 +179,7 @@ def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
     stored = np.bincount(flat, minlength=size).astype(np.float64)
     # values <= 0 (or NaN) are rare in expression data: count those, not the positives
     if values.size and values.min() > 0:  # the usual case; NaN fails the test and is counted
-        not_positive = np.zeros(size)
+        not_positive: np.ndarray = np.zeros(size)
     else:
         not_positive = np.bincount(flat[~(values > 0)], minlength=size)
     n = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)

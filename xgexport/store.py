@@ -20,7 +20,7 @@ from zarr.core.buffer import Buffer
 from .chunks import encode_gzip
 from .format import CHUNK_SEPARATOR, json_safe
 
-CHUNK_KEY_ENCODING = {"name": "default", "separator": CHUNK_SEPARATOR}
+CHUNK_KEY_ENCODING: dict[str, Any] = {"name": "default", "separator": CHUNK_SEPARATOR}
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def create(
     if data is not None:
         shape = data.shape
         dtype = data.dtype if dtype is None else dtype
+    assert shape is not None, "give data or a shape"
     chunks = chunks or tuple(max(1, s) for s in shape)
     is_string = dtype is str or (np.dtype(dtype).kind in "UOT")
     array = group.create_array(

@@ -54,9 +54,11 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Change:
-    action: str  # "new" | "changed" | "delete"
+    """A file to upload under ``key``."""
+
+    action: str  # "new" | "changed"
     key: str
-    file: SiteFile | None = None
+    file: SiteFile
 
 
 @dataclass(frozen=True)

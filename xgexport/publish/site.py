@@ -56,14 +56,14 @@ def load_site(out: Path) -> Site:
             f"{out}: not an xgexport bundle (no {MANIFEST}) and holds no bundles; "
             "publish the folder that `xgexport build` wrote"
         )
-    files = {}
+    listed: dict[str, SiteFile] = {}
     for bundle in bundles:
         for item in _bundle_files(out, bundle.relative_to(out).as_posix() + "/"):
-            files[item.rel] = item
+            listed[item.rel] = item
     for item in _landing_files(out):
-        files.setdefault(item.rel, item)
-    unlisted = _unlisted(out, set(files))
-    return Site(out, "collection", out.name, tuple(sorted(files.values(), key=lambda f: f.rel)), tuple(unlisted))
+        listed.setdefault(item.rel, item)
+    unlisted = _unlisted(out, set(listed))
+    return Site(out, "collection", out.name, tuple(sorted(listed.values(), key=lambda f: f.rel)), tuple(unlisted))
 
 
 def _bundle_files(root: Path, folder: str) -> list[SiteFile]:
