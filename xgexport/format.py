@@ -12,8 +12,6 @@ import json
 import math
 from typing import Any, Literal, TypedDict
 
-import numpy as np
-
 FORMAT_NAME = "xgexport-bundle"  # manifest.json's "format"
 FORMAT_VERSION = 1
 
@@ -138,13 +136,15 @@ ROOT_ATTRIBUTES_KEY = "xgexport"  # data/zarr.json: attributes.xgexport
 
 
 def json_safe(value: Any) -> Any:
-    """JSON-safe values: numpy scalars and arrays to Python, non-finite floats to None."""
+    """JSON-safe values: numpy scalars and arrays to Python, non-finite floats to None.
+    (numpy's values are known by their ``tolist``: this module imports no numpy, so that
+    ``import xgexport`` and ``xgexport --help`` stay light.)"""
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # a numpy array (to nested lists) or scalar (to int, float, bool)
+    if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

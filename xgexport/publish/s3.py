@@ -107,20 +107,7 @@ def publish_s3(
     changes.sort(key=lambda c: (order[file_kind(c.file.rel)], c.key))
     target = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
     if dry_run:
-        for change in changes:
-            print(f"{'upload' if change.action == 'new' else 'update'}  {change.key}  ({change.file.size} bytes)")
-        for key in deletes:
-            print(f"delete  {key}")
-        log(
-            f"dry run: {len(changes)} file(s) would be uploaded, {unchanged} unchanged, "
-            f"{len(deletes)} would be deleted"
-            + (
-                f", {len(stale_ours)} stale object(s) kept (add --delete to remove them)"
-                if stale_ours and not delete
-                else ""
-            )
-            + f" at {target}; nothing was changed"
-        )
+        _show_dry_run(changes, deletes, unchanged, len(stale_ours) - len(deletes), target, log)
         return PublishResult(
             bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), True
         )
@@ -144,6 +131,19 @@ def publish_s3(
         )
     return PublishResult(
         bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False
+    )
+
+
+def _show_dry_run(changes: list[Change], deletes: list[str], unchanged: int, kept: int, target: str, log) -> None:
+    """What a publish would do: one line per object on stdout, the counts on stderr."""
+    for change in changes:
+        print(f"{'upload' if change.action == 'new' else 'update'}  {change.key}  ({change.file.size} bytes)")
+    for key in deletes:
+        print(f"delete  {key}")
+    stale = f", {kept} stale object(s) kept (add --delete to remove them)" if kept else ""
+    log(
+        f"dry run: {len(changes)} file(s) would be uploaded, {unchanged} unchanged, {len(deletes)} would be "
+        f"deleted{stale} at {target}; nothing was changed"
     )
 
 
