@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import warnings
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -16,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 import zarr
 
-from helpers import run_cli
+from helpers import run_cli, tree
 
 # file -> (expected outcome, why)
 EXPECTED = {
@@ -188,11 +190,15 @@ def test_nan_dataset_warns_and_keeps_nan(built):
 
 
 def test_inspect_writes_nothing_and_explains(datasets, tmp_path):
-    result = run_cli("inspect", datasets / "scanpy_pbmc68k_reduced.h5ad")
+    """inspect in a folder holding the input: afterwards the folder is exactly as it was."""
+    source = Path(shutil.copy(datasets / "scanpy_pbmc68k_reduced.h5ad", tmp_path))
+    before = tree(tmp_path)
+    result = run_cli("inspect", source.name, cwd=tmp_path)
     assert "expression: raw" in result.stdout and "louvain" in result.stdout
-    plan = json.loads(run_cli("inspect", datasets / "scanpy_pbmc68k_reduced.h5ad", "--json").stdout)
+    plan = json.loads(run_cli("inspect", source.name, "--json", cwd=tmp_path).stdout)
     assert plan["matrix"] == "raw" and plan["n_cells"] == 700
     assert [d["name"] for d in plan["de"]] == ["bulk_labels", "phase", "louvain"]
+    assert tree(tmp_path) == before and [p.name for p in tmp_path.iterdir()] == [source.name]
 
 
 def test_integer_cluster_ids_hinted_and_shown_as_categories(datasets, tmp_path):

@@ -9,8 +9,9 @@ import os
 import shutil
 
 import pytest
-from test_atomic import leftovers, synthetic
 
+from factories import synthetic_adata, write
+from helpers import leftovers
 from xgexport import expression
 from xgexport.build import build
 from xgexport.errors import InputError
@@ -23,8 +24,9 @@ SMALL_BUDGET = 64 * 1024**2  # several row blocks and gene buckets for the input
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory):
     folder = tmp_path_factory.mktemp("versions")
-    return synthetic(folder / "v1.h5ad", 30_000, 500, 60, seed=1), synthetic(
-        folder / "v2.h5ad", 30_000, 500, 60, seed=2
+    return tuple(
+        write(synthetic_adata(30_000, 500, per_cell=60, n_groups=8, seed=seed), folder / f"v{seed}.h5ad")
+        for seed in (1, 2)
     )
 
 

@@ -18,6 +18,7 @@ import pytest
 import scipy.sparse as sp
 import zarr
 
+from factories import synthetic_adata
 from xgexport.build import build
 from xgexport.manifest import bundle_files
 from xgexport.options import BuildOptions, RunOptions
@@ -31,23 +32,9 @@ SMALL_BUDGET = RunOptions(max_memory=1792 * 1024)
 
 
 def make_adata() -> ad.AnnData:
-    rng = np.random.default_rng(7)
-    counts = sp.random(N_CELLS, N_GENES, density=0.08, random_state=7, format="csr", dtype=np.float32)
-    counts.data = np.ceil(counts.data * 20)
-    logged = counts.copy()
-    logged.data = np.log1p(logged.data)
-    obs = pd.DataFrame(
-        {
-            "cluster": pd.Categorical(rng.choice([f"c{i}" for i in range(6)], N_CELLS)),
-            "batch": pd.Categorical(rng.choice(["a", "b"], N_CELLS)),
-            "score": rng.normal(size=N_CELLS),
-        },
-        index=[f"cell{i}" for i in range(N_CELLS)],
-    )
-    var = pd.DataFrame(index=[f"gene{i}" for i in range(N_GENES)])
-    adata = ad.AnnData(X=logged, obs=obs, var=var)
-    adata.obsm["X_umap"] = rng.normal(size=(N_CELLS, 2)).astype(np.float32)
-    adata.layers["counts"] = counts
+    """Log-normalized X over a raw-counts layer, two categorical columns (DE) and a score."""
+    adata = synthetic_adata(N_CELLS, N_GENES, per_cell=20, n_groups=6, obs_columns=1, counts_layer=True, seed=7)
+    adata.obs["batch"] = pd.Categorical(np.random.default_rng(8).choice(["a", "b"], N_CELLS))
     return adata
 
 

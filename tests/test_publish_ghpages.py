@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from xgexport.cli import example_path, main
+from xgexport.cli import main
 from xgexport.errors import XgError
 from xgexport.publish.ghpages import publish_ghpages
 
@@ -21,15 +21,8 @@ def git(repo, *args, input=None) -> str:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    from xgexport.build import build
-    from xgexport.options import BuildOptions
-    from xgexport.report import Reporter
-
-    out = tmp_path_factory.mktemp("pages") / "pbmc"
-    options = BuildOptions(title="PBMC on Pages", de=False, embeddings=("X_umap",), obs=("louvain",))
-    build(example_path(), out, options=options, reporter=Reporter(0))
-    return out
+def bundle(example_bundle):
+    return example_bundle
 
 
 @pytest.fixture()

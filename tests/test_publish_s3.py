@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from xgexport.cli import example_path, main
+from xgexport.cli import main
 from xgexport.errors import BundleError
 from xgexport.publish.s3 import publish_s3
 
@@ -22,29 +22,19 @@ BUCKET = "lab-datasets"
 PREFIX = "figures/pbmc"
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    from xgexport.build import build
-    from xgexport.options import BuildOptions
-    from xgexport.report import Reporter
-
-    out = tmp_path_factory.mktemp("s3bundle") / "pbmc"
-    options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes"))
-    build(example_path(), out, options=options, reporter=Reporter(0))
-    return out
+# Two versions of the same dataset, the older with one more obs column; no DE: fewer files to upload.
+SMALL = {"title": "PBMC on S3", "de": False, "embeddings": ("X_umap",)}
 
 
 @pytest.fixture(scope="module")
-def older(tmp_path_factory):
+def bundle(example_build):
+    return example_build(**SMALL, obs=("louvain", "n_genes"))
+
+
+@pytest.fixture(scope="module")
+def older(example_build):
     """An earlier version of the same dataset, with one more obs column."""
-    from xgexport.build import build
-    from xgexport.options import BuildOptions
-    from xgexport.report import Reporter
-
-    out = tmp_path_factory.mktemp("s3older") / "pbmc"
-    options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes", "phase"))
-    build(example_path(), out, options=options, reporter=Reporter(0))
-    return out
+    return example_build(**SMALL, obs=("louvain", "n_genes", "phase"))
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +211,7 @@ def test_published_viewer_draws_in_chromium(bundle, s3, browser):
         page.goto(page_url)
         # the viewer's CSP forbids string evaluation, so wait on the attribute it sets
         page.wait_for_selector("html[data-xg-state=ready]", state="attached", timeout=30000)
-        assert page.title()  # the page rendered from the bucket
+        assert page.title() == "PBMC on S3"  # this bundle's page, rendered from the bucket
     finally:
         page.close()
     assert errors == []
