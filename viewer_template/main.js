@@ -30,18 +30,18 @@
  */
 
 import { openDataset } from "./data.js";
-import { createRenderer } from "./renderer.js";
-import * as cam from "./camera.js";
-import { categorical, continuous, identityOrder, robustMax, robustRange } from "./coloring.js";
+import { createRenderer } from "./plot/renderer.js";
+import * as cam from "./plot/camera.js";
+import { categorical, continuous, identityOrder, robustMax, robustRange } from "./plot/coloring.js";
 import { finiteRange } from "./data.js";
 import { createState } from "./state.js";
 import { parseHash, formatHash } from "./urlstate.js";
-import { renderCategorical, renderContinuous, renderEmpty, formatNumber } from "./legend.js";
-import { createGeneSearch } from "./genesearch.js";
-import { buildGrid } from "./hover.js";
-import { createMarkers } from "./markers.js";
-import { createDotplot } from "./dotplot.js";
-import { renderInfo } from "./info.js";
+import { renderCategorical, renderContinuous, renderEmpty, formatNumber } from "./panels/legend.js";
+import { createGeneSearch } from "./panels/genesearch.js";
+import { buildGrid } from "./plot/hover.js";
+import { createMarkers } from "./panels/markers.js";
+import { createDotplot } from "./panels/dotplot.js";
+import { renderInfo } from "./panels/info.js";
 
 const $ = (id) => document.getElementById(id);
 const html = document.documentElement;

@@ -96,7 +96,7 @@ def test_dataset_information_is_text_and_links_are_safe(rec, info_site):
     # the guard in the viewer itself, whatever a bundle says
     out = page.evaluate(
         """async () => {
-            const { safeHref, doiHref, renderInfo } = await import("./viewer/info.js");
+            const { safeHref, doiHref, renderInfo } = await import("./viewer/panels/info.js");
             const bad = ["javascript:alert(1)", " JavaScript:alert(1)", "java\\tscript:alert(1)", "data:text/html,<b>x",
                          "vbscript:x", "//evil.example/x", "/relative", "file:///etc/passwd", "", null, 42, {}];
             const box = document.createElement("div");

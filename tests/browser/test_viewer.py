@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, colour_pixels, copy_bundle, hex_rgb, save_artifact
+from browser_helpers import READY, REPO, colour_pixels, copy_bundle, hex_rgb, save_artifact
 
 pytestmark = pytest.mark.browser
 
@@ -318,8 +318,18 @@ def test_page_is_static_and_csp_clean(pbmc_bundle):
     assert not re.search(r"\son[a-z]+=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "only relative URLs"
     viewer = pbmc_bundle / "viewer"
-    for js in viewer.glob("*.js"):
+    modules = sorted(viewer.rglob("*.js"))
+    assert len(modules) > 10 and (viewer / "plot").is_dir() and (viewer / "panels").is_dir()
+    for js in modules:
         text = js.read_text()
         assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "eval(" not in text, js.name
         assert not re.search(r"""(fetch|import)\(\s*["']https?:""", text), js.name
-    assert not [p for p in viewer.iterdir() if p.is_dir()], "the viewer folder is flat"
+        # every static import is relative and its file is in the bundle (subfolders are copied)
+        for target in re.findall(r"""^import\b[^;]*?from\s+["']([^"']+)["']""", text, flags=re.M):
+            assert target.startswith(("./", "../")), (js.name, target)
+            assert (js.parent / target).resolve().is_file(), (js.relative_to(viewer), target)
+    template = REPO / "viewer_template"
+    shipped = {p.relative_to(viewer).as_posix() for p in viewer.rglob("*") if p.is_file()}
+    expected = {p.relative_to(template).as_posix() for p in template.rglob("*")
+                if p.suffix in (".js", ".css") and "__pycache__" not in p.parts}
+    assert shipped == expected

@@ -3,7 +3,7 @@
 
 import { VERTEX, FRAGMENT } from "./shaders.js";
 import { scale } from "./camera.js";
-import { MISSING_RGB, NONE_RGB } from "./colormaps.js";
+import { MISSING_RGB, NONE_RGB } from "../colormaps.js";
 
 const MODES = { none: 0, categorical: 1, continuous: 2 };
 const BACKGROUND = [1, 1, 1];

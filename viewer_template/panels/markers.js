@@ -2,7 +2,7 @@
 // the rest. A table of top up/down genes (sortable, filterable, CSV download); clicking a gene
 // colours the plot by it. Everything from the dataset is inserted as text.
 
-import { el } from "./dom.js";
+import { el } from "../dom.js";
 import { formatNumber } from "./legend.js";
 
 const STATS = ["logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in"];

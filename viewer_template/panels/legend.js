@@ -1,8 +1,8 @@
 // The legend: categories (swatch, label, count; click hides/shows, "only" or shift-click
 // highlights one) or a colour bar for continuous values. All dataset strings go in as text.
 
-import { categoryColors, cssColor, viridis, viridisGradient } from "./colormaps.js";
-import { el } from "./dom.js";
+import { categoryColors, cssColor, viridis, viridisGradient } from "../colormaps.js";
+import { el } from "../dom.js";
 
 const MAX_ITEMS = 1000;
 

@@ -2,7 +2,7 @@
 // expression values come from. Every string goes in as text; a link is made only for an
 // http(s) URL (checked again here, whatever the exporter wrote).
 
-import { el } from "./dom.js";
+import { el } from "../dom.js";
 
 const LONG = 280; // characters of description + citation above which the block is collapsible
 

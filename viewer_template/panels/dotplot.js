@@ -2,8 +2,8 @@
 // columns = top 3 up-regulated genes per category; dot size = fraction of cells expressing,
 // colour = mean expression scaled per gene (viridis). Built as SVG; all text via textContent.
 
-import { viridis, cssColor } from "./colormaps.js";
-import { el } from "./dom.js";
+import { viridis, cssColor } from "../colormaps.js";
+import { el } from "../dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const PER_CATEGORY = 3;

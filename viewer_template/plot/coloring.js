@@ -1,7 +1,7 @@
 // Pure: turn a column or gene into what the renderer draws (values, draw order, palette).
 // Draw order puts missing values first (underneath) and, for continuous values, low under high.
 
-import { categoryColors, viridisLut, MISSING_RGB } from "./colormaps.js";
+import { categoryColors, viridisLut, MISSING_RGB } from "../colormaps.js";
 
 export const MISSING_VALUE = -3e38;
 const BINS = 256;
