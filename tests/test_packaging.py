@@ -11,6 +11,8 @@ from pathlib import Path
 
 from helpers import ROOT
 
+REPO_VIEWER = ROOT / "viewer_template"
+
 
 def fresh_venv_seeing_these_packages(venv):
     """A new venv whose own site-packages comes first, then this interpreter's packages.
@@ -50,5 +52,9 @@ def test_non_editable_install_builds_the_example(tmp_path):
     xgexport = venv / "bin" / "xgexport"
     subprocess.run([str(xgexport), "build", "example", "out", "-q"], check=True, cwd=elsewhere)
     assert (elsewhere / "out" / "viewer" / "main.js").is_file()
+    # the viewer's subfolders are installed and copied too, module for module
+    source = {p.relative_to(REPO_VIEWER).as_posix() for p in REPO_VIEWER.rglob("*.js")}
+    shipped = {p.relative_to(elsewhere / "out" / "viewer").as_posix() for p in (elsewhere / "out" / "viewer").rglob("*.js")}
+    assert shipped == source and any("/" in p for p in source)
     result = subprocess.run([str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
