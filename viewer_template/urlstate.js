@@ -31,3 +31,28 @@ export function formatHash({ embedding, color, camera }) {
   if (camera) params.set("view", [num(camera.cx), num(camera.cy), num(camera.zoom)].join(","));
   return "#" + params.toString().replace(/%2C/g, ",");
 }
+
+/** The view state a link carries: embedding key, colour spec, camera. */
+export function linkState(s) {
+  return { embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera };
+}
+
+/**
+ * Keep the URL hash in step with the store (replaceState, 200 ms after the last change) and
+ * apply a hash that the person edits or navigates to. apply(view) returns a promise.
+ */
+export function syncHash({ store, apply, onError }) {
+  let timer = 0;
+  function write() {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const hash = formatHash(linkState(store.get()));
+      if (hash !== location.hash) history.replaceState(history.state, "", hash);
+    }, 200);
+  }
+  store.subscribe(write, ["embedding", "color", "camera"]);
+  write();
+  window.addEventListener("hashchange", () => {
+    apply(parseHash(location.hash)).catch(onError);
+  });
+}

@@ -20,7 +20,7 @@ function shorten(text, n) {
   return text.length > n ? `${text.slice(0, n - 1)}…` : text;
 }
 
-export function createDotplot({ panel, dataset, geneLabel, onGene }) {
+export function createDotplot({ panel, dataset, genes, onGene }) {
   const ds = dataset;
   const body = panel.querySelector(".dotplot-body");
   const titleEl = panel.querySelector(".dotplot-title");
@@ -37,7 +37,7 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
       titleEl.textContent = `Top markers per ${info.name}`;
       const K = cats.length;
       const tops = await Promise.all(cats.map((_, k) => ds.deRow(deId, "top_up", k)));
-      const genes = [];
+      const chosen = [];
       const seen = new Set();
       tops.forEach((row) => {
         let taken = 0;
@@ -47,21 +47,22 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
           taken++;
           if (!seen.has(g)) {
             seen.add(g);
-            genes.push(g);
+            chosen.push(g);
           }
         }
       });
-      const [fracRows, meanRows, labels] = await Promise.all([
+      const [fracRows, meanRows, index] = await Promise.all([
         Promise.all(cats.map((_, k) => ds.deRow(deId, "frac_in", k))),
         Promise.all(cats.map((_, k) => ds.deRow(deId, "mean_in", k))),
-        Promise.all(genes.map((g) => geneLabel(g))),
+        genes(),
       ]);
+      const labels = chosen.map((g) => index.label(g));
       if (my !== token) return;
-      if (!genes.length) {
+      if (!chosen.length) {
         body.replaceChildren(el("p", "note", "No marker genes to show."));
         return;
       }
-      body.replaceChildren(draw(cats, genes, labels, fracRows, meanRows, K));
+      body.replaceChildren(draw(cats, chosen, labels, fracRows, meanRows, K));
     } catch (err) {
       if (my !== token) return;
       body.replaceChildren(el("p", "note error", `Could not draw the dot plot: ${err.message}`));
@@ -100,7 +101,7 @@ export function createDotplot({ panel, dataset, geneLabel, onGene }) {
       const x = left + j * CELL + CELL / 2;
       grid.append(svg("line", { x1: x, x2: x, y1: top, y2: top + K * CELL, stroke: "#eceef1" }));
       const t = svg("text", { x, y: top - 6, transform: `rotate(-55 ${x} ${top - 6})`, class: "dp-gene" }, shorten(labels[j], 22));
-      t.addEventListener("click", () => onGene(labels[j]));
+      t.addEventListener("click", () => onGene(g));
       const tip = svg("title", {}, `${labels[j]}: click to colour the plot`);
       t.append(tip);
       grid.append(t);

@@ -1,42 +1,15 @@
-// Gene search with autocomplete over var/names and var/symbols. Loads the gene list on first
-// focus; picking a gene calls onPick(index). Suggestions are text nodes only.
+// Gene search with autocomplete (genes.js ranks the matches). Loads the gene list on first focus;
+// picking a gene calls onPick(index). Shows the gene the plot is coloured by. Text nodes only.
 
-const LIMIT = 30;
+import { el } from "../dom.js";
 
-export function createGeneSearch({ input, list, loadGenes, onPick }) {
-  let index = null; // [{i, label, alt, lower, lowerAlt}]
-  let loading = null;
-  let items = [];
+export function createGeneSearch({ input, list, status, store, genes, onPick }) {
+  let index = null; // the gene index, once loaded
+  let items = [];   // gene indices suggested
   let active = -1;
 
   function ensure() {
-    if (!loading) {
-      loading = loadGenes().then(({ names, symbols }) => {
-        index = names.map((name, i) => {
-          const label = symbols && symbols[i] ? symbols[i] : name;
-          const alt = label !== name ? name : "";
-          return { i, label, alt, lower: label.toLowerCase(), lowerAlt: alt.toLowerCase() };
-        });
-        return index;
-      });
-      loading.catch(() => { loading = null; });
-    }
-    return loading;
-  }
-
-  function search(q) {
-    const needle = q.trim().toLowerCase();
-    if (!needle || !index) return [];
-    const exact = [];
-    const prefix = [];
-    const inner = [];
-    for (const g of index) {
-      if (g.lower === needle || g.lowerAlt === needle) exact.push(g);
-      else if (g.lower.startsWith(needle) || g.lowerAlt.startsWith(needle)) prefix.push(g);
-      else if (inner.length < LIMIT && (g.lower.includes(needle) || g.lowerAlt.includes(needle))) inner.push(g);
-    }
-    prefix.sort((a, b) => a.label.length - b.label.length || a.lower.localeCompare(b.lower));
-    return [...exact, ...prefix, ...inner].slice(0, LIMIT);
+    return genes().then((g) => { index = g; return g; });
   }
 
   function close() {
@@ -47,23 +20,15 @@ export function createGeneSearch({ input, list, loadGenes, onPick }) {
 
   function render() {
     list.replaceChildren();
-    items.forEach((g, k) => {
-      const li = document.createElement("li");
+    items.forEach((i, k) => {
+      const li = el("li", k === active ? "is-active" : "");
       li.setAttribute("role", "option");
       li.id = `gene-opt-${k}`;
-      li.className = k === active ? "is-active" : "";
-      const main = document.createElement("span");
-      main.textContent = g.label;
-      li.append(main);
-      if (g.alt) {
-        const alt = document.createElement("span");
-        alt.className = "alt";
-        alt.textContent = g.alt;
-        li.append(alt);
-      }
+      li.append(el("span", null, index.label(i)));
+      if (index.alt(i)) li.append(el("span", "alt", index.alt(i)));
       li.addEventListener("mousedown", (ev) => {
         ev.preventDefault();
-        pick(g);
+        pick(i);
       });
       list.append(li);
     });
@@ -73,15 +38,15 @@ export function createGeneSearch({ input, list, loadGenes, onPick }) {
     input.setAttribute("aria-expanded", items.length ? "true" : "false");
   }
 
-  function pick(g) {
-    input.value = g.label;
+  function pick(i) {
+    input.value = index.label(i);
     close();
-    onPick(g.i);
+    onPick(i);
   }
 
   async function update() {
     await ensure();
-    items = search(input.value);
+    items = index.search(input.value);
     active = items.length ? 0 : -1;
     render();
   }
@@ -99,19 +64,22 @@ export function createGeneSearch({ input, list, loadGenes, onPick }) {
     } else if (ev.key === "Enter") {
       ev.preventDefault();
       ensure().then(() => {
-        const found = items[active] || search(input.value)[0];
-        if (found) pick(found);
+        const found = active >= 0 ? items[active] : index.search(input.value)[0];
+        if (found !== undefined) pick(found);
       }).catch(() => {});
     } else if (ev.key === "Escape") {
       close();
     }
   });
 
+  // the box names the gene the plot is coloured by, and empties when it is not a gene
+  store.subscribe((s) => {
+    if (s.color.kind === "gene") input.value = s.color.label;
+    else if (document.activeElement !== input) input.value = "";
+  }, ["color"]);
+
   return {
-    /** show a gene's label in the box without searching */
-    show(text) {
-      input.value = text;
-      close();
-    },
+    /** a line under the box: "Loading CD3E…", or "" */
+    status(text) { status.textContent = text; },
   };
 }

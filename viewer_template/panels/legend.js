@@ -1,23 +1,18 @@
-// The legend: categories (swatch, label, count; click hides/shows, "only" or shift-click
-// highlights one) or a colour bar for continuous values. All dataset strings go in as text.
+// The legend panel: categories (swatch, label, count; click hides/shows, "only" or shift-click
+// highlights one) or a colour bar for continuous values, for the store's colouring. Hidden and
+// highlighted categories are store state. All dataset strings go in as text.
 
 import { categoryColors, cssColor, viridis, viridisGradient } from "../colormaps.js";
 import { el } from "../dom.js";
+import { count, formatNumber } from "../format.js";
 
 const MAX_ITEMS = 1000;
-
-export function formatNumber(v) {
-  if (!Number.isFinite(v)) return "NA";
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return Number(v.toPrecision(4)).toString();
-}
 
 /**
  * column: {name, categories, counts, colors}; view: {hidden: Set, highlight: code|null}
  * actions: {onToggle(code), onHighlight(code), onShowAll(), onHideAll()}
  */
-export function renderCategorical(container, column, view, actions) {
+function renderCategorical(container, column, view, actions) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", column.name));
@@ -50,8 +45,8 @@ export function renderCategorical(container, column, view, actions) {
     swatch.style.backgroundColor = cssColor(colors[k]);
     const label = el("span", "legend-label", column.categories[k]);
     label.title = column.categories[k]; // the full name when the label is cut with an ellipsis
-    const count = el("span", "legend-count", (column.counts[k] ?? "").toLocaleString("en-US"));
-    main.append(swatch, label, count);
+    const size = el("span", "legend-count", (column.counts[k] ?? "").toLocaleString("en-US"));
+    main.append(swatch, label, size);
     main.addEventListener("click", (ev) => {
       if (ev.shiftKey) actions.onHighlight(k);
       else actions.onToggle(k);
@@ -70,7 +65,7 @@ export function renderCategorical(container, column, view, actions) {
 }
 
 /** A horizontal viridis colour bar with min and max. */
-export function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false }) {
+function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false }) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", name));
@@ -93,6 +88,72 @@ export function renderContinuous(container, { name, min, max, note, capped = fal
   if (note) container.append(el("p", "note", note));
 }
 
-export function renderEmpty(container, text) {
+function renderEmpty(container, text) {
   container.replaceChildren(el("p", "note", text));
+}
+
+/** Legend of a continuous obs column: the colour range (capped ends marked), missing cells. */
+function continuousLegend(color) {
+  const { column, min, max, trueMin, trueMax, nMissing } = color;
+  const n = column.values.length;
+  const notes = [];
+  if (nMissing === n) {
+    return { name: column.name, min: NaN, max: NaN, empty: true, note: `No values: all ${count(n)} cells are missing (grey).` };
+  }
+  const cappedLow = min > trueMin;
+  const cappedHigh = max < trueMax;
+  if (cappedLow || cappedHigh) {
+    notes.push(`Colour scale limited to the ${[cappedLow && "1st", cappedHigh && "99th"].filter(Boolean).join(" and ")} ` +
+      `percentile of cells (values ${formatNumber(trueMin)} to ${formatNumber(trueMax)}).`);
+  }
+  if (min === max) notes.push(`Every cell with a value has ${formatNumber(min)}.`);
+  if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
+  if (min !== max) notes.push("Higher values are drawn on top.");
+  return { name: column.name, min, max, capped: cappedHigh, cappedLow, note: notes.join(" ") };
+}
+
+function geneLegend(color, source) {
+  const capped = color.max < color.trueMax;
+  return {
+    name: color.label,
+    min: color.min,
+    max: color.max,
+    capped,
+    note: (capped ? `Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(color.trueMax)}). ` : "") +
+      `Expression (${source}); higher values are drawn on top.`,
+  };
+}
+
+/** The legend panel. onPick(code) is told when a person hides/shows or highlights a category. */
+export function createLegend({ box, store, dataset, onPick = () => {} }) {
+  const source = dataset.meta.matrix?.source ?? "X";
+  const setCategories = (patch) => store.update((s) => ({ categories: { ...s.categories, ...patch } }));
+  const actions = {
+    onToggle(k) {
+      const hidden = new Set(store.get().categories.hidden);
+      if (hidden.has(k)) hidden.delete(k);
+      else hidden.add(k);
+      setCategories({ hidden });
+      onPick(k);
+    },
+    onHighlight(k) {
+      setCategories({ highlight: store.get().categories.highlight === k ? null : k });
+      onPick(k);
+    },
+    onShowAll: () => store.set({ categories: { hidden: new Set(), highlight: null } }),
+    onHideAll: () => store.update((s) => ({
+      categories: { hidden: new Set(s.color.column.categories.map((_, k) => k)), highlight: null },
+    })),
+  };
+
+  function render(s) {
+    const { color } = s;
+    if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
+    else if (color.kind === "obs") renderContinuous(box, continuousLegend(color));
+    else if (color.kind === "gene") renderContinuous(box, geneLegend(color, source));
+    else renderEmpty(box, "Choose a column or a gene to colour the cells.");
+  }
+
+  store.subscribe(render, ["color", "categories"]);
+  render(store.get());
 }

@@ -3,7 +3,7 @@
 // colours the plot by it. Everything from the dataset is inserted as text.
 
 import { el } from "../dom.js";
-import { formatNumber } from "./legend.js";
+import { formatNumber, formatP, pct } from "../format.js";
 
 const STATS = ["logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in"];
 const COLUMNS = [
@@ -15,24 +15,13 @@ const COLUMNS = [
   { key: "fout", label: "% out", title: "% of other cells expressing the gene", num: true },
 ];
 
-export function formatP(p) {
-  if (!Number.isFinite(p)) return "NA";
-  if (p === 0) return "< 1e-300";
-  if (p >= 0.01) return p.toFixed(2);
-  return p.toExponential(1);
-}
-
-function pct(f) {
-  return Number.isFinite(f) ? `${Math.round(f * 100)}` : "NA";
-}
-
 function csvField(v) {
   let s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "NA") : String(v ?? "");
   if (typeof v !== "number" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`; // keep spreadsheets from running formulas
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function createMarkers({ root, dataset, geneLabel, onGene, onShowDotplot }) {
+export function createMarkers({ root, dataset, genes, onGene, onShowDotplot }) {
   const ds = dataset;
   let deId = null;
   let category = 0;
@@ -148,15 +137,14 @@ export function createMarkers({ root, dataset, geneLabel, onGene, onShowDotplot 
       const [up, down, ...stats] = await Promise.all([
         ds.deRow(id, "top_up", cat), ds.deRow(id, "top_down", cat), ...STATS.map((s) => ds.deRow(id, s, cat)),
       ]);
-      const { names, symbols } = await ds.genes();
+      const g = await genes();
       if (my !== token) return;
       const [lfc, padj, fin, fout, mean] = stats;
       const make = (list) => {
         const out = [];
-        list.forEach((g, r) => {
-          if (g < 0) return;
-          const label = (symbols && symbols[g]) || names[g];
-          out.push({ rank: r + 1, index: g, label, id: names[g], lfc: lfc[g], padj: padj[g], fin: fin[g], fout: fout[g], mean: mean[g] });
+        list.forEach((j, r) => {
+          if (j < 0) return;
+          out.push({ rank: r + 1, index: j, label: g.label(j), id: g.id(j), lfc: lfc[j], padj: padj[j], fin: fin[j], fout: fout[j], mean: mean[j] });
         });
         return out;
       };
@@ -208,7 +196,7 @@ export function createMarkers({ root, dataset, geneLabel, onGene, onShowDotplot 
       const b = el("button", "gene-link", r.label);
       b.type = "button";
       b.title = r.label !== r.id ? `${r.id}: colour the plot by this gene` : "Colour the plot by this gene";
-      b.addEventListener("click", () => onGene(r.label));
+      b.addEventListener("click", () => onGene(r.index));
       td.append(b);
       tr.append(td, el("td", "num", formatNumber(r.lfc)), el("td", "num", formatP(r.padj)), el("td", "num", pct(r.fin)), el("td", "num", pct(r.fout)));
       frag.append(tr);

@@ -1,0 +1,53 @@
+// The plot: turns the store's embedding, colouring, hidden/highlighted categories and camera into
+// renderer input. It owns the derived draw arrays (values, order, palette); the renderer marks
+// itself dirty on each change and draws once per animation frame.
+
+import { createRenderer } from "./renderer.js";
+import { categorical, continuous, identityOrder } from "./coloring.js";
+
+const DRAWN = ["embedding", "color", "categories", "camera"];
+
+export function createPlotView({ canvas, store }) {
+  let waiters = [];
+  const renderer = createRenderer(canvas, { onDraw });
+
+  function onDraw() {
+    const list = waiters;
+    waiters = [];
+    for (const resolve of list) resolve();
+  }
+
+  function drawArrays(s) {
+    const { color, categories } = s;
+    const n = s.embedding.xy.length / 2;
+    if (color.kind === "obs" && color.column.kind !== "continuous") {
+      const c = color.column;
+      return categorical(c.codes, c.colors, c.categories.length, categories);
+    }
+    if (color.kind === "obs" || color.kind === "gene") {
+      const values = color.kind === "obs" ? color.column.values : color.values;
+      return continuous(values, color.min, color.max);
+    }
+    return { mode: "none", values: null, order: identityOrder(n) };
+  }
+
+  store.subscribe((s, prev, changed) => {
+    if (!s.embedding) return;
+    if (changed.includes("embedding")) {
+      const e = s.embedding;
+      renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
+    }
+    if (changed.includes("embedding") || changed.includes("color") || changed.includes("categories")) {
+      renderer.set(drawArrays(s));
+    }
+    if (changed.includes("camera") && s.camera) renderer.set({ camera: s.camera });
+  }, DRAWN);
+
+  return {
+    /** Resolves after the next frame is drawn. */
+    drawn: () => new Promise((resolve) => waiters.push(resolve)),
+    size: () => renderer.size(),
+    pointStyle: () => renderer.pointStyle(),
+    resize: () => renderer.resize(),
+  };
+}
