@@ -15,6 +15,8 @@ import { createPlotView } from "./plot/view.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
+import { createToolbar, ICONS } from "./plot/toolbar.js";
+import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
 import { createGeneSearch } from "./panels/genesearch.js";
@@ -25,7 +27,12 @@ import { count } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 const html = document.documentElement;
-if (new URLSearchParams(location.search).get("embed") === "1") html.classList.add("embed");
+const embedded = new URLSearchParams(location.search).get("embed") === "1";
+if (embedded) html.classList.add("embed");
+const layout = setupLayout({ app: $("app"), embedded });
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && layout.closeDrawer()) ev.preventDefault();
+});
 
 const store = createStore(initialState());
 const messages = createMessages({ status: $("status"), fatalBox: $("fatal") });
@@ -83,8 +90,21 @@ function setupPlot(ds) {
   const tooltip = createTooltip({ box: $("tooltip"), store, dataset: ds, view, picker });
   view.resize();
   new ResizeObserver(() => { if (view.resize()) tooltip.hide(); }).observe(canvas);
-  setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide });
-  return view;
+  const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide });
+  return { view, pointer };
+}
+
+function setupToolbar(pointer, view) {
+  const toolbar = createToolbar($("toolbar"));
+  const zoom = (factor) => {
+    const { width, height } = view.size();
+    pointer.zoomAt(width / 2, height / 2, factor);
+  };
+  // lasso and rectangle selection join "pan" in the mode group; export gets its own group
+  toolbar.add({ id: "tool-pan", label: "Pan (drag the plot)", icon: ICONS.pan, group: "mode", pressed: true });
+  toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
+  toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
+  toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
 }
 
 async function main() {
@@ -97,8 +117,9 @@ async function main() {
   showHeader(ds.meta);
   if (!ds.embeddings.length) return fail(new Error("This bundle has no 2-D embedding to plot."));
   let view;
+  let pointer;
   try {
-    view = setupPlot(ds);
+    ({ view, pointer } = setupPlot(ds));
   } catch (err) {
     return fail(err);
   }
@@ -106,7 +127,7 @@ async function main() {
   const genes = () => (index ??= ds.genes().then(createGeneIndex).catch((err) => { index = null; throw err; }));
   const colors = createColorSource(ds, genes);
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
-  $("reset-view").addEventListener("click", () => controller.resetView());
+  setupToolbar(pointer, view);
   setupPanels(ds, genes, colors);
 
   const fromHash = parseHash(location.hash);
