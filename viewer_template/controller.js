@@ -1,6 +1,7 @@
 // Changes of view that need loading: colouring and embedding. Loads first, then puts the result
 // in the store in one set() (so every panel sees a consistent view), waits for the frame that
-// shows it, and keeps <html data-xg-state> ("loading" | "ready" | "error") in step.
+// shows it, and keeps <html data-xg-state> ("loading" | "ready" | "error") in step: "ready" only
+// when nothing is loading any more and a frame shows the requested view.
 
 import * as cam from "./plot/camera.js";
 import { NO_CATEGORIES } from "./store.js";
@@ -11,10 +12,32 @@ export function createController({ store, dataset, colors, view, messages, onGen
   const ds = dataset;
   const html = document.documentElement;
   let colorRequest = null; // AbortController of the colouring being loaded
+  let pending = 0;         // view changes under way (loads, and the start-up as a whole)
 
   function setXgState(value) {
     html.dataset.xgState = value;
     store.set({ xgState: value });
+  }
+
+  function begin() {
+    pending++;
+    setXgState("loading");
+  }
+
+  /** One change is done (drawn, or failed): ready when it was the last and something is shown. */
+  function end() {
+    pending--;
+    if (pending === 0) setXgState(store.get().embedding ? "ready" : "error");
+  }
+
+  /** Run fn with the viewer "loading" throughout (the start-up: embedding, then colour). */
+  async function hold(fn) {
+    begin();
+    try {
+      return await fn();
+    } finally {
+      end();
+    }
   }
 
   function findEmbedding(key) {
@@ -30,7 +53,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
     if (colorRequest) colorRequest.abort();
     const request = new AbortController();
     colorRequest = request;
-    setXgState("loading");
+    begin();
     let resolved = null;
     try {
       resolved = await colors.resolve(spec);
@@ -43,7 +66,6 @@ export function createController({ store, dataset, colors, view, messages, onGen
       if (colorRequest === request) {
         colorRequest = null;
         onGeneStatus("");
-        setXgState("ready");
       }
     } catch (err) {
       if (err.name === "AbortError" || colorRequest !== request) throw err.name === "AbortError" ? err : superseded();
@@ -52,25 +74,26 @@ export function createController({ store, dataset, colors, view, messages, onGen
       const what = resolved?.kind === "gene" ? `gene ${resolved.label}` : resolved?.kind === "obs" ? `column "${obsName(resolved.id)}"` : spec;
       const message = resolved ? `Could not load ${what}: ${err.message}` : err.message;
       messages.show(message, "error");
-      setXgState("ready");
       throw new Error(message);
+    } finally {
+      end();
     }
   }
 
   async function setEmbedding(key, camera = null) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${key}".`);
-    setXgState("loading");
+    begin();
     try {
       const e = await ds.embedding(info.id);
       const c = camera && cam.isCamera(camera) ? { ...camera, zoom: cam.clampZoom(camera.zoom) } : cam.home(e.bounds);
       store.set({ embedding: e, camera: c });
       await view.drawn();
-      if (!colorRequest) setXgState("ready");
     } catch (err) {
       messages.show(`Could not load embedding ${info.name || info.key}: ${err.message}`, "error");
-      setXgState(store.get().embedding ? "ready" : "error");
       throw err;
+    } finally {
+      end();
     }
   }
 
@@ -84,5 +107,5 @@ export function createController({ store, dataset, colors, view, messages, onGen
     if (e) store.set({ camera: cam.home(e.bounds) });
   }
 
-  return { setColor, setEmbedding, setCamera, resetView, findEmbedding, setXgState };
+  return { setColor, setEmbedding, setCamera, resetView, findEmbedding, hold };
 }

@@ -107,6 +107,28 @@ function setupToolbar(pointer, view) {
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
 }
 
+/** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */
+async function showFirstView(ds, colors) {
+  const fromHash = parseHash(location.hash);
+  const byDefault = ds.embeddings.find((e) => e.id === ds.meta.defaults?.embedding) || ds.embeddings[0];
+  const known = fromHash.embedding && controller.findEmbedding(fromHash.embedding);
+  try {
+    await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
+  } catch (err) {
+    fail(err);
+    return false;
+  }
+  if (fromHash.embedding && !known) messages.show(`There is no embedding "${fromHash.embedding}".`, "error");
+  const color = fromHash.color || (await colors.defaultSpec().catch(() => "none"));
+  try {
+    await controller.setColor(color);
+  } catch (err) {
+    if (color !== "none") await controller.setColor("none").catch(() => {});
+    messages.show(err.message, "error");
+  }
+  return true;
+}
+
 async function main() {
   let ds;
   try {
@@ -130,22 +152,8 @@ async function main() {
   setupToolbar(pointer, view);
   setupPanels(ds, genes, colors);
 
-  const fromHash = parseHash(location.hash);
-  const byDefault = ds.embeddings.find((e) => e.id === ds.meta.defaults?.embedding) || ds.embeddings[0];
-  const known = fromHash.embedding && controller.findEmbedding(fromHash.embedding);
-  try {
-    await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
-  } catch (err) {
-    return fail(err);
-  }
-  if (fromHash.embedding && !known) messages.show(`There is no embedding "${fromHash.embedding}".`, "error");
-  const color = fromHash.color || (await colors.defaultSpec().catch(() => "none"));
-  try {
-    await controller.setColor(color);
-  } catch (err) {
-    if (color !== "none") await controller.setColor("none").catch(() => {});
-    messages.show(err.message, "error");
-  }
+  const shown = await controller.hold(() => showFirstView(ds, colors));
+  if (!shown) return;
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error") });
   connectHost({ store, apply: applyView });
 }

@@ -1,5 +1,6 @@
 // WebGL2 scatter renderer. createRenderer(canvas) → {set, render, resize, destroy, pointStyle}.
 // All changes go through set({...}); it marks the frame dirty and queues one requestAnimationFrame.
+// Each set() raises the revision; onDraw(revision) tells which one a finished frame shows.
 
 import { VERTEX, FRAGMENT } from "./shaders.js";
 import { scale } from "./camera.js";
@@ -88,6 +89,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   };
   let frame = 0;
   let destroyed = false;
+  let revision = 0;
 
   function uploadTexture(tex, rgba, maxWidth) {
     const k = Math.max(1, rgba.length / 4);
@@ -102,6 +104,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
 
   function set(props) {
     if (destroyed) return;
+    revision++;
     gl.bindVertexArray(vao);
     if (props.positions) {
       const { xy, bounds, skipHidden } = props.positions;
@@ -197,7 +200,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.drawElements(gl.POINTS, s.count, gl.UNSIGNED_INT, 0);
       gl.bindVertexArray(null);
     }
-    onDraw();
+    onDraw(revision);
   }
 
   function destroy() {
@@ -212,5 +215,9 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     gl.deleteProgram(program);
   }
 
-  return { set, render, resize, destroy, pointStyle: currentStyle, size: () => ({ width: s.width, height: s.height }) };
+  return {
+    set, render, resize, destroy, pointStyle: currentStyle,
+    size: () => ({ width: s.width, height: s.height }),
+    revision: () => revision,
+  };
 }

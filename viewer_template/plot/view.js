@@ -8,13 +8,22 @@ import { categorical, continuous, identityOrder } from "./coloring.js";
 const DRAWN = ["embedding", "color", "categories", "camera"];
 
 export function createPlotView({ canvas, store }) {
-  let waiters = [];
+  let waiters = []; // [revision, resolve]
+  let drawnRevision = 0;
   const renderer = createRenderer(canvas, { onDraw });
 
-  function onDraw() {
-    const list = waiters;
-    waiters = [];
-    for (const resolve of list) resolve();
+  function onDraw(revision) {
+    drawnRevision = revision;
+    const due = waiters.filter(([r]) => r <= revision);
+    waiters = waiters.filter(([r]) => r > revision);
+    for (const [, resolve] of due) resolve();
+  }
+
+  /** Resolves once a frame shows everything given to the renderer so far (at once if one does). */
+  function drawn() {
+    const want = renderer.revision();
+    if (drawnRevision >= want) return Promise.resolve();
+    return new Promise((resolve) => waiters.push([want, resolve]));
   }
 
   function drawArrays(s) {
@@ -44,8 +53,7 @@ export function createPlotView({ canvas, store }) {
   }, DRAWN);
 
   return {
-    /** Resolves after the next frame is drawn. */
-    drawn: () => new Promise((resolve) => waiters.push(resolve)),
+    drawn,
     size: () => renderer.size(),
     pointStyle: () => renderer.pointStyle(),
     resize: () => renderer.resize(),

@@ -1,0 +1,60 @@
+"""When the viewer says it is ready, what the URL and the history hold, what a wrong link shows,
+what a host page hears, and what a visitor sees while a large dataset loads."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from browser_helpers import READY, save_artifact
+
+pytestmark = pytest.mark.browser
+
+# Every drawElements call (points drawn, colour mode uniform) and, at each change of
+# data-xg-state, the draws made so far: "ready" must follow a frame of the requested view.
+INSTRUMENT = """
+(() => {
+  window.__draws = [];
+  window.__states = [];
+  const draw = WebGL2RenderingContext.prototype.drawElements;
+  WebGL2RenderingContext.prototype.drawElements = function (mode, count, type, offset) {
+    const program = this.getParameter(this.CURRENT_PROGRAM);
+    const colorMode = this.getUniform(program, this.getUniformLocation(program, "u_mode"));
+    window.__draws.push([count, colorMode]);
+    return draw.call(this, mode, count, type, offset);
+  };
+  new MutationObserver(() => {
+    const s = document.documentElement.dataset.xgState;
+    const last = window.__states[window.__states.length - 1];
+    if (!last || last[0] !== s) window.__states.push([s, window.__draws.length]);
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-xg-state"] });
+})();
+"""
+
+
+def wait_until(fn, timeout=10.0):
+    end = time.monotonic() + timeout
+    while not (value := fn()):
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.05)
+    return value
+
+
+def test_ready_only_after_a_frame_of_the_requested_view(rec, pbmc_site):
+    rec.context.add_init_script(INSTRUMENT)
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    time.sleep(0.3)
+    draws, states = page.evaluate("[window.__draws, window.__states]")
+    readies = [n for s, n in states if s == "ready"]
+    assert len(readies) == 1, f"ready more than once while loading: {states}"
+    # the frame before "ready" drew all 700 cells in categorical colours (mode 1)
+    assert readies[0] > 0 and draws[readies[0] - 1] == [700, 1], (draws, states)
+    # a gene: "ready" again only after a frame in continuous colours (mode 2)
+    page.evaluate("window.__states = []; window.__draws = []")
+    page.evaluate("window.xgexport.setColor('gene:CD3E')")
+    wait_until(lambda: page.evaluate("window.__states").__len__() >= 2)
+    draws, states = page.evaluate("[window.__draws, window.__states]")
+    assert states[0][0] == "loading" and states[-1][0] == "ready", states
+    assert draws[states[-1][1] - 1] == [700, 2], (draws, states)
+    rec.assert_clean([pbmc_site.origin])
