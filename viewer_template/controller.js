@@ -61,7 +61,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
       const next = await colors.load(resolved, request.signal);
       if (request.signal.aborted) throw superseded();
       store.set({ color: next, categories: NO_CATEGORIES });
-      messages.clear("error");
+      messages.clear("color");
       await view.drawn();
       if (colorRequest === request) {
         colorRequest = null;
@@ -73,7 +73,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
       onGeneStatus("");
       const what = resolved?.kind === "gene" ? `gene ${resolved.label}` : resolved?.kind === "obs" ? `column "${obsName(resolved.id)}"` : spec;
       const message = resolved ? `Could not load ${what}: ${err.message}` : err.message;
-      messages.show(message, "error");
+      messages.show(message, "error", "color");
       throw new Error(message);
     } finally {
       end();
@@ -88,9 +88,10 @@ export function createController({ store, dataset, colors, view, messages, onGen
       const e = await ds.embedding(info.id);
       const c = camera && cam.isCamera(camera) ? { ...camera, zoom: cam.clampZoom(camera.zoom) } : cam.home(e.bounds);
       store.set({ embedding: e, camera: c });
+      messages.clear("embedding");
       await view.drawn();
     } catch (err) {
-      messages.show(`Could not load embedding ${info.name || info.key}: ${err.message}`, "error");
+      messages.show(`Could not load embedding ${info.name || info.key}: ${err.message}`, "error", "embedding");
       throw err;
     } finally {
       end();

@@ -118,13 +118,15 @@ async function showFirstView(ds, colors) {
     fail(err);
     return false;
   }
-  if (fromHash.embedding && !known) messages.show(`There is no embedding "${fromHash.embedding}".`, "error");
-  const color = fromHash.color || (await colors.defaultSpec().catch(() => "none"));
+  // a wrong link keeps its message until dismissed, and shows the dataset's own view instead
+  if (fromHash.embedding && !known) messages.show(`There is no embedding "${fromHash.embedding}".`, "error", "link");
+  const fallback = await colors.defaultSpec().catch(() => "none");
   try {
-    await controller.setColor(color);
+    await controller.setColor(fromHash.color || fallback);
   } catch (err) {
-    if (color !== "none") await controller.setColor("none").catch(() => {});
-    messages.show(err.message, "error");
+    if (!fromHash.color || fromHash.color === fallback) await controller.setColor("none").catch(() => {});
+    else await controller.setColor(fallback).catch(() => controller.setColor("none")).catch(() => {});
+    messages.show(`${err.message} Showing ${fallback === "none" ? "no colouring" : fallback.replace(/^obs:/, "")} instead.`, "error", "link");
   }
   return true;
 }
@@ -154,7 +156,7 @@ async function main() {
 
   const shown = await controller.hold(() => showFirstView(ds, colors));
   if (!shown) return;
-  syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error") });
+  syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   connectHost({ store, apply: applyView });
 }
 

@@ -1,12 +1,16 @@
 // Messages to the person: a dismissible status line over the plot and the full-page error when
 // the bundle cannot be shown. Text only. Listeners (the embed API) hear about every error.
+// An error stays until dismissed or until what caused it is fixed: each message has a topic
+// ("color", "embedding", "link", …) and clear(topic) removes only that topic's message.
 
 import { el } from "./dom.js";
 
 export function createMessages({ status, fatalBox, onError = () => {} }) {
   let timer = 0;
+  let topic = null;
 
-  function show(text, kind = "info") {
+  function show(text, kind = "info", about = null) {
+    topic = about;
     clearTimeout(timer);
     const close = el("button", "status-close", "×");
     close.type = "button";
@@ -19,9 +23,9 @@ export function createMessages({ status, fatalBox, onError = () => {} }) {
     if (kind === "error") onError(text);
   }
 
-  /** Hide the status line if it shows a message of this kind (any kind without one). */
-  function clear(kind) {
-    if (!kind || status.classList.contains(`status-${kind}`)) status.hidden = true;
+  /** Hide the status line if it shows a message about this topic. */
+  function clear(about) {
+    if (topic === about) status.hidden = true;
   }
 
   function fatal(err) {

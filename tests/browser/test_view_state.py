@@ -58,3 +58,22 @@ def test_ready_only_after_a_frame_of_the_requested_view(rec, pbmc_site):
     assert states[0][0] == "loading" and states[-1][0] == "ready", states
     assert draws[states[-1][1] - 1] == [700, 2], (draws, states)
     rec.assert_clean([pbmc_site.origin])
+
+
+def test_wrong_link_keeps_its_message_and_falls_back_to_the_default(rec, pbmc_site, pbmc_meta):
+    default = next(o["name"] for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
+    page = rec.goto_ready(pbmc_site.url("#embedding=X_foo"))
+    status = page.locator("#status")
+    time.sleep(1.0)  # the first colouring has been drawn since: the message stays
+    assert status.is_visible() and "X_foo" in status.text_content()
+    assert page.evaluate("window.xgexport.getState()")["embedding"] == "X_umap"
+    status.locator(".status-close").click()
+    assert status.is_hidden()
+    # an unknown colour: the dataset's default colouring, and the message says why
+    page.goto("about:blank")
+    page.goto(pbmc_site.url("#color=obs%3Anope"))
+    page.wait_for_selector(READY, state="attached")
+    time.sleep(0.5)
+    assert page.evaluate("window.xgexport.getState()")["color"] == f"obs:{default}"
+    assert status.is_visible() and "nope" in status.text_content()
+    rec.assert_clean([pbmc_site.origin])
