@@ -77,3 +77,43 @@ def test_wrong_link_keeps_its_message_and_falls_back_to_the_default(rec, pbmc_si
     assert page.evaluate("window.xgexport.getState()")["color"] == f"obs:{default}"
     assert status.is_visible() and "nope" in status.text_content()
     rec.assert_clean([pbmc_site.origin])
+
+
+def test_back_steps_through_colour_changes_not_camera_moves(rec, pbmc_site):
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    time.sleep(0.3)
+    start_length = page.evaluate("history.length")
+    page.locator("#color-select").select_option("obs:phase")
+    page.wait_for_selector(READY, state="attached")
+    page.locator("#color-select").select_option("obs:bulk_labels")
+    page.wait_for_selector(READY, state="attached")
+    # camera moves (drag, wheel) replace the entry instead of adding one each
+    box = page.locator("#canvas").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 80, cy + 30, steps=5)
+    page.mouse.up()
+    page.mouse.wheel(0, -300)
+    wait_until(lambda: "view=" in page.evaluate("location.hash") and page.evaluate("location.hash").split("view=")[1] != "")
+    time.sleep(0.4)
+    assert page.evaluate("history.length") == start_length + 2
+    moved = page.evaluate("window.xgexport.getState().camera")
+    assert "bulk_labels" in page.evaluate("location.hash")
+    page.go_back()
+    wait_until(lambda: page.evaluate("window.xgexport.getState()")["color"] == "obs:phase")
+    assert page.url.startswith(pbmc_site.url())
+    assert page.locator("#color-select").input_value() == "obs:phase"
+    page.go_back()
+    wait_until(lambda: page.evaluate("window.xgexport.getState()")["color"] == "obs:louvain")
+    page.go_forward()
+    page.go_forward()
+    wait_until(lambda: page.evaluate("window.xgexport.getState()")["color"] == "obs:bulk_labels")
+    # the entry of the last colour kept its camera
+    assert page.evaluate("window.xgexport.getState().camera")["zoom"] == pytest.approx(moved["zoom"], rel=1e-4)
+    # an embedding change is an entry too
+    page.locator("#embedding-select").select_option("X_pca")
+    page.wait_for_selector(READY, state="attached")
+    page.go_back()
+    wait_until(lambda: page.evaluate("window.xgexport.getState()")["embedding"] == "X_umap")
+    rec.assert_clean([pbmc_site.origin])
