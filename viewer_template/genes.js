@@ -2,6 +2,8 @@
 // Genes are addressed by their index everywhere; labels are for display and links only.
 
 const LIMIT = 30;
+// natural order: CD3D before CD33 (3 < 33), any case
+const natural = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
 /** Build the index from {names, symbols} (Dataset.genes()). */
 export function createGeneIndex({ names, symbols }) {
@@ -25,7 +27,7 @@ export function createGeneIndex({ names, symbols }) {
     return i;
   }
 
-  /** Suggestions for a search box: exact matches, then prefixes (shortest first), then inner. */
+  /** Suggestions for a search box: exact matches, then prefixes (shortest first, then natural order), then inner. */
   function search(query, limit = LIMIT) {
     const needle = String(query).trim().toLowerCase();
     if (!needle) return [];
@@ -39,7 +41,7 @@ export function createGeneIndex({ names, symbols }) {
       else if (a.startsWith(needle) || (b && b.startsWith(needle))) prefix.push(i);
       else if (inner.length < limit && (a.includes(needle) || (b && b.includes(needle)))) inner.push(i);
     }
-    prefix.sort((x, y) => labels[x].length - labels[y].length || lower[x].localeCompare(lower[y]));
+    prefix.sort((x, y) => labels[x].length - labels[y].length || natural.compare(labels[x], labels[y]));
     return [...exact, ...prefix, ...inner].slice(0, limit);
   }
 

@@ -52,7 +52,10 @@ export function createGeneSearch({ input, list, status, store, genes, onPick }) 
   }
 
   input.addEventListener("focus", () => { ensure().catch(() => {}); });
-  input.addEventListener("input", () => { update().catch(() => {}); });
+  input.addEventListener("input", () => {
+    status.textContent = "";
+    update().catch(() => {});
+  });
   input.addEventListener("blur", () => setTimeout(close, 100));
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -66,6 +69,7 @@ export function createGeneSearch({ input, list, status, store, genes, onPick }) 
       ensure().then(() => {
         const found = active >= 0 ? items[active] : index.search(input.value)[0];
         if (found !== undefined) pick(found);
+        else if (input.value.trim()) status.textContent = `No gene matches "${input.value.trim()}".`;
       }).catch(() => {});
     } else if (ev.key === "Escape") {
       close();
