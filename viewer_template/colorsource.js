@@ -12,6 +12,26 @@ export function countMissing(values) {
   return n;
 }
 
+/**
+ * A gene's colour range and counts. In non-negative data 0 means "not expressed": those cells
+ * are drawn light grey (zero: true) and the scale starts at the smallest value above 0.
+ */
+export function geneRange(values) {
+  let nMissing = 0;
+  let nZero = 0;
+  let minPositive = Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) nMissing++;
+    else if (v === 0) nZero++;
+    else if (v > 0 && v < minPositive) minPositive = v;
+  }
+  const [min, trueMax] = finiteRange(values);
+  const zero = min >= 0 && nZero > 0;
+  const lo = zero && minPositive < Infinity ? minPositive : min;
+  return { min: lo, max: robustMax(values, trueMax), trueMax, nMissing, nZero, zero };
+}
+
 /** ds: the Dataset; genes(): promise of the gene index (genes.js). */
 export function createColorSource(ds, genes) {
   const obsByName = (name) => ds.obsColumns.find((o) => o.name === name) || null;
@@ -57,8 +77,7 @@ export function createColorSource(ds, genes) {
     }
     if (resolved.kind === "gene") {
       const values = await ds.gene(resolved.index, { signal });
-      const [min, trueMax] = finiteRange(values);
-      return { ...resolved, values, min, max: robustMax(values, trueMax), trueMax };
+      return { ...resolved, values, ...geneRange(values) };
     }
     return NO_COLOR;
   }

@@ -141,3 +141,41 @@ def test_missing_symbols_use_the_id(rec, dup_site):
     time.sleep(0.3)
     assert page.locator("#gene-list li").count() == 0
     rec.assert_clean([dup_site.origin])
+
+
+def test_zero_expression_is_light_grey_underneath_and_the_legend_says_so(rec, pbmc_site, pbmc_bundle, pixel_reader):
+    import numpy as np
+    import zarr
+
+    from browser_helpers import colour_pixels
+
+    root = zarr.open_group(str(pbmc_bundle / "data"), mode="r")
+    names = list(root["var/names"][:])
+    values = root["X"][names.index("CD3E"), :]
+    n_zero = int((values == 0).sum())
+    assert 100 < n_zero < 690
+    page = rec.goto_ready(pbmc_site.url("#color=gene%3ACD3E"))
+    px = pixel_reader(page.locator("#canvas").screenshot())
+    save_artifact("gene_zero_grey.png", page.screenshot())
+    grey = colour_pixels(px, (224, 224, 224), tol=8)
+    purple = colour_pixels(px, (68, 1, 84), tol=25)
+    assert grey > 20 * n_zero // 10, "cells without CD3E are light grey"
+    assert purple < grey / 4, "the lowest expression, not the zeros, is dark purple"
+    legend = page.locator("#legend").text_content()
+    assert f"{n_zero:,} cells" in legend and "not expressed" in legend and "underneath" in legend
+    # the colour scale starts at the smallest value above zero
+    positive = values[values > 0]
+    assert page.locator(".cb-min").text_content() == f"{float(positive.min()):.4g}"
+    rec.assert_clean([pbmc_site.origin])
+
+
+def test_gene_legend_counts_cells_without_a_value(rec, serve, tmp_path_factory):
+    from browser_helpers import DATASETS
+
+    base = tmp_path_factory.mktemp("nan")
+    site = serve(build_bundle(DATASETS / "cellxgene_pbmc3k-100x100-nan.h5ad", base / "out"))
+    page = rec.goto_ready(site.url("#color=gene%3ATNFRSF4"))  # 21 NaN of 100 cells; scaled data
+    legend = page.locator("#legend").text_content()
+    assert "21 cells without a value" in legend
+    assert "not expressed" not in legend  # scaled data: zero is not "not expressed"
+    rec.assert_clean([site.origin])

@@ -2,7 +2,7 @@
 // highlights one) or a colour bar for continuous values, for the store's colouring. Hidden and
 // highlighted categories are store state. All dataset strings go in as text.
 
-import { categoryColors, cssColor, viridis, viridisGradient } from "../colormaps.js";
+import { categoryColors, cssColor, viridis, viridisGradient, ZERO_RGB } from "../colormaps.js";
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
 
@@ -64,8 +64,8 @@ function renderCategorical(container, column, view, actions) {
   }
 }
 
-/** A horizontal viridis colour bar with min and max. */
-function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false }) {
+/** A horizontal viridis colour bar with min and max; `zero`: a light grey swatch for 0 first. */
+function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false, zero = null }) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", name));
@@ -84,6 +84,13 @@ function renderContinuous(container, { name, min, max, note, capped = false, cap
     labels.append(el("span", "cb-min", (cappedLow ? "≤" : "") + formatNumber(min)),
       el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
     container.append(bar, labels);
+  }
+  if (zero) {
+    const row = el("div", "legend-single legend-zero");
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(ZERO_RGB);
+    row.append(swatch, el("span", null, zero));
+    container.append(row);
   }
   if (note) container.append(el("p", "note", note));
 }
@@ -113,14 +120,17 @@ function continuousLegend(color) {
 }
 
 function geneLegend(color, source) {
+  const { nZero, nMissing, values } = color;
   const capped = color.max < color.trueMax;
+  const notes = [];
+  if (color.zero) notes.push(`${count(nZero)} cells with 0 (not expressed) are light grey, drawn underneath.`);
+  if (capped) notes.push(`Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(color.trueMax)}).`);
+  if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
+  notes.push(`Expression (${source}); higher values are drawn on top.`);
+  const nothing = nMissing + (color.zero ? nZero : 0) === values.length; // no cell to put on the bar
   return {
-    name: color.label,
-    min: color.min,
-    max: color.max,
-    capped,
-    note: (capped ? `Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(color.trueMax)}). ` : "") +
-      `Expression (${source}); higher values are drawn on top.`,
+    name: color.label, min: color.min, max: color.max, capped, empty: nothing, note: notes.join(" "),
+    zero: color.zero ? `0: not expressed (${count(nZero)} cells)` : null,
   };
 }
 

@@ -4,7 +4,7 @@
 
 import { VERTEX, FRAGMENT } from "./shaders.js";
 import { scale } from "./camera.js";
-import { MISSING_RGB, NONE_RGB } from "../colormaps.js";
+import { MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 
 const MODES = { none: 0, categorical: 1, continuous: 2 };
 const BACKGROUND = [1, 1, 1];
@@ -52,7 +52,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const program = link(gl);
   const loc = {};
   for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_round"]) {
+    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round"]) {
     loc[name] = gl.getUniformLocation(program, name);
   }
   const vao = gl.createVertexArray();
@@ -188,6 +188,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.uniform1i(loc.u_skipHidden, s.skipHidden ? 1 : 0);
       gl.uniform3f(loc.u_none, NONE_RGB[0] / 255, NONE_RGB[1] / 255, NONE_RGB[2] / 255);
       gl.uniform3f(loc.u_missing, MISSING_RGB[0] / 255, MISSING_RGB[1] / 255, MISSING_RGB[2] / 255);
+      gl.uniform3f(loc.u_zero, ZERO_RGB[0] / 255, ZERO_RGB[1] / 255, ZERO_RGB[2] / 255);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, paletteTex);
       gl.uniform1i(loc.u_palette, 0);

@@ -33,10 +33,8 @@ export function createPlotView({ canvas, store }) {
       const c = color.column;
       return categorical(c.codes, c.colors, c.categories.length, categories);
     }
-    if (color.kind === "obs" || color.kind === "gene") {
-      const values = color.kind === "obs" ? color.column.values : color.values;
-      return continuous(values, color.min, color.max);
-    }
+    if (color.kind === "obs") return continuous(color.column.values, color.min, color.max);
+    if (color.kind === "gene") return continuous(color.values, color.min, color.max, { zero: color.zero });
     return { mode: "none", values: null, order: identityOrder(n) };
   }
 
