@@ -3,6 +3,7 @@
 // which the plot, the legend and the tooltip derive what they show.
 
 import { finiteRange } from "./data.js";
+import { iso } from "./dom.js";
 import { robustMax, robustRange } from "./plot/coloring.js";
 import { NO_COLOR } from "./store.js";
 
@@ -45,15 +46,15 @@ export function createColorSource(ds, genes) {
     const name = spec.slice(colon + 1);
     if (colon > 0 && kind === "obs") {
       const col = obsByName(name);
-      if (!col) throw new Error(`There is no obs column named "${name}".`);
+      if (!col) throw new Error(`There is no obs column named "${iso(name)}".`);
       return { kind: "obs", id: col.id, name: col.name, spec: `obs:${col.name}` };
     }
     if (colon > 0 && kind === "gene") {
       const index = await geneSpec(name);
-      if (index < 0) throw new Error(`There is no gene named "${name}".`);
+      if (index < 0) throw new Error(`There is no gene named "${iso(name)}".`);
       return forGene(index, await genes());
     }
-    throw new Error(`Unknown colour "${spec}": use obs:<column>, gene:<name> or none.`);
+    throw new Error(`Unknown colour "${iso(spec)}": use obs:<column>, gene:<name> or none.`);
   }
 
   async function geneSpec(name) {

@@ -5,6 +5,7 @@
 
 import * as cam from "./plot/camera.js";
 import { NO_CATEGORIES } from "./store.js";
+import { iso } from "./dom.js";
 
 const superseded = () => new DOMException("superseded by a newer colouring", "AbortError");
 
@@ -57,7 +58,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
     let resolved = null;
     try {
       resolved = await colors.resolve(spec);
-      if (resolved.kind === "gene") onGeneStatus(`Loading ${resolved.label}…`);
+      if (resolved.kind === "gene") onGeneStatus(`Loading ${iso(resolved.label)}…`);
       const next = await colors.load(resolved, request.signal);
       if (request.signal.aborted) throw superseded();
       store.set({ color: next, categories: NO_CATEGORIES });
@@ -71,7 +72,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
       if (err.name === "AbortError" || colorRequest !== request) throw err.name === "AbortError" ? err : superseded();
       colorRequest = null;
       onGeneStatus("");
-      const what = resolved?.kind === "gene" ? `gene ${resolved.label}` : resolved?.kind === "obs" ? `column "${obsName(resolved.id)}"` : spec;
+      const what = resolved?.kind === "gene" ? `gene ${iso(resolved.label)}` : resolved?.kind === "obs" ? `column "${iso(obsName(resolved.id))}"` : iso(spec);
       const message = resolved ? `Could not load ${what}: ${err.message}` : err.message;
       messages.show(message, "error", "color");
       throw new Error(message);
@@ -82,7 +83,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
 
   async function setEmbedding(key, camera = null) {
     const info = findEmbedding(key);
-    if (!info) throw new Error(`There is no embedding "${key}".`);
+    if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
     begin();
     try {
       const e = await ds.embedding(info.id);
@@ -91,7 +92,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
       messages.clear("embedding");
       await view.drawn();
     } catch (err) {
-      messages.show(`Could not load embedding ${info.name || info.key}: ${err.message}`, "error", "embedding");
+      messages.show(`Could not load embedding ${iso(info.name || info.key)}: ${err.message}`, "error", "embedding");
       throw err;
     } finally {
       end();

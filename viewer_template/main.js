@@ -24,6 +24,7 @@ import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
 import { count } from "./format.js";
+import { iso } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const html = document.documentElement;
@@ -119,7 +120,7 @@ async function showFirstView(ds, colors) {
     return false;
   }
   // a wrong link keeps its message until dismissed, and shows the dataset's own view instead
-  if (fromHash.embedding && !known) messages.show(`There is no embedding "${fromHash.embedding}".`, "error", "link");
+  if (fromHash.embedding && !known) messages.show(`There is no embedding "${iso(fromHash.embedding)}".`, "error", "link");
   const fallback = await colors.defaultSpec().catch(() => "none");
   try {
     await controller.setColor(fromHash.color || fallback);

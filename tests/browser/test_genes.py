@@ -179,3 +179,92 @@ def test_gene_legend_counts_cells_without_a_value(rec, serve, tmp_path_factory):
     assert "21 cells without a value" in legend
     assert "not expressed" not in legend  # scaled data: zero is not "not expressed"
     rec.assert_clean([site.origin])
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE, never closed
+
+
+@pytest.fixture(scope="session")
+def rlo_site(tmp_path_factory, serve):
+    """A gene and a category whose names carry an unclosed right-to-left override."""
+    import sys
+
+    import numpy as np
+    import pandas as pd
+
+    from browser_helpers import REPO
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from corpus import base_adata, write
+
+    a = base_adata(40, 3, seed=5, sparse=False)
+    X = np.asarray(a.X)
+    X[:, 0] = 1.25
+    a.X = X
+    a.var_names = [f"{RLO}GENE", "G1", "G2"]
+    a.obs["group"] = pd.Categorical(np.where(np.arange(40) % 2, f"{RLO}left", "right"))
+    a.obsm["X_umap"] = np.stack([np.arange(40) % 8, np.arange(40) // 8], axis=1).astype(float) * 10
+    base = tmp_path_factory.mktemp("rlo")
+    return serve(build_bundle(write(a, base / "rlo.h5ad"), base / "out"))
+
+
+CHAR_X = """(span) => {
+    const node = span.firstChild;
+    const out = [];
+    for (let i = 0; i < node.length; i++) {
+        const r = document.createRange();
+        r.setStart(node, i);
+        r.setEnd(node, i + 1);
+        out.push(r.getBoundingClientRect().left);
+    }
+    return out;
+}"""
+
+
+def test_right_to_left_names_do_not_reverse_the_values_beside_them(rec, rlo_site):
+    page = rec.goto_ready(rlo_site.url("#color=obs%3Agroup"))
+    page.evaluate(f"window.xgexport.setColor('gene:{RLO}GENE')")
+    page.wait_for_selector(READY, state="attached")
+    # the cell at the plot's centre of a regular 8 x 5 grid: hover each cell position until one shows
+    canvas = page.locator("#canvas").bounding_box()
+    cam = page.evaluate("window.xgexport.getState().camera")
+    w, h = canvas["width"], canvas["height"]
+    s = min(w / 70, h / 40) * 0.92 * cam["zoom"]
+    x, y = 30, 20  # a cell of the grid (3rd column, 3rd row)
+    sx = canvas["x"] + w / 2 + (x - cam["cx"]) * s
+    sy = canvas["y"] + h / 2 - (y - cam["cy"]) * s
+    page.mouse.move(sx - 3, sy - 3)
+    page.mouse.move(sx, sy)
+    tip = page.locator("#tooltip")
+    tip.wait_for(state="visible")
+    wait_until(lambda: "1.25" in tip.text_content())
+    value = tip.locator("div", has_text="1.25").locator(":scope > :last-child")
+    assert value.text_content() == "1.25"
+    xs = value.evaluate(CHAR_X)
+    assert xs == sorted(xs), f"'1.25' is drawn reversed: x positions {xs}"
+    # the context line (group) with its right-to-left category stays in order too
+    save_artifact("rtl_tooltip.png", page.screenshot())
+    # the marker note names the category beside counts
+    page.evaluate("window.xgexport.setColor('obs:group')")
+    page.locator("#markers summary").click()
+    page.locator("#de-category").select_option(label=f"{RLO}left")
+    note = page.locator("#markers .note").first
+    wait_until(lambda: "cells" in note.text_content())
+    # "(20 cells)": the digits of the count stay in reading order after the category's name
+    xs = note.evaluate("""(p) => {
+        const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const node = walker.currentNode;
+            const at = node.data.indexOf("20 cells");
+            if (at < 0) continue;
+            return [at, at + 1].map((i) => {
+                const r = document.createRange();
+                r.setStart(node, i);
+                r.setEnd(node, i + 1);
+                return r.getBoundingClientRect().left;
+            });
+        }
+        return null;
+    }""")
+    assert xs and xs[0] < xs[1], f"the count is drawn reversed: {xs}"
+    rec.assert_clean([rlo_site.origin])

@@ -3,7 +3,7 @@
 // colour = mean expression scaled per gene (viridis). Built as SVG; all text via textContent.
 
 import { viridis, cssColor } from "../colormaps.js";
-import { el } from "../dom.js";
+import { el, iso } from "../dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const PER_CATEGORY = 3;
@@ -34,7 +34,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
     try {
       const info = await ds.deInfo(deId);
       const cats = (info.categories || []).map(String);
-      titleEl.textContent = `Top markers per ${info.name}`;
+      titleEl.replaceChildren("Top markers per ", el("bdi", null, info.name));
       const K = cats.length;
       const tops = await Promise.all(cats.map((_, k) => ds.deRow(deId, "top_up", k)));
       const chosen = [];
@@ -102,7 +102,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
       grid.append(svg("line", { x1: x, x2: x, y1: top, y2: top + K * CELL, stroke: "#eceef1" }));
       const t = svg("text", { x, y: top - 6, transform: `rotate(-55 ${x} ${top - 6})`, class: "dp-gene" }, shorten(labels[j], 22));
       t.addEventListener("click", () => onGene(g));
-      const tip = svg("title", {}, `${labels[j]}: click to colour the plot`);
+      const tip = svg("title", {}, `${iso(labels[j])}: click to colour the plot`);
       t.append(tip);
       grid.append(t);
     });
@@ -117,7 +117,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
           cx: left + j * CELL + CELL / 2, cy: top + k * CELL + CELL / 2, r: r.toFixed(2),
           fill: cssColor(viridis(scaled[j](meanRows[k][g]))), stroke: "rgba(0,0,0,0.25)", "stroke-width": 0.5,
         });
-        c.append(svg("title", {}, `${labels[j]} in ${cats[k]}: ${Math.round(f * 100)}% expressing, mean ${Number(meanRows[k][g]).toPrecision(3)}`));
+        c.append(svg("title", {}, `${iso(labels[j])} in ${iso(cats[k])}: ${Math.round(f * 100)}% expressing, mean ${Number(meanRows[k][g]).toPrecision(3)}`));
         dots.append(c);
       });
     }

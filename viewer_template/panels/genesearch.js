@@ -1,7 +1,7 @@
 // Gene search with autocomplete (genes.js ranks the matches). Loads the gene list on first focus;
 // picking a gene calls onPick(index). Shows the gene the plot is coloured by. Text nodes only.
 
-import { el } from "../dom.js";
+import { el, iso } from "../dom.js";
 
 export function createGeneSearch({ input, list, status, store, genes, onPick }) {
   let index = null; // the gene index, once loaded
@@ -69,7 +69,7 @@ export function createGeneSearch({ input, list, status, store, genes, onPick }) 
       ensure().then(() => {
         const found = active >= 0 ? items[active] : index.search(input.value)[0];
         if (found !== undefined) pick(found);
-        else if (input.value.trim()) status.textContent = `No gene matches "${input.value.trim()}".`;
+        else if (input.value.trim()) status.textContent = `No gene matches "${iso(input.value.trim())}".`;
       }).catch(() => {});
     } else if (ev.key === "Escape") {
       close();

@@ -52,7 +52,7 @@ export function renderInfo(box, meta) {
   if (description) parts.push(el("p", "about-description", description));
   if (citation || doi) {
     const p = el("p", "about-citation");
-    if (citation) p.append(el("span", "about-cite-text", citation));
+    if (citation) p.append(el("bdi", "about-cite-text", citation));
     if (doi) {
       if (citation) p.append(" ");
       const href = doiHref(doi);

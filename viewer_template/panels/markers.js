@@ -130,7 +130,7 @@ export function createMarkers({ root, dataset, genes, onGene, onShowDotplot }) {
       const skipped = (info.skipped || []).map(String);
       if (skipped.includes(String(cats[cat])) || skipped.includes(String(cat))) {
         rows = { up: [], down: [] };
-        note.textContent = `"${cats[cat]}" was skipped: too few cells for a test.`;
+        note.replaceChildren("\u201c", el("bdi", null, cats[cat]), "\u201d was skipped: too few cells for a test.");
         render();
         return;
       }
@@ -151,7 +151,8 @@ export function createMarkers({ root, dataset, genes, onGene, onShowDotplot }) {
       rows = { up: make(Array.from(up)), down: make(Array.from(down)) };
       const nIn = info.n_in?.[cat];
       const nOut = info.n_out?.[cat];
-      note.textContent = nIn !== undefined ? `${cats[cat]} (${nIn} cells) vs the rest (${nOut} cells), Welch's t-test.` : "";
+      note.replaceChildren();
+      if (nIn !== undefined) note.append(el("bdi", null, cats[cat]), ` (${nIn} cells) vs the rest (${nOut} cells), Welch's t-test.`);
       render();
     } catch (err) {
       if (my !== token) return;

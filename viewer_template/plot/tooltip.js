@@ -39,7 +39,8 @@ export function createTooltip({ box, store, dataset, view, picker }) {
     box.replaceChildren(head);
     for (const [k, v] of lines(i)) {
       const row = el("div");
-      row.append(el("span", "tip-key", `${k}: `), el("span", null, v));
+      // names and values from the dataset are isolated: an unclosed U+202E cannot reverse "1.25"
+      row.append(el("bdi", "tip-key", k), el("span", "tip-key", ": "), el("bdi", null, v));
       box.append(row);
     }
     dataset.obsName(i).then((name) => {
