@@ -31,8 +31,11 @@ const html = document.documentElement;
 const embedded = new URLSearchParams(location.search).get("embed") === "1";
 if (embedded) html.classList.add("embed");
 const layout = setupLayout({ app: $("app"), embedded });
+// Escape closes one thing, the innermost first: the dot plot, the marker panel, a drawer
+const closers = [];
 document.addEventListener("keydown", (ev) => {
-  if (ev.key === "Escape" && layout.closeDrawer()) ev.preventDefault();
+  if (ev.key !== "Escape" || ev.defaultPrevented) return;
+  if ([...closers, layout.closeDrawer].some((close) => close())) ev.preventDefault();
 });
 
 const store = createStore(initialState());
@@ -75,6 +78,7 @@ function setupPanels(ds, genes, colors) {
     const de = deOf(store.get().color);
     if (de) markers.select(de.id, k);
   } });
+  closers.push(dotplot.close, () => closeMarkers($("markers")));
   $("markers").hidden = ds.deColumns.length === 0;
   $("markers").addEventListener("toggle", () => {
     if (!$("markers").open || markers.current().deId !== null) return;
@@ -84,6 +88,15 @@ function setupPanels(ds, genes, colors) {
   });
 }
 
+/** Close the marker panel when the focus is in it (or nowhere); true when it did. */
+function closeMarkers(details) {
+  const focus = document.activeElement;
+  if (!details.open || !(details.contains(focus) || focus === document.body)) return false;
+  details.open = false;
+  details.querySelector("summary").focus();
+  return true;
+}
+
 function setupPlot(ds) {
   const canvas = $("canvas");
   const view = createPlotView({ canvas, store });
@@ -91,7 +104,7 @@ function setupPlot(ds) {
   const tooltip = createTooltip({ box: $("tooltip"), store, dataset: ds, view, picker });
   view.resize();
   new ResizeObserver(() => { if (view.resize()) tooltip.hide(); }).observe(canvas);
-  const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide });
+  const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide, onTap: tooltip.tapAt });
   return { view, pointer };
 }
 

@@ -24,11 +24,23 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
   const ds = dataset;
   const body = panel.querySelector(".dotplot-body");
   const titleEl = panel.querySelector(".dotplot-title");
-  panel.querySelector(".dotplot-close").addEventListener("click", () => { panel.hidden = true; });
   let token = 0;
+  let opener = null; // where the focus was: it goes back there when the dot plot closes
+
+  /** Close the dot plot if it is open; true when it was. */
+  function close() {
+    if (panel.hidden) return false;
+    panel.hidden = true;
+    token++;
+    if (opener && opener.isConnected) opener.focus();
+    opener = null;
+    return true;
+  }
+  panel.querySelector(".dotplot-close").addEventListener("click", close);
 
   async function show(deId) {
     const my = ++token;
+    if (panel.hidden) opener = document.activeElement;
     panel.hidden = false;
     body.replaceChildren(el("p", "note", "Loading…"));
     try {
@@ -145,5 +157,5 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
     return root;
   }
 
-  return { show };
+  return { show, close };
 }

@@ -71,7 +71,8 @@ export function createGeneSearch({ input, list, status, store, genes, onPick }) 
         if (found !== undefined) pick(found);
         else if (input.value.trim()) status.textContent = `No gene matches "${iso(input.value.trim())}".`;
       }).catch(() => {});
-    } else if (ev.key === "Escape") {
+    } else if (ev.key === "Escape" && !list.hidden) {
+      ev.preventDefault(); // this Escape closes the suggestions, nothing else
       close();
     }
   });

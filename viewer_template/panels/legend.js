@@ -13,6 +13,10 @@ const MAX_ITEMS = 1000;
  * actions: {onToggle(code), onHighlight(code), onShowAll(), onHideAll()}
  */
 function renderCategorical(container, column, view, actions) {
+  // the list is drawn anew on each change: focus goes back to the same button of the same row
+  const had = container.contains(document.activeElement) ? document.activeElement : null;
+  const refocus = had && had.closest(".legend-item") ? [had.className.split(" ")[0], had.closest(".legend-item").dataset.code] : null;
+  const keepScroll = container.querySelector(".legend-list")?.scrollTop ?? 0;
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", column.name));
@@ -59,6 +63,8 @@ function renderCategorical(container, column, view, actions) {
     list.append(li);
   }
   container.append(list);
+  list.scrollTop = keepScroll;
+  if (refocus) list.querySelector(`.legend-item[data-code="${refocus[1]}"] .${refocus[0]}`)?.focus();
   if (column.categories.length > n) {
     container.append(el("p", "note", `Showing the first ${n} of ${column.categories.length} categories.`));
   }

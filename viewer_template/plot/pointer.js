@@ -1,11 +1,15 @@
 // Pointer gestures on the plot: one pointer (mouse, pen or finger) pans, two fingers pinch-zoom
 // around their middle, the wheel and double-click zoom at the cursor; a mouse without a button
-// pressed hovers. Camera changes go to the store.
+// pressed hovers; a finger that lifts where it landed taps (a phone has no hover). Camera changes
+// go to the store.
+
+const SLOP = 8; // CSS px a finger may wander during a tap before it counts as a drag
 
 import * as cam from "./camera.js";
 
-export function setupPointer({ canvas, store, view, onHover, onLeave }) {
-  const pointers = new Map(); // active pointers by id: {x, y}
+export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
+  const pointers = new Map(); // active pointers by id: {x, y, x0, y0, dragged}
+  let multi = false; // a second finger joined since the first landed: no tap
   let pinch = null; // {dist, mx, my} of the last two-finger frame
   const local = (ev) => {
     const rect = canvas.getBoundingClientRect();
@@ -28,7 +32,8 @@ export function setupPointer({ canvas, store, view, onHover, onLeave }) {
     if (pointers.size >= 2) return; // a third finger is ignored
     try { canvas.setPointerCapture(ev.pointerId); } catch { /* synthetic or already released */ }
     const [x, y] = local(ev);
-    pointers.set(ev.pointerId, { x, y });
+    multi = pointers.size > 0;
+    pointers.set(ev.pointerId, { x, y, x0: x, y0: y, dragged: ev.pointerType === "mouse" });
     pinch = pointers.size === 2 ? pinchFrame() : null;
     onLeave();
   });
@@ -40,6 +45,8 @@ export function setupPointer({ canvas, store, view, onHover, onLeave }) {
       return;
     }
     const [x, y] = local(ev);
+    if (!p.dragged && Math.hypot(x - p.x0, y - p.y0) < SLOP && pointers.size === 1) return; // still a tap
+    p.dragged = true;
     const dx = x - p.x;
     const dy = y - p.y;
     if (!dx && !dy) return;
@@ -62,7 +69,10 @@ export function setupPointer({ canvas, store, view, onHover, onLeave }) {
   });
 
   const end = (ev) => {
+    const p = pointers.get(ev.pointerId);
     if (!pointers.delete(ev.pointerId)) return;
+    if (ev.type === "pointerup" && !p.dragged && !multi && !pointers.size) onTap?.(p.x0, p.y0);
+    if (!pointers.size) multi = false;
     pinch = pointers.size === 2 ? pinchFrame() : null;
     if (!pointers.size) canvas.classList.remove("is-dragging");
     try {
@@ -71,7 +81,8 @@ export function setupPointer({ canvas, store, view, onHover, onLeave }) {
   };
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
-  canvas.addEventListener("pointerleave", () => { if (!pointers.size) onLeave(); });
+  // a lifted finger "leaves" too: that must not hide what its tap just showed
+  canvas.addEventListener("pointerleave", (ev) => { if (!pointers.size && ev.pointerType !== "touch") onLeave(); });
 
   canvas.addEventListener("wheel", (ev) => {
     if (!bounds()) return;

@@ -71,5 +71,12 @@ export function createTooltip({ box, store, dataset, view, picker }) {
     });
   }
 
-  return { show, hide, hoverAt, current: () => cell };
+  /** A tap (touch): the cell under the finger, searched a little wider than under a mouse. */
+  function tapAt(sx, sy) {
+    const i = picker.pick(sx, sy, Math.max(16, picker.radius()));
+    if (i < 0) hide();
+    else show(i, sx, sy);
+  }
+
+  return { show, hide, hoverAt, tapAt, current: () => cell };
 }
