@@ -72,20 +72,22 @@ function setupPanels(ds, genes, colors) {
   createColorBy({ embSelect: $("embedding-select"), embField: $("embedding-field"), colorSelect: $("color-select"),
     geneInput: $("gene-input"), store, dataset: ds, controller });
   const dotplot = createDotplot({ panel: $("dotplot"), dataset: ds, genes, onGene: showGene });
-  const markers = createMarkers({ root: $("markers-body"), dataset: ds, genes, onGene: showGene, onShowDotplot: (id) => dotplot.show(id) });
-  const deOf = (color) => (color.kind === "obs" ? ds.deColumns.find((d) => d.obs_id === color.id) : null);
-  createLegend({ box: $("legend"), store, dataset: ds, onPick: (k) => {
-    const de = deOf(store.get().color);
-    if (de) markers.select(de.id, k);
-  } });
+  createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
+    onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
+  createLegend({ box: $("legend"), store, dataset: ds });
   closers.push(dotplot.close, () => closeMarkers($("markers")));
   $("markers").hidden = ds.deColumns.length === 0;
-  $("markers").addEventListener("toggle", () => {
-    if (!$("markers").open || markers.current().deId !== null) return;
-    const de = deOf(store.get().color); // start with the grouping the plot is coloured by, if it has DE
-    if (de) markers.select(de.id, 0);
-    else markers.ensure();
-  });
+}
+
+/** Highlight category k of DE column `deId` in the plot, colouring by its grouping first if needed. */
+async function highlightCategory(ds, deId, k) {
+  const obsId = ds.deColumns.find((d) => d.id === deId)?.obs_id;
+  const column = ds.obsColumns.find((o) => o.id === obsId);
+  if (!column) return;
+  if (store.get().color.kind !== "obs" || store.get().color.id !== obsId) {
+    await controller.setColor(`obs:${column.name}`).catch(() => {});
+  }
+  if (store.get().color.id === obsId) store.update((s) => ({ categories: { ...s.categories, highlight: k } }));
 }
 
 /** Close the marker panel when the focus is in it (or nowhere); true when it did. */

@@ -201,9 +201,8 @@ def test_hover_shows_cell(rec, pbmc_site, pbmc_bundle):
 def test_markers_panel_and_dotplot(rec, pbmc_site, pixel_reader):
     page = rec.goto_ready(pbmc_site.url() + "#color=obs%3Alouvain")
     page.locator("#markers summary").click()
-    # clicking a legend entry of the DE column selects that category
-    page.locator(".legend-toggle").nth(2).click()
-    page.locator(".legend-toggle").nth(2).click()
+    # highlighting a legend entry of the DE column ("only") selects that category
+    page.locator(".legend-only").nth(2).click()
     wait_until(lambda: page.locator("#de-category").input_value() == "2")
     assert page.locator("#de-column option:checked").text_content() == "louvain"
     rows = page.locator("#de-table tbody tr")

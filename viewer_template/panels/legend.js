@@ -140,8 +140,8 @@ function geneLegend(color, source) {
   };
 }
 
-/** The legend panel. onPick(code) is told when a person hides/shows or highlights a category. */
-export function createLegend({ box, store, dataset, onPick = () => {} }) {
+/** The legend panel. */
+export function createLegend({ box, store, dataset }) {
   const source = dataset.meta.matrix?.source ?? "X";
   const setCategories = (patch) => store.update((s) => ({ categories: { ...s.categories, ...patch } }));
   const actions = {
@@ -150,11 +150,9 @@ export function createLegend({ box, store, dataset, onPick = () => {} }) {
       if (hidden.has(k)) hidden.delete(k);
       else hidden.add(k);
       setCategories({ hidden });
-      onPick(k);
     },
     onHighlight(k) {
       setCategories({ highlight: store.get().categories.highlight === k ? null : k });
-      onPick(k);
     },
     onShowAll: () => store.set({ categories: { hidden: new Set(), highlight: null } }),
     onHideAll: () => store.update((s) => ({

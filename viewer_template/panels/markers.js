@@ -1,242 +1,168 @@
-// Marker genes from the exported differential expression (data/de/<id>/): one category versus
-// the rest. A table of top up/down genes (sortable, filterable, CSV download); clicking a gene
-// colours the plot by it. Everything from the dataset is inserted as text.
+// The marker-gene panel: one category of one DE grouping versus the rest (data/de/<id>/), its
+// top up/down genes in a table, the full CSV, the dot plot. Nothing is read while the panel is
+// closed. The category follows the legend's highlight and, chosen here, is highlighted in the
+// plot (onCategory). Everything from the dataset is inserted as text.
 
 import { el } from "../dom.js";
-import { formatNumber, formatP, pct } from "../format.js";
+import { createMarkerTable } from "./markertable.js";
+import { download, markerCsv } from "./markercsv.js";
 
-const STATS = ["logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in"];
-const COLUMNS = [
-  { key: "rank", label: "#", title: "Rank by t statistic", num: true },
-  { key: "label", label: "Gene", title: "Gene (click to colour the plot)" },
-  { key: "lfc", label: "log2FC", title: "log2 fold change, category vs rest", num: true },
-  { key: "padj", label: "p adj", title: "Benjamini–Hochberg adjusted p-value (Welch's t-test)", num: true },
-  { key: "fin", label: "% in", title: "% of cells in the category expressing the gene", num: true },
-  { key: "fout", label: "% out", title: "% of other cells expressing the gene", num: true },
-];
+const STATS = ["logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in", "mean_out"];
 
-function csvField(v) {
-  let s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "NA") : String(v ?? "");
-  if (typeof v !== "number" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`; // keep spreadsheets from running formulas
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+function field(label, id) {
+  const wrap = el("label", "field");
+  const select = el("select");
+  select.id = id;
+  wrap.append(el("span", null, label), select);
+  return [wrap, select];
 }
 
-export function createMarkers({ root, dataset, genes, onGene, onShowDotplot }) {
+export function createMarkers({ details, root, store, dataset, genes, onGene, onCategory, onShowDotplot }) {
   const ds = dataset;
   let deId = null;
-  let category = 0;
+  let category = null;
   let info = null;
-  let rows = { up: [], down: [] };
   let tab = "up";
-  let sort = { key: "rank", dir: 1 };
-  let filter = "";
+  let top = { up: [], down: [] };
+  let wanted = null; // {deId, category} asked for while the panel was closed
   let token = 0;
 
-  // --- static structure ---
-  const colField = el("label", "field");
-  colField.append(el("span", null, "Grouping"));
-  const colSel = el("select");
-  colSel.id = "de-column";
-  colField.append(colSel);
-  const catField = el("label", "field");
-  catField.append(el("span", null, "Category"));
-  const catSel = el("select");
-  catSel.id = "de-category";
-  catField.append(catSel);
-
+  const [colField, colSel] = field("Grouping", "de-column");
+  const [catField, catSel] = field("Category", "de-category");
   const tabs = el("div", "tabs");
   tabs.setAttribute("role", "group");
-  const upBtn = el("button", "tab", "Up in category");
-  const downBtn = el("button", "tab", "Down");
-  for (const [b, t] of [[upBtn, "up"], [downBtn, "down"]]) {
+  const tabButtons = ["up", "down"].map((t) => {
+    const b = el("button", "tab", t === "up" ? "Up in category" : "Down");
     b.type = "button";
     b.dataset.tab = t;
-    b.addEventListener("click", () => { tab = t; render(); });
+    b.addEventListener("click", () => { tab = t; showTab(); });
     tabs.append(b);
-  }
+    return b;
+  });
   const tools = el("div", "marker-tools");
   const filterInput = el("input");
-  filterInput.type = "search";
-  filterInput.placeholder = "Filter genes";
-  filterInput.id = "de-filter";
+  Object.assign(filterInput, { type: "search", placeholder: "Filter genes", id: "de-filter" });
   filterInput.setAttribute("aria-label", "Filter marker genes by name");
-  filterInput.addEventListener("input", () => { filter = filterInput.value.trim().toLowerCase(); render(); });
   const csvBtn = el("button", "button", "CSV");
-  csvBtn.type = "button";
-  csvBtn.id = "de-csv";
-  csvBtn.title = "Download this category's marker table as CSV";
-  csvBtn.addEventListener("click", downloadCsv);
+  Object.assign(csvBtn, { type: "button", id: "de-csv", title: "Download every gene's statistics for this category (CSV)" });
   const dotBtn = el("button", "button", "Dot plot");
-  dotBtn.type = "button";
-  dotBtn.id = "de-dotplot";
-  dotBtn.title = "Top markers of every category";
-  dotBtn.addEventListener("click", () => { if (deId !== null) onShowDotplot(deId); });
+  Object.assign(dotBtn, { type: "button", id: "de-dotplot", title: "Top markers of the categories" });
   tools.append(filterInput, csvBtn, dotBtn);
-
   const note = el("p", "note");
-  const tableWrap = el("div", "table-wrap");
-  const table = el("table", "marker-table");
-  table.id = "de-table";
-  const thead = el("thead");
-  const headRow = el("tr");
-  for (const c of COLUMNS) {
-    const th = el("th", c.num ? "num" : "");
-    const b = el("button", "sort", c.label);
-    b.type = "button";
-    b.title = c.title;
-    b.dataset.key = c.key;
-    b.addEventListener("click", () => {
-      sort = sort.key === c.key ? { key: c.key, dir: -sort.dir } : { key: c.key, dir: c.key === "rank" || c.key === "label" || c.key === "padj" ? 1 : -1 };
-      render();
-    });
-    th.append(b);
-    headRow.append(th);
-  }
-  thead.append(headRow);
-  const tbody = el("tbody");
-  table.append(thead, tbody);
-  tableWrap.append(table);
-  root.replaceChildren(colField, catField, tabs, tools, note, tableWrap);
+  const table = createMarkerTable({ onGene });
+  root.replaceChildren(colField, catField, tabs, tools, note, ...table.nodes);
 
-  colSel.replaceChildren(...ds.deColumns.map((d) => {
-    const o = el("option", null, d.name);
-    o.value = d.id;
-    return o;
-  }));
+  colSel.replaceChildren(...ds.deColumns.map((d) => Object.assign(el("option", null, d.name), { value: d.id })));
   colField.hidden = ds.deColumns.length < 2;
-  colSel.addEventListener("change", () => select(colSel.value, 0));
-  catSel.addEventListener("change", () => select(deId, Number(catSel.value)));
+  colSel.addEventListener("change", () => select(colSel.value, null));
+  catSel.addEventListener("change", () => {
+    select(deId, Number(catSel.value));
+    onCategory(deId, Number(catSel.value));
+  });
+  filterInput.addEventListener("input", () => table.filter(filterInput.value));
+  csvBtn.addEventListener("click", saveCsv);
+  dotBtn.addEventListener("click", () => { if (deId !== null) onShowDotplot(deId); });
 
+  const isSkipped = (k) => (info?.skipped || []).map(String).includes(String(info.categories[k]));
+
+  function showTab() {
+    tabButtons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.tab === tab)));
+    table.show(top[tab]);
+  }
+
+  function fillCategories(id) {
+    if (catSel.dataset.for === id) return;
+    catSel.replaceChildren(...info.categories.map((c, k) => {
+      const o = el("option", null, isSkipped(k) ? `${c} (too few cells: not tested)` : c);
+      o.value = String(k);
+      o.disabled = isSkipped(k);
+      return o;
+    }));
+    catSel.dataset.for = id;
+  }
+
+  /** Show category `cat` of DE column `id` (null: its first tested category). */
   async function select(id, cat) {
     const my = ++token;
     deId = id;
-    category = cat;
     colSel.value = id;
     note.textContent = "Loading…";
-    tbody.replaceChildren();
+    note.classList.remove("error");
     try {
       info = await ds.deInfo(id);
       if (my !== token) return;
-      const cats = info.categories || [];
-      if (catSel.dataset.for !== id) {
-        catSel.replaceChildren(...cats.map((c, k) => {
-          const o = el("option", null, c);
-          o.value = String(k);
-          return o;
-        }));
-        catSel.dataset.for = id;
-      }
+      info.categories = (info.categories || []).map(String);
+      fillCategories(id);
+      if (cat === null || cat === undefined) cat = Math.max(0, info.categories.findIndex((_, k) => !isSkipped(k)));
+      category = cat;
       catSel.value = String(cat);
-      const skipped = (info.skipped || []).map(String);
-      if (skipped.includes(String(cats[cat])) || skipped.includes(String(cat))) {
-        rows = { up: [], down: [] };
-        note.replaceChildren("\u201c", el("bdi", null, cats[cat]), "\u201d was skipped: too few cells for a test.");
-        render();
+      if (isSkipped(cat)) {
+        top = { up: [], down: [] };
+        note.replaceChildren("\u201c", el("bdi", null, info.categories[cat]), "\u201d was skipped: too few cells for a test.");
+        showTab();
         return;
       }
-      const [up, down, ...stats] = await Promise.all([
-        ds.deRow(id, "top_up", cat), ds.deRow(id, "top_down", cat), ...STATS.map((s) => ds.deRow(id, s, cat)),
-      ]);
-      const g = await genes();
-      if (my !== token) return;
-      const [lfc, padj, fin, fout, mean] = stats;
-      const make = (list) => {
-        const out = [];
-        list.forEach((j, r) => {
-          if (j < 0) return;
-          out.push({ rank: r + 1, index: j, label: g.label(j), id: g.id(j), lfc: lfc[j], padj: padj[j], fin: fin[j], fout: fout[j], mean: mean[j] });
-        });
-        return out;
-      };
-      rows = { up: make(Array.from(up)), down: make(Array.from(down)) };
-      const nIn = info.n_in?.[cat];
-      const nOut = info.n_out?.[cat];
-      note.replaceChildren();
-      if (nIn !== undefined) note.append(el("bdi", null, cats[cat]), ` (${nIn} cells) vs the rest (${nOut} cells), Welch's t-test.`);
-      render();
+      await load(my, id, cat);
     } catch (err) {
       if (my !== token) return;
-      rows = { up: [], down: [] };
+      top = { up: [], down: [] };
       note.textContent = `Could not load the markers: ${err.message}`;
       note.classList.add("error");
-      render();
-      return;
-    }
-    note.classList.remove("error");
-  }
-
-  function visibleRows() {
-    let list = rows[tab];
-    if (filter) list = list.filter((r) => r.label.toLowerCase().includes(filter) || r.id.toLowerCase().includes(filter));
-    const { key, dir } = sort;
-    return [...list].sort((a, b) => {
-      const x = a[key];
-      const y = b[key];
-      if (typeof x === "string") return dir * x.localeCompare(y);
-      const fx = Number.isFinite(x);
-      const fy = Number.isFinite(y);
-      if (!fx || !fy) return fx === fy ? 0 : fx ? -1 : 1; // NaN last
-      return dir * (x - y);
-    });
-  }
-
-  function render() {
-    upBtn.setAttribute("aria-pressed", String(tab === "up"));
-    downBtn.setAttribute("aria-pressed", String(tab === "down"));
-    for (const b of headRow.querySelectorAll("button.sort")) {
-      const on = b.dataset.key === sort.key;
-      b.parentElement.setAttribute("aria-sort", on ? (sort.dir > 0 ? "ascending" : "descending") : "none");
-      b.classList.toggle("sorted", on);
-      b.classList.toggle("desc", on && sort.dir < 0);
-    }
-    const frag = document.createDocumentFragment();
-    for (const r of visibleRows()) {
-      const tr = el("tr");
-      tr.append(el("td", "num muted", String(r.rank)));
-      const td = el("td", "gene");
-      const b = el("button", "gene-link", r.label);
-      b.type = "button";
-      b.title = r.label !== r.id ? `${r.id}: colour the plot by this gene` : "Colour the plot by this gene";
-      b.addEventListener("click", () => onGene(r.index));
-      td.append(b);
-      tr.append(td, el("td", "num", formatNumber(r.lfc)), el("td", "num", formatP(r.padj)), el("td", "num", pct(r.fin)), el("td", "num", pct(r.fout)));
-      frag.append(tr);
-    }
-    tbody.replaceChildren(frag);
-    if (!tbody.children.length && rows[tab].length) {
-      const tr = el("tr");
-      const td = el("td", "muted", "No gene matches the filter.");
-      td.colSpan = COLUMNS.length;
-      tr.append(td);
-      tbody.append(tr);
+      showTab();
     }
   }
 
-  function downloadCsv() {
-    if (!info) return;
-    const header = ["direction", "rank", "gene", "gene_id", "logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in"];
-    const lines = [header.join(",")];
-    for (const dir of ["up", "down"]) {
-      for (const r of rows[dir]) lines.push([dir, r.rank, r.label, r.id, r.lfc, r.padj, r.fin, r.fout, r.mean].map(csvField).join(","));
-    }
-    const blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv;charset=utf-8" });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement("a");
+  async function load(my, id, cat) {
+    const [up, down, g, ...stats] = await Promise.all([
+      ds.deRow(id, "top_up", cat), ds.deRow(id, "top_down", cat), genes(), ...STATS.map((s) => ds.deRow(id, s, cat)),
+    ]);
+    if (my !== token) return;
+    const [lfc, padj, fin, fout, meanIn, meanOut] = stats;
+    const rows = (list) => Array.from(list).flatMap((j, r) => (j < 0 ? [] : [{
+      rank: r + 1, index: j, label: g.label(j), id: g.id(j), lfc: lfc[j], padj: padj[j], fin: fin[j], fout: fout[j],
+      meanIn: meanIn[j], meanOut: meanOut[j],
+    }]));
+    top = { up: rows(up), down: rows(down) };
+    note.replaceChildren();
+    const nIn = info.n_in?.[cat];
+    if (nIn !== undefined) note.append(el("bdi", null, info.categories[cat]), ` (${nIn} cells) vs the rest (${info.n_out?.[cat]} cells), Welch's t-test.`);
+    showTab();
+  }
+
+  async function saveCsv() {
+    if (deId === null || category === null || isSkipped(category)) return;
     const safe = (s) => String(s).replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60) || "x";
-    a.href = url;
-    a.download = `markers_${safe(info.name)}_${safe(info.categories?.[category])}.csv`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    csvBtn.disabled = true;
+    try {
+      const text = await markerCsv(ds, genes, deId, category);
+      download(text, `markers_${safe(info.name)}_${safe(info.categories[category])}.csv`);
+    } catch (err) {
+      note.textContent = `Could not write the CSV: ${err.message}`;
+      note.classList.add("error");
+    } finally {
+      csvBtn.disabled = false;
+    }
   }
 
-  return {
-    select,
-    ensure() {
-      if (deId === null && ds.deColumns.length) return select(ds.deColumns[0].id, 0);
-      return Promise.resolve();
-    },
-    current: () => ({ deId, category }),
-  };
+  /** The DE column of the plot's colouring, if it has one. */
+  const deOfColor = (color) => (color.kind === "obs" ? ds.deColumns.find((d) => d.obs_id === color.id) || null : null);
+
+  // the legend's highlighted category is the one shown here (read when the panel is open)
+  store.subscribe((s) => {
+    const de = deOfColor(s.color);
+    const k = s.categories.highlight;
+    if (!de || k === null) return;
+    if (!details.open) wanted = { deId: de.id, category: k };
+    else if (de.id !== deId || k !== category) select(de.id, k);
+  }, ["categories"]);
+
+  details.addEventListener("toggle", () => {
+    if (!details.open) return;
+    if (wanted) select(wanted.deId, wanted.category);
+    else if (deId === null) select((deOfColor(store.get().color) || ds.deColumns[0]).id, null);
+    wanted = null;
+  });
+  showTab();
+
+  return { select, current: () => ({ deId, category }) };
 }
