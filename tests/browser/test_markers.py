@@ -139,3 +139,75 @@ def test_csv_has_every_gene_and_statistic_as_stored(rec, pbmc_site, pbmc_bundle,
     # no float32 noise such as 0.10000000149011612
     assert not any(len(r["frac_in"]) > 12 for r in rows)
     rec.assert_clean([pbmc_site.origin])
+
+
+@pytest.fixture(scope="session")
+def clonotype_site(tmp_path_factory, serve):
+    """scirpy-like: 150 clonotypes, 20 of them single cells (skipped by DE), the rest 2 to 34 cells."""
+    import sys
+
+    import pandas as pd
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from corpus import base_adata, write
+
+    sizes = [2 + (130 - k) // 4 for k in range(130)] + [1] * 20
+    labels = np.repeat([f"clonotype {k:03d}" for k in range(150)], sizes)
+    n = len(labels)
+    a = base_adata(n, 30, seed=11, sparse=False)
+    a.obs["clone_id"] = pd.Categorical(labels)
+    a.obs = a.obs.drop(columns=["cluster"])
+    rng = np.random.default_rng(0)
+    X = np.asarray(a.X)
+    codes = a.obs["clone_id"].cat.codes.to_numpy()
+    X[:, :] += (codes[:, None] % 30 == np.arange(30)[None, :]) * rng.uniform(1, 3, size=(n, 30))  # a marker each
+    a.X = X.astype(np.float32)
+    base = tmp_path_factory.mktemp("clones")
+    return serve(build_bundle(write(a, base / "clones.h5ad"), base / "out")), sizes
+
+
+def test_dot_plot_of_many_categories_is_small_fast_and_chosen(rec, clonotype_site):
+    site, sizes = clonotype_site
+    page = rec.goto_ready(site.url("#color=obs%3Aclone_id"))
+    page.locator("#markers summary").click()
+    page.locator("#de-table tbody tr").first.wait_for()
+    before = len([u for u in rec.requests if "/data/de/" in u])
+    start = time.monotonic()
+    page.locator("#de-dotplot").click()
+    page.locator("#dotplot svg circle").first.wait_for()
+    elapsed = time.monotonic() - start
+    requests = len([u for u in rec.requests if "/data/de/" in u]) - before
+    row_labels = lambda: page.locator("#dotplot .dp-cat").evaluate_all("(ts) => ts.map((t) => t.firstChild.nodeValue)")  # noqa: E731
+    cats = row_labels()
+    largest = sorted(range(130), key=lambda k: (-sizes[k], k))[:30]
+    assert cats == [f"clonotype {k:03d}" for k in sorted(largest)]  # the 30 largest, in order
+    assert all(c.strip() for c in cats)
+    note = page.locator(".dp-note").text_content()
+    assert "20 categories were skipped" in note and "30 of 130" in note
+    box = page.locator("#dotplot svg").bounding_box()
+    assert box["width"] < 1800 and box["height"] < 1000
+    assert page.locator("#dotplot svg circle").count() <= 30 * 60 + 4
+    assert elapsed < 4, f"{elapsed:.1f} s"
+    assert requests <= 100, requests
+    save_artifact("dotplot_many.png", page.screenshot())
+    # one more category from the checklist
+    page.locator("#dp-categories summary").click()
+    page.locator("#dp-categories input[value='129']").check()
+    wait_until(lambda: page.locator("#dotplot .dp-cat").count() == 31)
+    assert "clonotype 129" in row_labels()
+    page.locator("#dp-categories summary").click()
+    # a gene by name, then removed again
+    genes = page.locator("#dotplot .dp-gene").count()
+    page.locator("#dp-add-gene").fill("gene29")
+    page.locator("#dp-add-gene").press("Enter")
+    wait_until(lambda: page.locator("#dotplot .dp-gene").count() == genes + 1 or
+               "gene29" in " ".join(page.locator("#dp-genes .chip").all_text_contents()))
+    assert any("gene29" in t for t in page.locator("#dp-genes .chip").all_text_contents())
+    count = page.locator("#dotplot .dp-gene").count()
+    page.locator("#dp-genes .chip").first.locator(".chip-remove").click()
+    wait_until(lambda: page.locator("#dotplot .dp-gene").count() == count - 1)
+    # one marker per category
+    page.locator("#dp-per").select_option("1")
+    wait_until(lambda: page.locator("#dotplot .dp-gene").count() <= 31)
+    save_artifact("dotplot_chosen.png", page.screenshot())
+    rec.assert_clean([site.origin])

@@ -1,31 +1,203 @@
-// Dot plot of the top markers of every category of one DE grouping: rows = categories,
-// columns = top 3 up-regulated genes per category; dot size = fraction of cells expressing,
-// colour = mean expression scaled per gene (viridis). Built as SVG; all text via textContent.
+// The dot plot panel of one DE grouping. By default the largest 30 tested categories and the top
+// markers of each; the person chooses categories (a checklist) and genes (add by name, remove).
+// Skipped categories (too few cells) are left out and counted in a note. Reads only the rows of
+// the categories shown: top_up, frac_in and mean_in, one small file each.
 
-import { viridis, cssColor } from "../colormaps.js";
-import { el, iso } from "../dom.js";
+import { el } from "../dom.js";
+import { drawDotplot } from "./dotplotsvg.js";
 
-const NS = "http://www.w3.org/2000/svg";
-const PER_CATEGORY = 3;
-const CELL = 20;
+const DEFAULT_CATEGORIES = 30;
+const MAX_GENES = 60;
 
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function shorten(text, n) {
-  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+function button(text, title) {
+  const b = el("button", "button", text);
+  b.type = "button";
+  if (title) b.title = title;
+  return b;
 }
 
 export function createDotplot({ panel, dataset, genes, onGene }) {
   const ds = dataset;
   const body = panel.querySelector(".dotplot-body");
   const titleEl = panel.querySelector(".dotplot-title");
+  const controls = el("div", "dp-controls");
+  const note = el("p", "note dp-note");
+  const figure = el("div", "dp-figure");
+  body.replaceChildren(controls, note, figure);
   let token = 0;
   let opener = null; // where the focus was: it goes back there when the dot plot closes
+  let deId = null;
+  let info = null;
+  let shownCats = [];  // category indices, in the grouping's order
+  let shownGenes = []; // gene indices, in column order
+  let perCategory = 3;
+
+  const tested = () => info.categories.map((_, k) => k).filter((k) => !info.skipped.includes(info.categories[k]));
+  const largest = (n) => tested().sort((a, b) => (info.n_in[b] ?? 0) - (info.n_in[a] ?? 0) || a - b).slice(0, n).sort((a, b) => a - b);
+
+  /** The top `perCategory` up-regulated genes of each shown category, first come first kept. */
+  async function topGenes() {
+    const rows = await Promise.all(shownCats.map((k) => ds.deRow(deId, "top_up", k)));
+    const out = [];
+    for (const row of rows) {
+      for (const g of Array.from(row).filter((g) => g >= 0).slice(0, perCategory)) if (!out.includes(g)) out.push(g);
+    }
+    return out.slice(0, MAX_GENES);
+  }
+
+  async function show(id) {
+    const my = ++token;
+    if (panel.hidden) opener = document.activeElement;
+    panel.hidden = false;
+    figure.replaceChildren(el("p", "note", "Loading…"));
+    try {
+      info = await ds.deInfo(id);
+      if (my !== token) return;
+      info = { ...info, categories: (info.categories || []).map(String), skipped: (info.skipped || []).map(String), n_in: info.n_in || [] };
+      titleEl.replaceChildren("Top markers per ", el("bdi", null, info.name));
+      if (id !== deId) {
+        deId = id;
+        perCategory = tested().length > 12 ? 2 : 3;
+        shownCats = largest(DEFAULT_CATEGORIES);
+        shownGenes = await topGenes();
+      }
+      if (my !== token) return;
+      renderControls();
+      await redraw(my);
+    } catch (err) {
+      if (my !== token) return;
+      figure.replaceChildren(el("p", "note error", `Could not draw the dot plot: ${err.message}`));
+    }
+  }
+
+  async function redraw(my = ++token) {
+    const [fracRows, meanRows, index] = await Promise.all([
+      Promise.all(shownCats.map((k) => ds.deRow(deId, "frac_in", k))),
+      Promise.all(shownCats.map((k) => ds.deRow(deId, "mean_in", k))),
+      genes(),
+    ]);
+    if (my !== token) return;
+    renderNote();
+    if (!shownGenes.length || !shownCats.length) {
+      figure.replaceChildren(el("p", "note", shownCats.length ? "No genes chosen." : "No categories chosen."));
+      return;
+    }
+    figure.replaceChildren(drawDotplot({
+      cats: shownCats.map((k) => info.categories[k]),
+      labels: shownGenes.map((g) => index.label(g)),
+      frac: (k, j) => fracRows[k][shownGenes[j]],
+      mean: (k, j) => meanRows[k][shownGenes[j]],
+      onGene: (j) => onGene(shownGenes[j]),
+    }));
+  }
+
+  function renderNote() {
+    const parts = [];
+    const total = tested().length;
+    if (shownCats.length < total) parts.push(`Showing ${shownCats.length} of ${total} tested categories (the largest by default).`);
+    if (info.skipped.length) parts.push(`${info.skipped.length} ${info.skipped.length === 1 ? "category was" : "categories were"} skipped (too few cells) and ${info.skipped.length === 1 ? "is" : "are"} not shown.`);
+    note.textContent = parts.join(" ");
+  }
+
+  function renderControls() {
+    controls.replaceChildren(categoryChooser(), geneChooser(), perCategoryField());
+  }
+
+  function categoryChooser() {
+    const box = el("details", "dp-choose");
+    box.id = "dp-categories";
+    const summary = el("summary", null, `Categories: ${shownCats.length} of ${tested().length}`);
+    const list = el("ul", "dp-choose-list");
+    for (const k of tested()) {
+      const li = el("li");
+      const label = el("label");
+      const check = el("input");
+      check.type = "checkbox";
+      check.value = String(k);
+      check.checked = shownCats.includes(k);
+      check.addEventListener("change", () => {
+        shownCats = check.checked ? [...shownCats, k].sort((a, b) => a - b) : shownCats.filter((c) => c !== k);
+        summary.textContent = `Categories: ${shownCats.length} of ${tested().length}`;
+        redraw().catch(fail);
+      });
+      label.append(check, el("bdi", null, info.categories[k]), el("span", "legend-count", ` ${info.n_in[k] ?? ""}`));
+      li.append(label);
+      list.append(li);
+    }
+    const presets = el("div", "dp-presets");
+    for (const [text, pick] of [[`Largest ${DEFAULT_CATEGORIES}`, () => largest(DEFAULT_CATEGORIES)], ["All", () => tested()], ["None", () => []]]) {
+      const b = button(text);
+      b.addEventListener("click", () => {
+        shownCats = pick();
+        for (const c of list.querySelectorAll("input")) c.checked = shownCats.includes(Number(c.value));
+        summary.textContent = `Categories: ${shownCats.length} of ${tested().length}`;
+        redraw().catch(fail);
+      });
+      presets.append(b);
+    }
+    box.append(summary, presets, list);
+    return box;
+  }
+
+  function geneChooser() {
+    const wrap = el("div", "dp-genes");
+    wrap.id = "dp-genes";
+    genes().then((index) => {
+      for (const g of shownGenes) {
+        const chip = el("span", "chip");
+        const remove = button("×", `Remove ${index.label(g)}`);
+        remove.className = "chip-remove";
+        remove.setAttribute("aria-label", `Remove ${index.label(g)}`);
+        remove.addEventListener("click", () => {
+          shownGenes = shownGenes.filter((x) => x !== g);
+          chip.remove();
+          redraw().catch(fail);
+        });
+        chip.append(el("bdi", null, index.label(g)), remove);
+        wrap.insertBefore(chip, input);
+      }
+    }).catch(fail);
+    const input = el("input");
+    Object.assign(input, { type: "search", id: "dp-add-gene", placeholder: "Add a gene" });
+    input.setAttribute("aria-label", "Add a gene to the dot plot");
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      ev.preventDefault();
+      genes().then((index) => {
+        const g = index.find(input.value.trim());
+        if (g < 0) {
+          note.textContent = `No gene named "${input.value.trim()}".`;
+          return;
+        }
+        if (!shownGenes.includes(g)) shownGenes = [...shownGenes, g];
+        renderControls();
+        redraw().catch(fail);
+        controls.querySelector("#dp-add-gene")?.focus();
+      }).catch(fail);
+    });
+    wrap.append(input);
+    return wrap;
+  }
+
+  function perCategoryField() {
+    const label = el("label", "field field-inline");
+    const select = el("select");
+    select.id = "dp-per";
+    for (let n = 1; n <= 5; n++) select.append(Object.assign(el("option", null, String(n)), { value: String(n) }));
+    select.value = String(perCategory);
+    select.addEventListener("change", async () => {
+      perCategory = Number(select.value);
+      shownGenes = await topGenes();
+      renderControls();
+      redraw().catch(fail);
+    });
+    label.append(el("span", null, "Markers per category"), select);
+    return label;
+  }
+
+  function fail(err) {
+    figure.replaceChildren(el("p", "note error", `Could not draw the dot plot: ${err.message}`));
+  }
 
   /** Close the dot plot if it is open; true when it was. */
   function close() {
@@ -37,125 +209,6 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
     return true;
   }
   panel.querySelector(".dotplot-close").addEventListener("click", close);
-
-  async function show(deId) {
-    const my = ++token;
-    if (panel.hidden) opener = document.activeElement;
-    panel.hidden = false;
-    body.replaceChildren(el("p", "note", "Loading…"));
-    try {
-      const info = await ds.deInfo(deId);
-      const cats = (info.categories || []).map(String);
-      titleEl.replaceChildren("Top markers per ", el("bdi", null, info.name));
-      const K = cats.length;
-      const tops = await Promise.all(cats.map((_, k) => ds.deRow(deId, "top_up", k)));
-      const chosen = [];
-      const seen = new Set();
-      tops.forEach((row) => {
-        let taken = 0;
-        for (const g of row) {
-          if (taken >= PER_CATEGORY) break;
-          if (g < 0) break;
-          taken++;
-          if (!seen.has(g)) {
-            seen.add(g);
-            chosen.push(g);
-          }
-        }
-      });
-      const [fracRows, meanRows, index] = await Promise.all([
-        Promise.all(cats.map((_, k) => ds.deRow(deId, "frac_in", k))),
-        Promise.all(cats.map((_, k) => ds.deRow(deId, "mean_in", k))),
-        genes(),
-      ]);
-      const labels = chosen.map((g) => index.label(g));
-      if (my !== token) return;
-      if (!chosen.length) {
-        body.replaceChildren(el("p", "note", "No marker genes to show."));
-        return;
-      }
-      body.replaceChildren(draw(cats, chosen, labels, fracRows, meanRows, K));
-    } catch (err) {
-      if (my !== token) return;
-      body.replaceChildren(el("p", "note error", `Could not draw the dot plot: ${err.message}`));
-    }
-  }
-
-  function draw(cats, genes, labels, fracRows, meanRows, K) {
-    const maxCat = Math.max(...cats.map((c) => Math.min(32, c.length)));
-    const maxGene = Math.max(...labels.map((l) => Math.min(22, l.length)));
-    const left = Math.min(220, 12 + maxCat * 6.6);
-    const top = Math.min(130, 14 + maxGene * 5.2);
-    const legendW = 150;
-    const width = left + genes.length * CELL + 16 + legendW;
-    const height = Math.max(top + K * CELL + 12, top + 150);
-    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "dotplot-svg" });
-    root.append(svg("title", {}, "Dot plot of marker genes"));
-    // per-gene scaling of mean expression
-    const scaled = genes.map((g) => {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let k = 0; k < K; k++) {
-        const v = meanRows[k][g];
-        if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-      }
-      return (v) => (Number.isFinite(v) && hi > lo ? (v - lo) / (hi - lo) : 0);
-    });
-    const grid = svg("g", { class: "grid" });
-    for (let k = 0; k < K; k++) {
-      const y = top + k * CELL + CELL / 2;
-      grid.append(svg("line", { x1: left, x2: left + genes.length * CELL, y1: y, y2: y, stroke: "#eceef1" }));
-      const label = svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "dp-cat" }, shorten(cats[k], 32));
-      label.append(svg("title", {}, cats[k]));
-      grid.append(label);
-    }
-    genes.forEach((g, j) => {
-      const x = left + j * CELL + CELL / 2;
-      grid.append(svg("line", { x1: x, x2: x, y1: top, y2: top + K * CELL, stroke: "#eceef1" }));
-      const t = svg("text", { x, y: top - 6, transform: `rotate(-55 ${x} ${top - 6})`, class: "dp-gene" }, shorten(labels[j], 22));
-      t.addEventListener("click", () => onGene(g));
-      const tip = svg("title", {}, `${iso(labels[j])}: click to colour the plot`);
-      t.append(tip);
-      grid.append(t);
-    });
-    root.append(grid);
-    const dots = svg("g", { class: "dots" });
-    for (let k = 0; k < K; k++) {
-      genes.forEach((g, j) => {
-        const f = fracRows[k][g];
-        if (!Number.isFinite(f) || f <= 0) return;
-        const r = Math.max(1, Math.sqrt(f) * (CELL / 2 - 1));
-        const c = svg("circle", {
-          cx: left + j * CELL + CELL / 2, cy: top + k * CELL + CELL / 2, r: r.toFixed(2),
-          fill: cssColor(viridis(scaled[j](meanRows[k][g]))), stroke: "rgba(0,0,0,0.25)", "stroke-width": 0.5,
-        });
-        c.append(svg("title", {}, `${iso(labels[j])} in ${iso(cats[k])}: ${Math.round(f * 100)}% expressing, mean ${Number(meanRows[k][g]).toPrecision(3)}`));
-        dots.append(c);
-      });
-    }
-    root.append(dots);
-    // legends
-    const lx = left + genes.length * CELL + 24;
-    const lg = svg("g", { class: "dp-legend" });
-    lg.append(svg("text", { x: lx, y: top + 4, class: "dp-legend-title" }, "% expressing"));
-    [0.25, 0.5, 0.75, 1].forEach((f, i) => {
-      const cx = lx + 8 + i * 28;
-      lg.append(svg("circle", { cx, cy: top + 22, r: Math.sqrt(f) * (CELL / 2 - 1), fill: "#888" }));
-      lg.append(svg("text", { x: cx, y: top + 44, "text-anchor": "middle", class: "dp-small" }, `${f * 100}`));
-    });
-    lg.append(svg("text", { x: lx, y: top + 72, class: "dp-legend-title" }, "mean expression"));
-    lg.append(svg("text", { x: lx, y: top + 86, class: "dp-small" }, "(scaled per gene)"));
-    const defs = svg("defs");
-    const grad = svg("linearGradient", { id: "dp-viridis", x1: 0, x2: 1, y1: 0, y2: 0 });
-    for (let i = 0; i <= 10; i++) grad.append(svg("stop", { offset: `${i * 10}%`, "stop-color": cssColor(viridis(i / 10)) }));
-    defs.append(grad);
-    root.append(defs);
-    lg.append(svg("rect", { x: lx, y: top + 94, width: 110, height: 10, fill: "url(#dp-viridis)" }));
-    lg.append(svg("text", { x: lx, y: top + 118, class: "dp-small" }, "0"));
-    lg.append(svg("text", { x: lx + 110, y: top + 118, "text-anchor": "end", class: "dp-small" }, "1"));
-    root.append(lg);
-    return root;
-  }
 
   return { show, close };
 }
