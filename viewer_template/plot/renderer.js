@@ -3,7 +3,7 @@
 // Each set() raises the revision; onDraw(revision) tells which one a finished frame shows.
 
 import { VERTEX, FRAGMENT } from "./shaders.js";
-import { scale } from "./camera.js";
+import { scale, ySign } from "./camera.js";
 import { MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 
 const MODES = { none: 0, categorical: 1, continuous: 2 };
@@ -177,7 +177,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.uniform2f(loc.u_min, s.bounds.min[0], s.bounds.min[1]);
       gl.uniform2f(loc.u_range, s.bounds.max[0] - s.bounds.min[0], s.bounds.max[1] - s.bounds.min[1]);
       gl.uniform2f(loc.u_center, s.camera.cx, s.camera.cy);
-      gl.uniform2f(loc.u_scale, (2 * px) / s.width, (2 * px) / s.height);
+      gl.uniform2f(loc.u_scale, (2 * px) / s.width, (ySign(s.bounds) * 2 * px) / s.height);
       const devSize = size * s.dpr;
       gl.uniform1f(loc.u_pointSize, devSize);
       gl.uniform1i(loc.u_round, devSize >= 3 ? 1 : 0);
