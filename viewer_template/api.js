@@ -15,7 +15,8 @@
 // read only from window.parent; other types, unknown keys and wrongly typed values are ignored;
 // values are names as in setColor/setEmbedding, never markup. Viewer → host
 // {type: "xgexport:view", embedding, color, camera} once the first view is drawn and after each
-// view change, posted with targetOrigin "*": it carries only what the URL hash also shows.
+// view change, and {type: "xgexport:error", message} for each error the page shows, posted with
+// targetOrigin "*": they carry only what the page and its URL hash show.
 
 import * as cam from "./plot/camera.js";
 import { linkState } from "./urlstate.js";
@@ -48,31 +49,47 @@ export function installApi({ store, controller, started }) {
   };
 }
 
-/** Talk to the parent page when the viewer is in a frame. apply(view) returns a promise. */
-export function connectHost({ store, apply }) {
-  if (window.parent === window) return;
-  let timer = 0;
-  let posted = false;
-  function post() {
-    const s = store.get();
-    if (s.xgState !== "ready" && !posted) return;
-    posted = true;
-    const { embedding, color, camera } = linkState(s);
-    window.parent.postMessage({ type: "xgexport:view", embedding, color, camera }, "*");
+/**
+ * The parent page of a framed viewer (a no-op when not framed). error(text) posts
+ * {type: "xgexport:error", message} at once, also before the bundle loads; listen() starts the
+ * view messages (one when the first view is drawn, then one per change) and reads the host's.
+ */
+export function createHostLink() {
+  const framed = window.parent !== window;
+  // targetOrigin "*": only what the page shows anyway (the view of the URL hash, error text)
+  const post = (message) => { if (framed) window.parent.postMessage(message, "*"); };
+
+  function listen({ store, apply }) {
+    if (!framed) return;
+    let timer = 0;
+    let last = "";
+    function view() {
+      const { embedding, color, camera } = linkState(store.get());
+      const key = JSON.stringify([embedding, color, camera]);
+      if (key === last) return; // the first view is posted once, not again by its own change
+      last = key;
+      post({ type: "xgexport:view", embedding, color, camera });
+    }
+    store.subscribe(() => {
+      clearTimeout(timer);
+      timer = setTimeout(view, 100);
+    }, ["embedding", "color", "camera"]);
+    window.addEventListener("message", (ev) => {
+      if (ev.source !== window.parent) return;
+      const d = ev.data;
+      if (!d || typeof d !== "object" || Array.isArray(d) || d.type !== "xgexport:set") return;
+      const wanted = {};
+      if (typeof d.embedding === "string" && d.embedding.length < 500) wanted.embedding = d.embedding;
+      if (typeof d.color === "string" && d.color.length < 1000) wanted.color = d.color;
+      if (cam.isCamera(d.camera)) wanted.camera = { cx: d.camera.cx, cy: d.camera.cy, zoom: d.camera.zoom };
+      apply(wanted).catch((err) => console.warn("xgexport: host request failed:", err.message));
+    });
+    view();
   }
-  store.subscribe(() => {
-    clearTimeout(timer);
-    timer = setTimeout(post, 100);
-  }, ["embedding", "color", "camera"]);
-  window.addEventListener("message", (ev) => {
-    if (ev.source !== window.parent) return;
-    const d = ev.data;
-    if (!d || typeof d !== "object" || Array.isArray(d) || d.type !== "xgexport:set") return;
-    const view = {};
-    if (typeof d.embedding === "string" && d.embedding.length < 500) view.embedding = d.embedding;
-    if (typeof d.color === "string" && d.color.length < 1000) view.color = d.color;
-    if (cam.isCamera(d.camera)) view.camera = { cx: d.camera.cx, cy: d.camera.cy, zoom: d.camera.zoom };
-    apply(view).catch((err) => console.warn("xgexport: host request failed:", err.message));
-  });
-  post();
+
+  return {
+    framed,
+    listen,
+    error: (text) => post({ type: "xgexport:error", message: String(text) }),
+  };
 }

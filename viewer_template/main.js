@@ -9,8 +9,8 @@ import { createGeneIndex } from "./genes.js";
 import { createColorSource } from "./colorsource.js";
 import { createController } from "./controller.js";
 import { createMessages } from "./messages.js";
-import { parseHash, syncHash } from "./urlstate.js";
-import { installApi, connectHost } from "./api.js";
+import { parseHash, syncHash, linkState, formatHash } from "./urlstate.js";
+import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
@@ -39,7 +39,8 @@ document.addEventListener("keydown", (ev) => {
 });
 
 const store = createStore(initialState());
-const messages = createMessages({ status: $("status"), fatalBox: $("fatal") });
+const host = createHostLink();
+const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onError: host.error });
 let controller = null;
 let geneStatus = () => {};
 
@@ -76,7 +77,28 @@ function setupPanels(ds, genes, colors) {
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
   createLegend({ box: $("legend"), store, dataset: ds });
   closers.push(dotplot.close, () => closeMarkers($("markers")));
+  offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
+}
+
+/** A button back to the dataset's default colouring, shown when the plot is coloured otherwise. */
+function offerDefaultColors(button, colors) {
+  const spec = colors.defaultSpec().catch(() => "none");
+  button.addEventListener("click", () => spec.then((d) => controller.setColor(d)).catch(() => {}));
+  store.subscribe((s) => spec.then((d) => { button.hidden = s.color.spec === d; }), ["color"]);
+}
+
+/** Embedded: a link that opens this view in the full viewer, in a new tab. */
+function linkFullViewer(a) {
+  const update = () => {
+    const url = new URL(location.href);
+    url.searchParams.delete("embed");
+    url.hash = formatHash(linkState(store.get()));
+    a.href = url.href;
+  };
+  store.subscribe(update, ["embedding", "color", "camera"]);
+  update();
+  a.hidden = false;
 }
 
 /** Highlight category k of DE column `deId` in the plot, colouring by its grouping first if needed. */
@@ -173,7 +195,8 @@ async function main() {
   const shown = await controller.hold(() => showFirstView(ds, colors));
   if (!shown) return;
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
-  connectHost({ store, apply: applyView });
+  host.listen({ store, apply: applyView });
+  if (embedded) linkFullViewer($("open-full"));
 }
 
 const started = main();

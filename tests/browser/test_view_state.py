@@ -117,3 +117,65 @@ def test_back_steps_through_colour_changes_not_camera_moves(rec, pbmc_site):
     page.go_back()
     wait_until(lambda: page.evaluate("window.xgexport.getState()")["embedding"] == "X_umap")
     rec.assert_clean([pbmc_site.origin])
+
+
+HOST = """<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title></head>
+<body><iframe id="viewer" width="900" height="560" src="VIEWER"></iframe>
+<script>
+window.got = [];
+window.addEventListener("message", (e) => { if (e.origin === "ORIGIN") window.got.push(e.data); });
+window.send = (m) => document.getElementById("viewer").contentWindow.postMessage(m, "ORIGIN");
+</script></body></html>
+"""
+
+
+def host_page(rec, serve, tmp_path_factory, viewer_url, origin):
+    folder = tmp_path_factory.mktemp("host")
+    (folder / "index.html").write_text(HOST.replace("VIEWER", viewer_url).replace("ORIGIN", origin))
+    host = serve(folder)
+    rec.page.goto(host.url())
+    return host
+
+
+def test_embed_tells_the_host_once_and_about_errors_and_links_the_full_viewer(rec, pbmc_site, pbmc_meta, serve, tmp_path_factory):
+    default = next(o["name"] for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
+    host = host_page(rec, serve, tmp_path_factory, pbmc_site.url("?embed=1#color=obs%3Alouvain"), pbmc_site.origin)
+    page = rec.page
+    got = lambda kind: [m for m in page.evaluate("window.got") if m.get("type") == kind]  # noqa: E731
+    wait_until(lambda: got("xgexport:view"))
+    time.sleep(1.0)
+    assert len(got("xgexport:view")) == 1, got("xgexport:view")
+    # a failure is posted to the host, as text
+    page.evaluate("send({type: 'xgexport:set', color: 'gene:NOPE_GENE'})")
+    errors = wait_until(lambda: got("xgexport:error"))
+    assert "NOPE_GENE" in errors[-1]["message"] and set(errors[-1]) == {"type", "message"}
+    frame = page.frame_locator("#viewer")
+    # a link to the full viewer with the same view, in a new tab
+    link = frame.locator("#open-full")
+    assert link.is_visible() and link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel")
+    href = link.get_attribute("href")
+    assert "embed=1" not in href and "?" not in href and "color=obs%3Alouvain" in href and href.startswith(pbmc_site.url())
+    # after a gene search, one click brings the dataset's default colouring back
+    frame.locator("#gene-input").fill("CD3E")
+    frame.locator("#gene-list li").first.click()
+    wait_until(lambda: got("xgexport:view")[-1]["color"] == "gene:CD3E")
+    assert "color=gene%3ACD3E" in frame.locator("#open-full").get_attribute("href")
+    frame.locator("#color-reset").click()
+    wait_until(lambda: got("xgexport:view")[-1]["color"] == f"obs:{default}")
+    assert frame.locator("#color-reset").is_hidden()
+    rec.assert_clean([pbmc_site.origin, host.origin], allow_console=("404",))
+
+
+def test_embed_that_cannot_load_tells_the_host(rec, pbmc_bundle, serve, tmp_path_factory):
+    import shutil
+
+    broken = tmp_path_factory.mktemp("nodata")
+    (broken / "index.html").write_text((pbmc_bundle / "index.html").read_text())
+    shutil.copytree(pbmc_bundle / "viewer", broken / "viewer")
+    site = serve(broken)
+    host_page(rec, serve, tmp_path_factory, site.url("?embed=1"), site.origin)
+    page = rec.page
+    errors = wait_until(lambda: [m for m in page.evaluate("window.got") if m.get("type") == "xgexport:error"])
+    assert "data/zarr.json" in errors[0]["message"]
