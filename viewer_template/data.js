@@ -13,9 +13,9 @@ export class DatasetError extends Error {
   }
 }
 
-/** Open data/zarr.json and check the format version. */
-export async function openDataset(base = "data/") {
-  const store = createStore(base);
+/** Open data/zarr.json and check the format version. progress: see zarr.js createStore. */
+export async function openDataset(base = "data/", { progress = null } = {}) {
+  const store = createStore(base, { progress });
   let group;
   try {
     group = await store.json("zarr.json");

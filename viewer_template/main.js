@@ -15,6 +15,7 @@ import { createPlotView } from "./plot/view.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
+import { createLoading } from "./plot/loading.js";
 import { createToolbar, ICONS } from "./plot/toolbar.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
@@ -41,10 +42,12 @@ document.addEventListener("keydown", (ev) => {
 const store = createStore(initialState());
 const host = createHostLink();
 const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onError: host.error });
+const loading = createLoading($("loading"));
 let controller = null;
 let geneStatus = () => {};
 
 function fail(err) {
+  loading.done();
   messages.fatal(err);
   html.dataset.xgState = "error";
   store.set({ xgState: "error" });
@@ -151,11 +154,13 @@ async function showFirstView(ds, colors) {
   const byDefault = ds.embeddings.find((e) => e.id === ds.meta.defaults?.embedding) || ds.embeddings[0];
   const known = fromHash.embedding && controller.findEmbedding(fromHash.embedding);
   try {
+    loading.step("Loading the cells' positions");
     await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
   } catch (err) {
     fail(err);
     return false;
   }
+  loading.step("Loading the colours");
   // a wrong link keeps its message until dismissed, and shows the dataset's own view instead
   if (fromHash.embedding && !known) messages.show(`There is no embedding "${iso(fromHash.embedding)}".`, "error", "link");
   const fallback = await colors.defaultSpec().catch(() => "none");
@@ -172,7 +177,7 @@ async function showFirstView(ds, colors) {
 async function main() {
   let ds;
   try {
-    ds = await openDataset("data/");
+    ds = await openDataset("data/", { progress: loading.progress });
   } catch (err) {
     return fail(err);
   }
@@ -194,6 +199,7 @@ async function main() {
 
   const shown = await controller.hold(() => showFirstView(ds, colors));
   if (!shown) return;
+  loading.done();
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));

@@ -179,3 +179,48 @@ def test_embed_that_cannot_load_tells_the_host(rec, pbmc_bundle, serve, tmp_path
     page = rec.page
     errors = wait_until(lambda: [m for m in page.evaluate("window.got") if m.get("type") == "xgexport:error"])
     assert "data/zarr.json" in errors[0]["message"]
+
+
+@pytest.fixture(scope="session")
+def large_site(tmp_path_factory, serve):
+    """60,000 cells with scattered positions: about 0.5 MB to read before the first frame."""
+    import sys
+
+    import numpy as np
+
+    from browser_helpers import REPO, build_bundle
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from corpus import base_adata, write
+
+    a = base_adata(60000, 4, seed=9)
+    a.obsm["X_umap"] = np.random.default_rng(9).uniform(-10, 10, size=(60000, 2))
+    base = tmp_path_factory.mktemp("large")
+    return serve(build_bundle(write(a, base / "large.h5ad"), base / "out"))
+
+
+def test_progress_shows_until_the_first_frame_on_a_slow_link(rec, large_site):
+    page = rec.page
+    cdp = rec.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions",
+             {"offline": False, "latency": 100, "downloadThroughput": 150_000, "uploadThroughput": 150_000})
+    page.goto(large_site.url(), wait_until="commit")
+    seen = []
+    deadline = time.monotonic() + 30
+    while page.evaluate("document.documentElement.dataset.xgState") != "ready":
+        assert time.monotonic() < deadline, f"not ready; progress seen: {seen[-3:]}"
+        box = page.locator("#loading")
+        if box.count() and box.is_visible():
+            text = box.text_content()
+            if not seen or seen[-1] != text:
+                seen.append(text)
+            if len(seen) == 2:
+                save_artifact("loading_progress.png", page.screenshot())
+        time.sleep(0.05)
+    sizes = [t for t in seen if " MB" in t and " of " in t]
+    assert sizes, f"no byte progress shown: {seen}"
+    assert len(set(sizes)) >= 2, f"the progress did not move: {seen}"
+    assert any("positions" in t for t in seen)
+    assert page.locator("#loading").is_hidden()
+    rec.assert_clean([large_site.origin])
