@@ -165,7 +165,7 @@ def test_planned_bytes_are_the_chunk_files(bundle):
     for r in range(len(data.row_info)):
         assert (base / L.ROWS / f"c.{r}.0.0").stat().st_size == data.row_info[r, L.ROW_BYTES]
     for k in range(len(data.leaf_bytes)):
-        size = sum((base / name / f"c.{k}.0").stat().st_size for name in (L.LEAF_INDEX, L.LEAF_VALUES))
+        size = (base / L.LEAF_INDEX / f"c.{k}.0.0").stat().st_size + (base / L.LEAF_VALUES / f"c.{k}.0").stat().st_size
         assert size == data.leaf_bytes[k]
 
 
@@ -195,7 +195,8 @@ def test_written_arrays_read_back(bundle):
     data = CompareData(folder)
     attrs, nodes = group.attrs, data.nodes
     assert group[L.ROWS].dtype == np.float64 and group[L.ROWS].chunks == (1, 3, matrix.shape[1])
-    assert group[L.LEAF_VALUES].dtype == np.float32 and group[L.LEAF_INDEX].dtype == np.uint16
+    assert group[L.LEAF_VALUES].dtype == np.float32 and group[L.LEAF_INDEX].dtype == np.uint8
+    assert group[L.LEAF_INDEX].chunks == (1, 2, attrs["leaf_cells"] + attrs["leaf_capacity"])
     csr = sp.csr_matrix(matrix)
     for v in np.flatnonzero(nodes[:, L.LEAF] >= 0):
         k = nodes[v, L.LEAF]

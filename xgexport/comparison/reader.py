@@ -81,9 +81,10 @@ class CompareData:
         self.files_read += files
 
 
-def decode_leaf(index: np.ndarray, values: np.ndarray, n_cells: int, leaf_cells: int, n_genes: int) -> sp.csr_matrix:
+def decode_leaf(planes: np.ndarray, values: np.ndarray, n_cells: int, leaf_cells: int, n_genes: int) -> sp.csr_matrix:
     """Counts per cell, then gene gaps (each cell's first absolute), then values: as CSR."""
-    counts = index[:n_cells].astype(np.int64)
+    index = L.from_planes(planes)
+    counts = index[:n_cells]
     nnz = int(counts.sum())
     gaps = index[leaf_cells : leaf_cells + nnz].astype(np.int64)
     indptr = np.concatenate([[0], np.cumsum(counts)])

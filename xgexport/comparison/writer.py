@@ -9,6 +9,7 @@ zarr-python would write), so their sizes are known for the planner's byte estima
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     group.attrs.update({
         "version": L.VERSION, "embedding": embedding_id, "curve": "morton-xy-uint16",
         "leaf_cells": leaf_cells, "row_cells": row_cells, "n_cells": n_cells, "n_genes": n_genes,
-        "value_dtype": leaf_info["value_dtype"], "index_dtype": leaf_info["index_dtype"],
+        "value_dtype": leaf_info["value_dtype"], "index_planes": leaf_info["planes"],
         "leaf_capacity": leaf_info["capacity"], "nonnegative": bool(not (csr.data < 0).any()),
         "order_checksum": L.order_checksum(tree.order), "total_row": L.TOTAL_ROW,
         "columns": column_attrs, "joint": joint_attrs,
@@ -135,29 +136,29 @@ class _RowWriter:
 
     def put(self, first: int, moments: Moments) -> None:
         for k in range(len(moments.n)):
-            raw = np.ascontiguousarray(np.stack([moments.mean[k], moments.m2[k], moments.n_pos[k]]), dtype="<f8")
-            packed = encode_gzip(raw, self.level)
+            raw = np.stack([moments.mean[k], moments.m2[k], moments.n_pos[k]]).astype("<f8")
             key = chunk_key(first + k, 0, 0)
-            (self.folder / key).write_bytes(packed)
-            self.info[first + k] = (int(moments.n[k]), len(packed))
-            self.files[f"{self.folder.parent.parent.name}/{L.GROUP}/{L.ROWS}/{key}"] = (len(packed), hashlib.sha256(packed).hexdigest())
+            size, digest = _write_chunk(self.folder / key, raw, self.level)
+            self.info[first + k] = (int(moments.n[k]), size)
+            self.files[f"{self.folder.parent.parent.name}/{L.GROUP}/{L.ROWS}/{key}"] = (size, digest)
 
 
 def _write_leaves(group, folder: Path, csr: sp.csr_matrix, tree: SpatialTree, leaf_cells: int, level: int) -> dict:
-    """One chunk of each leaf array per leaf: counts and gene gaps, then values (docs/COMPARE.md)."""
+    """One chunk of each leaf array per leaf: counts and gene gaps as byte planes, then values
+    (docs/COMPARE.md). The planes are gzipped with zlib's run-length strategy: the same bytes
+    as its default search on this data, several times faster."""
     leaves = tree.leaves
     per_cell = np.diff(csr.indptr)[tree.order]
     per_position = np.concatenate([[0], np.cumsum(per_cell)])
     starts, counts = tree.nodes[leaves, L.START].astype(np.int64), tree.nodes[leaves, L.COUNT].astype(np.int64)
-    stored = per_position[starts + counts] - per_position[starts]
-    capacity = max(1, int(stored.max()) if len(stored) else 1)
-    index_dtype, value_dtype = L.index_dtype(csr.shape[1]), csr.data.dtype.newbyteorder("<")
-    n_leaves = len(leaves)
-    create(group, L.LEAF_INDEX, shape=(n_leaves, leaf_cells + capacity), dtype=index_dtype, chunks=(1, leaf_cells + capacity), level=level)
-    create(group, L.LEAF_VALUES, shape=(n_leaves, capacity), dtype=value_dtype, chunks=(1, capacity), level=level)
-    index_row = np.zeros(leaf_cells + capacity, dtype=index_dtype)
+    capacity = max(1, int((per_position[starts + counts] - per_position[starts]).max(initial=1)))
+    planes, value_dtype = L.index_planes(csr.shape[1]), csr.data.dtype.newbyteorder("<")
+    width = leaf_cells + capacity
+    create(group, L.LEAF_INDEX, shape=(len(leaves), planes, width), dtype=np.uint8, chunks=(1, planes, width), level=level)
+    create(group, L.LEAF_VALUES, shape=(len(leaves), capacity), dtype=value_dtype, chunks=(1, capacity), level=level)
+    index_row = np.zeros(width, dtype=np.uint32)
     value_row = np.zeros(capacity, dtype=value_dtype)
-    sizes, files = np.zeros(n_leaves, dtype=np.int64), {}
+    sizes, files = np.zeros(len(leaves), dtype=np.int64), {}
     prefix = f"{Path(folder).parent.name}/{L.GROUP}"
     for k, (start, count) in enumerate(zip(starts, counts)):
         block = csr[tree.order[start : start + count]]
@@ -168,11 +169,19 @@ def _write_leaves(group, folder: Path, csr: sp.csr_matrix, tree: SpatialTree, le
         index_row[:count] = np.diff(block.indptr)
         index_row[leaf_cells : leaf_cells + block.nnz] = gaps
         value_row[: block.nnz] = block.data
-        for name, data in ((L.LEAF_INDEX, index_row), (L.LEAF_VALUES, value_row)):
-            rel, (size, digest) = write_row(folder / name, k, data, level)
-            sizes[k] += size
-            files[f"{prefix}/{name}/{rel}"] = (size, digest)
+        key = chunk_key(k, 0, 0)
+        size, digest = _write_chunk(folder / L.LEAF_INDEX / key, L.to_planes(index_row, planes), level, zlib.Z_RLE)
+        files[f"{prefix}/{L.LEAF_INDEX}/{key}"] = (size, digest)
+        rel, (size2, digest2) = write_row(folder / L.LEAF_VALUES, k, value_row, level)
+        files[f"{prefix}/{L.LEAF_VALUES}/{rel}"] = (size2, digest2)
+        sizes[k] = size + size2
         index_row[:] = 0
         value_row[:] = 0
     create(group, L.LEAF_BYTES, sizes.astype(np.int32), level=level)
-    return {"capacity": capacity, "index_dtype": index_dtype.name, "value_dtype": value_dtype.name, "files": files}
+    return {"capacity": capacity, "planes": planes, "value_dtype": value_dtype.name, "files": files}
+
+
+def _write_chunk(path: Path, data: np.ndarray, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> tuple[int, str]:
+    packed = encode_gzip(np.ascontiguousarray(data), level, strategy)
+    path.write_bytes(packed)
+    return len(packed), hashlib.sha256(packed).hexdigest()
