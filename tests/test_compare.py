@@ -245,3 +245,23 @@ def test_stats_combine_is_the_union():
     empty = stats.Moments(np.zeros(1), np.zeros((1, 5)), np.zeros((1, 5)), np.zeros((1, 5)))
     same = stats.combine(empty, row(both, 1))
     np.testing.assert_array_equal(same.mean, row(both, 1).mean)
+
+
+def test_exact_moments_by_cells_or_by_genes():
+    """The build holds a gene bucket as CSC, the engine leaves as CSR: same statistics."""
+    rng = np.random.default_rng(10)
+    values = np.log1p(rng.poisson(0.7, size=(300, 12)).astype(float))
+    values[:, 3] = 0.1
+    values[5, 7] = np.nan
+    codes = rng.integers(-1, 4, 300)
+    codes[5] = 2
+    by_cells = exact_moments(sp.csr_matrix(values), codes, 4)
+    by_genes = exact_moments(sp.csc_matrix(values), codes, 4)
+    np.testing.assert_allclose(by_genes.mean, by_cells.mean, rtol=1e-15)
+    np.testing.assert_allclose(by_genes.m2, by_cells.m2, rtol=1e-13)
+    np.testing.assert_array_equal(by_genes.n_pos, by_cells.n_pos)
+    assert (by_genes.m2[:, 3] == 0).all() and np.isnan(by_genes.mean[2, 7]) and not np.isnan(by_genes.mean[1, 7])
+    for k in range(4):
+        inside = values[codes == k]
+        np.testing.assert_allclose(by_cells.mean[k], inside.mean(axis=0), rtol=1e-14)
+        np.testing.assert_allclose(by_cells.m2[k], ((inside - inside.mean(axis=0)) ** 2).sum(axis=0), rtol=1e-12, atol=1e-14)

@@ -37,21 +37,20 @@ def empty(n_genes: int, n_groups: int = 1) -> Moments:
     return Moments(np.zeros(n_groups), z, z.copy(), z.copy())
 
 
-def exact_moments(matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> Moments:
-    """Statistics of each group (codes < 0: no group) over a CSR matrix of cells × genes with
-    sorted, duplicate-free indices. Blocks of rows keep temporaries small."""
+def exact_moments(matrix, codes: np.ndarray, n_groups: int) -> Moments:
+    """Statistics of each group (codes < 0: no group) over a CSR or CSC matrix of cells × genes
+    with duplicate-free indices (the build has a gene bucket as CSC, the engine leaves as CSR).
+    Blocks along the stored axis keep temporaries small."""
     n_cells, n_genes = matrix.shape
     codes = np.asarray(codes, dtype=np.int64)
     member = codes >= 0
     n = np.bincount(codes[member], minlength=n_groups).astype(np.float64)
     shift = _shift(matrix, codes, n_groups)
-    per_row = max(1.0, matrix.nnz / max(1, n_cells))
-    rows = max(1, int(BLOCK_VALUES / per_row))
-    blocks = [(a, min(a + rows, n_cells)) for a in range(0, n_cells, rows)]
+    blocks = _blocks(matrix)
     size = n_groups * n_genes
     s1, stored, n_pos = np.zeros(size), np.zeros(size), np.zeros(size)
     for a, b in blocks:
-        flat, values = _triplets(matrix, codes, n_genes, a, b)
+        flat, values = _triplets(matrix, codes, a, b)
         s1 += np.bincount(flat, weights=values - shift.ravel()[flat], minlength=size)
         stored += np.bincount(flat, minlength=size)
         n_pos += np.bincount(flat[values > 0], minlength=size)
@@ -63,14 +62,14 @@ def exact_moments(matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> Mo
     mean[n == 0] = 0.0
     squares = np.zeros(size)
     for a, b in blocks:
-        flat, values = _triplets(matrix, codes, n_genes, a, b)
+        flat, values = _triplets(matrix, codes, a, b)
         deviation = values - mean.ravel()[flat]
         squares += np.bincount(flat, weights=deviation * deviation, minlength=size)
     m2 = squares.reshape(shape) + implicit * mean * mean
     return Moments(n=n, mean=mean, m2=m2, n_pos=n_pos)
 
 
-def _shift(matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
+def _shift(matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Per group and gene, the value of the group's first cell (0 where it stores none)."""
     first = np.full(n_groups, -1, dtype=np.int64)
     member = np.flatnonzero(codes >= 0)
@@ -83,14 +82,29 @@ def _shift(matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarra
     return shift
 
 
-def _triplets(matrix: sp.csr_matrix, codes: np.ndarray, n_genes: int, a: int, b: int):
-    """Flat (group, gene) bin and float64 value of each stored value of rows [a, b) in a group."""
+def _blocks(matrix) -> list[tuple[int, int]]:
+    """Ranges of the stored (major) axis holding about BLOCK_VALUES values each."""
+    majors = len(matrix.indptr) - 1
+    per_major = max(1.0, matrix.nnz / max(1, majors))
+    step = max(1, int(BLOCK_VALUES / per_major))
+    return [(a, min(a + step, majors)) for a in range(0, majors, step)]
+
+
+def _triplets(matrix, codes: np.ndarray, a: int, b: int):
+    """Flat (group, gene) bin and float64 value of each stored value of the major range [a, b)
+    whose cell is in a group."""
+    n_genes = matrix.shape[1]
     lo, hi = matrix.indptr[a], matrix.indptr[b]
     counts = np.diff(matrix.indptr[a : b + 1])
-    flat = np.repeat(codes[a:b] * n_genes, counts) + matrix.indices[lo:hi]
     values = matrix.data[lo:hi].astype(np.float64)
-    if (codes[a:b] < 0).any():
-        keep = np.repeat(codes[a:b] >= 0, counts)
+    if matrix.format == "csr":
+        group = np.repeat(codes[a:b], counts)
+        flat = group * n_genes + matrix.indices[lo:hi]
+    else:
+        group = codes[matrix.indices[lo:hi]]
+        flat = group * n_genes + np.repeat(np.arange(a, b, dtype=np.int64), counts)
+    if (group < 0).any():
+        keep = group >= 0
         return flat[keep], values[keep]
     return flat, values
 
