@@ -15,7 +15,6 @@ genes again without subtraction.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..stats import Moments, combine
 
@@ -41,7 +40,7 @@ def exact_moments(matrix, codes: np.ndarray, n_groups: int) -> Moments:
     """Statistics of each group (codes < 0: no group) over a CSR or CSC matrix of cells × genes
     with duplicate-free indices (the build has a gene bucket as CSC, the engine leaves as CSR).
     Blocks along the stored axis keep temporaries small."""
-    n_cells, n_genes = matrix.shape
+    n_genes = matrix.shape[1]
     codes = np.asarray(codes, dtype=np.int64)
     member = codes >= 0
     n = np.bincount(codes[member], minlength=n_groups).astype(np.float64)
