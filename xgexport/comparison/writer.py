@@ -156,7 +156,7 @@ def _write_leaves(group, folder: Path, csr: sp.csr_matrix, tree: SpatialTree, le
     width = leaf_cells + capacity
     create(group, L.LEAF_INDEX, shape=(len(leaves), planes, width), dtype=np.uint8, chunks=(1, planes, width), level=level)
     create(group, L.LEAF_VALUES, shape=(len(leaves), capacity), dtype=value_dtype, chunks=(1, capacity), level=level)
-    index_row = np.zeros(width, dtype=np.uint32)
+    index_planes = np.zeros((planes, width), dtype=np.uint8)  # only the used part is set and reset
     value_row = np.zeros(capacity, dtype=value_dtype)
     sizes, files = np.zeros(len(leaves), dtype=np.int64), {}
     prefix = f"{Path(folder).parent.name}/{L.GROUP}"
@@ -166,17 +166,17 @@ def _write_leaves(group, folder: Path, csr: sp.csr_matrix, tree: SpatialTree, le
         gaps[1:] -= block.indices[:-1]
         firsts = block.indptr[:-1][np.diff(block.indptr) > 0]
         gaps[firsts] = block.indices[firsts]  # each cell's first gene is absolute
-        index_row[:count] = np.diff(block.indptr)
-        index_row[leaf_cells : leaf_cells + block.nnz] = gaps
+        index_planes[:, :count] = L.to_planes(np.diff(block.indptr), planes)
+        index_planes[:, leaf_cells : leaf_cells + block.nnz] = L.to_planes(gaps, planes)
         value_row[: block.nnz] = block.data
         key = chunk_key(k, 0, 0)
-        size, digest = _write_chunk(folder / L.LEAF_INDEX / key, L.to_planes(index_row, planes), level, zlib.Z_RLE)
+        size, digest = _write_chunk(folder / L.LEAF_INDEX / key, index_planes, level, zlib.Z_RLE)
         files[f"{prefix}/{L.LEAF_INDEX}/{key}"] = (size, digest)
         rel, (size2, digest2) = write_row(folder / L.LEAF_VALUES, k, value_row, level)
         files[f"{prefix}/{L.LEAF_VALUES}/{rel}"] = (size2, digest2)
         sizes[k] = size + size2
-        index_row[:] = 0
-        value_row[:] = 0
+        index_planes[:, : leaf_cells + block.nnz] = 0
+        value_row[: block.nnz] = 0
     create(group, L.LEAF_BYTES, sizes.astype(np.int32), level=level)
     return {"capacity": capacity, "planes": planes, "value_dtype": value_dtype.name, "files": files}
 
