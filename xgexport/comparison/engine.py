@@ -26,13 +26,12 @@ from .reader import CompareData
 
 @dataclass(frozen=True)
 class Route:
-    """A planning tree with the A and B cells of each node; ``spatial`` trees also read leaves."""
+    """A planning tree (the spatial tree or a category tree) with A's and B's cells per node."""
 
     name: str
     tree: planner.Tree
     count_a: np.ndarray
     count_b: np.ndarray
-    spatial: bool
 
 
 def compare(bundle_or_group, a, b=REST):
@@ -76,7 +75,7 @@ def choose_route(data: CompareData, a: Selection, b: Selection) -> tuple[Route, 
         tree = planner.Tree.of_nodes(data.nodes, data.row_info[:, L.ROW_BYTES], data.leaf_bytes)
         count_a = planner.node_counts(data.nodes, data.order, a.member)
         count_b = planner.node_counts(data.nodes, data.order, b.member)
-        routes = [Route("spatial", tree, count_a, count_b, spatial=True)]
+        routes = [Route("spatial", tree, count_a, count_b)]
     plans = [planner.plan(r.tree, r.count_a, r.count_b) for r in routes]
     best = min(range(len(routes)), key=lambda i: plans[i].bytes)
     return routes[best], plans[best]
@@ -90,19 +89,19 @@ def category_routes(data: CompareData, a: Selection, b: Selection) -> list[Route
     columns = {c["obs_id"]: c for c in data.attrs.get("columns", [])}
     routes = []
     if len(used) == 1 and next(iter(used)) in columns:
-        routes.append(_category_route(data, a, b, [columns[next(iter(used))]], None))
+        routes.append(_category_route(data, a, b, columns[next(iter(used))], None))
     for joint in data.attrs.get("joint", []):
         ids = joint["obs_ids"]
         if used <= set(ids) and all(i in columns for i in ids):
             pairs = data.group[f"{L.JOINT}/{joint['id']}/pairs"][:]
             for middle in (0, 1):
-                routes.append(_category_route(data, a, b, [columns[ids[middle]]], (joint, pairs, middle)))
+                routes.append(_category_route(data, a, b, columns[ids[middle]], (joint, pairs, middle)))
     return routes
 
 
-def _category_route(data, a: Selection, b: Selection, column: list, joint) -> Route:
-    """All cells → the categories of one column (+ missing) → [joint groups within each]."""
-    column = column[0]
+def _category_route(data, a: Selection, b: Selection, column: dict, joint) -> Route:
+    """All cells → the categories of one column (+ missing) → [joint groups within each],
+    breadth-first: the root, the column's parts, then each part's joint groups in turn."""
     parts = list(range(column["n_categories"])) + ([-1] if column["missing_row"] is not None else [])
     first_row = column["first_row"]
     rows = [L.TOTAL_ROW] + [first_row + k if k >= 0 else column["missing_row"] for k in parts]
@@ -130,7 +129,7 @@ def _category_route(data, a: Selection, b: Selection, column: list, joint) -> Ro
     tree = planner.Tree(count, first_child, n_children, rows, np.full(n_nodes, -1), data.row_info[:, L.ROW_BYTES], data.leaf_bytes)
     count_a, count_b = (_part_counts(tree, codes_of, s) for s in (a, b))
     name = f"categories of {column['name']!r}" + (" (joint groups of a column pair)" if joint else "")
-    return Route(name, tree, count_a, count_b, spatial=False)
+    return Route(name, tree, count_a, count_b)
 
 
 def _part_counts(tree: planner.Tree, codes_of: list, group: Selection) -> np.ndarray:
