@@ -13,7 +13,7 @@ from compare_helpers import assert_matches, dense64, make_data
 
 import xgexport
 from xgexport import stats
-from xgexport.comparison import CompareError, compare, planner
+from xgexport.comparison import CompareError, compare, plan_comparison, planner
 from xgexport.comparison import layout as L
 from xgexport.comparison.moments import combine_all, exact_moments, row, subtract
 from xgexport.comparison.reader import CompareData, decode_leaf
@@ -147,8 +147,10 @@ def test_lasso_reads_its_boundary_not_its_area(bundle):
     folder, _, coords, columns = bundle
     data = CompareData(folder)
     lasso = np.hypot(*(coords - coords[columns["cluster"][0] == 4].mean(axis=0)).T) < 4.5
+    planned = plan_comparison(data, np.flatnonzero(lasso))
     info = compare(data, np.flatnonzero(lasso)).attrs["comparison"]
-    assert info["bytes_read"] == info["planned_bytes"]
+    assert info["bytes_read"] == info["planned_bytes"] == planned["bytes"]
+    assert info["files_read"] == planned["files"] and planned["route"] == "spatial"
     nodes = data.nodes
     count = planner.node_counts(nodes, data.order, lasso)
     leaves = nodes[:, L.LEAF] >= 0

@@ -9,8 +9,8 @@ docs/COMPARE.md describes the format, the algorithm and the cost model.
 
 from __future__ import annotations
 
-from .engine import compare
+from .engine import compare, plan_comparison
 from .groups import REST, CompareError
 from .writer import ColumnGroups, write_compare
 
-__all__ = ["REST", "ColumnGroups", "CompareError", "compare", "write_compare"]
+__all__ = ["REST", "ColumnGroups", "CompareError", "compare", "plan_comparison", "write_compare"]

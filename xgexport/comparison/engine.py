@@ -41,11 +41,8 @@ def compare(bundle_or_group, a, b=REST):
     pandas DataFrame with load_de's columns (``category`` holds A's label); ``frame.attrs
     ["comparison"]`` says which groups and which rest were compared and what was read.
     """
-    data = bundle_or_group if isinstance(bundle_or_group, CompareData) else CompareData(bundle_or_group)
+    data, group_a, group_b = _groups(bundle_or_group, a, b)
     read_before, files_before = data.bytes_read, data.files_read  # a shared reader caches
-    group_a = select(data, a, "A")
-    group_b = rest_of(group_a) if b is None or (isinstance(b, str) and b == REST) else select(data, b, "B")
-    check_pair(group_a, group_b)
     route, plan = choose_route(data, group_a, group_b)
     moments_a, redone_a = side(data, route, plan, plan.a, group_a, route.count_a)
     moments_b, redone_b = side(data, route, plan, plan.b, group_b, route.count_b)
@@ -57,6 +54,23 @@ def compare(bundle_or_group, a, b=REST):
         "terms": _term_summary(plan), "genes_recomputed": {"a": redone_a, "b": redone_b},
     }  # fmt: skip
     return result_frame(data, group_a.label, moments_a, moments_b, info)
+
+
+def plan_comparison(bundle_or_group, a, b=REST) -> dict:
+    """What ``compare`` would read, without reading it: the route, the files and their bytes
+    (what a reader can show before a large comparison). Subtraction fallbacks come on top."""
+    data, group_a, group_b = _groups(bundle_or_group, a, b)
+    route, plan = choose_route(data, group_a, group_b)
+    return {"route": route.name, "bytes": plan.bytes, "rows": len(plan.rows), "leaves": len(plan.leaves),
+            "files": len(plan.rows) + 2 * len(plan.leaves), "terms": _term_summary(plan)}  # fmt: skip
+
+
+def _groups(bundle_or_group, a, b) -> tuple[CompareData, Selection, Selection]:
+    data = bundle_or_group if isinstance(bundle_or_group, CompareData) else CompareData(bundle_or_group)
+    group_a = select(data, a, "A")
+    group_b = rest_of(group_a) if b is None or (isinstance(b, str) and b == REST) else select(data, b, "B")
+    check_pair(group_a, group_b)
+    return data, group_a, group_b
 
 
 def _term_summary(plan: planner.Plan) -> dict:
