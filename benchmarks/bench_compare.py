@@ -135,7 +135,26 @@ def run(args, matrix, umap, cluster, sample, leaf_cells: int, row_cells: int) ->
     if seconds:
         print(f"Python engine on {len(seconds)} lassos: {min(seconds):.2f}–{max(seconds):.2f} s each; "
               f"read what was planned; genes recomputed without subtraction: {recomputed}")  # fmt: skip
+    if args.check:
+        check(folder.parent, matrix, plans[0][1], args.check)
     return {"data": data, "plans": plans}
+
+
+def check(bundle: Path, matrix, member: np.ndarray, n_genes: int) -> None:
+    """The first lasso against the rest, against scipy in float64 on the first genes and the
+    200 with the largest |t| (the markers, with the smallest p-values)."""
+    import scipy.stats as ss
+
+    frame = compare(bundle, np.flatnonzero(member))
+    genes = np.union1d(np.arange(n_genes), np.argsort(-np.abs(frame.t.to_numpy()))[:200])
+    dense = matrix[:, genes].toarray().astype(np.float64)
+    reference = ss.ttest_ind(dense[member], dense[~member], equal_var=False)
+    t, p = frame.t.to_numpy()[genes], frame.pval.to_numpy()[genes]
+    n_genes = len(genes)
+    worst_t = np.max(np.abs(t - reference.statistic) / np.abs(reference.statistic))
+    worst_p = np.max(np.abs(p - reference.pvalue) / np.maximum(reference.pvalue, 1e-300))
+    print(f"against scipy on {n_genes} genes: t within {worst_t:.1e}, p within {worst_p:.1e} (relative); "
+          f"smallest p {reference.pvalue.min():.1e}")  # fmt: skip
 
 
 def categories(bundle: Path) -> None:
@@ -191,6 +210,7 @@ def main():
     parser.add_argument("--level", type=int, default=1, help="gzip level of the comparison data")
     parser.add_argument("--model", type=int, default=0, help="also estimate bytes at this many cells")
     parser.add_argument("--engine", type=int, default=20, help="lassos to run through xgexport.compare")
+    parser.add_argument("--check", type=int, default=0, help="check the first lasso against scipy on this many genes")
     args = parser.parse_args()
     if not args.input.exists():
         from synth import synthesize
