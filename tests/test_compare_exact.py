@@ -101,7 +101,7 @@ def groups_of(groups: str, b_kind: str, coords, codes, rng):
     return a, {"state": ["y", "z"], "kind": ["q"]}, in_a, (kinds == 1) & np.isin(states, [1, 2])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_any_two_groups_match_scipy(case):
     matrix, coords, codes, options, groups, b_kind, regime, rng = case
