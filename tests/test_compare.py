@@ -204,7 +204,7 @@ def test_written_arrays_read_back(bundle):
         k = nodes[v, L.LEAF]
         leaf = decode_leaf(group[L.LEAF_INDEX][k], group[L.LEAF_VALUES][k], nodes[v, L.COUNT], attrs["leaf_cells"], matrix.shape[1])
         assert nodes[v, L.COUNT] <= attrs["leaf_cells"]
-        assert (leaf != csr[data.leaf_cells(v)]).nnz == 0
+        assert (leaf != csr[data.cells_of(v)]).nnz == 0
     for v in range(len(nodes)):
         start, count, first, n_kids = nodes[v, [L.START, L.COUNT, L.FIRST_CHILD, L.N_CHILDREN]]
         if n_kids:
@@ -267,3 +267,12 @@ def test_exact_moments_by_cells_or_by_genes():
         inside = values[codes == k]
         np.testing.assert_allclose(by_cells.mean[k], inside.mean(axis=0), rtol=1e-14)
         np.testing.assert_allclose(by_cells.m2[k], ((inside - inside.mean(axis=0)) ** 2).sum(axis=0), rtol=1e-12, atol=1e-14)
+
+
+def test_writer_refuses_inconsistent_inputs(tmp_path):
+    matrix, coords, columns = clustered(n_cells=100, seed=11)
+    with pytest.raises(ValueError, match="joint groups .*two different columns"):
+        make_data(tmp_path / "a", matrix, coords, columns, joints=(("cluster", "cluster"),))
+    bad = {"cluster": (columns["cluster"][0][:50], columns["cluster"][1])}
+    with pytest.raises(ValueError, match="codes of column 'cluster' do not fit 100 cells"):
+        make_data(tmp_path / "b", matrix, coords, bad)

@@ -127,7 +127,7 @@ def test_leaves_hold_the_source_values(case):
     data = CompareData(out)
     rebuilt = np.zeros_like(dense)
     for v in np.flatnonzero(data.nodes[:, L.LEAF] >= 0):
-        rebuilt[data.leaf_cells(v)] = data.leaf(v).toarray()
+        rebuilt[data.cells_of(v)] = data.leaf(v).toarray()
     np.testing.assert_array_equal(rebuilt, dense)
     assert data.attrs["value_dtype"] == ("float32" if dtype == np.float32 else "float64")
     assert data.attrs["nonnegative"] == bool(not (dense[np.isfinite(dense)] < 0).any())

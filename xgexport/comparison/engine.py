@@ -186,7 +186,7 @@ def evaluate(data: CompareData, route: Route, terms, member: np.ndarray) -> tupl
         if term.kind == planner.ROW:
             rows[term.sign].append(data.row(int(route.tree.row[term.node])))
         else:
-            keep = member[data.leaf_cells(term.node)] != term.complement
+            keep = member[data.cells_of(term.node)] != term.complement
             cells[term.sign].append(data.leaf(term.node)[keep])
     out = []
     for sign in (1, -1):

@@ -69,7 +69,8 @@ class CompareData:
             self._count(int(self.leaf_bytes[k]), files=2)
         return self._leaves[k]
 
-    def leaf_cells(self, node: int) -> np.ndarray:
+    def cells_of(self, node: int) -> np.ndarray:
+        """The cells of a node, in tree order."""
         start, count = self.nodes[node, L.START], self.nodes[node, L.COUNT]
         return self.order[start : start + count]
 

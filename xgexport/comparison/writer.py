@@ -55,20 +55,11 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     shapes and the digests of the chunk files written here ({"arrays": …, "files": …})."""
     csr = canonical_matrix(matrix)
     n_cells, n_genes = csr.shape
+    _check_inputs(n_cells, display, columns, joints)
     root = zarr.open_group(str(store_path), mode="a")
     group = root.require_group(L.GROUP)
     folder = Path(store_path) / L.GROUP
-    by_id = {c.obs_id: c for c in columns}
-    column_attrs, joint_attrs, first_row = [], [], 1
-    for column in columns:
-        column_attrs.append({"obs_id": column.obs_id, "name": column.name, "first_row": first_row,
-                             "n_categories": column.n_categories,
-                             "missing_row": first_row + column.n_categories if (column.codes < 0).any() else None})  # fmt: skip
-        first_row += column.n_categories + int((column.codes < 0).any())
-    joint_groups = [_joint_codes(by_id[a], by_id[b]) for a, b in joints]
-    for j, ((a, b), (codes, pairs)) in enumerate(zip(joints, joint_groups)):
-        joint_attrs.append({"id": str(j), "obs_ids": [a, b], "first_row": first_row, "n_rows": len(pairs)})
-        first_row += len(pairs)
+    column_attrs, joint_groups, joint_attrs, first_row = _row_layout(columns, joints)
     tree = build_tree(display, leaf_cells, row_cells, first_row)
     n_rows = first_row + len(tree.row_nodes) - 1
     writer = _RowWriter(group, folder, n_rows, n_genes, level)
@@ -97,6 +88,36 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     for attrs in joint_attrs:
         arrays[f"{L.GROUP}/{L.JOINT}/{attrs['id']}/pairs"] = [attrs["n_rows"], 2]
     return {"arrays": arrays, "files": {**writer.files, **leaf_info["files"]}}
+
+
+def _check_inputs(n_cells: int, display, columns: list[ColumnGroups], joints) -> None:
+    if np.shape(display) != (n_cells, 2):
+        raise ValueError(f"display coordinates of shape {np.shape(display)} for {n_cells} cells")
+    for column in columns:
+        if len(column.codes) != n_cells or column.codes.max(initial=-1) >= column.n_categories:
+            raise ValueError(f"codes of column {column.name!r} do not fit {n_cells} cells and {column.n_categories} categories")
+    known = {c.obs_id for c in columns}
+    for pair in joints:
+        if len(pair) != 2 or not set(pair) <= known or pair[0] == pair[1]:
+            raise ValueError(f"joint groups {pair!r}: name two different columns among {sorted(known)}")
+
+
+def _row_layout(columns: list[ColumnGroups], joints) -> tuple[list, list, list, int]:
+    """Row numbers: 0 is the total, then each column's categories and missing row, then each
+    joint pair's observed groups; returns their attributes, the joint codes and the next row."""
+    by_id = {c.obs_id: c for c in columns}
+    column_attrs, joint_attrs, first_row = [], [], 1
+    for column in columns:
+        missing = bool((column.codes < 0).any())
+        column_attrs.append({"obs_id": column.obs_id, "name": column.name, "first_row": first_row,
+                             "n_categories": column.n_categories,
+                             "missing_row": first_row + column.n_categories if missing else None})  # fmt: skip
+        first_row += column.n_categories + int(missing)
+    joint_groups = [_joint_codes(by_id[a], by_id[b]) for a, b in joints]
+    for j, ((a, b), (_, pairs)) in enumerate(zip(joints, joint_groups)):
+        joint_attrs.append({"id": str(j), "obs_ids": [a, b], "first_row": first_row, "n_rows": len(pairs)})
+        first_row += len(pairs)
+    return column_attrs, joint_groups, joint_attrs, first_row
 
 
 def _joint_codes(first: ColumnGroups, second: ColumnGroups) -> tuple[np.ndarray, np.ndarray]:
