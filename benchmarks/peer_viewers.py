@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -203,25 +204,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_cellxgene(program: Path, h5ad: Path, log: Path, timeout: float = 600) -> tuple[subprocess.Popen, str, float]:
+def start_cellxgene(program: Path, h5ad: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
     """cellxgene's own server on 127.0.0.1, with annotations and gene-set saving off: either opens
-    a modal dialog asking for a folder name before the plot can be used.
-    Returns the process, its URL and how long it took to load the file and answer."""
+    a modal dialog asking for a folder name before the plot can be used."""
     port = free_port()
     command = [str(program), "--no-upgrade-check", "launch", str(h5ad), "--host", "127.0.0.1", "--port", str(port),
                "--disable-annotations", "--disable-gene-sets-save"]  # fmt: skip
+    return start_server(command, port, "api/v0.2/config", log)
+
+
+def start_xgexport(bundle: Path, log: Path, env: dict) -> tuple[subprocess.Popen, str, float]:
+    """`xgexport serve` in its own process, like cellxgene's server (not a thread of this one,
+    which also drives the browser)."""
+    port = free_port()
+    command = [sys.executable, "-m", "xgexport.cli", "serve", str(bundle), "--port", str(port)]
+    return start_server(command, port, "index.html", log, env)
+
+
+def start_server(command: list[str], port: int, probe: str, log: Path, env: dict | None = None,
+                 timeout: float = 600) -> tuple[subprocess.Popen, str, float]:  # fmt: skip
+    """Start a server; returns the process, its URL and how long it took to answer ``probe``."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise RuntimeError(f"cellxgene exited with {process.returncode}; see {log}")
+            raise RuntimeError(f"{Path(command[0]).name} exited with {process.returncode}; see {log}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v0.2/config", timeout=2):
-                return process, f"http://127.0.0.1:{port}/", time.perf_counter() - started
+            with urllib.request.urlopen(url + probe, timeout=2):
+                return process, url, time.perf_counter() - started
         except OSError:
             time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"cellxgene did not answer within {timeout:.0f} s; see {log}")
+    stop(process)
+    raise RuntimeError(f"{' '.join(command[:3])} did not answer within {timeout:.0f} s; see {log}")
 
 
 def stop(process: subprocess.Popen) -> None:
