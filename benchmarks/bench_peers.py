@@ -44,6 +44,7 @@ from synth import synthesize  # noqa: E402
 
 WORK = HERE / "work"
 OUT = WORK / "peers_out"
+SHOTS = WORK / "peers_shots"  # the last round's screenshots after the timed steps
 PBMC = HERE.parent / "tests" / "data" / "scanpy_pbmc68k_reduced.h5ad"
 GENES, NNZ_PER_CELL, EXTRA_COLUMNS = 15_000, 1350, 2
 DE_COLUMNS = ["cluster", "sample", "group1", "group2"]
@@ -86,8 +87,10 @@ def view_xgexport(browser, bundle: Path, n_cells: int, genes: list, column: str)
         context, page, first = pv.xgexport_first_frame(browser, url, n_cells)
         gene_runs = [pv.xgexport_gene(page, name) for name, _, _ in genes]
         gene_runs[0]["chunk_bytes"] = pe.chunk_bytes(bundle, genes[0][1])
+        page.screenshot(path=SHOTS / f"xgexport_{n_cells}_gene.png")
         page.evaluate("(c) => window.xgexport.setColor('obs:' + c)", column)
         markers = pv.xgexport_markers(page)
+        page.screenshot(path=SHOTS / f"xgexport_{n_cells}_markers.png")
         context.close()
     finally:
         pv.stop(server)
@@ -97,6 +100,7 @@ def view_xgexport(browser, bundle: Path, n_cells: int, genes: list, column: str)
 def view_cellxgene(browser, url: str, n_cells: int, genes: list, cells: tuple) -> dict:
     context, page, first = pv.cellxgene_first_frame(browser, url, n_cells)
     gene_runs = [pv.cellxgene_gene(page, name, n_cells) for name, _, _ in genes]
+    page.screenshot(path=SHOTS / f"cellxgene_{n_cells}_gene.png")  # what was measured, to look at
     diffexp = pv.cellxgene_diffexp(page, *cells)
     context.close()
     return {**first, "genes": gene_runs, "diffexp": diffexp}
@@ -158,6 +162,7 @@ def prepare(args) -> tuple[dict, list[dict]]:
     # soon after deleting tens of thousands is slower, which would be charged to a build
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
+    SHOTS.mkdir(exist_ok=True)
     peers = {"cellxgene": None, "cirrocumulus": None}
     if not args.skip_peers:
         peers = {name: ensure_peer(WORK, name) for name in peers}
