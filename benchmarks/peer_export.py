@@ -75,6 +75,20 @@ def genes_near(path: Path, fraction: float = 0.3, k: int = 3) -> list[tuple[str,
     return [(str(names[g]), int(g), round(float(share[g]), 3)) for g in best]
 
 
+def csc_copy(path: Path) -> Path:
+    """The same data with X as CSC, beside ``path``: cellxgene reads a gene from a CSR matrix by
+    scanning every row (it warns "Performance may be improved by using CSC"), so it gets the
+    layout it asks for; a dense X is left as it is."""
+    adata = read_small(path)
+    if not hasattr(adata.X, "tocsc") or adata.X.format == "csc":
+        return path
+    out = path.with_name(path.stem + "_csc.h5ad")
+    if not out.exists():
+        adata.X = adata.X.tocsc()
+        adata.write_h5ad(out)
+    return out
+
+
 def category_cells(path: Path, column: str, category: int = 0) -> tuple[list[int], list[int]]:
     """Cell indices of one category of a categorical obs column, and of the rest."""
     codes = read_small(path).obs[column].cat.codes.to_numpy()
