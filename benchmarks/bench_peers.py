@@ -49,7 +49,7 @@ OUT = WORK / "peers_out"
 SHOTS = WORK / "peers_shots"  # the last round's screenshots after the timed steps
 PBMC = HERE.parent / "tests" / "data" / "scanpy_pbmc68k_reduced.h5ad"
 GENES, NNZ_PER_CELL, EXTRA_COLUMNS = 15_000, 1350, 2
-DE_COLUMNS = ["cluster", "sample", "group1", "group2"]
+DE_COLUMNS = pe.DE_COLUMNS
 
 
 def synthetic(n_cells: int) -> Path:
@@ -155,7 +155,16 @@ def parse_args():
     parser.add_argument("--million", action="store_true", help="also build 1M cells once (the 60 s target)")
     parser.add_argument("--baseline", type=Path, help="an earlier peers_results.json, to compare bundle sizes")
     parser.add_argument("--keep", action="store_true", help="keep the bundles and peer outputs")
+    parser.add_argument("--report", type=Path, help="print the verdicts and summary of a results file; run nothing")
     return parser.parse_args()
+
+
+def load_results(path: Path) -> dict:
+    """A results file, with the export sizes as numbers again (JSON made them strings)."""
+    results = json.loads(path.read_text())
+    for row in results["rounds"]:
+        row["export"] = {int(n): v for n, v in row["export"].items()}
+    return results
 
 
 def prepare(args) -> tuple[dict, list[dict]]:
@@ -188,6 +197,13 @@ def prepare(args) -> tuple[dict, list[dict]]:
 
 def main():
     args = parse_args()
+    baseline = load_results(args.baseline) if args.baseline else None
+    if args.report:
+        results = load_results(args.report)
+        cells = results.get("cells") or list(results["rounds"][0]["export"])  # the first is the export size
+        report.print_verdicts(results, cells, baseline)
+        report.print_summary(results, cells)
+        return
     setup, datasets = prepare(args)
     peers, sources = setup["peers"], setup["sources"]
     rounds = []
@@ -202,11 +218,11 @@ def main():
     checks = {"million": million_build() if args.million else None,
               "same_bytes": {n: pe.same_bytes([OUT / f"r{r}_de_{n}" for r in range(args.rounds)]) for n in sources},
               "t_agreement": pe.t_agreement(OUT / f"r0_de_{args.cells[0]}", "cluster", OUT / f"r0_scanpy_{args.cells[0]}.json")}  # fmt: skip
-    baseline = json.loads(args.baseline.read_text()) if args.baseline else None
-    results = {"args": {k: str(v) for k, v in vars(args).items()}, "peers": {k: str(v) for k, v in peers.items()},
+    results = {"cells": args.cells, "args": {k: str(v) for k, v in vars(args).items()}, "peers": {k: str(v) for k, v in peers.items()},
                "rounds": rounds, "checks": checks}  # fmt: skip
     (WORK / "peers_results.json").write_text(json.dumps(results, indent=1, default=str))
     report.print_verdicts(results, args.cells, baseline)
+    report.print_summary(results, args.cells)
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)
 

@@ -5,6 +5,7 @@ gene's chunk size, agreement of the bundle's t with scanpy's)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,15 @@ from proctree import folder_bytes, run_measured
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
+DE_COLUMNS = ["cluster", "sample", "group1", "group2"]  # the 4 categorical columns of the inputs
 
 
 def xgexport_build(source: Path, out: Path, de_columns: list[str] | None, log: Path) -> dict:
-    """`xgexport build` with DE for exactly ``de_columns`` (None: --no-de), default options otherwise."""
+    """`xgexport build` with DE for ``de_columns`` (None: --no-de; empty: its default, every
+    categorical column), default options otherwise."""
     de = ["--no-de"] if de_columns is None else [arg for c in de_columns for arg in ("--de-obs", c)]
     command = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(out), "-q", *de]
-    result = run_measured(command, log, env={**_env(), "PYTHONPATH": str(REPO)})
+    result = run_measured(command, log, env={**os.environ, "PYTHONPATH": str(REPO)})
     return _with_size(result, out, log)
 
 
@@ -29,14 +32,8 @@ def cirro_prepare(program: Path, source: Path, out: Path, de_columns: list[str],
     """`cirro prepare_data` (its default zarr output) with markers for the same columns."""
     command = [str(program), "prepare_data", str(source), "--out", str(out)]
     command += [arg for c in de_columns for arg in ("--groups", c)]
-    result = run_measured(command, log, env=_env())
+    result = run_measured(command, log, env=dict(os.environ))
     return _with_size(result, Path(f"{out}.zarr") if not str(out).endswith(".zarr") else out, log)
-
-
-def _env() -> dict:
-    import os
-
-    return dict(os.environ)
 
 
 def _with_size(result: dict, out: Path, log: Path) -> dict:

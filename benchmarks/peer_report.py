@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-DE_COLUMNS = 4
+from peer_export import DE_COLUMNS
 
 
 def median(values: list) -> float | None:
@@ -26,7 +26,7 @@ def brief_viewers(row: dict) -> dict:
 def de_per_column(export: dict) -> float | None:
     if "xgexport" not in export or "xgexport_no_de" not in export:
         return None
-    return (export["xgexport"]["cpu_s"] - export["xgexport_no_de"]["cpu_s"]) / DE_COLUMNS
+    return (export["xgexport"]["cpu_s"] - export["xgexport_no_de"]["cpu_s"]) / len(DE_COLUMNS)
 
 
 def ratio(a, b) -> float | None:
@@ -160,7 +160,7 @@ def no_loss_verdicts(results: dict, n: int, baseline: dict | None) -> None:
     if baseline is None:
         line(None, f"bundle size {size / 1e6:.1f} MB at {n:,} cells (give --baseline an earlier results file to compare)")
         return
-    before = median([r["export"][str(n)]["xgexport"]["bytes"] for r in baseline["rounds"]])
+    before = median([r["export"][n]["xgexport"]["bytes"] for r in baseline["rounds"]])
     against(size / before, 1.1, f"bundle size against the baseline ({size / 1e6:.1f} MB vs {before / 1e6:.1f} MB)")
 
 
@@ -177,3 +177,70 @@ def print_verdicts(results: dict, cells: list[int], baseline: dict | None) -> No
     marker_verdicts(rounds)
     de_verdicts(rounds, cells)
     no_loss_verdicts(results, cells[0], baseline)
+
+
+# ---------- summary (Markdown, for docs/BENCHMARKS.md) ----------
+
+
+def spread(values: list, scale: float = 1.0, digits: int = 1) -> str:
+    """'median (min–max)' of the rounds."""
+    values = [v * scale for v in values if v is not None]
+    if not values:
+        return "n/a"
+    m = statistics.median(values)
+    return f"{m:.{digits}f}" if len(values) == 1 else f"{m:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def summary_rows(rounds: list, n: int) -> list[tuple]:
+    ex = [r["export"][n] for r in rounds]
+    get = lambda tool, key: [e[tool][key] for e in ex if tool in e]  # noqa: E731
+    rows = [("export CPU (s), DE for 4 columns", spread(get("xgexport", "cpu_s")), "cirrocumulus " + spread(get("cirrocumulus", "cpu_s")),
+             spread([ratio(e["xgexport"]["cpu_s"], e["cirrocumulus"]["cpu_s"]) for e in ex if "cirrocumulus" in e], digits=2), "≤ 0.33"),
+            ("export wall (s)", spread(get("xgexport", "wall_s")), "cirrocumulus " + spread(get("cirrocumulus", "wall_s")), "", ""),
+            ("export peak RSS (GB)", spread(get("xgexport", "peak_rss_gb"), digits=2), "cirrocumulus " + spread(get("cirrocumulus", "peak_rss_gb"), digits=2), "", ""),
+            ("output (MB)", spread(get("xgexport", "bytes"), 1e-6), "cirrocumulus " + spread(get("cirrocumulus", "bytes"), 1e-6), "", "")]  # fmt: skip
+    return rows
+
+
+def de_rows(rounds: list, cells: list[int]) -> list[tuple]:
+    rows = []
+    for n in cells:
+        ex = [r["export"][n] for r in rounds]
+        rows.append((f"DE CPU per column (s), {n:,} cells", spread([de_per_column(e) for e in ex], digits=2),
+                     "scanpy t-test, 1 column " + spread([e["scanpy"]["cpu_s"] for e in ex if "scanpy" in e], digits=2),
+                     spread([ratio(de_per_column(e), e["scanpy"]["cpu_s"]) for e in ex if "scanpy" in e], digits=2), "≤ 0.10"))  # fmt: skip
+    return rows
+
+
+def viewer_rows(rounds: list) -> list[tuple]:
+    rows = []
+    for name in rounds[0].get("viewers", {}):
+        vs = [r["viewers"][name] for r in rounds]
+        xg = [v["xgexport"] for v in vs]
+        cx = [v["cellxgene"] for v in vs if "cellxgene" in v]
+        both = [v for v in vs if "cellxgene" in v]
+        g0 = [x["genes"][0] for x in xg]
+        rows += [(f"first frame (ms), {name}", spread([x["first_frame_ms"] for x in xg], digits=0), "cellxgene " + spread([c["first_frame_ms"] for c in cx], digits=0),
+                  spread([ratio(v["xgexport"]["first_frame_ms"], v["cellxgene"]["first_frame_ms"]) for v in both], digits=2), "≤ 0.33"),
+                 (f"first frame (KB), {name}", spread([x["first_frame_bytes"] for x in xg], 1e-3, 0), "cellxgene " + spread([c["first_frame_bytes"] for c in cx], 1e-3, 0), "", ""),
+                 (f"first gene (ms), {name}", spread([g["ms"] for g in g0], digits=0), "cellxgene " + spread([c["genes"][0]["ms"] for c in cx], digits=0), "", ""),
+                 (f"first gene (KB / requests), {name}", f"{spread([g['bytes'] for g in g0], 1e-3)} / {max(g['requests'] for g in g0)}",
+                  f"its chunk {g0[0]['chunk_bytes'] / 1e3:.1f} KB", spread([g["bytes"] / g["chunk_bytes"] for g in g0], digits=2), "≤ 1.1, 1 request"),
+                 (f"later genes (ms), {name}", spread([g["ms"] for x in xg for g in x["genes"][1:]], digits=0),
+                  "cellxgene " + spread([g["ms"] for c in cx for g in c["genes"][1:]], digits=0),
+                  spread([ratio(median([g["ms"] for g in v["xgexport"]["genes"][1:]]), median([g["ms"] for g in v["cellxgene"]["genes"][1:]])) for v in both], digits=2), "≤ 1"),
+                 (f"a category's markers (ms / KB), {name}", f"{spread([x['markers']['open']['ms'] for x in xg], digits=0)} / {spread([x['markers']['open']['bytes'] for x in xg], 1e-3, 0)}",
+                  "cellxgene DE request " + spread([c["diffexp"]["ms"] for c in cx], digits=0) + " ms", "", "≤ 100 ms, ≤ 30 KB")]  # fmt: skip
+    return rows
+
+
+def print_summary(results: dict, cells: list[int]) -> None:
+    rounds = results["rounds"]
+    print(f"\n== summary, median (min–max) of {len(rounds)} round(s) ==\n")
+    print("| measure | xgexport | peer | ratio | target |\n|---|---|---|---|---|")
+    rows = summary_rows(rounds, cells[0]) + de_rows(rounds, cells) + viewer_rows(rounds)
+    million = results["checks"].get("million")
+    if million:
+        rows.append(("1M-cell build, wall / CPU (s), peak RSS (GB)", f"{million['wall_s']:.0f} / {million['cpu_s']:.0f}, {million['peak_rss_gb']:.2f}", "", "", "≤ 60 s"))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
