@@ -212,6 +212,76 @@ def zarr_store(folder: Path) -> Made:
 
 
 # ---------------------------------------------------------------------------------------------
+# damaged matrices: index arrays and shapes that lie (scipy trusts them and crashes natively)
+
+
+def tampered(adata_maker: Callable[[], anndata.AnnData], edit: Callable[[h5py.File], None]) -> Callable[[Path], Made]:
+    """A maker: a valid file written by anndata, then changed in place with h5py."""
+
+    def make(folder: Path) -> Made:
+        made = simple(folder, adata_maker())
+        with h5py.File(made.input, "r+") as handle:
+            edit(handle)
+        return made
+
+    return make
+
+
+def set_value(dataset: str, position: int, value) -> Callable[[h5py.File], None]:
+    def edit(handle: h5py.File) -> None:
+        values = handle[dataset][:]
+        values[position] = value
+        handle[dataset][:] = values
+
+    return edit
+
+
+def set_shape(group: str, shape: tuple[int, int]) -> Callable[[h5py.File], None]:
+    def edit(handle: h5py.File) -> None:
+        handle[group].attrs["shape"] = np.array(shape, dtype=np.int64)
+
+    return edit
+
+
+def with_layer() -> anndata.AnnData:
+    adata = base_adata()
+    adata.layers["counts"] = adata.X.copy()
+    return adata
+
+
+def with_raw() -> anndata.AnnData:
+    adata = base_adata()
+    adata.raw = adata
+    return adata
+
+
+def make_corrupt_chunk(folder: Path) -> Made:
+    """gzip-compressed X/data with bytes flipped inside its first chunk: h5py's read fails."""
+    path = folder / "chunk.h5ad"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base_adata(400, 50).write_h5ad(path, compression="gzip")
+    with h5py.File(path, "r") as handle:
+        info = handle["X/data"].id.get_chunk_info(0)
+    data = bytearray(path.read_bytes())
+    for position in range(info.byte_offset + info.size // 2, info.byte_offset + info.size // 2 + 16):
+        data[position] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return Made(path, folder / "out", ("-q",))
+
+
+def _damaged(name: str, maker, edit, message: str, *args: str, also=()) -> Case:
+    """A damaged matrix. Its blocks are checked as the matrix pass reads them, after the plan's
+    progress lines: -q leaves the error line alone on stderr."""
+    return Case(name, "fails", lambda folder: _with_args(tampered(maker, edit)(folder), ("-q", *args)),
+                message=message, also=tuple(also))  # fmt: skip
+
+
+def _with_args(made: Made, args: tuple[str, ...]) -> Made:
+    return Made(made.input, made.out, made.args + tuple(args))
+
+
+# ---------------------------------------------------------------------------------------------
 # values
 
 
@@ -374,6 +444,16 @@ def duplicate_genes() -> anndata.AnnData:
     return adata
 
 
+def shared_and_missing_symbols() -> anndata.AnnData:
+    """CELLxGENE-style var: Ensembl ids, a categorical feature_name where two ids share a symbol
+    and two have none."""
+    adata = base_adata(60, 8)
+    adata.var_names = [f"ENSG{i:011d}" for i in range(8)]
+    symbols = ["TBCE", "TBCE", None, "CD3E", "MATR3", "MATR3", "", "NKG7"]
+    adata.var["feature_name"] = pd.Categorical(symbols)
+    return adata
+
+
 def non_ascii_names() -> anndata.AnnData:
     adata = base_adata(60, len(NON_ASCII))
     adata.var_names = list(NON_ASCII)
@@ -413,6 +493,17 @@ def one_category_per_cell_many() -> anndata.AnnData:
     adata = base_adata(1200, 8)
     adata.obs["barcode_cat"] = pd.Categorical([f"bc{i}" for i in range(adata.n_obs)])
     adata.obs["barcode_text"] = [f"t{i}" for i in range(adata.n_obs)]
+    return adata
+
+
+def nearly_unique_per_cell() -> anndata.AnnData:
+    """Ids with a few repeats, as categories and as text; beside a real grouping of 25 values."""
+    adata = base_adata(200, 10)
+    ids = [f"bc{i}" for i in range(200)]
+    ids[1] = ids[2] = "bc0"  # one value of 3 cells among 198: still an id
+    adata.obs["barcode_cat"] = pd.Categorical(ids)
+    adata.obs["barcode_text"] = ids
+    adata.obs["donor"] = pd.Categorical([f"d{i % 25}" for i in range(200)])  # 8 cells each: a grouping
     return adata
 
 
@@ -525,6 +616,20 @@ def _no_proc() -> str | None:
     return None
 
 
+def out_dangling_link(folder: Path) -> Made:
+    made = simple(folder, base_adata())
+    link = folder / "out"
+    link.symlink_to(folder / "moved-away")
+    return Made(made.input, link)
+
+
+def out_looping_link(folder: Path) -> Made:
+    made = simple(folder, base_adata())
+    link = folder / "out"
+    link.symlink_to(link)
+    return Made(made.input, link)
+
+
 def out_nonexistent_parents(folder: Path) -> Made:
     made = simple(folder, base_adata())
     return Made(made.input, folder / "deep" / "er" / "out")
@@ -560,6 +665,26 @@ CASES: tuple[Case, ...] = (
     _exports("csc-matrix", csc_matrix),
     _exports("raw-with-more-genes", raw_with_more_genes),
     Case("zarr-store", "exports", zarr_store),
+    # damaged matrices: one line, never a native crash of scipy
+    _damaged("x-index-beyond-genes", base_adata, set_value("X/indices", 5, 10**6), "X is damaged",
+             also=("indices point outside the 25 genes",)),
+    _damaged("x-index-negative", base_adata, set_value("X/indices", 5, -3), "indices point outside"),
+    _damaged("x-indptr-beyond-values", base_adata, set_value("X/indptr", 10, 10**6), "X is damaged",
+             also=("indptr",)),
+    _damaged("x-indptr-decreasing", base_adata, set_value("X/indptr", 10, 0), "indptr is not increasing"),
+    _damaged("x-indptr-ends-beyond-values", base_adata, set_value("X/indptr", -1, 10**6), "indptr runs from 0"),
+    _damaged("csc-index-beyond-cells", csc_matrix, set_value("X/indices", 3, 10**6), "indices point outside the 60 cells"),
+    _damaged("raw-index-beyond-genes", with_raw, set_value("raw/X/indices", 7, 25), "raw is damaged"),
+    _damaged("layer-index-beyond-genes", with_layer, set_value("layers/counts/indices", 0, 99),
+             "layer 'counts' is damaged", "--layer", "counts"),
+    _damaged("x-shape-billion-genes", base_adata, set_shape("X", (60, 10**9)), "X has shape 60 × 1000000000",
+             also=("var has 25 genes",)),
+    _damaged("x-shape-more-cells", base_adata, set_shape("X", (10**9, 25)), "obs has 60 cells"),
+    _damaged("csc-shape-billion-genes", csc_matrix, set_shape("X", (60, 10**9)), "var has 25 genes"),
+    _damaged("layer-shape-billion-genes", with_layer, set_shape("layers/counts", (60, 10**9)), "layer 'counts' has shape",
+             "--layer", "counts"),
+    Case("x-chunk-corrupt", "fails", make_corrupt_chunk, message="X: stored values cannot be read",
+         also=("the file is damaged",)),
     # values
     _exports("nan-in-x", nan_in_x),
     _exports("inf-in-x", inf_in_x),
@@ -587,6 +712,7 @@ CASES: tuple[Case, ...] = (
         "html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=HTML + ("<b>X_umap</b>",)
     ),
     _exports("duplicate-gene-names", duplicate_genes),
+    _exports("shared-and-missing-symbols", shared_and_missing_symbols),
     _exports("non-ascii-names", non_ascii_names, "--title", "Données — 細胞", hostile=NON_ASCII),
     _exports("empty-string-names", empty_string_names),
     _fails("obs-not-a-table", obs_not_a_table, "obs is not a table"),
@@ -597,6 +723,7 @@ CASES: tuple[Case, ...] = (
     # obs columns
     _exports("one-category-per-cell", one_category_per_cell),
     _exports("one-category-per-cell-many", one_category_per_cell_many),
+    _exports("nearly-unique-per-cell", nearly_unique_per_cell, "-v"),
     _exports("single-category", single_category),
     _exports("missing-in-categoricals", missing_categories),
     _exports("bool-int-float-text-columns", typed_columns),
@@ -609,6 +736,8 @@ CASES: tuple[Case, ...] = (
     Case("out-read-only", "fails", out_read_only, message="cannot write", skip_reason=_root_skip),
     Case("out-in-proc", "fails", out_in_proc, message="cannot create a folder", skip_reason=_no_proc),
     Case("out-nonexistent-parents", "exports", out_nonexistent_parents),
+    Case("out-dangling-symlink", "fails", out_dangling_link, message="which does not exist or loops"),
+    Case("out-looping-symlink", "fails", out_looping_link, message="symbolic link"),
     # options
     _option_case("unknown-layer", ("--layer", "spliced"), "no layer 'spliced'"),
     _option_case("unknown-embedding", ("--embedding", "X_tsne"), "no such obsm entry"),

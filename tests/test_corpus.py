@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -34,7 +35,7 @@ FIXED_WORDS = {
     "obs", "codes", "values", "de", "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange",
     "t", "pval", "pval_adj", "top_up", "top_down",
 }  # fmt: skip
-TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/[A-Za-z0-9_-]+\.(js|css|svg|png))$")
+TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/([a-z]+/)?[A-Za-z0-9_-]+\.(js|css|svg|png))$")
 
 
 def path_is_fixed(rel: str) -> bool:
@@ -50,6 +51,8 @@ def snapshot(path: Path):
     """What is at ``path``: None, ('file', sha) or ('dir', {relative path: sha})."""
     if not path.exists() and not path.is_symlink():
         return None
+    if path.is_symlink() and not path.exists():  # dangling or looping: the link itself
+        return ("link", os.readlink(path))
     if path.is_file():
         return ("file", hashlib.sha256(path.read_bytes()).hexdigest())
     return ("dir", {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -149,6 +152,8 @@ def test_corpus_covers_the_issue():
     assert wanted <= {case.name for case in corpus.CASES}
 
 
+# The first case's setup builds every case (two at a time): ~90 builds, minutes on a busy machine.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("case", corpus.CASES, ids=lambda case: case.name)
 def test_case(case: corpus.Case, outcomes):
     if case.skip_reason():
@@ -282,3 +287,37 @@ def test_hidden_embedding_rows(outcomes):
     display = root["embeddings/0/display"]
     assert display.attrs["hidden"] == 3
     assert (display[[2, 5, 6], :] == 65535).all()
+
+
+@pytest.mark.parametrize("name", ["x-shape-billion-genes", "x-index-beyond-genes", "x-indptr-beyond-values"])
+def test_inspect_of_a_damaged_matrix_is_one_error_line(name, tmp_path):
+    """inspect reads the matrix's shape and a sample of its blocks: the same checks apply
+    (it used to report a billion genes, or crash in scipy)."""
+    made = corpus.by_name(name).make(tmp_path)
+    result = cli("inspect", made.input)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert "is damaged" in lines[0] or "has shape" in lines[0], lines
+    assert "1000000000 genes" not in result.stdout
+
+
+def test_missing_symbols_are_ids_and_shared_ones_are_warned_about(outcomes):
+    root = group(outcomes, "shared-and-missing-symbols")
+    ids = [f"ENSG{i:011d}" for i in range(8)]
+    assert list(root["var/names"][:]) == ids
+    assert list(root["var/symbols"][:]) == ["TBCE", "TBCE", ids[2], "CD3E", "MATR3", "MATR3", ids[6], "NKG7"]
+    stderr = outcomes["shared-and-missing-symbols"].build.stderr
+    assert "warning: 2 gene(s) have no symbol in var['feature_name']: their ids are shown instead" in stderr
+    assert "warning: 2 symbol(s) in var['feature_name'] are shared by more than one gene (e.g. " in stderr
+    assert "MATR3 ×2" in stderr and "TBCE ×2" in stderr
+
+
+def test_columns_of_near_unique_values_are_ids_and_say_why(outcomes):
+    root = group(outcomes, "nearly-unique-per-cell")
+    names = [o["name"] for o in root.attrs["xgexport"]["obs"]]
+    assert "donor" in names and "barcode_cat" not in names and "barcode_text" not in names
+    stderr = outcomes["nearly-unique-per-cell"].build.stderr  # built with -v
+    assert "skipped obs['barcode_cat']: 197 of its 198 values hold one cell each: an id, not a grouping" in stderr
+    report = cli("inspect", outcomes["nearly-unique-per-cell"].made.input)
+    assert "  obs['barcode_text']: 197 of its 198 values hold one cell each: an id, not a grouping" in report.stdout

@@ -3,6 +3,7 @@ example dataset are installed with the package."""
 
 from __future__ import annotations
 
+import os
 import site
 import subprocess
 import sys
@@ -10,6 +11,10 @@ import sysconfig
 from pathlib import Path
 
 from helpers import ROOT
+
+# The installed copy must be what runs, not a checkout put first on the path (PYTHONPATH).
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+REPO_VIEWER = ROOT / "viewer_template"
 
 
 def fresh_venv_seeing_these_packages(venv):
@@ -37,18 +42,22 @@ def test_non_editable_install_builds_the_example(tmp_path):
     python = fresh_venv_seeing_these_packages(venv)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(ROOT)],
-        check=True, cwd=tmp_path, capture_output=True,
+        check=True, cwd=tmp_path, capture_output=True, env=CLEAN_ENV,
     )  # fmt: skip
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = subprocess.run(
         [str(python), "-c", "import xgexport, xgexport.site as s; print(xgexport.__file__); print(s.template_dir())"],
-        check=True, cwd=elsewhere, capture_output=True, text=True,
+        check=True, cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV,
     )  # fmt: skip
     installed, template = probe.stdout.split()
     assert str(venv) in installed and str(venv) in template  # not the source checkout
     xgexport = venv / "bin" / "xgexport"
-    subprocess.run([str(xgexport), "build", "example", "out", "-q"], check=True, cwd=elsewhere)
+    subprocess.run([str(xgexport), "build", "example", "out", "-q"], check=True, cwd=elsewhere, env=CLEAN_ENV)
     assert (elsewhere / "out" / "viewer" / "main.js").is_file()
-    result = subprocess.run([str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True)
+    # the viewer's subfolders are installed and copied too, module for module
+    source = {p.relative_to(REPO_VIEWER).as_posix() for p in REPO_VIEWER.rglob("*.js")}
+    shipped = {p.relative_to(elsewhere / "out" / "viewer").as_posix() for p in (elsewhere / "out" / "viewer").rglob("*.js")}
+    assert shipped == source and any("/" in p for p in source)
+    result = subprocess.run([str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV)
     assert result.returncode == 0, result.stderr

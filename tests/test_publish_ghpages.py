@@ -170,3 +170,52 @@ def test_gh_pages_collection_with_relative_paths(bundle, repo, tmp_path, monkeyp
     assert {"index.html", ".nojekyll", "pbmc/index.html", "pbmc/manifest.json"} <= set(files)
     assert any(name.startswith("_index/") and name.endswith(".png") for name in files)
     assert not any(".xgexport-tmp-" in name for name in files)
+
+
+@pytest.fixture()
+def lab_site_branch(bundle, repo):
+    """A gh-pages branch that already holds two datasets in folders."""
+    publish_ghpages(bundle, repo=repo, prefix="datasets/pbmc")
+    publish_ghpages(bundle, repo=repo, prefix="datasets/other")
+    return git(repo, "rev-parse", "gh-pages").strip()
+
+
+@pytest.mark.parametrize("prefix", ["", "/", " ", " / "])
+def test_a_blank_prefix_is_refused_not_read_as_the_whole_branch(bundle, repo, lab_site_branch, prefix):
+    """`--prefix "$DATASET"` with DATASET unset in CI replaced the branch and dropped the others."""
+    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", prefix])
+    assert result.exit_code == 1, result.output
+    assert "is blank" in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert git(repo, "rev-parse", "gh-pages").strip() == lab_site_branch
+    files = tree_files(repo, "gh-pages")
+    assert "datasets/pbmc/index.html" in files and "datasets/other/index.html" in files
+
+
+@pytest.mark.parametrize("prefix", [".GIT", "site/.Git/pbmc", ".git.", "datasets/GIT~1", "a//b"])
+def test_a_prefix_git_would_drop_is_refused(bundle, repo, lab_site_branch, prefix):
+    """git refuses .git in any case and drops such paths: the command printed "committed …
+    (103 files)" for a commit without them."""
+    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", prefix])
+    assert result.exit_code == 1 and "--prefix" in result.output, result.output
+    assert git(repo, "rev-parse", "gh-pages").strip() == lab_site_branch
+
+
+def test_the_reported_count_is_what_the_commit_holds(bundle, repo, lab_site_branch):
+    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", "new/pbmc"])
+    assert result.exit_code == 0, result.output
+    held = [path for path in tree_files(repo, "gh-pages") if path.startswith("new/pbmc/")]
+    assert f"({len(held)} files in new/pbmc/)" in result.output, result.output
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert len(held) == len(manifest["files"]) + 1
+
+
+def test_a_tree_missing_a_file_is_not_committed(bundle, repo):
+    """The check behind the count: a path git left out of the tree stops the publish."""
+    from xgexport.publish_ghpages import GitError, _check_tree, _Git
+
+    runner = _Git(repo)
+    blob = git(repo, "hash-object", "-w", "--stdin", input="x\n").strip()
+    tree = git(repo, "mktree", input=f"100644 blob {blob}\tkept.txt\n").strip()
+    assert _check_tree(runner, tree, {"kept.txt": blob}, None) == 1
+    with pytest.raises(GitError, match=r"left 1 of 2 file\(s\) out of the commit"):
+        _check_tree(runner, tree, {"kept.txt": blob, ".GIT/config": blob}, None)

@@ -34,6 +34,18 @@ def bundle(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def older(tmp_path_factory):
+    """An earlier version of the same dataset, with one more obs column."""
+    from xgexport.build import Reporter, build
+    from xgexport.plan import BuildOptions
+
+    out = tmp_path_factory.mktemp("s3older") / "pbmc"
+    options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes", "phase"))
+    build(example_path(), out, options, reporter=Reporter(0))
+    return out
+
+
+@pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """A moto S3 server on a free loopback port, with fake credentials and one public bucket."""
     patch = pytest.MonkeyPatch()
@@ -77,7 +89,7 @@ def anonymous_get(url: str):
         return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
 
 
-def test_publish_round_trip(bundle, s3, capsys):
+def test_publish_round_trip(bundle, older, s3, capsys):
     endpoint, client = s3
     url = f"s3://{BUCKET}/{PREFIX}"
     manifest = json.loads((bundle / "manifest.json").read_text())
@@ -122,28 +134,34 @@ def test_publish_round_trip(bundle, s3, capsys):
     assert len(again.uploaded) == 0 and again.unchanged == n_files
     assert keys(client) == etags
 
-    # a stale file and another bundle below the prefix: kept without --delete,
-    # stale file removed with it, the other bundle never
-    client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/data/obs/9/codes/c.0", Body=b"old")
-    client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/other/manifest.json", Body=b"{}")
-    client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/other/index.html", Body=b"<p>other</p>")
-    changed = {f"{PREFIX}/index.html"}
+    # a changed object is found by its ETag and uploaded again; nothing else moves
     client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/index.html", Body=b"tampered")
     kept = publish_s3(bundle, url, endpoint_url=endpoint)
-    assert {c.key for c in kept.uploaded} == changed and kept.deleted == () and kept.stale_kept == 1
-    assert f"{PREFIX}/data/obs/9/codes/c.0" in keys(client)
+    assert {c.key for c in kept.uploaded} == {f"{PREFIX}/index.html"} and kept.deleted == () and kept.stale_kept == 0
+
+    # other things below the prefix: another bundle, and anyone's file; then an earlier version
+    # of this bundle with one more column. --delete removes that column's files, nothing else.
+    others = {f"{PREFIX}/other/manifest.json": b"{}", f"{PREFIX}/other/index.html": b"<p>other</p>",
+              f"{PREFIX}/notes/readme.txt": b"mine"}  # fmt: skip
+    for key, body in others.items():
+        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+    publish_s3(older, url, endpoint_url=endpoint)
+    older_files = json.loads((older / "manifest.json").read_text())["files"]
+    stale = tuple(sorted(f"{PREFIX}/{rel}" for rel in set(older_files) - set(manifest["files"])))
+    assert len(stale) == 3  # data/obs/2/zarr.json, its codes/zarr.json and codes/c.0
 
     capsys.readouterr()
     dry = publish_s3(bundle, url, endpoint_url=endpoint, delete=True, dry_run=True)
-    assert dry.deleted == (f"{PREFIX}/data/obs/9/codes/c.0",)
-    assert f"delete  {PREFIX}/data/obs/9/codes/c.0" in capsys.readouterr().out
-    assert f"{PREFIX}/data/obs/9/codes/c.0" in keys(client)  # the dry run changed nothing
+    assert dry.deleted == stale
+    printed = capsys.readouterr().out
+    assert all(f"delete  {key}" in printed for key in stale) and printed.count("delete  ") == len(stale)
+    assert set(stale) <= set(keys(client))  # the dry run changed nothing
 
     done = publish_s3(bundle, url, endpoint_url=endpoint, delete=True)
-    assert done.deleted == (f"{PREFIX}/data/obs/9/codes/c.0",) and not done.uploaded
+    assert done.deleted == stale
     remaining = keys(client)
-    assert f"{PREFIX}/data/obs/9/codes/c.0" not in remaining
-    assert {f"{PREFIX}/other/manifest.json", f"{PREFIX}/other/index.html"} <= set(remaining)
+    assert not set(stale) & set(remaining)
+    assert set(others) <= set(remaining)
 
     # the published copy matches its manifest, read over plain HTTP as a browser would
     result = CliRunner().invoke(main, ["verify", base])
@@ -206,3 +224,35 @@ def test_chunk_names_are_octet_stream_whatever_mime_tables_say():
     for rel in ("data/obs_names/c.123", "data/obs_names/c.210", "data/X/c.726.0", "data/obs/0/codes/c.0"):
         assert content_type(rel) == "application/octet-stream", rel
     assert content_type("data/X/zarr.json") == "application/json"
+
+
+def test_delete_at_a_parent_prefix_keeps_a_sibling_whose_upload_stopped(bundle, older, s3, tmp_path):
+    """--delete at the collection's prefix deleted lab/fig2/*, a bundle whose own publish had
+    stopped before its manifest.json (uploaded last) was written: nothing said it was not ours."""
+    from xgexport.collection import write_index
+
+    endpoint, client = s3
+    site = tmp_path / "site"
+    shutil.copytree(bundle, site / "pbmc")
+    shutil.copytree(older, site / "old")
+    write_index(site)
+    url = f"s3://{BUCKET}/lab"
+    publish_s3(site, url, endpoint_url=endpoint)
+    record_before = json.loads((site / "_index" / "files.json").read_text())["files"]
+
+    files = json.loads((bundle / "manifest.json").read_text())["files"]
+    for rel in sorted(files)[:40]:  # the data went first; the manifest never came
+        client.put_object(Bucket=BUCKET, Key=f"lab/fig2/{rel}", Body=(bundle / rel).read_bytes())
+    partial = keys(client, "lab/fig2")
+    assert len(partial) == 40 and "lab/fig2/manifest.json" not in partial
+
+    shutil.rmtree(site / "old")  # the collection drops a dataset: its files are ours to delete
+    write_index(site)
+    record_after = json.loads((site / "_index" / "files.json").read_text())["files"]
+    done = publish_s3(site, url, endpoint_url=endpoint, delete=True)
+    assert keys(client, "lab/fig2") == partial
+    old_files = json.loads((older / "manifest.json").read_text())["files"]
+    expected = {f"lab/old/{rel}" for rel in old_files} | {"lab/old/manifest.json"}
+    expected |= {f"lab/{rel}" for rel in record_before if rel not in record_after}  # its thumbnail
+    assert set(done.deleted) == expected
+    assert not [key for key in keys(client, "lab") if key.startswith("lab/old/")]

@@ -31,3 +31,49 @@ export function formatHash({ embedding, color, camera }) {
   if (camera) params.set("view", [num(camera.cx), num(camera.cy), num(camera.zoom)].join(","));
   return "#" + params.toString().replace(/%2C/g, ",");
 }
+
+/** The view state a link carries: embedding key, colour spec, camera. */
+export function linkState(s) {
+  return { embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera };
+}
+
+// Deliberate changes get a history entry of their own, so Back undoes them; camera moves only
+// update the current entry (Back after panning leaves neither the viewer nor a trail of views).
+const PUSH = ["embedding", "color", "selection"];
+
+/**
+ * Keep the URL hash in step with the store and apply a hash that the person edits or goes Back
+ * or Forward to. apply(view) returns a promise.
+ */
+export function syncHash({ store, apply, onError }) {
+  let timer = 0;
+  let restoring = 0; // applying a hash from history: that entry is updated, no new one added
+  const hashOf = (s) => formatHash(linkState(s));
+  function replace() {
+    clearTimeout(timer);
+    timer = 0;
+    const hash = hashOf(store.get());
+    if (hash !== location.hash) history.replaceState(history.state, "", hash);
+  }
+  store.subscribe((s, prev, changed) => {
+    const hash = hashOf(s);
+    if (hash === location.hash) return;
+    if (!restoring && changed.some((k) => PUSH.includes(k))) {
+      if (timer) { // the camera move still waiting belongs to the entry being left
+        clearTimeout(timer);
+        timer = 0;
+        history.replaceState(history.state, "", hashOf(prev));
+      }
+      history.pushState(null, "", hash);
+    } else {
+      clearTimeout(timer);
+      timer = setTimeout(replace, 200);
+    }
+  }, ["embedding", "color", "camera", "selection"]);
+  replace();
+  window.addEventListener("hashchange", () => {
+    if (location.hash === hashOf(store.get())) return; // our own entry
+    restoring++;
+    apply(parseHash(location.hash)).catch(onError).finally(() => { restoring--; });
+  });
+}

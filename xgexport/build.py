@@ -9,6 +9,7 @@ so OUT is always either absent, the previous bundle, or the new complete one.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -19,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import FORMAT_VERSION, __version__, de, expression
+from . import FORMAT_VERSION, __version__, budget, de, expression
 from .annotations import encode_embedding, encode_obs
 from .errors import OutputError
+from .genes import gene_symbols
+from .input_identity import check_unchanged
 from .manifest import foreign_files, is_bundle, write_manifest
 from .plan import BuildOptions, ExportPlan, make_plan
 from .site import render_site
@@ -81,8 +84,11 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
     out = output_path(out)
     clean_leftovers(out)
     check_output(out, overwrite)
-    source = open_source(Path(input_path))
+    source = open_source(Path(input_path), options.max_memory)
     plan = make_plan(source, options)
+    nnz = source.matrix(plan.matrix).nnz_estimate
+    workers = 1 if options.scheduler else local_workers(options, nnz)
+    memory = budget.matrix_budget(plan, source.metadata_bytes, workers, options.max_memory)  # before any writing
     staging = out.parent / f".{out.name}{TMP_TAG}{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -94,9 +100,17 @@ def build(input_path, out, options: BuildOptions | None = None, *, overwrite=Fal
         ) from None
     describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
     try:
-        write_bundle(source, plan, options, staging, reporter)
+        write_bundle(source, plan, options, staging, reporter, (workers, memory))
         check_output(out, overwrite)  # again: something may have appeared at OUT during the build
         replace_atomically(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # also from worker processes: errno survives pickling
+            raise OutputError(
+                f"{out}: no space left on the device of {out.parent} ({exc.strerror}); nothing was changed: "
+                "free some space or choose another output folder"
+            ) from None
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -114,7 +128,22 @@ def output_path(out) -> Path:
 
 
 def check_output(out: Path, overwrite: bool) -> None:
-    """Refuse anything but a new folder, an empty one, or (with --overwrite) our own bundle."""
+    """Refuse anything but a new folder, an empty one, or (with --overwrite) our own bundle;
+    never the current folder or one that holds it, nor a symlink that leads nowhere."""
+    if out.is_symlink() and not out.exists():
+        raise OutputError(
+            f"{out}: is a symbolic link to {os.readlink(out)!r}, which does not exist or loops; "
+            "remove the link or choose another output path"
+        )
+    try:
+        here = Path.cwd()
+    except OSError:  # the working folder was deleted: nothing of it to protect
+        here = None
+    if here is not None and (out == here or out in here.parents):
+        raise OutputError(
+            f"{out}: is the current folder{'' if out == here else ' or holds it'}; the build would replace it "
+            "under your shell: give a new subfolder (e.g. xgexport build INPUT out) or run it from elsewhere"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is a file; choose a folder path for the bundle")
     if out.is_dir() and any(out.iterdir()):
@@ -201,13 +230,15 @@ def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
     reporter.stage(f"gene names: {plan.gene_symbols_reason}")
     reporter.stage("embeddings: " + ", ".join(e.key for e in plan.embeddings))
     reporter.stage(f"obs columns: {len(plan.obs)}; DE for: " + (", ".join(d.name for d in plan.de) or "none"))
+    for warning in plan.warnings:
+        reporter.warn(warning)
     for what, why in plan.skipped:
         reporter.detail(f"skipped {what}: {why}")
     for hint in plan.hints:
         reporter.stage(f"note: {hint}")
 
 
-def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter) -> None:
+def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter, matrix_pass) -> None:
     level = options.gzip_level
     root = open_store(bundle / "data")
     arrays: dict[str, list[int]] = {}
@@ -218,13 +249,12 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
     create(root, "var/names", np.asarray(genes.index.astype(str), dtype=object), level=6)
     arrays["var/names"] = [plan.n_genes]
     if plan.gene_symbols:
-        symbols = genes[plan.gene_symbols].astype(str).to_numpy(dtype=object)
-        create(root, "var/symbols", symbols, level=6)
+        create(root, "var/symbols", gene_symbols(genes, plan.gene_symbols), level=6)
         arrays["var/symbols"] = [plan.n_genes]
     chunk = min(OBS_NAMES_CHUNK, plan.n_cells)
     create(root, "obs_names", np.asarray(source.obs.index.astype(str), dtype=object), chunks=(chunk,), level=6)
     arrays["obs_names"] = [plan.n_cells]
-    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter)
+    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass)
     arrays["X"] = [plan.n_genes, plan.n_cells]
     matrix_meta = describe_matrix(plan, summary, reporter)
     for entry, table in zip(plan.de, tables):
@@ -234,6 +264,7 @@ def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle
                 f"in a group ({', '.join(table.skipped[:5])}{'…' if len(table.skipped) > 5 else ''})"
             )
         arrays.update(de.write_de(root, entry.id, table, options.de_top_n, level=level))
+        del table  # before the next column's table is assembled
     root.attrs["xgexport"] = plain(group_attributes(plan, options, matrix_meta))
     reporter.stage("rendering the viewer")
     render_site(bundle, plan.title)
@@ -267,19 +298,20 @@ def write_embeddings(source: Source, plan: ExportPlan, root, level: int, arrays:
         arrays[f"embeddings/{entry.id}/display"] = [plan.n_cells, 2]
 
 
-def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
-    """The pass over the matrix: X chunks and per-bucket DE results, then DE tables."""
+def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass):
+    """The pass over the matrix: X chunks and per-bucket DE results; then the DE tables, one
+    column at a time (a generator: each is assembled when written, its bucket results freed)."""
+    workers, memory = matrix_pass
     reader = source.matrix(plan.matrix)
     create(root, "X", shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells), level=options.gzip_level)
     groupings = tuple(
         expression.DeGrouping(encoded_obs[d.obs_id].codes.astype(np.int64), d.n_categories) for d in plan.de
     )
     spill = bundle / ".spill"  # inside the staging folder: killed builds leave nothing else
-    workers = 1 if options.scheduler else local_workers(options, reader.nnz_estimate)
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
-        max_memory=options.max_memory // workers, spill_dir=spill, store_path=bundle / "data",
-        groupings=groupings, gzip_level=options.gzip_level, workers=workers,
+        max_memory=memory.per_worker, spill_dir=spill, store_path=bundle / "data", groupings=groupings,
+        gzip_level=options.gzip_level, workers=workers, identity=source.identity, de_bytes_per_gene=memory.de_bytes_per_gene,
     )  # fmt: skip
     reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
     try:
@@ -291,18 +323,24 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter):
             results = run(expression.process_bucket, job, range(len(job.buckets)), reporter.progress("gene buckets"))
     finally:
         shutil.rmtree(spill, ignore_errors=True)
+    check_unchanged(source.root, source.path, source.identity)  # obs and embeddings were read from it too
     summary = results[0].summary
     for result in results[1:]:
         summary = summary.merge(result.summary)
-    tables = []
-    for index, entry in enumerate(plan.de):
-        obs_item = encoded_obs[entry.obs_id]
-        blocks = [(r.first_gene, r.de[index]) for r in results]
-        tables.append(
-            de.assemble(entry.name, entry.obs_id, obs_item.attrs["categories"], groupings[index].codes, blocks, plan.n_genes)
-        )
     known_files = {rel: digest for result in results for rel, digest in result.files.items()}
-    return summary, tables, known_files
+    firsts = [r.first_gene for r in results]
+    parts = [[r.de[index] for r in results] for index in range(len(plan.de))]
+    del results
+
+    def tables():
+        for index, entry in enumerate(plan.de):
+            blocks, parts[index] = list(zip(firsts, parts[index])), None
+            categories = encoded_obs[entry.obs_id].attrs["categories"]
+            table = de.assemble(entry.name, entry.obs_id, categories, groupings[index].codes, blocks, plan.n_genes)
+            del blocks
+            yield table
+
+    return summary, tables(), known_files
 
 
 class task_runner:

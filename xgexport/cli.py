@@ -41,7 +41,8 @@ class Command(click.Command):
         except MemoryError:
             if debug:
                 raise
-            click.echo("error: out of memory; lower --max-memory or use a larger machine", err=True)
+            hint = "lower --max-memory or use" if "max_memory" in ctx.params else "use"
+            click.echo(f"error: out of memory; {hint} a larger machine", err=True)
             sys.exit(1)
         except Exception as exc:  # a bug or an input we did not foresee: still one line
             if debug:
@@ -82,7 +83,7 @@ def main():
 @click.option("--de-max-categories", default=200, show_default=True, type=click.IntRange(2), help="Skip DE for columns with more categories.")
 @click.option("--de-top-n", default=50, show_default=True, type=click.IntRange(1, 10000), help="Ranked markers stored per category.")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
-@click.option("--max-memory", default="2G", show_default=True, help="Memory budget for the matrix pass (e.g. 500M, 4G).")
+@click.option("--max-memory", default="2G", show_default=True, help="Memory budget of the build's data: obs/var, per-cell arrays, DE tables, matrix blocks (e.g. 500M, 4G).")
 @click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks, annotations and DE tables.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Local processes for the matrix pass (default: both cores for big matrices).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the matrix pass on a Dask distributed scheduler (tcp://host:8786).")
@@ -119,14 +120,15 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--layer")
 @click.option("--gene-symbols", metavar="COLUMN")
+@click.option("--max-memory", default="2G", show_default=True, help="Memory budget: obs/var larger than this are not read.")
 @debug_option
-def inspect(input_path, as_json, layer, gene_symbols, debug):
+def inspect(input_path, as_json, layer, gene_symbols, max_memory, debug):
     """Show what a build of INPUT would export, and why, without writing anything."""
     from .inspection import inspect_input
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
         input_path = example_path()
-    report = inspect_input(Path(input_path), layer=layer, gene_symbols=gene_symbols)
+    report = inspect_input(Path(input_path), layer=layer, gene_symbols=gene_symbols, max_memory=parse_size(max_memory))
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
     else:
@@ -137,12 +139,14 @@ def inspect(input_path, as_json, layer, gene_symbols, debug):
 
 @main.command(cls=Command)
 @click.argument("location", metavar="OUT_OR_URL")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Over HTTP: seconds for each file, from the request to its last byte.")  # fmt: skip
 @debug_option
-def verify(location, debug):
+def verify(location, timeout, debug):
     """Check a bundle (folder or http(s) URL) against its manifest."""
     from .manifest import verify as run_verify
 
-    problems = run_verify(location)
+    problems = run_verify(location, timeout=timeout)
     if problems:
         for line in problems:
             click.echo(line, err=True)
@@ -187,28 +191,14 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
         raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")
     s3_only = {"--endpoint-url": endpoint_url, "--region": region, "--profile": profile,
                "--delete": delete, "--force": force, "--acl": acl}  # fmt: skip
-    pages_only = {"--repo": repo, "--message": message, "--prefix": prefix, "--branch": branch != "gh-pages"}
+    pages_only = {"--repo": repo, "--message": message, "--prefix": prefix is not None, "--branch": branch != "gh-pages"}
     misplaced = [name for name, value in (s3_only if gh_pages else pages_only).items() if value]
     if misplaced:
         raise click.UsageError(f"{', '.join(misplaced)} apply only to {'S3' if gh_pages else '--gh-pages'}")
     if gh_pages:
         from .publish_ghpages import publish_ghpages
 
-        result = publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run)
-        if result.dry_run:
-            for action, paths in (("add", result.added), ("change", result.changed), ("remove", result.removed)):
-                for path in paths:
-                    click.echo(f"{action}  {path}")
-            click.echo(
-                f"dry run: {len(result.added)} file(s) would be added, {len(result.changed)} changed, "
-                f"{len(result.removed)} removed on {result.branch}; nothing was written",
-                err=True,
-            )
-        elif result.commit is None:
-            click.echo(f"{result.branch}: already up to date ({result.files} files); nothing committed", err=True)
-        else:
-            click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files)", err=True)
-            click.echo(f"publish it: git push origin {result.branch}", err=True)
+        report_ghpages(publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run), out)
         return
     from .publish_s3 import publish_s3
 
@@ -224,6 +214,27 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
         )
 
 
+def report_ghpages(result, out) -> None:
+    if result.unlisted:
+        shown = ", ".join(result.unlisted[:3]) + (", …" if len(result.unlisted) > 3 else "")
+        click.echo(f"note: {len(result.unlisted)} file(s) in {out} belong to no bundle and are not published ({shown})", err=True)
+    where = f" in {result.prefix}/" if result.prefix else ""
+    if result.dry_run:
+        for action, paths in (("add", result.added), ("change", result.changed), ("remove", result.removed)):
+            for path in paths:
+                click.echo(f"{action}  {path}")
+        click.echo(
+            f"dry run: {len(result.added)} file(s) would be added, {len(result.changed)} changed, "
+            f"{len(result.removed)} removed on {result.branch}; nothing was written",
+            err=True,
+        )
+    elif result.commit is None:
+        click.echo(f"{result.branch}: already up to date ({result.files} files{where}); nothing committed", err=True)
+    else:  # the count is read back from the commit's tree
+        click.echo(f"committed {result.commit[:12]} to {result.branch} ({result.files} files{where})", err=True)
+        click.echo(f"publish it: git push origin {result.branch}", err=True)
+
+
 @main.command(cls=Command)
 @click.argument("site", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--title", default="Datasets", show_default=True, help="Heading of the landing page.")
@@ -233,6 +244,8 @@ def index(site, title, debug):
     from .collection import write_index
 
     result = write_index(site, title=title)
+    for folder, why in result.skipped:
+        click.echo(f"warning: {folder}: left off the page: {why}", err=True)
     click.echo(f"wrote {result.page} ({len(result.entries)} datasets)", err=True)
 
 

@@ -2,7 +2,8 @@
 
 Bundles are never modified (their manifests must keep matching). The page is ``SITE/index.html``;
 its stylesheet, script and one thumbnail per dataset go to ``SITE/_index/`` (thumbnail names are
-content hashes, so a browser never shows a stale one). Everything taken from a dataset is
+content hashes, so a browser never shows a stale one), written by :mod:`xgexport.landing`, which
+replaces only what an earlier run wrote. Everything taken from a dataset is
 rendered as text by jinja2's autoescaping; the page runs under the Content-Security-Policy
 ``default-src 'self'; img-src 'self' data:`` (no inline script or style).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import struct
 import urllib.parse
 import zlib
@@ -23,12 +23,11 @@ import jinja2
 import numpy as np
 
 from . import __version__
-from .errors import BundleError, OutputError
+from .errors import BundleError
+from .landing import ASSETS, GENERATOR, write_landing
 from .manifest import MANIFEST, is_bundle
 from .publishing import find_bundles
 
-ASSETS = "_index"
-GENERATOR = "xgexport index"
 THUMB_SIZE = 160
 SEARCH_FROM = 6  # show the search box when the list has at least this many datasets
 MISSING_RGB = (204, 204, 204)
@@ -65,49 +64,46 @@ class Entry:
 class IndexResult:
     page: Path
     entries: tuple[Entry, ...]
+    skipped: tuple[tuple[str, str], ...] = ()  # (bundle folder, why) left off the page
 
 
 def write_index(site: Path, *, title: str = "Datasets") -> IndexResult:
-    """Write ``site/index.html`` listing every bundle below ``site``."""
+    """Write ``site/index.html`` listing every readable bundle below ``site``; a bundle whose
+    description cannot be read is left off the page (``skipped``) rather than failing it."""
     site = Path(site)
     if is_bundle(site):
         raise BundleError(
             f"{site}: is a bundle itself; run `xgexport index` on the folder that holds bundles "
             "(build each dataset into a subfolder: xgexport build data.h5ad SITE/name)"
         )
-    page = site / "index.html"
-    if page.exists() and GENERATOR not in page.read_text(encoding="utf-8", errors="replace"):
-        raise OutputError(f"{page}: exists and was not written by `xgexport index`; refusing to replace it")
     bundles = find_bundles(site)
     if not bundles:
         raise BundleError(f"{site}: no bundles in its subfolders (folders with an xgexport {MANIFEST})")
 
     # Gather everything first, write afterwards.
-    entries = []
-    thumbnails: dict[str, bytes] = {}
+    entries, skipped = [], []
+    files: dict[str, bytes] = {}
     for bundle in bundles:
-        info = _dataset_info(bundle)
+        try:
+            info = _dataset_info(bundle)
+        except BundleError as exc:
+            skipped.append((bundle.relative_to(site).as_posix(), str(exc)))
+            continue
         png = _thumbnail_or_none(bundle, info)
         name = None
         if png is not None:
             name = f"{ASSETS}/{hashlib.sha256(png).hexdigest()[:16]}.png"
-            thumbnails[name] = png
+            files[name] = png
         entries.append(_entry(site, bundle, info, name))
-    html = render_page(title, entries)
-
-    assets = site / ASSETS
-    assets.mkdir(exist_ok=True)
-    for old in assets.glob("*.png"):
-        if f"{ASSETS}/{old.name}" not in thumbnails:
-            old.unlink()
-    for name, png in thumbnails.items():
-        (site / name).write_bytes(png)
+    if not entries:
+        raise BundleError(f"{site}: none of its {len(bundles)} bundle(s) can be read ({skipped[0][1]})")
     template = _templates()
     for asset in ("collection.js", "collection.css"):
-        shutil.copyfile(template / asset, assets / asset)
-    (site / ".nojekyll").write_bytes(b"")  # GitHub Pages would hide _index/ otherwise
-    page.write_text(html, encoding="utf-8")
-    return IndexResult(page, tuple(entries))
+        files[f"{ASSETS}/{asset}"] = (template / asset).read_bytes()
+    files[".nojekyll"] = b""  # GitHub Pages would hide _index/ otherwise
+    files["index.html"] = render_page(title, entries).encode("utf-8")
+    write_landing(site, files, [entry.folder for entry in entries])
+    return IndexResult(site / "index.html", tuple(entries), tuple(skipped))
 
 
 def render_page(title: str, entries: list[Entry]) -> str:
@@ -135,11 +131,15 @@ def _dataset_info(bundle: Path) -> dict:
     try:
         manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
         group = json.loads((bundle / "data" / "zarr.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{bundle}: cannot read its manifest or data/zarr.json ({exc}); rebuild it") from None
-    attrs = group.get("attributes", {}).get("xgexport", {})
-    dataset = manifest.get("dataset", {})
-    return {**dataset, **attrs} if isinstance(attrs, dict) else dict(dataset)
+    except (OSError, ValueError, RecursionError) as exc:
+        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise BundleError(f"cannot read its manifest or data/zarr.json ({detail}); rebuild it") from None
+    attrs = group.get("attributes") if isinstance(group, dict) else None
+    attrs = attrs.get("xgexport") if isinstance(attrs, dict) else None
+    if not isinstance(manifest, dict) or not isinstance(attrs, dict):
+        raise BundleError("its data/zarr.json holds no xgexport description; rebuild it")
+    dataset = manifest.get("dataset")
+    return {**(dataset if isinstance(dataset, dict) else {}), **attrs}
 
 
 def _entry(site: Path, bundle: Path, info: dict, thumbnail: str | None) -> Entry:
@@ -188,7 +188,7 @@ def _int(value) -> int:
 def _thumbnail_or_none(bundle: Path, info: dict) -> bytes | None:
     try:
         return thumbnail(bundle, info)
-    except (OSError, KeyError, ValueError, IndexError, TypeError):
+    except Exception:  # zarr and numpy raise many kinds for damaged arrays  # noqa: BLE001
         return None  # a landing page without one picture beats no landing page
 
 

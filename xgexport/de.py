@@ -34,7 +34,8 @@ class DeTable:
 def assemble(name, obs_id, categories, codes, blocks: list[tuple[int, stats.DeBlock]], n_genes) -> DeTable:
     """Join the bucket results of one column, adjust p-values, blank the skipped categories."""
     n_groups = len(categories)
-    arrays = {key: np.full((n_groups, n_genes), np.nan) for key in (*FLOAT32_STATS, "t", "pval")}
+    arrays = {key: np.full((n_groups, n_genes), np.nan, dtype=np.float32 if key in FLOAT32_STATS else np.float64)
+              for key in (*FLOAT32_STATS, "t", "pval")}  # fmt: skip
     for first_gene, block in blocks:
         for key in arrays:
             values = getattr(block, key)
@@ -68,7 +69,7 @@ def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict:
     shapes = {}
     for key in (*FLOAT32_STATS, *FLOAT64_STATS):
         dtype = np.float32 if key in FLOAT32_STATS else np.float64
-        create(node, key, table.arrays[key].astype(dtype), chunks=(1, n_genes), level=level)
+        create(node, key, table.arrays[key].astype(dtype, copy=False), chunks=(1, n_genes), level=level)
         shapes[f"de/{de_id}/{key}"] = [n_groups, n_genes]
     up, down = stats.top_genes(table.arrays["t"], top_n)
     create(node, "top_up", up, chunks=(1, top_n), level=level)

@@ -26,6 +26,7 @@ from .chunks import write_row
 from .source import open_matrix
 
 BYTES_PER_SPILLED_VALUE = 48  # triplet on disk + CSC copy + DE temporaries, per stored value
+MERGE_BYTES = 24  # merge_pieces: three int64 counts per (row block, gene of the bucket)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class MatrixJob:
     store_path: str
     groupings: tuple[DeGrouping, ...]
     gzip_level: int = 1
+    identity: tuple | None = None  # of the input when the build opened it (source.identity_of)
 
     @property
     def transposes(self) -> bool:
@@ -118,29 +120,35 @@ def make_job(
     groupings: tuple[DeGrouping, ...],
     gzip_level: int = 1,
     workers: int = 1,
+    identity: tuple | None = None,
+    de_bytes_per_gene: int = 0,
 ) -> MatrixJob:
-    """Choose block and bucket sizes so that no task holds more than about ``max_memory``."""
+    """Choose block and bucket sizes so that no task holds more than about ``max_memory``:
+    a row block a quarter of it; a gene bucket its stored values, its genes' DE statistics
+    (``de_bytes_per_gene``) and the merge's counts per row block."""
     n_cells, n_genes = shape
     budget_values = max(10_000, max_memory // BYTES_PER_SPILLED_VALUE)
-    n_buckets = int(np.clip(np.ceil(nnz / budget_values), 1, n_genes))
+    per_row = max(1.0, nnz / max(1, n_cells))
+    rows = int(np.clip(budget_values // 4 / per_row, 1, max(1, n_cells)))  # wide dense rows: few per block
+    row_blocks = tuple((a, min(a + rows, n_cells)) for a in range(0, n_cells, rows))
+    per_gene = BYTES_PER_SPILLED_VALUE * nnz / n_genes + de_bytes_per_gene + MERGE_BYTES * len(row_blocks)
+    n_buckets = int(np.clip(np.ceil(per_gene * n_genes / max(1, max_memory)), 1, n_genes))
     if n_buckets > 1:  # whole rounds of work for every worker: none idles at the end
         n_buckets = min(n_genes, -(-n_buckets // workers) * workers)
     edges = np.linspace(0, n_genes, n_buckets + 1).round().astype(int)
     buckets = tuple((int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a)
-    per_row = max(1.0, nnz / max(1, n_cells))
-    rows = int(np.clip(budget_values // 4 / per_row, 256, max(256, n_cells)))
-    row_blocks = tuple((a, min(a + rows, n_cells)) for a in range(0, n_cells, rows))
     return MatrixJob(
         str(source_path), matrix, kind, n_cells, n_genes, buckets, row_blocks,
-        str(spill_dir), str(store_path), groupings, gzip_level,
+        str(spill_dir), str(store_path), groupings, gzip_level, identity,
     )  # fmt: skip
 
 
 def spill_rows(job: MatrixJob, block_index: int) -> None:
     """Split one row block by gene bucket into spill files (cell ids are global)."""
     start, stop = job.row_blocks[block_index]
-    reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes))
+    reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes), job.identity)
     block = reader.read_rows(start, stop).tocsc()
+    reader.check_unchanged(job.identity)  # also rewritten in place while being read
     block.sort_indices()
     for bucket_index, (g0, g1) in enumerate(job.buckets):
         lo, hi = block.indptr[g0], block.indptr[g1]
@@ -151,17 +159,27 @@ def spill_rows(job: MatrixJob, block_index: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         # three .npy records in one plain file: no zip container, whose CRCs cost a pass each way
         with open(folder / f"r{block_index}.npy", "wb") as handle:
-            np.save(handle, (block.indices[lo:hi] + start).astype(np.uint32))
-            np.save(handle, genes)
-            np.save(handle, block.data[lo:hi])
+            _save(handle, (block.indices[lo:hi] + start).astype(np.uint32))
+            _save(handle, genes)
+            _save(handle, block.data[lo:hi])
+
+
+def _save(handle, array: np.ndarray) -> None:
+    """np.save's bytes, written through the file object: np.save's own short-write error
+    carries no errno, so a full disk would not be recognised as one."""
+    array = np.ascontiguousarray(array)
+    np.lib.format.write_array_header_1_0(handle, np.lib.format.header_data_from_array_1_0(array))
+    handle.write(array.data)
 
 
 def load_bucket(job: MatrixJob, bucket_index: int) -> sp.csc_matrix:
     """All cells × the bucket's genes as CSC with sorted cell indices."""
     g0, g1 = job.buckets[bucket_index]
     if not job.transposes:
-        reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes))
-        return reader.read_cols(g0, g1)
+        reader = open_matrix(job.source_path, job.matrix, (job.n_cells, job.n_genes), job.identity)
+        block = reader.read_cols(g0, g1)
+        reader.check_unchanged(job.identity)
+        return block
     cells, genes, values = [], [], []
     folder = Path(job.spill_dir) / f"b{bucket_index}"
     for block_index in range(len(job.row_blocks)):  # block order = ascending cells
@@ -208,8 +226,15 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
         block.data = np.where(nonfinite, np.nan, block.data)
     files = write_expression(job, g0, block)
     moments = stats.moments_of_block(block, [(g.codes, g.n_groups) for g in job.groupings])
-    de = tuple(stats.one_vs_rest(m) for m in moments)
+    de = tuple(_stored_precision(stats.one_vs_rest(m)) for m in moments)
     return BucketResult(g0, de, summary, files)
+
+
+def _stored_precision(block: stats.DeBlock) -> stats.DeBlock:
+    """The statistics the bundle stores as float32, as float32 already: the parent holds every
+    bucket's results until the end of the pass (the same rounding, earlier)."""
+    as32 = {name: getattr(block, name).astype(np.float32) for name in ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")}
+    return stats.DeBlock(**as32, t=block.t, pval=block.pval)
 
 
 def write_expression(job: MatrixJob, first_gene: int, block: sp.csc_matrix) -> dict:

@@ -7,12 +7,18 @@ from pathlib import Path
 from .plan import BuildOptions, make_plan
 from .source import open_source
 
+SAMPLE_VALUES = 2_000_000  # at most this many matrix entries are read for the value range
 
-def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | None = None) -> dict:
-    source = open_source(path)
-    plan = make_plan(source, BuildOptions(layer=layer, gene_symbols=gene_symbols))
+
+def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | None = None,
+                  max_memory: int = BuildOptions.max_memory) -> dict:  # fmt: skip
+    source = open_source(path, max_memory)
+    plan = make_plan(source, BuildOptions(layer=layer, gene_symbols=gene_symbols, max_memory=max_memory))
     reader = source.matrix(plan.matrix)
-    sample = reader.read_rows(0, min(plan.n_cells, 2000)) if reader.kind != "csc" else reader.read_cols(0, min(plan.n_genes, 200))
+    # whole rows (or columns of CSC): as many as fit in SAMPLE_VALUES entries, at least one
+    rows = min(plan.n_cells, 2000, max(1, SAMPLE_VALUES // plan.n_genes))
+    cols = min(plan.n_genes, 200, max(1, SAMPLE_VALUES // plan.n_cells))
+    sample = reader.read_rows(0, rows) if reader.kind != "csc" else reader.read_cols(0, cols)
     values = sample.data
     report = plan.to_dict()
     report["input"] = str(path)
@@ -22,7 +28,7 @@ def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | N
         "stored_values": int(reader.nnz_estimate),
         "min": float(values.min()) if values.size else 0.0,
         "max": float(values.max()) if values.size else 0.0,
-        "sampled": "first 2000 cells" if reader.kind != "csc" else "first 200 genes",
+        "sampled": f"first {rows} cells" if reader.kind != "csc" else f"first {cols} genes",
     }
     report["obsm"] = {key: list(shape) for key, shape in source.obsm_shapes.items()}
     report["layers"] = list(source.layer_names)
@@ -48,6 +54,7 @@ def format_report(report: dict) -> str:
         "differential expression: " + (", ".join(d["name"] for d in report["de"]) or "none"),
     ]
     lines.extend(f"note: {hint}" for hint in report["hints"])
+    lines.extend(f"warning: {warning}" for warning in report["warnings"])
     if report["skipped"]:
         lines.append("not exported:")
         lines.extend(f"  {what}: {why}" for what, why in report["skipped"])

@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .genes import choose_symbols, gene_name_warnings
 from .source import Source
 
 # Embeddings with more columns than this are latent spaces, not 2-D layouts (PCA excepted).
 MAX_LAYOUT_DIMS = 3
 DEFAULT_EMBEDDING_ORDER = ("X_umap", "umap", "X_tsne", "tsne", "spatial", "X_spatial")
-SYMBOL_COLUMNS = ("feature_name", "gene_symbols", "gene_symbol", "gene_name", "symbol", "symbols")
-ENSEMBL_ID = re.compile(r"^ENS[A-Z]*G\d{6,}")
 
 
 @dataclass(frozen=True)
@@ -121,6 +120,7 @@ class ExportPlan:
     de: tuple[DePlan, ...]
     skipped: tuple[tuple[str, str], ...] = field(default=())
     hints: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
     default_embedding: str = "0"
     default_color: str = "none"
 
@@ -136,11 +136,6 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
     matrix, reason = choose_matrix(source, options.layer)
     reader = source.matrix(matrix)
     genes = source.raw_var if matrix == "raw" else source.var
-    if reader.shape[0] != source.n_cells:
-        raise InputError(
-            f"{source.path}: matrix {matrix} has {reader.shape[0]} rows but obs has "
-            f"{source.n_cells} cells; the file is inconsistent"
-        )
     if reader.shape[1] == 0:
         raise InputError(f"{source.path}: matrix {matrix} has no genes (0 columns)")
     symbols, symbols_reason = choose_symbols(genes, options.gene_symbols, matrix)
@@ -162,6 +157,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
         de=de,
         skipped=tuple(skipped),
         hints=tuple(integer_cluster_hints(source, obs)),
+        warnings=tuple(gene_name_warnings(genes, symbols, "raw.var" if matrix == "raw" else "var")),
         default_embedding=_default_embedding(embeddings),
         default_color=_default_color(obs, de),
     )
@@ -197,21 +193,6 @@ def choose_matrix(source: Source, layer: str | None) -> tuple[str, str]:
         f"{source.path}: the file has no expression matrix (no X, no .raw, no layers); "
         "save it with adata.X set"
     )
-
-
-def choose_symbols(genes: pd.DataFrame, column: str | None, matrix: str) -> tuple[str | None, str]:
-    table = "raw.var" if matrix == "raw" else "var"
-    if column is not None:
-        if column not in genes.columns:
-            have = ", ".join(map(str, genes.columns[:12])) or "none"
-            raise InputError(f"--gene-symbols {column!r}: no such column in {table} (columns: {have})")
-        return column, f"chosen with --gene-symbols {column}"
-    index = genes.index.astype(str)
-    if len(index) and np.mean([bool(ENSEMBL_ID.match(x)) for x in index[:200]]) > 0.5:
-        for candidate in SYMBOL_COLUMNS:
-            if candidate in genes.columns:
-                return candidate, f"the {table} index holds Ensembl ids and {table}[{candidate!r}] has symbols"
-    return None, f"the {table} index"
 
 
 def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tuple[EmbeddingPlan, ...]:
@@ -321,6 +302,12 @@ def integer_cluster_hints(source: Source, obs: tuple[ObsPlan, ...]) -> list[str]
     return hints
 
 
+# A categorical column with at least this many values in use, nearly all of them (this share)
+# held by one cell each, is an id (barcodes, sample ids per cell): hundreds of legend rows of "1".
+ID_MIN_VALUES = 20
+ID_SINGLETON_SHARE = 0.9
+
+
 def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, int, str]:
     """How an obs column is shown: (kind, number of categories, reason when skipped)."""
     dtype = column.dtype
@@ -328,7 +315,8 @@ def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, in
         n = len(dtype.categories)
         if n > max_categories:
             return None, n, f"{n} categories (more than --max-categories {max_categories}): an id, not a grouping"
-        return "categorical", n, ""
+        why = _id_like(column)
+        return (None, n, why) if why else ("categorical", n, "")
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean", 2, ""
     if pd.api.types.is_numeric_dtype(dtype):
@@ -340,8 +328,19 @@ def classify_obs(column: pd.Series, max_categories: int) -> tuple[str | None, in
         n = values.nunique()
         if n > max_categories:
             return None, n, f"free text with {n} distinct values (more than --max-categories {max_categories})"
-        return "categorical", n, ""
+        why = _id_like(values)
+        return (None, n, why) if why else ("categorical", n, "")
     return None, 0, f"type {dtype} cannot be shown"
+
+
+def _id_like(column: pd.Series) -> str:
+    """Why a categorical column is an id rather than a grouping, or '' when it is a grouping."""
+    counts = column.value_counts(dropna=True)
+    used = counts[counts > 0]
+    singles = int((used == 1).sum())
+    if len(used) >= ID_MIN_VALUES and singles >= ID_SINGLETON_SHARE * len(used):
+        return f"{singles} of its {len(used)} values hold one cell each: an id, not a grouping"
+    return ""
 
 
 def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple[DePlan, ...]:

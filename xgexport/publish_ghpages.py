@@ -17,7 +17,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from . import __version__
 from .errors import XgError
@@ -47,6 +47,8 @@ class GhPagesResult:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     dry_run: bool = False
+    prefix: str | None = None  # the branch folder replaced (None: the whole branch)
+    unlisted: tuple[str, ...] = ()  # files of the collection folder that belong to nothing published
 
 
 def publish_ghpages(
@@ -91,17 +93,36 @@ def publish_ghpages(
             under = [p for p in old if _is_under(p, prefix)]
             if under:
                 git("update-index", "--force-remove", "-z", "--stdin", env=env, input="\0".join(under) + "\0")
-        lines = [f"100644 {sha}\t{target}" for target, sha in _blobs(git, site, prefix, write=True).items()]
+        blobs = _blobs(git, site, prefix, write=True)
+        lines = [f"100644 {sha}\t{target}" for target, sha in blobs.items()]
         git("update-index", "--add", "--index-info", env=env, input="\n".join(lines) + "\n")
         tree = git("write-tree", env=env).strip()
+    files = _check_tree(git, tree, blobs, prefix)
 
     if parent and git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
-        return GhPagesResult(branch, None, tree, len(site.files))
+        return GhPagesResult(branch, None, tree, files, prefix=prefix, unlisted=site.unlisted)
     text = message or default_message(site.title, prefix)
     args = ["commit-tree", tree, "-m", text] + (["-p", parent] if parent else [])
     commit = git(*args, env=_identity(git), input="").strip()
     git("update-ref", "-m", f"xgexport publish: {text}", ref, commit, local or "0" * len(commit))
-    return GhPagesResult(branch, commit, tree, len(site.files))
+    return GhPagesResult(branch, commit, tree, files, prefix=prefix, unlisted=site.unlisted)
+
+
+def _check_tree(git: "_Git", tree: str, blobs: dict[str, str], prefix: str | None) -> int:
+    """The files the tree really holds of the site (git silently leaves out paths it refuses);
+    stop before committing when any is missing or different."""
+    held = {}
+    for entry in git("ls-tree", "-r", "-z", tree).split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            held[path] = meta.split()[2]
+    missing = sorted(path for path, sha in blobs.items() if held.get(path) != sha)
+    if missing:
+        raise GitError(
+            f"git left {len(missing)} of {len(blobs)} file(s) out of the commit (e.g. {missing[0]!r}); "
+            "nothing was committed"
+        )
+    return sum(1 for path in held if prefix is None or _is_under(path, prefix))
 
 
 def _blobs(git: "_Git", site, prefix: str | None, *, write: bool) -> dict[str, str]:
@@ -133,7 +154,7 @@ def _dry_run(git: "_Git", site, parent: str | None, prefix: str | None, branch: 
         added=tuple(sorted(p for p in new if p not in old)),
         changed=tuple(sorted(p for p in new if p in old and old[p] != new[p])),
         removed=tuple(sorted(p for p in old if p not in new)),
-        dry_run=True,
+        dry_run=True, prefix=prefix, unlisted=site.unlisted,
     )  # fmt: skip
 
 
@@ -147,14 +168,23 @@ def default_message(title: str, prefix: str | None) -> str:
 
 
 def _clean_prefix(prefix: str | None) -> str | None:
+    """A folder of the branch. Blank is refused, not read as the root: an unset shell variable in
+    CI (--prefix "$DATASET") would otherwise replace the whole branch and drop every other dataset."""
     if prefix is None:
         return None
-    cleaned = prefix.strip().strip("/")
+    cleaned = prefix.strip().strip("/").strip()
     if not cleaned:
-        return None
-    parts = PurePosixPath(cleaned).parts
-    if any(part in (".", "..", ".git") for part in parts) or "\\" in cleaned or "//" in cleaned:
-        raise GitError(f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git')")
+        raise GitError(
+            f"--prefix {prefix!r} is blank; give the folder, e.g. --prefix datasets/pbmc, or leave --prefix out "
+            "to replace the whole branch with the bundle"
+        )
+    parts = cleaned.split("/")
+    # git refuses .git in any case (and NTFS aliases such as ".git." or "git~1") and drops such paths
+    if (
+        any(part in ("", ".", "..") or part.rstrip(". ").lower() in (".git", "git~1") for part in parts)
+        or "\\" in cleaned
+    ):
+        raise GitError(f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git' or empty parts)")
     return "/".join(parts)
 
 

@@ -7,14 +7,16 @@ Cache-Control by kind (see :func:`cache_control`), and its sha256 as ``x-amz-met
 
 Re-publishing is incremental: a file is skipped when the object under its key already has the
 same content (the listed ETag equals the file's MD5, as for every single-part upload; otherwise
-the object's ``sha256`` metadata decides). Objects under the prefix that the bundle no longer
-has are deleted only with ``delete=True`` (``--delete``), and never inside another bundle
-published below the prefix.
+the object's ``sha256`` metadata decides). With ``delete=True`` (``--delete``) an object is
+deleted only when the manifest (or the collection's landing record) that an earlier publish
+left at this same prefix listed it and the new one does not: whatever else is under the prefix
+(another bundle, one whose upload stopped before its manifest, anyone's files) is never ours.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import sys
 import threading
@@ -25,6 +27,8 @@ from pathlib import Path, PurePosixPath
 
 from .chunks import is_chunk_name
 from .errors import XgError
+from .landing import RECORD, parse_record
+from .manifest import MANIFEST, MAX_MANIFEST, plain_path
 from .publishing import SiteFile, load_site
 
 
@@ -145,35 +149,12 @@ def publish_s3(
     key_of = {f.rel: f"{prefix}/{f.rel}" if prefix else f.rel for f in site.files}
     existing = _list(client, bucket, prefix, url)
 
-    changes: list[Change] = []
-    unchanged = 0
-    to_check: list[SiteFile] = []
-    md5s = _md5s(site.files) if not force else {}
-    for f in site.files:
-        if f.size > SINGLE_PUT_LIMIT:
-            raise PublishError(f"{f.path}: {f.size} bytes is more than one S3 PUT takes (5 GiB)")
-        key = key_of[f.rel]
-        if key not in existing:
-            changes.append(Change("new", key, f))
-        elif force:
-            changes.append(Change("changed", key, f))
-        elif existing[key] == md5s[f.rel]:
-            unchanged += 1
-        else:
-            to_check.append(f)  # multipart or SSE-KMS ETags are not MD5s: ask the metadata
-    if to_check:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            same = list(pool.map(lambda f: _has_sha256(client, bucket, key_of[f.rel], f.sha256), to_check))
-        for f, is_same in zip(to_check, same):
-            if is_same:
-                unchanged += 1
-            else:
-                changes.append(Change("changed", key_of[f.rel], f))
+    changes, unchanged = _changes(client, bucket, site.files, key_of, existing, force, jobs)
 
     wanted = set(key_of.values())
-    stale = sorted(k for k in existing if k not in wanted)
-    nested = _nested_bundles(stale)
-    stale_ours = [k for k in stale if not any(k.startswith(n) for n in nested)]
+    ours = _published_before(client, bucket, prefix, log)  # read before the new manifest replaces it
+    stale_ours = sorted(k for k in ours if k in existing and k not in wanted)
+    others = sum(1 for k in existing if k not in wanted and k not in ours)
     deletes = stale_ours if delete else []
 
     order = {kind: i for i, kind in enumerate(UPLOAD_ORDER)}
@@ -193,15 +174,50 @@ def publish_s3(
         return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), True)
 
     log(f"publishing {site.kind} {site.root} to {target}: {len(changes)} to upload, {unchanged} unchanged")
+    if site.unlisted:
+        shown = ", ".join(site.unlisted[:3]) + (", …" if len(site.unlisted) > 3 else "")
+        log(f"note: {len(site.unlisted)} file(s) in {site.root} belong to no bundle and are not published ({shown})")
     _upload_all(client, bucket, changes, jobs, data_max_age, acl, log)
     if deletes:
         _delete(client, bucket, deletes, url)
         log(f"deleted {len(deletes)} stale object(s)")
     elif stale_ours:
-        log(f"note: {len(stale_ours)} object(s) under {target} are not in the bundle; --delete removes them")
-    if nested:
-        log(f"kept {len(nested)} other bundle(s) published below {target}")
+        log(
+            f"note: kept {len(stale_ours)} object(s) that the previous publish at {target} listed and this one does not; "
+            "the new manifest no longer lists them, so only this publish with --delete could have removed them"
+        )
+    if others:
+        log(f"kept {others} object(s) under {target} that no earlier publish here listed (other bundles, anyone's files)")
     return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False)
+
+
+def _changes(client, bucket: str, files, key_of: dict, existing: dict, force: bool, jobs: int) -> tuple[list[Change], int]:
+    """What to upload (new and changed files) and how many are unchanged."""
+    changes: list[Change] = []
+    unchanged = 0
+    to_check: list[SiteFile] = []
+    md5s = _md5s(files) if not force else {}
+    for f in files:
+        if f.size > SINGLE_PUT_LIMIT:
+            raise PublishError(f"{f.path}: {f.size} bytes is more than one S3 PUT takes (5 GiB)")
+        key = key_of[f.rel]
+        if key not in existing:
+            changes.append(Change("new", key, f))
+        elif force:
+            changes.append(Change("changed", key, f))
+        elif existing[key] == md5s[f.rel]:
+            unchanged += 1
+        else:
+            to_check.append(f)  # multipart or SSE-KMS ETags are not MD5s: ask the metadata
+    if to_check:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            same = list(pool.map(lambda f: _has_sha256(client, bucket, key_of[f.rel], f.sha256), to_check))
+        for f, is_same in zip(to_check, same):
+            if is_same:
+                unchanged += 1
+            else:
+                changes.append(Change("changed", key_of[f.rel], f))
+    return changes, unchanged
 
 
 def _stderr(message: str) -> None:
@@ -231,7 +247,11 @@ def _client(endpoint_url, region, profile):
 
 
 def _explain(exc, what: str) -> PublishError:
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
 
     if isinstance(exc, NoCredentialsError):
         return PublishError(
@@ -280,13 +300,49 @@ def _has_sha256(client, bucket: str, key: str, sha256: str) -> bool:
     return head.get("Metadata", {}).get("sha256") == sha256
 
 
-def _nested_bundles(stale: list[str]) -> list[str]:
-    """Key prefixes of other bundles below ours (their manifest.json is not one of our files)."""
-    nested = []
-    for key in stale:
-        if key.endswith("/manifest.json"):
-            nested.append(key[: -len("manifest.json")])
-    return sorted(set(nested))
+def _published_before(client, bucket: str, prefix: str, log) -> set[str]:
+    """Keys that the publish already at this prefix listed: its bundle manifest's files, or its
+    landing record's files and the files of the bundles that record names. Only these are ever
+    deleted; a bucket's content is never trusted beyond plain relative paths."""
+    base = f"{prefix}/" if prefix else ""
+    listed: set[str] = set()
+    manifest = _manifest_files(_get_small(client, bucket, base + MANIFEST, log))
+    if manifest is not None:
+        listed |= {base + rel for rel in manifest} | {base + MANIFEST}
+    record = parse_record(_get_small(client, bucket, base + RECORD, log) or b"")
+    if record is not None:
+        listed |= {base + rel for rel in record["files"]} | {base + RECORD}
+        for folder in record["bundles"]:
+            files = _manifest_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
+            listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | ({f"{base}{folder}/{MANIFEST}"} if files else set())
+    return listed
+
+
+def _manifest_files(data: bytes | None) -> list[str] | None:
+    try:
+        manifest = json.loads(data) if data else None
+    except (ValueError, RecursionError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    return [rel for rel in files if plain_path(rel)] if isinstance(files, dict) else None
+
+
+def _get_small(client, bucket: str, key: str, log) -> bytes | None:
+    """An object's bytes, or None when it is absent, unreadable or larger than a manifest can be."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = client.get_object(Bucket=bucket, Key=key)
+        if response.get("ContentLength", 0) > MAX_MANIFEST:
+            log(f"note: s3://{bucket}/{key} is too large to be a manifest; ignored")
+            return None
+        return response["Body"].read(MAX_MANIFEST + 1)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+            log(f"note: cannot read s3://{bucket}/{key} ({exc.response.get('Error', {}).get('Code')}); nothing it lists will be deleted")
+        return None
+    except BotoCoreError:
+        return None
 
 
 def _upload_all(client, bucket, changes, jobs, data_max_age, acl, log) -> None:

@@ -1,8 +1,11 @@
 """What a publish target uploads: the files of a bundle (or of a collection site), checked first.
 
 Shared by ``publish_s3`` and ``publish_ghpages``. A bundle is verified against its manifest and
-refused when damaged; a collection site (a folder of bundles with the landing page of
-``xgexport index``) has every bundle in it verified the same way.
+refused when damaged (a symbolic link in it is damage: its target is not the bundle's). A
+collection site (a folder of bundles with the landing page of ``xgexport index``) has every
+bundle verified the same way, and publishes only what is listed: each bundle's manifest and its
+files, and the landing page's files from its record (:mod:`xgexport.landing`). Anything else in
+the folder (a ``.env``, a raw ``.h5ad``, notes) belongs to no bundle and is never uploaded.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BundleError
+from .landing import ASSETS, RECORD, read_record
 from .manifest import MANIFEST, is_bundle, verify
 
 
@@ -33,6 +37,7 @@ class Site:
     kind: str  # "bundle" | "collection"
     title: str
     files: tuple[SiteFile, ...]
+    unlisted: tuple[str, ...] = ()  # collection: what is in the folder but not published
 
 
 def load_site(out: Path) -> Site:
@@ -41,11 +46,8 @@ def load_site(out: Path) -> Site:
     if not out.is_dir():
         raise BundleError(f"{out}: no such folder; build a bundle first (xgexport build INPUT {out})")
     if is_bundle(out):
-        _check(out)
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        files = [_entry(out, rel, meta["size"], meta["sha256"]) for rel, meta in manifest["files"].items()]
-        files.append(_hashed(out, MANIFEST))
-        title = str(manifest.get("dataset", {}).get("title", out.name))
+        files = _bundle_files(out, "")
+        title = str(json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("dataset", {}).get("title", out.name))
         return Site(out, "bundle", title, tuple(sorted(files, key=lambda f: f.rel)))
     bundles = find_bundles(out)
     if not bundles:
@@ -53,15 +55,58 @@ def load_site(out: Path) -> Site:
             f"{out}: not an xgexport bundle (no {MANIFEST}) and holds no bundles; "
             "publish the folder that `xgexport build` wrote"
         )
+    files = {}
     for bundle in bundles:
-        _check(bundle)
-    files = []
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out)
-        # hidden folders are not part of the site: .git, staging folders of running builds
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts[:-1]):
-            files.append(_hashed(out, rel.as_posix()))
-    return Site(out, "collection", out.name, tuple(files))
+        for item in _bundle_files(out, bundle.relative_to(out).as_posix() + "/"):
+            files[item.rel] = item
+    for item in _landing_files(out):
+        files.setdefault(item.rel, item)
+    unlisted = _unlisted(out, set(files))
+    return Site(out, "collection", out.name, tuple(sorted(files.values(), key=lambda f: f.rel)), tuple(unlisted))
+
+
+def _bundle_files(root: Path, folder: str) -> list[SiteFile]:
+    """A verified bundle's files (its manifest's list and the manifest), paths under ``root``."""
+    bundle = root / folder if folder else root
+    _check(bundle)
+    manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
+    files = [_entry(root, folder + rel, meta["size"], meta["sha256"]) for rel, meta in manifest["files"].items()]
+    files.append(_hashed(root, folder + MANIFEST))
+    return files
+
+
+def _landing_files(site: Path) -> list[SiteFile]:
+    """The landing page's files as its record lists them: index.html, .nojekyll and _index/*."""
+    record = read_record(site)
+    if record is None:
+        return []
+    rels = [RECORD, *(rel for rel in record["files"] if rel in ("index.html", ".nojekyll")
+                      or (rel.startswith(f"{ASSETS}/") and rel.count("/") == 1))]  # fmt: skip
+    for rel in rels:
+        path = site / rel
+        if (site / ASSETS).is_symlink() or path.is_symlink() or not path.is_file():
+            raise BundleError(
+                f"{path}: a file of the landing page is missing or a symbolic link; run `xgexport index {site}` again"
+            )
+    return [_hashed(site, rel) for rel in rels]
+
+
+def _unlisted(site: Path, listed: set[str]) -> list[str]:
+    """Files and links below ``site`` that nothing lists (hidden folders as one 'name/' entry)."""
+    found, stack = [], [(str(site), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name.startswith("."):
+                        found.append(rel + "/")
+                    else:
+                        stack.append((entry.path, rel + "/"))
+                elif rel not in listed:
+                    found.append(rel)
+    return sorted(found)
 
 
 def find_bundles(site: Path) -> list[Path]:

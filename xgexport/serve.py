@@ -1,17 +1,35 @@
 """``xgexport serve``: a static preview server on 127.0.0.1.
 
-Plain GETs of files, like any static host: no Range support, no special headers, so what
-works here works on S3, GitHub Pages or a lab's web server.
+Plain GETs of files, like any static host: no Range support, so what works here works on S3,
+GitHub Pages or a lab's web server. Files only: a folder gives its index.html or 404, never a
+listing, and nothing is served through a symbolic link (a link in a bundle could expose any
+file of the machine). ``xgexport serve`` also sends the viewer page's Content-Security-Policy
+as a header, so every response it serves (not only the page) is under it.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
+import os
+import re
 import threading
 from pathlib import Path
 
 from .chunks import is_chunk_name
+from .errors import XgError
+
+
+def page_csp() -> str:
+    """The viewer page's own policy, read from its template: one owner for it."""
+    from .site import template_dir
+
+    page = (template_dir() / "index.html").read_text(encoding="utf-8")
+    found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    if not found:
+        raise XgError("the viewer template has no Content-Security-Policy; reinstall xgexport")
+    return found.group(1)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -21,30 +39,64 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".json": "application/json",
         ".css": "text/css",
     }
+    csp: str | None = None
 
     def guess_type(self, path):
         if is_chunk_name(Path(path).name):
             return "application/octet-stream"
         return super().guess_type(path)
 
+    def send_head(self):
+        path = self.translate_path(self.path)
+        candidates = [path, os.path.join(path, "index.html")] if os.path.isdir(path) else [path]
+        if any(self._through_link(p) for p in candidates):
+            self.send_error(404, "File not found")
+            return None
+        return super().send_head()
+
+    def _through_link(self, path: str) -> bool:
+        """Whether a path below the served folder passes through a symbolic link."""
+        relative = os.path.relpath(path, self.directory)
+        current = self.directory
+        for part in Path(relative).parts:
+            current = os.path.join(current, part)
+            if os.path.islink(current):
+                return True
+        return False
+
+    def list_directory(self, path):
+        self.send_error(404, "File not found")  # files only, as a static host serves them
+        return None
+
+    def end_headers(self):
+        if self.csp:
+            self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
 
 
-def make_server(folder: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+def make_server(folder: Path, port: int = 0, *, csp: str | None = None) -> http.server.ThreadingHTTPServer:
+    handler = type("Handler", (QuietHandler,), {"csp": csp})
+    try:
+        return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise XgError(f"port {port} is already in use; choose another with --port, or --port 0 for a free one") from None
+        raise XgError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); choose another --port") from None
 
 
-def start_in_thread(folder: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
+def start_in_thread(folder: Path, port: int = 0, *, csp: str | None = None) -> tuple[http.server.ThreadingHTTPServer, str]:
     """For tests and tools: serve ``folder`` in a daemon thread; returns (server, base URL)."""
-    server = make_server(folder, port)
+    server = make_server(folder, port, csp=csp)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def serve_forever(folder: Path, port: int) -> None:
-    server = make_server(folder, port)
+    server = make_server(folder, port, csp=page_csp())
     print(f"serving {folder} at http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()

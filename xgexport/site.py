@@ -9,6 +9,8 @@ import jinja2
 
 from . import FORMAT_VERSION, __version__
 
+VIEWER_SUFFIXES = (".js", ".css", ".svg", ".png")
+
 
 def template_dir() -> Path:
     """The viewer template: installed inside the package, or at the top of a source checkout."""
@@ -34,8 +36,12 @@ def render_site(bundle: Path, title: str) -> None:
     (bundle / "index.html").write_text(page, encoding="utf-8")
     viewer = bundle / "viewer"
     viewer.mkdir()
-    for path in sorted(source.iterdir()):
-        if path.is_file() and path.suffix in (".js", ".css", ".svg", ".png"):
-            shutil.copyfile(path, viewer / path.name)
+    # The viewer's modules, subfolders included (plot/, panels/); nothing else of the template
+    # (index.html is rendered above, caches and notes stay out).
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and path.suffix in VIEWER_SUFFIXES and "__pycache__" not in path.parts:
+            target = viewer / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
     # GitHub Pages would hide paths starting with "_" or "." without it.
     (bundle / ".nojekyll").write_bytes(b"")

@@ -7,14 +7,16 @@ matrix is only ever read block by block through :class:`MatrixReader`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from .budget import MemoryBudgetError, check_metadata, stored_bytes
 from .errors import InputError
+from .input_identity import check_unchanged, identity_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +29,9 @@ class MatrixReader:
     """Block access to one stored matrix (X, raw/X or a layer), never the whole of it.
 
     ``kind`` is ``csr``, ``csc`` or ``dense``. CSR and dense are read by cell (row) blocks,
-    CSC by gene (column) blocks: each in the order it is stored.
+    CSC by gene (column) blocks: each in the order it is stored. Sparse index arrays are
+    checked as they are read, before scipy sees them: scipy trusts them, and out-of-range
+    values crash it in native code (a segfault or a double free, not an exception).
     """
 
     name: str
@@ -35,6 +39,7 @@ class MatrixReader:
     shape: tuple[int, int]
     dtype: np.dtype
     node: Any  # h5py/zarr group (sparse) or dataset/array (dense)
+    where: str = ""  # the input's path, for messages
 
     @property
     def nnz_estimate(self) -> int:
@@ -46,31 +51,55 @@ class MatrixReader:
         """Cells [start, stop) × all genes of a CSR or dense matrix, as CSR with sorted indices."""
         n_cols = self.shape[1]
         if self.kind == "dense":
-            block = _sparse_dtype(np.asarray(self.node[start:stop]))
+            block = _sparse_dtype(np.asarray(self._read(lambda: self.node[start:stop])))
             return sp.csr_matrix(block.reshape(stop - start, n_cols))
-        indptr = self.node["indptr"][start : stop + 1]
-        lo, hi = int(indptr[0]), int(indptr[-1])
-        local = indptr - lo
-        data = _sparse_dtype(np.asarray(self.node["data"][lo:hi]))
-        indices = np.asarray(self.node["indices"][lo:hi])
-        block = sp.csr_matrix((data, indices, local), shape=(stop - start, n_cols))
+        data, indices, indptr = self._sparse_slice(start, stop, n_cols, "cells")
+        block = sp.csr_matrix((data, indices, indptr), shape=(stop - start, n_cols))
         block.sum_duplicates()  # also sorts indices: downstream code relies on it
         return block
 
     def read_cols(self, start: int, stop: int) -> sp.csc_matrix:
         """All cells × genes [start, stop) of a CSC matrix, as CSC with sorted indices."""
-        indptr = self.node["indptr"][start : stop + 1]
-        lo, hi = int(indptr[0]), int(indptr[-1])
-        block = sp.csc_matrix(
-            (
-                _sparse_dtype(np.asarray(self.node["data"][lo:hi])),
-                np.asarray(self.node["indices"][lo:hi]),
-                indptr - lo,
-            ),
-            shape=(self.shape[0], stop - start),
-        )
+        data, indices, indptr = self._sparse_slice(start, stop, self.shape[0], "genes")
+        block = sp.csc_matrix((data, indices, indptr), shape=(self.shape[0], stop - start))
         block.sum_duplicates()
         return block
+
+    def _sparse_slice(self, start: int, stop: int, n_minor: int, axis: str):
+        """data, indices and local indptr of rows (CSR) or columns (CSC) [start, stop), checked:
+        indptr non-decreasing within the stored values, 0 ≤ indices < n_minor."""
+        indptr = np.asarray(self._read(lambda: self.node["indptr"][start : stop + 1]), dtype=np.int64)
+        lo, hi = int(indptr[0]), int(indptr[-1])
+        if lo < 0 or hi > self.node["indices"].shape[0] or np.any(indptr[1:] < indptr[:-1]):
+            raise self._damaged(f"its indptr is not increasing within the stored values ({axis} {start}–{stop})")
+        indices = np.asarray(self._read(lambda: self.node["indices"][lo:hi]))
+        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n_minor):
+            raise self._damaged(
+                f"its indices point outside the {n_minor} {'genes' if axis == 'cells' else 'cells'} "
+                f"(values {int(indices.min())}..{int(indices.max())} in {axis} {start}–{stop})"
+            )
+        data = _sparse_dtype(np.asarray(self._read(lambda: self.node["data"][lo:hi])))
+        return data, indices, indptr - lo
+
+    def _read(self, read):
+        try:
+            return read()
+        except OSError as exc:  # h5py: a damaged chunk ("inflate() failed", …)
+            raise InputError(
+                f"{self.where}: {self.name}: stored values cannot be read ({_short(exc)}); the file is "
+                "damaged: copy it again or re-save it with adata.write_h5ad()"
+            ) from None
+
+    def check_unchanged(self, identity: tuple | None) -> None:
+        """See :func:`check_unchanged`; h5py nodes know their open file, zarr ones their path."""
+        if identity is not None:
+            check_unchanged(getattr(self.node, "file", None), Path(self.where), identity)
+
+    def _damaged(self, what: str) -> InputError:
+        return InputError(
+            f"{self.where}: {self.name} is damaged: {what}; copy the file again, or write it anew "
+            "from its source with adata.write_h5ad()"
+        )
 
 
 @dataclass(frozen=True)
@@ -86,14 +115,27 @@ class Source:
     layer_names: tuple[str, ...]
     has_x: bool
     legacy: Any  # an anndata.AnnData (backed) for files older than the encoding spec, else None
+    identity: tuple[int, int, int] = (0, 0, 0)  # of the input as opened: see identity_of
+    metadata_bytes: int = 0  # memory that obs and var take (budget.stored_bytes)
 
     @property
     def n_cells(self) -> int:
         return len(self.obs)
 
     def matrix(self, which: str) -> MatrixReader:
-        """The reader for ``X``, ``raw`` or a layer name."""
-        return _matrix_reader(_matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which))
+        """The reader for ``X``, ``raw`` or a layer name, whose shape matches obs and var: a
+        shape attribute is only a claim, and every per-gene or per-cell allocation trusts it."""
+        reader = _matrix_reader(_matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which), self.path)
+        table = "raw.var" if which == "raw" else "var"
+        genes = self.raw_var if which == "raw" else self.var
+        if reader.shape != (self.n_cells, len(genes)):
+            raise InputError(
+                f"{self.path}: {reader.name} has shape {reader.shape[0]} × {reader.shape[1]}, but obs has "
+                f"{self.n_cells} cells and {table} has {len(genes)} genes; the file is inconsistent: "
+                "re-save it with adata.write_h5ad()"
+            )
+        _check_sparse_lengths(reader)
+        return reader
 
     def _legacy_shape(self, which: str) -> tuple[int, int] | None:
         if which not in ("X", "raw"):
@@ -128,8 +170,9 @@ class Source:
             return None
 
 
-def open_source(path: Path) -> Source:
-    """Open an .h5ad file or an AnnData .zarr store for reading.
+def open_source(path: Path, max_memory: int | None = None) -> Source:
+    """Open an .h5ad file or an AnnData .zarr store for reading; with ``max_memory``, refuse
+    one whose obs and var alone would not fit, before reading them.
 
     Raises InputError with a one-line explanation for anything that is not a readable AnnData.
     """
@@ -141,8 +184,12 @@ def open_source(path: Path) -> Source:
     else:
         root = _open_h5ad(path)
     try:
-        return _read_metadata(path, root)
-    except InputError:
+        sizes = [stored_bytes(root[name]) for name in ("obs", "var") if name in root]
+        if max_memory is not None and len(sizes) == 2:
+            check_metadata(path, *sizes, max_memory)
+        source = _read_metadata(path, root)
+        return replace(source, identity=identity_of(root, path), metadata_bytes=sum(sizes))
+    except (InputError, MemoryBudgetError):
         raise
     except Exception as exc:  # anndata/h5py raise many kinds for damaged files
         raise InputError(
@@ -151,13 +198,18 @@ def open_source(path: Path) -> Source:
         ) from exc
 
 
-def open_matrix(path: Path, which: str, shape: tuple[int, int]) -> MatrixReader:
+def open_matrix(path: Path, which: str, shape: tuple[int, int], identity: tuple | None = None) -> MatrixReader:
     """The reader of one matrix of a file already checked by :func:`open_source`, without
     reading obs/var again: build tasks open the file once each, and decoding 100,000 cell
-    names per task cost more than a block's reading."""
+    names per task cost more than a block's reading. With ``identity`` (the Source's), the
+    file opened must still be the one the build started from."""
     path = Path(path)
     root = _open_zarr(path) if path.is_dir() else _open_h5ad(path)
-    return _matrix_reader(_matrix_label(which), _matrix_node(root, which), shape)
+    if identity is not None:
+        check_unchanged(root, path, identity)
+    reader = _matrix_reader(_matrix_label(which), _matrix_node(root, which), shape, path)
+    _check_sparse_lengths(reader)
+    return reader
 
 
 def _matrix_node(root, which: str):
@@ -266,21 +318,38 @@ def _read_legacy(path: Path, root) -> Source:
     )
 
 
-def _matrix_reader(name: str, node, legacy_shape: tuple[int, int] | None) -> MatrixReader:
+def _matrix_reader(name: str, node, legacy_shape: tuple[int, int] | None, path: Path) -> MatrixReader:
     encoding = _encoding(node)
     attrs = node.attrs
     if encoding in ("csr_matrix", "csc_matrix") or "h5sparse_format" in attrs:
         fmt = encoding[:3] if encoding else str(_decode(attrs["h5sparse_format"]))
         shape_attr = attrs["shape"] if "shape" in attrs else attrs["h5sparse_shape"]
         shape = (int(shape_attr[0]), int(shape_attr[1]))
-        return MatrixReader(name, fmt, shape, np.dtype(node["data"].dtype), node)
+        return MatrixReader(name, fmt, shape, np.dtype(node["data"].dtype), node, str(path))
     if hasattr(node, "shape") and len(node.shape) == 2:
         if node.dtype.names:
             raise InputError(f"{name} is a structured array, not a matrix")
-        return MatrixReader(name, "dense", tuple(int(s) for s in node.shape), np.dtype(node.dtype), node)
+        return MatrixReader(name, "dense", tuple(int(s) for s in node.shape), np.dtype(node.dtype), node, str(path))
     if hasattr(node, "shape") and len(node.shape) == 1 and legacy_shape and legacy_shape[1] == 1:
         raise InputError(f"{name} is one-dimensional; one-gene datasets must be stored 2-D")
     raise InputError(f"{name} has an encoding xgexport cannot read ({encoding or 'unknown'})")
+
+
+def _check_sparse_lengths(reader: MatrixReader) -> None:
+    """The sizes of a sparse matrix's three arrays agree with its shape (metadata and two
+    values only; each block's contents are checked as it is read)."""
+    if reader.kind == "dense":
+        return
+    node = reader.node
+    n_major = reader.shape[0] if reader.kind == "csr" else reader.shape[1]
+    n_indptr, n_indices, n_data = node["indptr"].shape[0], node["indices"].shape[0], node["data"].shape[0]
+    if min(reader.shape) < 0 or n_indptr != n_major + 1:
+        raise reader._damaged(f"its indptr has {n_indptr} entries for {n_major} {'cells' if reader.kind == 'csr' else 'genes'}")
+    if n_indices != n_data:
+        raise reader._damaged(f"it has {n_indices} indices for {n_data} values")
+    first, last = int(node["indptr"][0]), int(node["indptr"][-1])
+    if first != 0 or not 0 <= last <= n_data:
+        raise reader._damaged(f"its indptr runs from {first} to {last}, not from 0 to at most {n_data}")
 
 
 def _sparse_dtype(values: np.ndarray) -> np.ndarray:
