@@ -35,7 +35,7 @@ FIXED_WORDS = {
     "obs", "codes", "values", "de", "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange",
     "t", "pval", "pval_adj", "top_up", "top_down",
 }  # fmt: skip
-TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/[A-Za-z0-9_-]+\.(js|css|svg|png))$")
+TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/([a-z]+/)?[A-Za-z0-9_-]+\.(js|css|svg|png))$")
 
 
 def path_is_fixed(rel: str) -> bool:

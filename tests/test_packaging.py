@@ -14,6 +14,7 @@ from helpers import ROOT
 
 # The installed copy must be what runs, not a checkout put first on the path (PYTHONPATH).
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+REPO_VIEWER = ROOT / "viewer_template"
 
 
 def fresh_venv_seeing_these_packages(venv):
@@ -54,6 +55,12 @@ def test_non_editable_install_builds_the_example(tmp_path):
     xgexport = venv / "bin" / "xgexport"
     subprocess.run([str(xgexport), "build", "example", "out", "-q"], check=True, cwd=elsewhere, env=CLEAN_ENV)
     assert (elsewhere / "out" / "viewer" / "main.js").is_file()
+    # the viewer's subfolders are installed and copied too, module for module
+    source = {p.relative_to(REPO_VIEWER).as_posix() for p in REPO_VIEWER.rglob("*.js")}
+    shipped = {
+        p.relative_to(elsewhere / "out" / "viewer").as_posix() for p in (elsewhere / "out" / "viewer").rglob("*.js")
+    }
+    assert shipped == source and any("/" in p for p in source)
     result = subprocess.run(
         [str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV
     )

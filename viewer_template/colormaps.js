@@ -68,4 +68,6 @@ export function categoryColors(colors, n) {
 }
 
 export const MISSING_RGB = [214, 214, 214];
+/** genes: cells that do not express the gene (value 0), lighter than missing values */
+export const ZERO_RGB = [224, 224, 224];
 export const NONE_RGB = [70, 100, 150];

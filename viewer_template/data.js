@@ -13,9 +13,9 @@ export class DatasetError extends Error {
   }
 }
 
-/** Open data/zarr.json and check the format version. */
-export async function openDataset(base = "data/") {
-  const store = createStore(base);
+/** Open data/zarr.json and check the format version. progress: see zarr.js createStore. */
+export async function openDataset(base = "data/", { progress = null } = {}) {
+  const store = createStore(base, { progress });
   let group;
   try {
     group = await store.json("zarr.json");
@@ -88,7 +88,9 @@ export class Dataset {
       const xy = await arr.read();
       const { min, max } = arr.attrs;
       if (!Array.isArray(min) || !Array.isArray(max)) throw new DatasetError(`embeddings/${id}/display: missing min/max attributes`);
-      return { ...info, xy, bounds: { min: min.map(Number), max: max.map(Number) }, hidden: Number(arr.attrs.hidden) || 0 };
+      // spatial coordinates are image positions: drawn with y down, as scanpy and squidpy do
+      const yDown = isSpatial(info.key);
+      return { ...info, xy, bounds: { min: min.map(Number), max: max.map(Number), yDown }, hidden: Number(arr.attrs.hidden) || 0 };
     });
   }
 
@@ -229,6 +231,11 @@ export class Dataset {
       return row.length === arr.shape[1] ? row : row.slice(0, arr.shape[1]);
     });
   }
+}
+
+/** obsm keys of spatial coordinates: spatial, X_spatial, spatial_3d, … */
+export function isSpatial(key) {
+  return /(^|_)spatial($|_)/i.test(String(key));
 }
 
 export function finiteRange(values) {

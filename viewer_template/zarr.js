@@ -22,8 +22,11 @@ const DTYPES = {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** A store reads files relative to `base` (a URL relative to the page, e.g. "data/"). */
-export function createStore(base) {
+/**
+ * A store reads files relative to `base` (a URL relative to the page, e.g. "data/").
+ * progress(received, expected): byte deltas as files arrive, for a progress bar.
+ */
+export function createStore(base, { progress = null } = {}) {
   const root = new URL(base, document.baseURI);
   async function get(path, signal) {
     const url = new URL(path, root);
@@ -53,9 +56,34 @@ export function createStore(base) {
     },
     async bytes(path, signal) {
       const response = await get(path, signal);
-      return new Uint8Array(await response.arrayBuffer());
+      if (!progress || !response.body) return new Uint8Array(await response.arrayBuffer());
+      return readCounting(response, progress);
     },
   };
+}
+
+/** The body of `response`, telling progress(received, expected) about each piece (byte deltas). */
+async function readCounting(response, progress) {
+  const expected = Number(response.headers.get("content-length")) || 0;
+  progress(0, expected);
+  const reader = response.body.getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.byteLength;
+    progress(value.byteLength, 0);
+  }
+  if (size !== expected) progress(0, size - expected); // no (or a wrong) Content-Length
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 export async function gunzip(bytes) {

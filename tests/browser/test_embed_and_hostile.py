@@ -122,7 +122,8 @@ def test_iframe_embed_postmessage(rec, pbmc_site, serve, tmp_path_factory):
     assert frame.locator("#canvas").is_visible()
     assert frame.locator("#legend").is_visible()
     assert frame.locator("#gene-input").is_visible()
-    assert frame.locator(".panel-head").is_hidden()
+    assert frame.locator(".topbar").is_hidden() and frame.locator("#title").is_hidden()
+    assert frame.locator("#genes-panel").is_hidden()
     assert frame.locator("#markers").is_hidden()
     assert frame.locator("#color-select").is_hidden()
 

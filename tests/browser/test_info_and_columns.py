@@ -96,7 +96,7 @@ def test_dataset_information_is_text_and_links_are_safe(rec, info_site):
     # the guard in the viewer itself, whatever a bundle says
     out = page.evaluate(
         """async () => {
-            const { safeHref, doiHref, renderInfo } = await import("./viewer/info.js");
+            const { safeHref, doiHref, renderInfo } = await import("./viewer/panels/info.js");
             const bad = ["javascript:alert(1)", " JavaScript:alert(1)", "java\\tscript:alert(1)", "data:text/html,<b>x",
                          "vbscript:x", "//evil.example/x", "/relative", "file:///etc/passwd", "", null, 42, {}];
             const box = document.createElement("div");
@@ -203,10 +203,13 @@ def test_embed_in_small_frame(rec, info_site):
     page.set_viewport_size({"width": 600, "height": 400})
     rec.goto_ready(info_site.url("?embed=1#color=obs%3Acell_type"))
     canvas = page.locator("#canvas").bounding_box()
-    panel = page.locator("#panel").bounding_box()
+    panel = page.locator("#cells-panel").bounding_box()
     assert canvas["width"] >= 380 and canvas["height"] >= 390  # the plot keeps the frame's height
     assert panel["x"] + panel["width"] <= canvas["x"] + 1  # legend beside the plot
     assert page.locator("#about").is_hidden()
+    assert page.locator("#backdrop").is_hidden()  # nothing dims the plot: the panel is beside it, not a drawer
+    page.locator(".legend-toggle").first.click()  # the legend is usable
+    assert page.locator(".legend-item").first.get_attribute("class").count("is-hidden") == 1
     save_artifact("embed_600x400.png", page.screenshot())
     rec.assert_clean([info_site.origin])
 

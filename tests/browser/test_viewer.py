@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, colour_pixels, copy_bundle, hex_rgb, save_artifact
+from browser_helpers import READY, REPO, colour_pixels, copy_bundle, hex_rgb, save_artifact
 
 pytestmark = pytest.mark.browser
 
@@ -106,8 +106,9 @@ def test_gene_search_and_colouring(rec, pbmc_site, pixel_reader):
     after = canvas_pixels(page, pixel_reader, "gene_CD3E_canvas.png")
     changed = np.abs(before[..., :3].astype(int) - after[..., :3]).max(axis=-1) > 30
     assert changed.sum() > 500
-    # viridis: bright yellow-green high values and dark purple zeros are both present
+    # viridis from dark purple (lowest expression) to yellow, and light grey cells without CD3E
     assert colour_pixels(after, (68, 1, 84), tol=25) > 50
+    assert colour_pixels(after, (224, 224, 224), tol=8) > 500
     assert page.locator(".colorbar").count() == 1
     assert "#color=gene%3ACD3E" in page.evaluate("location.hash").replace("color=gene:CD3E", "color=gene%3ACD3E") or \
         "gene%3ACD3E" in page.evaluate("location.hash")
@@ -200,9 +201,8 @@ def test_hover_shows_cell(rec, pbmc_site, pbmc_bundle):
 def test_markers_panel_and_dotplot(rec, pbmc_site, pixel_reader):
     page = rec.goto_ready(pbmc_site.url() + "#color=obs%3Alouvain")
     page.locator("#markers summary").click()
-    # clicking a legend entry of the DE column selects that category
-    page.locator(".legend-toggle").nth(2).click()
-    page.locator(".legend-toggle").nth(2).click()
+    # highlighting a legend entry of the DE column ("only") selects that category
+    page.locator(".legend-only").nth(2).click()
     wait_until(lambda: page.locator("#de-category").input_value() == "2")
     assert page.locator("#de-column option:checked").text_content() == "louvain"
     rows = page.locator("#de-table tbody tr")
@@ -318,8 +318,18 @@ def test_page_is_static_and_csp_clean(pbmc_bundle):
     assert not re.search(r"\son[a-z]+=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "only relative URLs"
     viewer = pbmc_bundle / "viewer"
-    for js in viewer.glob("*.js"):
+    modules = sorted(viewer.rglob("*.js"))
+    assert len(modules) > 10 and (viewer / "plot").is_dir() and (viewer / "panels").is_dir()
+    for js in modules:
         text = js.read_text()
         assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "eval(" not in text, js.name
         assert not re.search(r"""(fetch|import)\(\s*["']https?:""", text), js.name
-    assert not [p for p in viewer.iterdir() if p.is_dir()], "the viewer folder is flat"
+        # every static import is relative and its file is in the bundle (subfolders are copied)
+        for target in re.findall(r"""^import\b[^;]*?from\s+["']([^"']+)["']""", text, flags=re.M):
+            assert target.startswith(("./", "../")), (js.name, target)
+            assert (js.parent / target).resolve().is_file(), (js.relative_to(viewer), target)
+    template = REPO / "viewer_template"
+    shipped = {p.relative_to(viewer).as_posix() for p in viewer.rglob("*") if p.is_file()}
+    expected = {p.relative_to(template).as_posix() for p in template.rglob("*")
+                if p.suffix in (".js", ".css") and "__pycache__" not in p.parts}
+    assert shipped == expected

@@ -2,7 +2,7 @@
 // expression values come from. Every string goes in as text; a link is made only for an
 // http(s) URL (checked again here, whatever the exporter wrote).
 
-import { el } from "./dom.js";
+import { el } from "../dom.js";
 
 const LONG = 280; // characters of description + citation above which the block is collapsible
 
@@ -52,7 +52,7 @@ export function renderInfo(box, meta) {
   if (description) parts.push(el("p", "about-description", description));
   if (citation || doi) {
     const p = el("p", "about-citation");
-    if (citation) p.append(el("span", "about-cite-text", citation));
+    if (citation) p.append(el("bdi", "about-cite-text", citation));
     if (doi) {
       if (citation) p.append(" ");
       const href = doiHref(doi);

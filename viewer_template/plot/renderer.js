@@ -1,9 +1,14 @@
 // WebGL2 scatter renderer. createRenderer(canvas) → {set, render, resize, destroy, pointStyle}.
 // All changes go through set({...}); it marks the frame dirty and queues one requestAnimationFrame.
+// Each set() raises the revision; onDraw(revision) tells which one a finished frame shows.
 
 import { VERTEX, FRAGMENT } from "./shaders.js";
-import { scale } from "./camera.js";
-import { MISSING_RGB, NONE_RGB } from "./colormaps.js";
+import { scale, ySign } from "./camera.js";
+import { MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
+
+// cells outside the selection: a pale grey under the selected ones, lighter than "missing"
+export const DIM_RGB = [221, 224, 228];
+const DIM_ALPHA = 0.6;
 
 const MODES = { none: 0, categorical: 1, continuous: 2 };
 const BACKGROUND = [1, 1, 1];
@@ -51,12 +56,13 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const program = link(gl);
   const loc = {};
   for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_round"]) {
+    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha"]) {
     loc[name] = gl.getUniformLocation(program, name);
   }
   const vao = gl.createVertexArray();
   const posBuffer = gl.createBuffer();
   const valBuffer = gl.createBuffer();
+  const selBuffer = gl.createBuffer();
   const indexBuffer = gl.createBuffer();
   const paletteTex = gl.createTexture();
   const lutTex = gl.createTexture();
@@ -68,6 +74,10 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   gl.vertexAttribPointer(1, 1, gl.FLOAT, false, 0, 0);
   gl.disableVertexAttribArray(1);
   gl.vertexAttrib1f(1, 0);
+  gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
+  gl.vertexAttribPointer(2, 1, gl.UNSIGNED_BYTE, false, 0, 0); // 0 or 1, as is
+  gl.disableVertexAttribArray(2);
+  gl.vertexAttrib1f(2, 1);
   gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
   gl.bindVertexArray(null);
 
@@ -88,6 +98,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   };
   let frame = 0;
   let destroyed = false;
+  let revision = 0;
 
   function uploadTexture(tex, rgba, maxWidth) {
     const k = Math.max(1, rgba.length / 4);
@@ -102,6 +113,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
 
   function set(props) {
     if (destroyed) return;
+    revision++;
     gl.bindVertexArray(vao);
     if (props.positions) {
       const { xy, bounds, skipHidden } = props.positions;
@@ -119,6 +131,17 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       } else {
         gl.disableVertexAttribArray(1);
         gl.vertexAttrib1f(1, 0);
+      }
+    }
+    if ("selected" in props) {
+      // a byte per cell, 1 = selected; none: every cell in its colours
+      if (props.selected) {
+        gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
+        gl.bufferData(gl.ARRAY_BUFFER, props.selected, gl.DYNAMIC_DRAW);
+        gl.enableVertexAttribArray(2);
+      } else {
+        gl.disableVertexAttribArray(2);
+        gl.vertexAttrib1f(2, 1);
       }
     }
     if (props.order) {
@@ -174,7 +197,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.uniform2f(loc.u_min, s.bounds.min[0], s.bounds.min[1]);
       gl.uniform2f(loc.u_range, s.bounds.max[0] - s.bounds.min[0], s.bounds.max[1] - s.bounds.min[1]);
       gl.uniform2f(loc.u_center, s.camera.cx, s.camera.cy);
-      gl.uniform2f(loc.u_scale, (2 * px) / s.width, (2 * px) / s.height);
+      gl.uniform2f(loc.u_scale, (2 * px) / s.width, (ySign(s.bounds) * 2 * px) / s.height);
       const devSize = size * s.dpr;
       gl.uniform1f(loc.u_pointSize, devSize);
       gl.uniform1i(loc.u_round, devSize >= 3 ? 1 : 0);
@@ -185,6 +208,9 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.uniform1i(loc.u_skipHidden, s.skipHidden ? 1 : 0);
       gl.uniform3f(loc.u_none, NONE_RGB[0] / 255, NONE_RGB[1] / 255, NONE_RGB[2] / 255);
       gl.uniform3f(loc.u_missing, MISSING_RGB[0] / 255, MISSING_RGB[1] / 255, MISSING_RGB[2] / 255);
+      gl.uniform3f(loc.u_zero, ZERO_RGB[0] / 255, ZERO_RGB[1] / 255, ZERO_RGB[2] / 255);
+      gl.uniform3f(loc.u_dim, DIM_RGB[0] / 255, DIM_RGB[1] / 255, DIM_RGB[2] / 255);
+      gl.uniform1f(loc.u_dimAlpha, DIM_ALPHA);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, paletteTex);
       gl.uniform1i(loc.u_palette, 0);
@@ -197,7 +223,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.drawElements(gl.POINTS, s.count, gl.UNSIGNED_INT, 0);
       gl.bindVertexArray(null);
     }
-    onDraw();
+    onDraw(revision);
   }
 
   function destroy() {
@@ -205,6 +231,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     if (frame) cancelAnimationFrame(frame);
     gl.deleteBuffer(posBuffer);
     gl.deleteBuffer(valBuffer);
+    gl.deleteBuffer(selBuffer);
     gl.deleteBuffer(indexBuffer);
     gl.deleteTexture(paletteTex);
     gl.deleteTexture(lutTex);
@@ -212,5 +239,9 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     gl.deleteProgram(program);
   }
 
-  return { set, render, resize, destroy, pointStyle: currentStyle, size: () => ({ width: s.width, height: s.height }) };
+  return {
+    set, render, resize, destroy, pointStyle: currentStyle,
+    size: () => ({ width: s.width, height: s.height }),
+    revision: () => revision,
+  };
 }

@@ -1,9 +1,10 @@
 // Pure: turn a column or gene into what the renderer draws (values, draw order, palette).
 // Draw order puts missing values first (underneath) and, for continuous values, low under high.
 
-import { categoryColors, viridisLut, MISSING_RGB } from "./colormaps.js";
+import { categoryColors, viridisLut, MISSING_RGB } from "../colormaps.js";
 
 export const MISSING_VALUE = -3e38;
+export const ZERO_VALUE = -2e38; // "not expressed": drawn light grey, under every expressing cell
 const BINS = 256;
 
 /** Categorical codes → {mode, values, order, palette}. hidden: Set of codes; highlight: code or null. */
@@ -50,11 +51,14 @@ export function categorical(codes, colors, nCategories, { hidden = new Set(), hi
   return { mode: "categorical", values, order, palette };
 }
 
-/** Continuous values (NaN = missing) → {mode, values, order, vmin, vmax, lut}. */
-export function continuous(raw, vmin, vmax) {
+/**
+ * Continuous values (NaN = missing) → {mode, values, order, vmin, vmax, lut}. With `zero`, cells
+ * of exactly 0 are drawn light grey above the missing ones and below every other value.
+ */
+export function continuous(raw, vmin, vmax, { zero = false } = {}) {
   const n = raw.length;
   const values = new Float32Array(n);
-  const bins = new Uint32Array(BINS + 2); // bin 0 = missing, then BINS value bins
+  const bins = new Uint32Array(BINS + 3); // bin 0 = missing, 1 = zero, then BINS value bins
   const span = vmax - vmin;
   const binOf = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
@@ -63,10 +67,13 @@ export function continuous(raw, vmin, vmax) {
     if (!Number.isFinite(v)) {
       values[i] = MISSING_VALUE;
       bin = 0;
+    } else if (zero && v === 0) {
+      values[i] = ZERO_VALUE;
+      bin = 1;
     } else {
       values[i] = v;
       const t = span > 0 ? (v - vmin) / span : 0;
-      bin = 1 + Math.min(BINS - 1, Math.max(0, Math.floor(t * BINS)));
+      bin = 2 + Math.min(BINS - 1, Math.max(0, Math.floor(t * BINS)));
     }
     binOf[i] = bin;
     bins[bin + 1]++;
@@ -75,6 +82,33 @@ export function continuous(raw, vmin, vmax) {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[bins[binOf[i]]++] = i;
   return { mode: "continuous", values, order, vmin, vmax, lut: viridisLut() };
+}
+
+/**
+ * The draw order with the selection on top: cells outside the selection first (drawn dimmed,
+ * underneath), then the selected ones, each group in the colouring's order; cells outside the
+ * subset (`universe`) are left out. The one place that orders cells for the selection.
+ */
+export function layerSelection(order, selected, universe) {
+  if (!selected && !universe) return order;
+  let nIn = 0;
+  let nOut = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (universe && !universe[i]) continue;
+    if (selected && selected[i]) nIn++;
+    else nOut++;
+  }
+  const out = new Uint32Array(nIn + nOut);
+  let a = 0;
+  let b = nOut;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (universe && !universe[i]) continue;
+    if (selected && selected[i]) out[b++] = i;
+    else out[a++] = i;
+  }
+  return out;
 }
 
 export function identityOrder(n) {

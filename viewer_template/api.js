@@ -1,0 +1,133 @@
+// The automation API (window.xgexport) and the postMessage protocol of an embedded viewer.
+//
+//   xgexport.setColor(spec) → Promise   spec is "obs:<column name>", "gene:<symbol or id>" or
+//                                       "none"; resolves with the state once the plot is drawn with
+//                                       that colouring, rejects with an Error for an unknown name or
+//                                       unreadable data.
+//   xgexport.setEmbedding(key) → Promise  an obsm key such as "X_umap" (its name or id also work);
+//                                       resets the camera; resolves when drawn.
+//   xgexport.setCamera({cx, cy, zoom})  data coordinates of the plot centre, zoom 1 = fit all cells.
+//   xgexport.resetView()
+//   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState, selected, selection,
+//                          subset}: selected is the number of selected cells; selection and
+//                          subset the link's steps (selection/link.js), or null.
+//   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
+//   xgexport.selectPolygon(points, {embedding, mode}) → Promise of the number of cells selected.
+//                          points: [x, y] pairs in the embedding's data coordinates (default
+//                          embedding: the one shown), rounded to six significant digits as a
+//                          link carries them; mode "replace" (default), "add", "subtract" or
+//                          "intersect". Cells of categories hidden in the legend, and outside a
+//                          subset, are not selected (as with the lasso).
+//   xgexport.getSelection() → sorted array of the selected cells' indices (rows of the input).
+//   xgexport.setSelection(indices) → Promise of the number selected (an empty list clears).
+//   xgexport.clearSelection() → Promise
+//
+// In an iframe: host → viewer {type: "xgexport:set", color?, embedding?, camera?: {cx, cy, zoom}},
+// read only from window.parent; other types, unknown keys and wrongly typed values are ignored;
+// values are names as in setColor/setEmbedding, never markup. Viewer → host
+// {type: "xgexport:view", embedding, color, camera} once the first view is drawn and after each
+// view change, and {type: "xgexport:error", message} for each error the page shows, posted with
+// targetOrigin "*": they carry only what the page and its URL hash show.
+
+import * as cam from "./plot/camera.js";
+import { linkState } from "./urlstate.js";
+
+export function externalState(s) {
+  const link = linkState(s);
+  return { ...link, camera: link.camera ? { ...link.camera } : null, xgState: s.xgState, selected: s.selection?.count ?? 0 };
+}
+
+const MAX_POINTS = 10000;
+
+/** [[x, y], …] of finite numbers, at least 3 and at most MAX_POINTS, rounded as a link would. */
+function polygon(points) {
+  if (!Array.isArray(points) || points.length < 3 || points.length > MAX_POINTS) {
+    throw new Error(`points must be an array of 3 to ${MAX_POINTS} [x, y] pairs`);
+  }
+  return points.map((p) => {
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw new Error("each point must be [x, y] with finite numbers");
+    }
+    return p.map((v) => Number(v.toPrecision(6)));
+  });
+}
+
+/**
+ * `started` resolves when the bundle is loaded (or failed to); API calls made earlier wait for it.
+ * controller() returns the controller, which exists once the bundle is open.
+ */
+export function installApi({ store, controller, selection, started }) {
+  async function whenLoaded() {
+    await started;
+    if (!store.get().embedding) throw new Error("the dataset could not be loaded");
+  }
+  const getState = () => externalState(store.get());
+  async function selectPolygon(points, { embedding = null, mode = "replace" } = {}) {
+    await whenLoaded();
+    const key = embedding ?? store.get().embedding.key;
+    if (typeof key !== "string") throw new Error("embedding must be an obsm key such as \"X_umap\"");
+    const found = selection().findEmbedding(key);
+    if (!found) throw new Error(`There is no embedding "${key}".`);
+    return selection().apply({ type: "lasso", embedding: found.key, points: polygon(points) }, mode, { visibleOnly: true });
+  }
+  window.xgexport = {
+    setColor: (spec) => whenLoaded().then(() => controller().setColor(spec)).then(getState),
+    setEmbedding: (key) => whenLoaded().then(() => controller().setEmbedding(key)).then(getState),
+    setCamera: (c) => controller()?.setCamera(c),
+    resetView: () => controller()?.resetView(),
+    getState,
+    selectPolygon,
+    getSelection: () => Array.from(selection()?.indices() ?? []),
+    setSelection: (indices) => whenLoaded().then(() => selection().setIndices(indices)),
+    clearSelection: () => whenLoaded().then(() => selection().clear()),
+    onChange(callback) {
+      if (typeof callback !== "function") throw new TypeError("onChange needs a function");
+      return store.subscribe(() => callback(getState()));
+    },
+  };
+}
+
+/**
+ * The parent page of a framed viewer (a no-op when not framed). error(text) posts
+ * {type: "xgexport:error", message} at once, also before the bundle loads; listen() starts the
+ * view messages (one when the first view is drawn, then one per change) and reads the host's.
+ */
+export function createHostLink() {
+  const framed = window.parent !== window;
+  // targetOrigin "*": only what the page shows anyway (the view of the URL hash, error text)
+  const post = (message) => { if (framed) window.parent.postMessage(message, "*"); };
+
+  function listen({ store, apply }) {
+    if (!framed) return;
+    let timer = 0;
+    let last = "";
+    function view() {
+      const { embedding, color, camera } = linkState(store.get());
+      const key = JSON.stringify([embedding, color, camera]);
+      if (key === last) return; // the first view is posted once, not again by its own change
+      last = key;
+      post({ type: "xgexport:view", embedding, color, camera });
+    }
+    store.subscribe(() => {
+      clearTimeout(timer);
+      timer = setTimeout(view, 100);
+    }, ["embedding", "color", "camera"]);
+    window.addEventListener("message", (ev) => {
+      if (ev.source !== window.parent) return;
+      const d = ev.data;
+      if (!d || typeof d !== "object" || Array.isArray(d) || d.type !== "xgexport:set") return;
+      const wanted = {};
+      if (typeof d.embedding === "string" && d.embedding.length < 500) wanted.embedding = d.embedding;
+      if (typeof d.color === "string" && d.color.length < 1000) wanted.color = d.color;
+      if (cam.isCamera(d.camera)) wanted.camera = { cx: d.camera.cx, cy: d.camera.cy, zoom: d.camera.zoom };
+      apply(wanted).catch((err) => console.warn("xgexport: host request failed:", err.message));
+    });
+    view();
+  }
+
+  return {
+    framed,
+    listen,
+    error: (text) => post({ type: "xgexport:error", message: String(text) }),
+  };
+}

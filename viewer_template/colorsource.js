@@ -1,0 +1,105 @@
+// Colour specs ("obs:<column>", "gene:<name>", "none") and the colourings they load. A colouring
+// is what the store's `color` slot holds: the spec plus the loaded values and their ranges, from
+// which the plot, the legend and the tooltip derive what they show.
+
+import { finiteRange } from "./data.js";
+import { iso } from "./dom.js";
+import { robustMax, robustRange } from "./plot/coloring.js";
+import { NO_COLOR } from "./store.js";
+
+export function countMissing(values) {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) n++;
+  return n;
+}
+
+/**
+ * A gene's colour range and counts. In non-negative data 0 means "not expressed": those cells
+ * are drawn light grey (zero: true) and the scale starts at the smallest value above 0.
+ */
+export function geneRange(values) {
+  let nMissing = 0;
+  let nZero = 0;
+  let minPositive = Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) nMissing++;
+    else if (v === 0) nZero++;
+    else if (v > 0 && v < minPositive) minPositive = v;
+  }
+  const [min, trueMax] = finiteRange(values);
+  const zero = min >= 0 && nZero > 0;
+  const lo = zero && minPositive < Infinity ? minPositive : min;
+  return { min: lo, max: robustMax(values, trueMax), trueMax, nMissing, nZero, zero };
+}
+
+/** ds: the Dataset; genes(): promise of the gene index (genes.js). */
+export function createColorSource(ds, genes) {
+  const obsByName = (name) => ds.obsColumns.find((o) => o.name === name) || null;
+
+  /** "obs:<name>" | "gene:<label or id>" | "none" → {kind, id | index, spec, label?} */
+  async function resolve(spec) {
+    if (typeof spec !== "string") throw new Error("colour must be a string such as \"obs:louvain\" or \"gene:CD3E\"");
+    if (spec === "none" || spec === "") return NO_COLOR;
+    const colon = spec.indexOf(":");
+    const kind = spec.slice(0, colon);
+    const name = spec.slice(colon + 1);
+    if (colon > 0 && kind === "obs") {
+      const col = obsByName(name);
+      if (!col) throw new Error(`There is no obs column named "${iso(name)}".`);
+      return { kind: "obs", id: col.id, name: col.name, spec: `obs:${col.name}` };
+    }
+    if (colon > 0 && kind === "gene") {
+      const index = await geneSpec(name);
+      if (index < 0) throw new Error(`There is no gene named "${iso(name)}".`);
+      return forGene(index, await genes());
+    }
+    throw new Error(`Unknown colour "${iso(spec)}": use obs:<column>, gene:<name> or none.`);
+  }
+
+  async function geneSpec(name) {
+    return (await genes()).find(name);
+  }
+
+  function forGene(index, g) {
+    return { kind: "gene", index, label: g.label(index), spec: `gene:${g.token(index)}` };
+  }
+
+  /** Load what a resolved colouring draws. */
+  async function load(resolved, signal) {
+    if (resolved.kind === "obs") {
+      const column = await ds.obs(resolved.id);
+      const out = { ...resolved, column };
+      if (column.kind === "continuous") {
+        const [min, max] = robustRange(column.values, column.min, column.max);
+        Object.assign(out, { min, max, trueMin: column.min, trueMax: column.max, nMissing: countMissing(column.values) });
+      }
+      return out;
+    }
+    if (resolved.kind === "gene") {
+      const values = await ds.gene(resolved.index, { signal });
+      return { ...resolved, values, ...geneRange(values) };
+    }
+    return NO_COLOR;
+  }
+
+  /** The dataset's default colouring as a spec (defaults.color uses ids: obs:<id> | gene:<index>). */
+  async function defaultSpec() {
+    const d = ds.meta.defaults?.color;
+    if (typeof d !== "string" || d === "none") return "none";
+    const kind = d.slice(0, d.indexOf(":"));
+    const id = d.slice(d.indexOf(":") + 1);
+    if (kind === "obs") {
+      const col = ds.obsColumns.find((o) => o.id === id);
+      return col ? `obs:${col.name}` : "none";
+    }
+    if (kind === "gene" && /^\d+$/.test(id)) {
+      const g = await genes();
+      const i = Number(id);
+      return i < g.size ? `gene:${g.token(i)}` : "none";
+    }
+    return "none";
+  }
+
+  return { resolve, load, defaultSpec, forGene: async (index) => forGene(index, await genes()) };
+}

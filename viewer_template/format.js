@@ -1,0 +1,27 @@
+// Number formats shared by the panels (what a person reads; CSV files keep full precision).
+
+/** Four significant digits; exponent form for very large or small magnitudes; NA when missing. */
+export function formatNumber(v) {
+  if (!Number.isFinite(v)) return "NA";
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** p-values: two decimals down to 0.01, then one significant digit in exponent form. */
+export function formatP(p) {
+  if (!Number.isFinite(p)) return "NA";
+  if (p === 0) return "< 1e-300";
+  if (p >= 0.01) return p.toFixed(2);
+  return p.toExponential(1);
+}
+
+/** A fraction as a whole percentage. */
+export function pct(f) {
+  return Number.isFinite(f) ? `${Math.round(f * 100)}` : "NA";
+}
+
+/** Thousands separators, whatever the browser's locale. */
+export function count(n) {
+  return Number(n).toLocaleString("en-US");
+}

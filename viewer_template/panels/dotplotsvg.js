@@ -1,0 +1,111 @@
+// Drawing of the dot plot as SVG: rows = categories, columns = genes; dot size = fraction of
+// cells expressing, colour = mean expression scaled per gene (viridis). Text via textContent.
+
+import { viridis, cssColor } from "../colormaps.js";
+import { iso } from "../dom.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const CELL = 20;
+
+export function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function shorten(text, n) {
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+}
+
+/** mean(k, j) scaled to [0, 1] over the shown categories, per gene j. */
+function scaler(nCats, mean) {
+  return (j) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let k = 0; k < nCats; k++) {
+      const v = mean(k, j);
+      if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    }
+    return (v) => (Number.isFinite(v) && hi > lo ? (v - lo) / (hi - lo) : 0);
+  };
+}
+
+function axes(g, { cats, labels, left, top, onGene }) {
+  const width = labels.length * CELL;
+  cats.forEach((c, k) => {
+    const y = top + k * CELL + CELL / 2;
+    g.append(svg("line", { x1: left, x2: left + width, y1: y, y2: y, stroke: "#eceef1" }));
+    const label = svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "dp-cat" }, shorten(c, 32));
+    label.append(svg("title", {}, c));
+    g.append(label);
+  });
+  labels.forEach((l, j) => {
+    const x = left + j * CELL + CELL / 2;
+    g.append(svg("line", { x1: x, x2: x, y1: top, y2: top + cats.length * CELL, stroke: "#eceef1" }));
+    const t = svg("text", { x, y: top - 6, transform: `rotate(-55 ${x} ${top - 6})`, class: "dp-gene" }, shorten(l, 26));
+    t.addEventListener("click", () => onGene(j));
+    t.append(svg("title", {}, `${iso(l)}: click to colour the plot`));
+    g.append(t);
+  });
+}
+
+function dots(g, { cats, labels, left, top, frac, mean }) {
+  const scale = scaler(cats.length, mean);
+  labels.forEach((l, j) => {
+    const s = scale(j);
+    cats.forEach((c, k) => {
+      const f = frac(k, j);
+      if (!Number.isFinite(f) || f <= 0) return;
+      const dot = svg("circle", {
+        cx: left + j * CELL + CELL / 2, cy: top + k * CELL + CELL / 2, r: Math.max(1, Math.sqrt(f) * (CELL / 2 - 1)).toFixed(2),
+        fill: cssColor(viridis(s(mean(k, j)))), stroke: "rgba(0,0,0,0.25)", "stroke-width": 0.5,
+      });
+      dot.append(svg("title", {}, `${iso(l)} in ${iso(c)}: ${Math.round(f * 100)}% expressing, mean ${Number(mean(k, j)).toPrecision(3)}`));
+      g.append(dot);
+    });
+  });
+}
+
+function legend(root, lx, top) {
+  const lg = svg("g", { class: "dp-legend" });
+  lg.append(svg("text", { x: lx, y: top + 4, class: "dp-legend-title" }, "% expressing"));
+  [0.25, 0.5, 0.75, 1].forEach((f, i) => {
+    const cx = lx + 8 + i * 28;
+    lg.append(svg("circle", { cx, cy: top + 22, r: Math.sqrt(f) * (CELL / 2 - 1), fill: "#888" }));
+    lg.append(svg("text", { x: cx, y: top + 44, "text-anchor": "middle", class: "dp-small" }, `${f * 100}`));
+  });
+  lg.append(svg("text", { x: lx, y: top + 72, class: "dp-legend-title" }, "mean expression"));
+  lg.append(svg("text", { x: lx, y: top + 86, class: "dp-small" }, "(scaled per gene)"));
+  const defs = svg("defs");
+  const grad = svg("linearGradient", { id: "dp-viridis", x1: 0, x2: 1, y1: 0, y2: 0 });
+  for (let i = 0; i <= 10; i++) grad.append(svg("stop", { offset: `${i * 10}%`, "stop-color": cssColor(viridis(i / 10)) }));
+  defs.append(grad);
+  root.append(defs);
+  lg.append(svg("rect", { x: lx, y: top + 94, width: 110, height: 10, fill: "url(#dp-viridis)" }));
+  lg.append(svg("text", { x: lx, y: top + 118, class: "dp-small" }, "0"));
+  lg.append(svg("text", { x: lx + 110, y: top + 118, "text-anchor": "end", class: "dp-small" }, "1"));
+  root.append(lg);
+}
+
+/**
+ * cats: row labels; labels: column (gene) labels; frac(k, j), mean(k, j): statistics of row k,
+ * column j; onGene(j): a gene label was clicked.
+ */
+export function drawDotplot({ cats, labels, frac, mean, onGene }) {
+  const maxCat = Math.max(...cats.map((c) => Math.min(32, c.length)));
+  const maxGene = Math.max(...labels.map((l) => Math.min(26, l.length)));
+  const left = Math.min(230, 14 + maxCat * 6.6);
+  const top = Math.min(170, 20 + maxGene * 5.6); // rotated gene names fit above the grid
+  const width = left + labels.length * CELL + 40 + 130;
+  const height = Math.max(top + cats.length * CELL + 12, top + 130);
+  const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "dotplot-svg" });
+  root.append(svg("title", {}, "Dot plot of marker genes"));
+  const grid = svg("g", { class: "grid" });
+  axes(grid, { cats, labels, left, top, onGene });
+  const g = svg("g", { class: "dots" });
+  dots(g, { cats, labels, left, top, frac, mean });
+  root.append(grid, g);
+  legend(root, left + labels.length * CELL + 24, top);
+  return root;
+}

@@ -1,0 +1,173 @@
+// The legend panel: categories (swatch, label, count; click hides/shows, "only" or shift-click
+// highlights one) or a colour bar for continuous values, for the store's colouring. Hidden and
+// highlighted categories are store state. All dataset strings go in as text.
+
+import { categoryColors, cssColor, viridis, viridisGradient, ZERO_RGB } from "../colormaps.js";
+import { el } from "../dom.js";
+import { count, formatNumber } from "../format.js";
+
+const MAX_ITEMS = 1000;
+
+/**
+ * column: {name, categories, counts, colors}; view: {hidden: Set, highlight: code|null}
+ * actions: {onToggle(code), onHighlight(code), onShowAll(), onHideAll()}
+ */
+function renderCategorical(container, column, view, actions) {
+  // the list is drawn anew on each change: focus goes back to the same button of the same row
+  const had = container.contains(document.activeElement) ? document.activeElement : null;
+  const refocus = had && had.closest(".legend-item") ? [had.className.split(" ")[0], had.closest(".legend-item").dataset.code] : null;
+  const keepScroll = container.querySelector(".legend-list")?.scrollTop ?? 0;
+  container.replaceChildren();
+  const head = el("div", "legend-head");
+  head.append(el("span", "legend-name", column.name));
+  const tools = el("span", "legend-tools");
+  const all = el("button", "link-button", "show all");
+  all.type = "button";
+  all.addEventListener("click", () => actions.onShowAll());
+  const none = el("button", "link-button", "hide all");
+  none.type = "button";
+  none.addEventListener("click", () => actions.onHideAll());
+  tools.append(all, none);
+  head.append(tools);
+  container.append(head);
+
+  const colors = categoryColors(column.colors, column.categories.length);
+  const list = el("ul", "legend-list");
+  const n = Math.min(column.categories.length, MAX_ITEMS);
+  for (let k = 0; k < n; k++) {
+    const hidden = view.hidden.has(k);
+    const li = el("li", "legend-item");
+    if (hidden) li.classList.add("is-hidden");
+    if (view.highlight === k) li.classList.add("is-highlight");
+    if (view.highlight !== null && view.highlight !== k) li.classList.add("is-dimmed");
+    li.dataset.code = String(k);
+    const main = el("button", "legend-toggle");
+    main.type = "button";
+    main.setAttribute("aria-pressed", hidden ? "false" : "true");
+    main.title = "Click: hide/show. Shift-click: highlight only this one";
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(colors[k]);
+    const label = el("span", "legend-label", column.categories[k]);
+    label.title = column.categories[k]; // the full name when the label is cut with an ellipsis
+    const size = el("span", "legend-count", (column.counts[k] ?? "").toLocaleString("en-US"));
+    main.append(swatch, label, size);
+    main.addEventListener("click", (ev) => {
+      if (ev.shiftKey) actions.onHighlight(k);
+      else actions.onToggle(k);
+    });
+    const only = el("button", "legend-only", view.highlight === k ? "all" : "only");
+    only.type = "button";
+    only.title = view.highlight === k ? "Stop highlighting" : "Highlight only this category";
+    only.addEventListener("click", () => actions.onHighlight(k));
+    li.append(main, only);
+    list.append(li);
+  }
+  container.append(list);
+  list.scrollTop = keepScroll;
+  if (refocus) list.querySelector(`.legend-item[data-code="${refocus[1]}"] .${refocus[0]}`)?.focus();
+  if (column.categories.length > n) {
+    container.append(el("p", "note", `Showing the first ${n} of ${column.categories.length} categories.`));
+  }
+}
+
+/** A horizontal viridis colour bar with min and max; `zero`: a light grey swatch for 0 first. */
+function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false, zero = null }) {
+  container.replaceChildren();
+  const head = el("div", "legend-head");
+  head.append(el("span", "legend-name", name));
+  container.append(head);
+  if (!empty && min === max) {
+    // one value: a single swatch, not a bar from 3 to 3
+    const row = el("div", "legend-single");
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(viridis(0));
+    row.append(swatch, el("span", "cb-min", formatNumber(min)));
+    container.append(row);
+  } else if (!empty) {
+    const bar = el("div", "colorbar");
+    bar.style.backgroundImage = viridisGradient();
+    const labels = el("div", "colorbar-labels");
+    labels.append(el("span", "cb-min", (cappedLow ? "≤" : "") + formatNumber(min)),
+      el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
+    container.append(bar, labels);
+  }
+  if (zero) {
+    const row = el("div", "legend-single legend-zero");
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(ZERO_RGB);
+    row.append(swatch, el("span", null, zero));
+    container.append(row);
+  }
+  if (note) container.append(el("p", "note", note));
+}
+
+function renderEmpty(container, text) {
+  container.replaceChildren(el("p", "note", text));
+}
+
+/** Legend of a continuous obs column: the colour range (capped ends marked), missing cells. */
+function continuousLegend(color) {
+  const { column, min, max, trueMin, trueMax, nMissing } = color;
+  const n = column.values.length;
+  const notes = [];
+  if (nMissing === n) {
+    return { name: column.name, min: NaN, max: NaN, empty: true, note: `No values: all ${count(n)} cells are missing (grey).` };
+  }
+  const cappedLow = min > trueMin;
+  const cappedHigh = max < trueMax;
+  if (cappedLow || cappedHigh) {
+    notes.push(`Colour scale limited to the ${[cappedLow && "1st", cappedHigh && "99th"].filter(Boolean).join(" and ")} ` +
+      `percentile of cells (values ${formatNumber(trueMin)} to ${formatNumber(trueMax)}).`);
+  }
+  if (min === max) notes.push(`Every cell with a value has ${formatNumber(min)}.`);
+  if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
+  if (min !== max) notes.push("Higher values are drawn on top.");
+  return { name: column.name, min, max, capped: cappedHigh, cappedLow, note: notes.join(" ") };
+}
+
+function geneLegend(color, source) {
+  const { nZero, nMissing, values } = color;
+  const capped = color.max < color.trueMax;
+  const notes = [];
+  if (color.zero) notes.push(`${count(nZero)} cells with 0 (not expressed) are light grey, drawn underneath.`);
+  if (capped) notes.push(`Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(color.trueMax)}).`);
+  if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
+  notes.push(`Expression (${source}); higher values are drawn on top.`);
+  const nothing = nMissing + (color.zero ? nZero : 0) === values.length; // no cell to put on the bar
+  return {
+    name: color.label, min: color.min, max: color.max, capped, empty: nothing, note: notes.join(" "),
+    zero: color.zero ? `0: not expressed (${count(nZero)} cells)` : null,
+  };
+}
+
+/** The legend panel. */
+export function createLegend({ box, store, dataset }) {
+  const source = dataset.meta.matrix?.source ?? "X";
+  const setCategories = (patch) => store.update((s) => ({ categories: { ...s.categories, ...patch } }));
+  const actions = {
+    onToggle(k) {
+      const hidden = new Set(store.get().categories.hidden);
+      if (hidden.has(k)) hidden.delete(k);
+      else hidden.add(k);
+      setCategories({ hidden });
+    },
+    onHighlight(k) {
+      setCategories({ highlight: store.get().categories.highlight === k ? null : k });
+    },
+    onShowAll: () => store.set({ categories: { hidden: new Set(), highlight: null } }),
+    onHideAll: () => store.update((s) => ({
+      categories: { hidden: new Set(s.color.column.categories.map((_, k) => k)), highlight: null },
+    })),
+  };
+
+  function render(s) {
+    const { color } = s;
+    if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
+    else if (color.kind === "obs") renderContinuous(box, continuousLegend(color));
+    else if (color.kind === "gene") renderContinuous(box, geneLegend(color, source));
+    else renderEmpty(box, "Choose a column or a gene to colour the cells.");
+  }
+
+  store.subscribe(render, ["color", "categories"]);
+  render(store.get());
+}

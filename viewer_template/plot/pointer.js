@@ -1,0 +1,118 @@
+// Pointer gestures on the plot: one pointer (mouse, pen or finger) pans, or draws when a
+// selection tool is chosen (`tool`, plot/lasso.js); two fingers pinch-zoom around their middle
+// in any mode (a second finger drops a shape being drawn); the wheel and double-click zoom at
+// the cursor; a mouse without a button pressed hovers; a finger that lifts where it landed taps
+// (a phone has no hover). Camera changes go to the store.
+
+const SLOP = 8; // CSS px a finger may wander during a tap before it counts as a drag
+
+import * as cam from "./camera.js";
+
+export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
+  let tool = null; // the selection tool a drag may draw with (setTool)
+  const pointers = new Map(); // active pointers by id: {x, y, x0, y0, dragged}
+  let drawing = null; // id of the pointer drawing a shape
+  let multi = false; // a second finger joined since the first landed: no tap
+  let pinch = null; // {dist, mx, my} of the last two-finger frame
+  const local = (ev) => {
+    const rect = canvas.getBoundingClientRect();
+    return [ev.clientX - rect.left, ev.clientY - rect.top];
+  };
+  const bounds = () => store.get().embedding?.bounds;
+  function pinchFrame() {
+    const [a, b] = [...pointers.values()];
+    return { dist: Math.hypot(a.x - b.x, a.y - b.y), mx: (a.x + b.x) / 2, my: (a.y + b.y) / 2 };
+  }
+  function zoomAt(sx, sy, factor) {
+    const b = bounds();
+    if (!b) return;
+    const { width, height } = view.size();
+    store.set({ camera: cam.zoomAt(store.get().camera, b, width, height, sx, sy, factor) });
+  }
+
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (ev.pointerType === "mouse" && ev.button !== 0) return;
+    if (pointers.size >= 2) return; // a third finger is ignored
+    try { canvas.setPointerCapture(ev.pointerId); } catch { /* synthetic or already released */ }
+    const [x, y] = local(ev);
+    multi = pointers.size > 0;
+    pointers.set(ev.pointerId, { x, y, x0: x, y0: y, dragged: ev.pointerType === "mouse" });
+    pinch = pointers.size === 2 ? pinchFrame() : null;
+    if (pointers.size === 1 && tool?.takes(ev)) {
+      drawing = ev.pointerId;
+      tool.begin(x, y, ev);
+    } else if (drawing !== null) { // a second finger: zoom, not a shape
+      tool.cancel();
+      drawing = null;
+    }
+    onLeave();
+  });
+
+  canvas.addEventListener("pointermove", (ev) => {
+    const p = pointers.get(ev.pointerId);
+    if (!p) {
+      if (!pointers.size && ev.pointerType !== "touch") onHover(...local(ev));
+      return;
+    }
+    const [x, y] = local(ev);
+    if (!p.dragged && Math.hypot(x - p.x0, y - p.y0) < SLOP && pointers.size === 1) return; // still a tap
+    p.dragged = true;
+    if (drawing === ev.pointerId) {
+      tool.move(x, y);
+      return;
+    }
+    const dx = x - p.x;
+    const dy = y - p.y;
+    if (!dx && !dy) return;
+    p.x = x;
+    p.y = y;
+    const b = bounds();
+    if (!b) return;
+    const { width, height } = view.size();
+    let camera = store.get().camera;
+    if (pointers.size === 2 && pinch) {
+      const now = pinchFrame();
+      if (pinch.dist > 0 && now.dist > 0) camera = cam.zoomAt(camera, b, width, height, pinch.mx, pinch.my, now.dist / pinch.dist);
+      camera = cam.pan(camera, b, width, height, now.mx - pinch.mx, now.my - pinch.my);
+      pinch = now;
+    } else {
+      camera = cam.pan(camera, b, width, height, dx, dy);
+    }
+    canvas.classList.add("is-dragging");
+    store.set({ camera });
+  });
+
+  const end = (ev) => {
+    const p = pointers.get(ev.pointerId);
+    if (!pointers.delete(ev.pointerId)) return;
+    let drew = false;
+    if (drawing === ev.pointerId) {
+      drawing = null;
+      if (ev.type === "pointerup" && p.dragged) drew = tool.end(...local(ev));
+      else tool.cancel();
+    }
+    if (ev.type === "pointerup" && !drew && !p.dragged && !multi && !pointers.size) onTap?.(p.x0, p.y0);
+    if (!pointers.size) multi = false;
+    pinch = pointers.size === 2 ? pinchFrame() : null;
+    if (!pointers.size) canvas.classList.remove("is-dragging");
+    try {
+      if (canvas.hasPointerCapture(ev.pointerId)) canvas.releasePointerCapture(ev.pointerId);
+    } catch { /* already released */ }
+  };
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  // a lifted finger "leaves" too: that must not hide what its tap just showed
+  canvas.addEventListener("pointerleave", (ev) => { if (!pointers.size && ev.pointerType !== "touch") onLeave(); });
+
+  canvas.addEventListener("wheel", (ev) => {
+    if (!bounds()) return;
+    ev.preventDefault();
+    const unit = ev.deltaMode === 1 ? 40 : ev.deltaMode === 2 ? 800 : 1;
+    zoomAt(...local(ev), Math.exp(-ev.deltaY * unit * 0.0015));
+    onLeave();
+  }, { passive: false });
+
+  canvas.addEventListener("dblclick", (ev) => zoomAt(...local(ev), ev.shiftKey ? 0.5 : 2));
+
+  return { zoomAt, setTool: (t) => { tool = t; } };
+}
