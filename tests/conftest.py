@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from helpers import DATASETS, run_cli
+from helpers import DATASETS
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +21,37 @@ def datasets() -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_bundle(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("example") / "bundle"
-    run_cli("build", "example", out, "-q")
-    return out
+def example_build(tmp_path_factory) -> Callable[..., Path]:
+    """Bundles of the built-in example, one per set of BuildOptions, built once per session:
+    read-only (copy one with ``bundle_copy`` to change it)."""
+    from xgexport.build import build
+    from xgexport.cli import example_path
+    from xgexport.options import BuildOptions
+    from xgexport.report import Reporter
+
+    built: dict[str, Path] = {}
+
+    def get(**options: Any) -> Path:
+        key = repr(sorted(options.items()))
+        if key not in built:
+            out = tmp_path_factory.mktemp("example") / "bundle"
+            build(example_path(), out, options=BuildOptions(**options), reporter=Reporter(0))
+            built[key] = out
+        return built[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def example_bundle(example_build) -> Path:
+    """The example with every default: the bundle most tests read."""
+    return example_build()
+
+
+@pytest.fixture
+def bundle_copy(example_bundle, tmp_path) -> Path:
+    """A copy of the example bundle that a test may damage."""
+    return Path(shutil.copytree(example_bundle, tmp_path / "bundle"))
 
 
 CHROMIUM = "/usr/bin/chromium"

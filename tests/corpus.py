@@ -28,12 +28,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from factories import synthetic_adata, write
+
 # Strings that look like paths, zarr metadata or markup: what a careless exporter would turn
 # into a file name or paste into a page.
 PATH_LIKE = ("../x", "a/b", ".zarray", "zarr.json", "c/0", "x/..", "a\\b")
 # Not valid as obs column names in an .h5ad (anndata cannot read such a file back: "/etc/passwd"
 # and "." break the writer, ".." collides with "../x"), but fine as gene names, categories, ids.
-PATH_LIKE_VALUES = PATH_LIKE + ("/etc/passwd", ".", "..", "")
+PATH_LIKE_VALUES = (*PATH_LIKE, "/etc/passwd", ".", "..", "")
 HTML = ('<script>alert("x")</script>', "<img src=x onerror=alert(1)>", "&amp; \"quoted\" 'single'")
 NON_ASCII = ("Gène-α", "細胞型", "naïve CD4⁺ T", "Ω-λ", "😀 emoji", "Zürich")
 
@@ -65,29 +67,6 @@ class Case:
 
 def _rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def base_adata(n_cells: int = 60, n_genes: int = 25, *, seed: int = 0, sparse: bool = True) -> anndata.AnnData:
-    """A small, valid, log-normalized-looking dataset with a UMAP and a clustering."""
-    rng = _rng(seed)
-    counts = rng.poisson(0.8, size=(n_cells, n_genes)).astype(np.float32)
-    values = np.log1p(counts)
-    X = sp.csr_matrix(values) if sparse else values
-    obs = pd.DataFrame(
-        {"cluster": pd.Categorical(rng.choice(["a", "b", "c"], size=n_cells))},
-        index=[f"cell{i}" for i in range(n_cells)],
-    )
-    var = pd.DataFrame(index=[f"gene{j}" for j in range(n_genes)])
-    adata = anndata.AnnData(X=X, obs=obs, var=var)
-    adata.obsm["X_umap"] = rng.normal(size=(n_cells, 2))
-    return adata
-
-
-def write(adata: anndata.AnnData, path: Path) -> Path:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # slashes in names, non-string categories, …
-        adata.write_h5ad(path)
-    return path
 
 
 def simple(folder: Path, adata: anndata.AnnData, *args: str, name: str = "input.h5ad") -> Made:
@@ -123,7 +102,7 @@ def make_text(folder: Path) -> Made:
 
 
 def make_truncated(folder: Path) -> Made:
-    path = write(base_adata(400, 200, sparse=False), folder / "truncated.h5ad")
+    path = write(synthetic_adata(400, 200, sparse=False), folder / "truncated.h5ad")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return Made(path, folder / "out")
@@ -131,7 +110,7 @@ def make_truncated(folder: Path) -> Made:
 
 def make_truncated_tail(folder: Path) -> Made:
     """Only the last few bytes missing: the classic interrupted copy."""
-    path = write(base_adata(400, 200, sparse=False), folder / "cut.h5ad")
+    path = write(synthetic_adata(400, 200, sparse=False), folder / "cut.h5ad")
     data = path.read_bytes()
     path.write_bytes(data[:-100])
     return Made(path, folder / "out")
@@ -166,39 +145,39 @@ def zero_cells() -> anndata.AnnData:
 
 
 def zero_genes() -> anndata.AnnData:
-    adata = base_adata(20, 1)[:, []].copy()
+    adata = synthetic_adata(20, 1)[:, []].copy()
     return adata
 
 
 def no_x() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X = None
     return adata
 
 
 def no_x_but_layer() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.layers["counts"] = adata.X.copy()
     adata.X = None
     return adata
 
 
 def one_cell() -> anndata.AnnData:
-    return base_adata(1, 8)
+    return synthetic_adata(1, 8)
 
 
 def one_gene() -> anndata.AnnData:
-    return base_adata(40, 1)
+    return synthetic_adata(40, 1)
 
 
 def csc_matrix() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X = sp.csc_matrix(adata.X)
     return adata
 
 
 def raw_with_more_genes() -> anndata.AnnData:
-    adata = base_adata(50, 30)
+    adata = synthetic_adata(50, 30)
     adata.raw = adata
     return adata[:, :10].copy()
 
@@ -207,7 +186,7 @@ def zarr_store(folder: Path) -> Made:
     path = folder / "store.zarr"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base_adata().write_zarr(path)
+        synthetic_adata().write_zarr(path)
     return Made(path, folder / "out")
 
 
@@ -244,13 +223,13 @@ def set_shape(group: str, shape: tuple[int, int]) -> Callable[[h5py.File], None]
 
 
 def with_layer() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.layers["counts"] = adata.X.copy()
     return adata
 
 
 def with_raw() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.raw = adata
     return adata
 
@@ -260,7 +239,7 @@ def make_corrupt_chunk(folder: Path) -> Made:
     path = folder / "chunk.h5ad"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base_adata(400, 50).write_h5ad(path, compression="gzip")
+        synthetic_adata(400, 50).write_h5ad(path, compression="gzip")
     with h5py.File(path, "r") as handle:
         info = handle["X/data"].id.get_chunk_info(0)
     data = bytearray(path.read_bytes())
@@ -286,14 +265,14 @@ def _with_args(made: Made, args: tuple[str, ...]) -> Made:
 
 
 def nan_in_x() -> anndata.AnnData:
-    adata = base_adata(sparse=False)
+    adata = synthetic_adata(sparse=False)
     adata.X[3, 4] = np.nan
     adata.X[7, :] = np.nan
     return adata
 
 
 def inf_in_x() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X = adata.X.toarray()
     adata.X[0, 0] = np.inf
     adata.X[5, 2] = -np.inf
@@ -302,43 +281,43 @@ def inf_in_x() -> anndata.AnnData:
 
 
 def nan_in_sparse_x() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X.data[::7] = np.nan
     return adata
 
 
 def integer_counts() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X = sp.csr_matrix(_rng(1).poisson(30, size=adata.shape).astype(np.int32))
     return adata
 
 
 def integer_dense_int64() -> anndata.AnnData:
-    adata = base_adata(sparse=False)
+    adata = synthetic_adata(sparse=False)
     adata.X = _rng(2).poisson(3, size=adata.shape).astype(np.int64)
     return adata
 
 
 def float16_dense() -> anndata.AnnData:
-    adata = base_adata(sparse=False)
+    adata = synthetic_adata(sparse=False)
     adata.X = adata.X.astype(np.float16)
     return adata
 
 
 def bool_sparse() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X = sp.csr_matrix(adata.X.toarray() > 0.5)
     return adata
 
 
 def all_zero_sparse() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.X = sp.csr_matrix(adata.shape, dtype=np.float32)
     return adata
 
 
 def all_zero_dense() -> anndata.AnnData:
-    adata = base_adata(sparse=False)
+    adata = synthetic_adata(sparse=False)
     adata.X = np.zeros(adata.shape, dtype=np.float32)
     return adata
 
@@ -348,7 +327,7 @@ def all_zero_dense() -> anndata.AnnData:
 
 
 def nan_in_embedding() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.obsm["X_umap"][2] = np.nan
     adata.obsm["X_umap"][5, 1] = np.inf
     adata.obsm["X_umap"][6, 0] = -np.inf
@@ -356,19 +335,19 @@ def nan_in_embedding() -> anndata.AnnData:
 
 
 def all_nan_embedding() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.obsm["X_umap"][:] = np.nan
     return adata
 
 
 def no_obsm() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     del adata.obsm["X_umap"]
     return adata
 
 
 def no_usable_embedding() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     del adata.obsm["X_umap"]
     adata.obsm["X_scvi"] = _rng(4).normal(size=(adata.n_obs, 10))
     adata.obsm["pseudotime"] = _rng(4).normal(size=(adata.n_obs, 1))
@@ -376,14 +355,14 @@ def no_usable_embedding() -> anndata.AnnData:
 
 
 def one_column_only() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.obsm["X_diffmap1"] = adata.obsm.pop("X_umap")[:, :1]
     return adata
 
 
 def odd_embeddings() -> anndata.AnnData:
     """Beside a UMAP: a one-column, a 3-column, a constant, a DataFrame and an integer obsm."""
-    adata = base_adata()
+    adata = synthetic_adata()
     n = adata.n_obs
     adata.obsm["X_dpt"] = _rng(5).normal(size=(n, 1))
     adata.obsm["X_umap_3d"] = _rng(6).normal(size=(n, 3))
@@ -394,7 +373,7 @@ def odd_embeddings() -> anndata.AnnData:
 
 
 def three_columns_only() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.obsm["X_umap"] = _rng(6).normal(size=(adata.n_obs, 3))
     return adata
 
@@ -404,8 +383,8 @@ def three_columns_only() -> anndata.AnnData:
 
 
 def path_like_names() -> anndata.AnnData:
-    adata = base_adata(60, len(PATH_LIKE_VALUES) + 3)
-    adata.var_names = list(PATH_LIKE_VALUES) + ["CD3E", "c", "0"]
+    adata = synthetic_adata(60, len(PATH_LIKE_VALUES) + 3)
+    adata.var_names = [*list(PATH_LIKE_VALUES), "CD3E", "c", "0"]
     for i, name in enumerate(PATH_LIKE):
         if i % 2:
             adata.obs[name] = pd.Categorical(_rng(i).choice(list(PATH_LIKE_VALUES), size=adata.n_obs))
@@ -426,8 +405,8 @@ def make_path_like(folder: Path) -> Made:
 
 
 def html_names() -> anndata.AnnData:
-    adata = base_adata(60, len(HTML) + 2)
-    adata.var_names = list(HTML) + ["</title><script>alert(2)</script>", "CD3E"]
+    adata = synthetic_adata(60, len(HTML) + 2)
+    adata.var_names = [*list(HTML), "</title><script>alert(2)</script>", "CD3E"]
     adata.obs[HTML[0]] = pd.Categorical(_rng(1).choice(list(HTML), size=adata.n_obs))
     adata.obs[HTML[1]] = _rng(2).normal(size=adata.n_obs)
     adata.obs["cluster"] = pd.Categorical(_rng(3).choice(list(HTML), size=adata.n_obs))
@@ -437,7 +416,7 @@ def html_names() -> anndata.AnnData:
 
 
 def duplicate_genes() -> anndata.AnnData:
-    adata = base_adata(60, 6)
+    adata = synthetic_adata(60, 6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         adata.var_names = ["CD3E", "CD3E", "MS4A1", "MS4A1", "MS4A1", "NKG7"]
@@ -447,7 +426,7 @@ def duplicate_genes() -> anndata.AnnData:
 def shared_and_missing_symbols() -> anndata.AnnData:
     """CELLxGENE-style var: Ensembl ids, a categorical feature_name where two ids share a symbol
     and two have none."""
-    adata = base_adata(60, 8)
+    adata = synthetic_adata(60, 8)
     adata.var_names = [f"ENSG{i:011d}" for i in range(8)]
     symbols = ["TBCE", "TBCE", None, "CD3E", "MATR3", "MATR3", "", "NKG7"]
     adata.var["feature_name"] = pd.Categorical(symbols)
@@ -455,7 +434,7 @@ def shared_and_missing_symbols() -> anndata.AnnData:
 
 
 def non_ascii_names() -> anndata.AnnData:
-    adata = base_adata(60, len(NON_ASCII))
+    adata = synthetic_adata(60, len(NON_ASCII))
     adata.var_names = list(NON_ASCII)
     adata.obs["élément"] = pd.Categorical(_rng(1).choice(list(NON_ASCII), size=adata.n_obs))
     adata.obs["température °C"] = _rng(2).normal(size=adata.n_obs)
@@ -464,7 +443,7 @@ def non_ascii_names() -> anndata.AnnData:
 
 
 def empty_string_names() -> anndata.AnnData:
-    adata = base_adata(30, 3)
+    adata = synthetic_adata(30, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         adata.var_names = ["", " ", "x"]
@@ -474,7 +453,7 @@ def empty_string_names() -> anndata.AnnData:
 
 def obs_not_a_table() -> anndata.AnnData:
     """anndata writes an obs column named "" over the obs group itself: a broken file."""
-    adata = base_adata(30, 3)
+    adata = synthetic_adata(30, 3)
     adata.obs[""] = pd.Categorical(["", "a"] * 15)
     return adata
 
@@ -484,13 +463,13 @@ def obs_not_a_table() -> anndata.AnnData:
 
 
 def one_category_per_cell() -> anndata.AnnData:
-    adata = base_adata(50, 10)
+    adata = synthetic_adata(50, 10)
     adata.obs["barcode_cat"] = pd.Categorical([f"bc{i}" for i in range(adata.n_obs)])
     return adata
 
 
 def one_category_per_cell_many() -> anndata.AnnData:
-    adata = base_adata(1200, 8)
+    adata = synthetic_adata(1200, 8)
     adata.obs["barcode_cat"] = pd.Categorical([f"bc{i}" for i in range(adata.n_obs)])
     adata.obs["barcode_text"] = [f"t{i}" for i in range(adata.n_obs)]
     return adata
@@ -498,7 +477,7 @@ def one_category_per_cell_many() -> anndata.AnnData:
 
 def nearly_unique_per_cell() -> anndata.AnnData:
     """Ids with a few repeats, as categories and as text; beside a real grouping of 25 values."""
-    adata = base_adata(200, 10)
+    adata = synthetic_adata(200, 10)
     ids = [f"bc{i}" for i in range(200)]
     ids[1] = ids[2] = "bc0"  # one value of 3 cells among 198: still an id
     adata.obs["barcode_cat"] = pd.Categorical(ids)
@@ -508,14 +487,14 @@ def nearly_unique_per_cell() -> anndata.AnnData:
 
 
 def single_category() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.obs["batch"] = pd.Categorical(["only"] * adata.n_obs)
     adata.obs["cluster"] = pd.Categorical(["c0"] * adata.n_obs)
     return adata
 
 
 def missing_categories() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     values = np.array(_rng(1).choice(["x", "y", "z"], size=adata.n_obs), dtype=object)
     values[::4] = None
     adata.obs["with_missing"] = pd.Categorical(values)
@@ -528,7 +507,7 @@ def missing_categories() -> anndata.AnnData:
 
 
 def typed_columns() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     n = adata.n_obs
     rng = _rng(2)
     adata.obs["is_doublet"] = rng.random(n) < 0.3
@@ -541,13 +520,15 @@ def typed_columns() -> anndata.AnnData:
     adata.obs["nullable_int"] = pd.array([None if i % 5 == 0 else i for i in range(n)], dtype="Int64")
     adata.obs["nullable_bool"] = pd.array([None if i % 6 == 0 else bool(i % 2) for i in range(n)], dtype="boolean")
     adata.obs["int_categories"] = pd.Categorical(rng.integers(0, 4, size=n))
-    adata.obs["ordered"] = pd.Categorical(rng.choice(["low", "mid", "high"], size=n), categories=["low", "mid", "high"], ordered=True)
+    adata.obs["ordered"] = pd.Categorical(
+        rng.choice(["low", "mid", "high"], size=n), categories=["low", "mid", "high"], ordered=True
+    )
     return adata
 
 
 def odd_colors() -> anndata.AnnData:
     """uns colours that are not hex, and too few of them: the palette fills in."""
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.obs["other"] = pd.Categorical(_rng(9).choice(["u", "v", "w"], size=adata.n_obs))
     adata.uns["cluster_colors"] = np.array(["red", "#12345", "not a colour"])
     adata.uns["other_colors"] = np.array(["#ff0000"])
@@ -555,7 +536,7 @@ def odd_colors() -> anndata.AnnData:
 
 
 def huge_uns() -> anndata.AnnData:
-    adata = base_adata()
+    adata = synthetic_adata()
     adata.uns["notes"] = "lorem ipsum " * 2_000_000  # 24 MB of text
     adata.uns["nested"] = {"deep": {"deeper": {"text": "<script>alert(3)</script>"}}}
     return adata
@@ -566,21 +547,21 @@ def huge_uns() -> anndata.AnnData:
 
 
 def out_is_file(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     out = folder / "out.txt"
     out.write_text("my notes\n")
     return Made(made.input, out)
 
 
 def out_under_file(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     parent = folder / "file.txt"
     parent.write_text("a file, not a folder\n")
     return Made(made.input, parent / "sub")
 
 
 def out_not_empty(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     out = folder / "home"
     out.mkdir()
     (out / "thesis.tex").write_text("precious\n")
@@ -588,7 +569,7 @@ def out_not_empty(folder: Path) -> Made:
 
 
 def out_read_only(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     parent = folder / "locked"
     parent.mkdir()
     parent.chmod(0o555)
@@ -606,7 +587,7 @@ PROC_OUT = Path("/proc/xgexport-corpus-out")
 
 def out_in_proc(folder: Path) -> Made:
     """/proc refuses new folders even to root: a truly unwritable place on Linux."""
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     return Made(made.input, PROC_OUT)
 
 
@@ -617,21 +598,21 @@ def _no_proc() -> str | None:
 
 
 def out_dangling_link(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     link = folder / "out"
     link.symlink_to(folder / "moved-away")
     return Made(made.input, link)
 
 
 def out_looping_link(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     link = folder / "out"
     link.symlink_to(link)
     return Made(made.input, link)
 
 
 def out_nonexistent_parents(folder: Path) -> Made:
-    made = simple(folder, base_adata())
+    made = simple(folder, synthetic_adata())
     return Made(made.input, folder / "deep" / "er" / "out")
 
 
@@ -640,7 +621,7 @@ def out_nonexistent_parents(folder: Path) -> Made:
 
 
 def _option_case(name: str, args: tuple[str, ...], message: str) -> Case:
-    return Case(name, "fails", lambda folder: simple(folder, base_adata(), *args), message=message)
+    return Case(name, "fails", lambda folder: simple(folder, synthetic_adata(), *args), message=message)
 
 
 ALL_HOSTILE = PATH_LIKE + HTML + NON_ASCII
@@ -666,25 +647,55 @@ CASES: tuple[Case, ...] = (
     _exports("raw-with-more-genes", raw_with_more_genes),
     Case("zarr-store", "exports", zarr_store),
     # damaged matrices: one line, never a native crash of scipy
-    _damaged("x-index-beyond-genes", base_adata, set_value("X/indices", 5, 10**6), "X is damaged",
-             also=("indices point outside the 25 genes",)),
-    _damaged("x-index-negative", base_adata, set_value("X/indices", 5, -3), "indices point outside"),
-    _damaged("x-indptr-beyond-values", base_adata, set_value("X/indptr", 10, 10**6), "X is damaged",
-             also=("indptr",)),
-    _damaged("x-indptr-decreasing", base_adata, set_value("X/indptr", 10, 0), "indptr is not increasing"),
-    _damaged("x-indptr-ends-beyond-values", base_adata, set_value("X/indptr", -1, 10**6), "indptr runs from 0"),
-    _damaged("csc-index-beyond-cells", csc_matrix, set_value("X/indices", 3, 10**6), "indices point outside the 60 cells"),
+    _damaged(
+        "x-index-beyond-genes",
+        synthetic_adata,
+        set_value("X/indices", 5, 10**6),
+        "X is damaged",
+        also=("indices point outside the 25 genes",),
+    ),
+    _damaged("x-index-negative", synthetic_adata, set_value("X/indices", 5, -3), "indices point outside"),
+    _damaged(
+        "x-indptr-beyond-values", synthetic_adata, set_value("X/indptr", 10, 10**6), "X is damaged", also=("indptr",)
+    ),
+    _damaged("x-indptr-decreasing", synthetic_adata, set_value("X/indptr", 10, 0), "indptr is not increasing"),
+    _damaged("x-indptr-ends-beyond-values", synthetic_adata, set_value("X/indptr", -1, 10**6), "indptr runs from 0"),
+    _damaged(
+        "csc-index-beyond-cells", csc_matrix, set_value("X/indices", 3, 10**6), "indices point outside the 60 cells"
+    ),
     _damaged("raw-index-beyond-genes", with_raw, set_value("raw/X/indices", 7, 25), "raw is damaged"),
-    _damaged("layer-index-beyond-genes", with_layer, set_value("layers/counts/indices", 0, 99),
-             "layer 'counts' is damaged", "--layer", "counts"),
-    _damaged("x-shape-billion-genes", base_adata, set_shape("X", (60, 10**9)), "X has shape 60 × 1000000000",
-             also=("var has 25 genes",)),
-    _damaged("x-shape-more-cells", base_adata, set_shape("X", (10**9, 25)), "obs has 60 cells"),
+    _damaged(
+        "layer-index-beyond-genes",
+        with_layer,
+        set_value("layers/counts/indices", 0, 99),
+        "layer 'counts' is damaged",
+        "--layer",
+        "counts",
+    ),
+    _damaged(
+        "x-shape-billion-genes",
+        synthetic_adata,
+        set_shape("X", (60, 10**9)),
+        "X has shape 60 × 1000000000",
+        also=("var has 25 genes",),
+    ),
+    _damaged("x-shape-more-cells", synthetic_adata, set_shape("X", (10**9, 25)), "obs has 60 cells"),
     _damaged("csc-shape-billion-genes", csc_matrix, set_shape("X", (60, 10**9)), "var has 25 genes"),
-    _damaged("layer-shape-billion-genes", with_layer, set_shape("layers/counts", (60, 10**9)), "layer 'counts' has shape",
-             "--layer", "counts"),
-    Case("x-chunk-corrupt", "fails", make_corrupt_chunk, message="X: stored values cannot be read",
-         also=("the file is damaged",)),
+    _damaged(
+        "layer-shape-billion-genes",
+        with_layer,
+        set_shape("layers/counts", (60, 10**9)),
+        "layer 'counts' has shape",
+        "--layer",
+        "counts",
+    ),
+    Case(
+        "x-chunk-corrupt",
+        "fails",
+        make_corrupt_chunk,
+        message="X: stored values cannot be read",
+        also=("the file is damaged",),
+    ),
     # values
     _exports("nan-in-x", nan_in_x),
     _exports("inf-in-x", inf_in_x),
@@ -700,7 +711,9 @@ CASES: tuple[Case, ...] = (
     _fails("all-nan-embedding", all_nan_embedding, "no usable embedding", also=("X_umap (60, 2) all NaN/inf",)),
     _fails("all-nan-embedding-requested", all_nan_embedding, "no cell has finite coordinates", "--embedding", "X_umap"),
     _fails("no-obsm", no_obsm, "no usable embedding", also=("obsm has: nothing", "sc.tl.umap")),
-    _fails("no-usable-embedding", no_usable_embedding, "no usable embedding", also=("X_scvi", "pseudotime", "sc.tl.umap")),
+    _fails(
+        "no-usable-embedding", no_usable_embedding, "no usable embedding", also=("X_scvi", "pseudotime", "sc.tl.umap")
+    ),
     _fails("one-column-obsm-only", one_column_only, "no usable embedding", also=("X_diffmap1", "sc.tl.umap")),
     _exports("one-and-three-column-obsm", odd_embeddings),
     _exports("three-column-obsm-only", three_columns_only),
@@ -708,18 +721,17 @@ CASES: tuple[Case, ...] = (
     _exports("embedding-latent-requested", no_usable_embedding, "--embedding", "X_scvi"),
     # names
     Case("path-like-names", "exports", make_path_like, hostile=PATH_LIKE_VALUES),
-    _exports(
-        "html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=HTML + ("<b>X_umap</b>",)
-    ),
+    _exports("html-names", html_names, "--title", HTML[0], "--description", HTML[1], hostile=(*HTML, "<b>X_umap</b>")),
     _exports("duplicate-gene-names", duplicate_genes),
     _exports("shared-and-missing-symbols", shared_and_missing_symbols),
     _exports("non-ascii-names", non_ascii_names, "--title", "Données — 細胞", hostile=NON_ASCII),
     _exports("empty-string-names", empty_string_names),
     _fails("obs-not-a-table", obs_not_a_table, "obs is not a table"),
     Case(
-        "non-ascii-file-name", "exports",
-        lambda folder: simple(folder, base_adata(), name="données é 細胞.h5ad"),
-    ),  # fmt: skip
+        "non-ascii-file-name",
+        "exports",
+        lambda folder: simple(folder, synthetic_adata(), name="données é 細胞.h5ad"),
+    ),
     # obs columns
     _exports("one-category-per-cell", one_category_per_cell),
     _exports("one-category-per-cell-many", one_category_per_cell_many),

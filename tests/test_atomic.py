@@ -7,7 +7,6 @@ succeeds and removes the killed build's leftovers.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -16,61 +15,28 @@ import sys
 import time
 from pathlib import Path
 
-import anndata
-import numpy as np
-import pandas as pd
 import pytest
-import scipy.sparse as sp
 
-from xgexport.manifest import verify
+from factories import synthetic_adata, write
+from helpers import leftovers, run_cli, tree
+from xgexport.verify import verify
 
 TAG = ".xgexport-"
-
-
-def cli(*args, check=False) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", *map(str, args)], capture_output=True, text=True, timeout=300
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
-def tree(path: Path) -> dict[str, str]:
-    return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file()}  # fmt: skip
-
-
-def leftovers(out: Path) -> list[Path]:
-    return sorted(p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}{TAG}"))
-
-
-def synthetic(path: Path, n_cells: int, n_genes: int, per_cell: int, seed: int = 0) -> Path:
-    rng = np.random.default_rng(seed)
-    nnz = n_cells * per_cell
-    indices = np.sort(rng.integers(0, n_genes, size=(n_cells, per_cell)).astype(np.int32), axis=1).ravel()
-    data = np.log1p(rng.poisson(2, size=nnz).astype(np.float32) + 1)
-    X = sp.csr_matrix((data, indices, np.arange(0, nnz + 1, per_cell)), shape=(n_cells, n_genes))
-    X.sum_duplicates()
-    obs = pd.DataFrame(
-        {"cluster": pd.Categorical(rng.integers(0, 8, n_cells).astype(str))},
-        index=[f"c{i}" for i in range(n_cells)],
-    )
-    adata = anndata.AnnData(X=X, obs=obs, var=pd.DataFrame(index=[f"g{i}" for i in range(n_genes)]))
-    adata.obsm["X_umap"] = rng.normal(size=(n_cells, 2)).astype(np.float32)
-    adata.write_h5ad(path)
-    return path
 
 
 @pytest.fixture(scope="session")
 def big_input(tmp_path_factory) -> Path:
     """Big enough that each stage of a build takes a noticeable time (~5 s in all)."""
-    return synthetic(tmp_path_factory.mktemp("atomic") / "big.h5ad", 50_000, 2_000, 60)
+    return write(
+        synthetic_adata(50_000, 2_000, per_cell=60, n_groups=8), tmp_path_factory.mktemp("atomic") / "big.h5ad"
+    )
 
 
 @pytest.fixture(scope="session")
 def small_input(tmp_path_factory) -> Path:
-    return synthetic(tmp_path_factory.mktemp("atomic") / "small.h5ad", 300, 40, 10, seed=1)
+    return write(
+        synthetic_adata(300, 40, per_cell=10, n_groups=8, seed=1), tmp_path_factory.mktemp("atomic") / "small.h5ad"
+    )
 
 
 def kill_at(input_path: Path, out: Path, stage: str, delay: float, *args: str, children=None) -> list[str]:
@@ -117,7 +83,7 @@ KILL_POINTS = [
 @pytest.fixture(scope="module")
 def previous(small_input, tmp_path_factory) -> tuple[Path, dict[str, str]]:
     out = tmp_path_factory.mktemp("previous") / "bundle"
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     return out, tree(out)
 
 
@@ -128,7 +94,7 @@ def test_killed_over_a_previous_bundle_leaves_it_intact(big_input, previous, sta
     assert out.is_dir(), "the previous bundle is gone"
     assert tree(out) == before, "the previous bundle changed"
     assert verify(out) == []
-    assert all(p.name.startswith(f".{out.name}{TAG}tmp-") for p in leftovers(out))
+    assert all(name.startswith(f".{out.name}{TAG}tmp-") for name in leftovers(out))
 
 
 @pytest.mark.parametrize(("stage", "delay"), [("reading the matrix", 0.2), ("writing expression", 0.5)])
@@ -141,7 +107,7 @@ def test_killed_first_build_leaves_no_out_and_the_next_build_cleans_up(big_input
     # a second killed build adds its own staging folder; none of them is ever OUT
     kill_at(big_input, out, "writing annotations", 0.0)
     assert not out.exists()
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     assert verify(out) == []
     assert leftovers(out) == [], "the next build did not remove the killed builds' leftovers"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
@@ -157,7 +123,7 @@ def test_cleanup_leaves_other_outputs_and_running_builds_alone(small_input, tmp_
     dead = tmp_path / f".bundle{TAG}tmp-999999"
     dead.mkdir()
     (dead / "junk").write_text("x")
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     assert other.is_dir() and alive.is_dir()
     assert not dead.exists()
 
@@ -172,7 +138,7 @@ def test_overwrite_refuses_a_folder_that_is_not_a_bundle(small_input, tmp_path):
     (home / "manifest.json").write_text('{"format": "something else"}')  # not ours
     before = tree(home)
     for args in ((), ("--overwrite",)):
-        result = cli("build", small_input, home, *args)
+        result = run_cli("build", small_input, home, *args, check=False)
         assert result.returncode == 1
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:"), result.stderr
         assert "not an xgexport bundle" in result.stderr
@@ -182,13 +148,13 @@ def test_overwrite_refuses_a_folder_that_is_not_a_bundle(small_input, tmp_path):
 
 def test_overwrite_refuses_a_bundle_without_the_flag_and_replaces_it_with(small_input, big_input, tmp_path):
     out = tmp_path / "bundle"
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     before = tree(out)
-    result = cli("build", small_input, out, "--title", "other")
+    result = run_cli("build", small_input, out, "--title", "other", check=False)
     assert result.returncode == 1 and "--overwrite" in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     assert tree(out) == before
-    cli("build", small_input, out, "-q", "--overwrite", "--title", "second", check=True)
+    run_cli("build", small_input, out, "-q", "--overwrite", "--title", "second", check=True)
     after = tree(out)
     assert after != before and verify(out) == []
     assert '"second"' in (out / "manifest.json").read_text()
@@ -198,19 +164,19 @@ def test_overwrite_refuses_a_bundle_without_the_flag_and_replaces_it_with(small_
 def test_an_empty_folder_is_used_without_the_flag(small_input, tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     assert verify(out) == []
 
 
 def test_overwrite_refuses_a_bundle_with_files_of_someone_else(small_input, tmp_path):
     """A bundle copied into a site folder beside other pages: --overwrite must not delete them."""
     out = tmp_path / "site"
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     (out / "about.html").write_text("<p>our lab</p>")
     (out / "data" / "notes.txt").write_text("keep me")
     (out / ".DS_Store").write_bytes(b"\0")  # desktop clutter does not count
     before = tree(out)
-    result = cli("build", small_input, out, "--overwrite")
+    result = run_cli("build", small_input, out, "--overwrite", check=False)
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert "2 file(s) that are not part of it" in result.stderr and "about.html" in result.stderr
     assert tree(out) == before
@@ -219,10 +185,10 @@ def test_overwrite_refuses_a_bundle_with_files_of_someone_else(small_input, tmp_
     # a link to someone's folder is theirs too (and is never followed)
     (tmp_path / "raw").mkdir()
     (out / "raw-data").symlink_to(tmp_path / "raw")
-    result = cli("build", small_input, out, "--overwrite")
+    result = run_cli("build", small_input, out, "--overwrite", check=False)
     assert result.returncode == 1 and "1 file(s) that are not part of it" in result.stderr, result.stderr
     (out / "raw-data").unlink()
-    cli("build", small_input, out, "-q", "--overwrite", check=True)
+    run_cli("build", small_input, out, "-q", "--overwrite", check=True)
     assert verify(out) == []
 
 
@@ -231,12 +197,12 @@ def test_killed_between_the_two_renames_the_previous_bundle_comes_back(small_inp
     Recreated by hand (a kill cannot be aimed between two renames); the next run puts the
     previous bundle back instead of deleting it, and then (no --overwrite) refuses to replace it."""
     out = tmp_path / "bundle"
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     before = tree(out)
     dead = "999999"
     shutil.copytree(out, tmp_path / f".bundle{TAG}tmp-{dead}")  # the new bundle, complete
     os.rename(out, tmp_path / f".bundle{TAG}old-{dead}")
-    result = cli("build", small_input, out)
+    result = run_cli("build", small_input, out, check=False)
     assert result.returncode == 1 and "a bundle is already there" in result.stderr, result.stderr
     assert tree(out) == before and verify(out) == []
     assert leftovers(out) == []
@@ -246,18 +212,18 @@ def test_leftovers_of_an_out_name_with_glob_characters_are_cleaned(small_input, 
     out = tmp_path / "run[1]*"
     stale = tmp_path / f".run[1]*{TAG}tmp-999999"
     (stale / "data").mkdir(parents=True)
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     assert not stale.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run[1]*"]
 
 
 def test_overwrite_through_a_symlink_leaves_no_leftover_and_keeps_the_target(small_input, tmp_path):
     real = tmp_path / "real"
-    cli("build", small_input, real, "-q", check=True)
+    run_cli("build", small_input, real, "-q", check=True)
     before = tree(real)
     link = tmp_path / "link"
     link.symlink_to(real)
-    cli("build", small_input, link, "-q", "--overwrite", "--title", "new", check=True)
+    run_cli("build", small_input, link, "-q", "--overwrite", "--title", "new", check=True)
     assert tree(real) == before, "the link's target was changed or deleted"
     assert not link.is_symlink() and verify(link) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
@@ -286,11 +252,7 @@ def test_a_folder_that_appears_at_out_during_the_build_is_not_replaced(big_input
 
 
 def test_dot_dot_in_out_makes_no_stray_folder(small_input, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", "build", "-q", str(small_input), "not-there/../bundle"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    run_cli("build", "-q", small_input, "not-there/../bundle", cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
     assert verify(tmp_path / "bundle") == []
 
@@ -303,10 +265,10 @@ def test_a_killed_parallel_build_leaves_no_worker_running(big_input, small_input
     children: list = []
     kill_at(big_input, out, "reading the matrix", 1.0, "--jobs", "2", children=children)
     assert children, "expected worker processes"
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
     for process in alive:  # do not leave them behind, whatever the test says
         process.kill()
     assert not alive, f"{len(alive)} process(es) of the killed build still running"
-    cli("build", small_input, out, "-q", check=True)
+    run_cli("build", small_input, out, "-q", check=True)
     time.sleep(0.5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]

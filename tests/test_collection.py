@@ -12,29 +12,33 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from xgexport.cli import example_path, main
+from helpers import SECOND_DATASET
+from xgexport.cli import main
 from xgexport.collection import encode_png, write_index
 from xgexport.errors import XgError
-from xgexport.manifest import verify
+from xgexport.verify import verify
 
 HOSTILE_TITLE = 'PBMC <img src=x onerror="alert(1)"> & <b>bold</b>'
 HOSTILE_DESCRIPTION = "</p><script>alert('x')</script> 68k cells, reduced"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+HOSTILE = {
+    "title": HOSTILE_TITLE,
+    "description": HOSTILE_DESCRIPTION,
+    "citation": "Zheng et al. <2017>",
+    "doi": "10.1038/ncomms14049",
+    "links": (("Paper <pdf>", "https://example.org/paper?a=1&b=2"),),
+    "de": False,
+    "embeddings": ("X_umap",),
+    "obs": ("louvain",),
+}
 
+
+@pytest.fixture(scope="module")
+def site(example_build, tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
-    first = BuildOptions(
-        title=HOSTILE_TITLE, description=HOSTILE_DESCRIPTION, citation="Zheng et al. <2017>",
-        doi="10.1038/ncomms14049", links=(("Paper <pdf>", "https://example.org/paper?a=1&b=2"),),
-        de=False, embeddings=("X_umap",), obs=("louvain",),
-    )  # fmt: skip
-    build(example_path(), root / "pbmc", first, reporter=Reporter(0))
-    second = BuildOptions(title="Plain second dataset", de=False, embeddings=("X_pca",), obs=("n_genes",))
-    build(example_path(), root / "second", second, reporter=Reporter(0))
+    shutil.copytree(example_build(**HOSTILE), root / "pbmc")
+    shutil.copytree(example_build(**SECOND_DATASET), root / "second")
     return root
 
 

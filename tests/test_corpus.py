@@ -13,7 +13,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ import pytest
 import zarr
 
 import corpus
-from xgexport.manifest import verify
+from helpers import leftovers, run_cli
+from xgexport.verify import verify
 
 TIMEOUT = 120
 
@@ -42,8 +42,10 @@ def path_is_fixed(rel: str) -> bool:
     if TOP_LEVEL.match(rel):
         return True
     parts = rel.split("/")
-    return parts[0] == "data" and len(parts) > 1 and all(
-        p.isdigit() or p in FIXED_WORDS or re.fullmatch(r"c(\.\d+)+", p) for p in parts[1:]
+    return (
+        parts[0] == "data"
+        and len(parts) > 1
+        and all(p.isdigit() or p in FIXED_WORDS or re.fullmatch(r"c(\.\d+)+", p) for p in parts[1:])
     )
 
 
@@ -66,13 +68,6 @@ def listing(folder: Path) -> set[str] | None:
         return None
 
 
-def leftovers(out: Path) -> list[str]:
-    try:
-        return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.xgexport-"))
-    except OSError:  # the parent is a file or does not exist
-        return []
-
-
 @dataclass
 class Outcome:
     case: corpus.Case
@@ -83,18 +78,12 @@ class Outcome:
     beside_before: set[str] | None
 
 
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", *map(str, args)], capture_output=True, text=True, timeout=TIMEOUT
-    )
-
-
 def run_case(case: corpus.Case, made: corpus.Made) -> Outcome:
     out_before = snapshot(made.out)
     beside_before = listing(made.out.parent)
-    build = cli("build", made.input, made.out, *made.args)
+    build = run_cli("build", made.input, made.out, *made.args, check=False)
     # the verify command on the bundles with hostile names; the same check in-process elsewhere
-    verify = cli("verify", made.out) if build.returncode == 0 and case.hostile else None
+    verify = run_cli("verify", made.out, check=False) if build.returncode == 0 and case.hostile else None
     return Outcome(case, made, build, verify, out_before, beside_before)
 
 
@@ -294,7 +283,7 @@ def test_inspect_of_a_damaged_matrix_is_one_error_line(name, tmp_path):
     """inspect reads the matrix's shape and a sample of its blocks: the same checks apply
     (it used to report a billion genes, or crash in scipy)."""
     made = corpus.by_name(name).make(tmp_path)
-    result = cli("inspect", made.input)
+    result = run_cli("inspect", made.input, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
@@ -319,5 +308,5 @@ def test_columns_of_near_unique_values_are_ids_and_say_why(outcomes):
     assert "donor" in names and "barcode_cat" not in names and "barcode_text" not in names
     stderr = outcomes["nearly-unique-per-cell"].build.stderr  # built with -v
     assert "skipped obs['barcode_cat']: 197 of its 198 values hold one cell each: an id, not a grouping" in stderr
-    report = cli("inspect", outcomes["nearly-unique-per-cell"].made.input)
+    report = run_cli("inspect", outcomes["nearly-unique-per-cell"].made.input, check=False)
     assert "  obs['barcode_text']: 197 of its 198 values hold one cell each: an id, not a grouping" in report.stdout

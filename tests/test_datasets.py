@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import warnings
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -16,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 import zarr
 
-from helpers import run_cli
+from helpers import run_cli, tree
 
 # file -> (expected outcome, why)
 EXPECTED = {
@@ -107,7 +109,9 @@ def test_bundle_holds_the_input_values(name, built, datasets):
             assert [str(x) for x in labels] == list(expected)
             assert len(node.attrs["colors"]) == len(categories)
         elif entry["kind"] == "continuous":
-            np.testing.assert_allclose(root[f"obs/{entry['id']}/values"][:], column.to_numpy(dtype=float).astype(np.float32))
+            np.testing.assert_allclose(
+                root[f"obs/{entry['id']}/values"][:], column.to_numpy(dtype=float).astype(np.float32)
+            )
 
 
 def test_gene_chunk_is_one_file_per_gene(built):
@@ -119,24 +123,58 @@ def test_gene_chunk_is_one_file_per_gene(built):
 def test_no_path_comes_from_dataset_strings(built):
     """Folder and file names are numbers and fixed words, never gene or column names."""
     _, out = built["scanpy_pbmc68k_reduced.h5ad"]
-    allowed = {"data", "X", "c", "obs", "embeddings", "de", "var", "names", "obs_names", "codes", "values",
-               "coords", "display", "zarr.json", "viewer", "index.html", "manifest.json", ".nojekyll"}
+    allowed = {
+        "data",
+        "X",
+        "c",
+        "obs",
+        "embeddings",
+        "de",
+        "var",
+        "names",
+        "obs_names",
+        "codes",
+        "values",
+        "coords",
+        "display",
+        "zarr.json",
+        "viewer",
+        "index.html",
+        "manifest.json",
+        ".nojekyll",
+    }
     for path in (out / "data").rglob("*"):
         part = path.name
-        assert part.isdigit() or re.fullmatch(r"c(\.\d+)+", part) or part in allowed or part in (
-            "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange", "t", "pval", "pval_adj",
-            "top_up", "top_down", "symbols"), part
+        assert (
+            part.isdigit()
+            or re.fullmatch(r"c(\.\d+)+", part)
+            or part in allowed
+            or part
+            in (
+                "mean_in",
+                "mean_out",
+                "frac_in",
+                "frac_out",
+                "logfoldchange",
+                "t",
+                "pval",
+                "pval_adj",
+                "top_up",
+                "top_down",
+                "symbols",
+            )
+        ), part
 
 
 def test_scanpy_convention_is_reported(built):
-    result, out = built["scanpy_pbmc68k_reduced.h5ad"]
+    result, _out = built["scanpy_pbmc68k_reduced.h5ad"]
     assert "expression: raw" in result.stderr and "scanpy" in result.stderr
     result, _ = built["tiledbsoma_pbmc-small_dense-raw.h5ad"]
     assert "expression: raw" in result.stderr
 
 
 def test_gene_symbols_detected_for_ensembl_ids(built):
-    result, out = built["cxg-curation_heart-example-with-labels.h5ad"]
+    _result, out = built["cxg-curation_heart-example-with-labels.h5ad"]
     root = zarr.open_group(str(out / "data"), mode="r")
     assert root.attrs["xgexport"]["gene_symbols"] == "feature_name"
     names, symbols = root["var/names"][:], root["var/symbols"][:]
@@ -152,11 +190,15 @@ def test_nan_dataset_warns_and_keeps_nan(built):
 
 
 def test_inspect_writes_nothing_and_explains(datasets, tmp_path):
-    result = run_cli("inspect", datasets / "scanpy_pbmc68k_reduced.h5ad")
+    """inspect in a folder holding the input: afterwards the folder is exactly as it was."""
+    source = Path(shutil.copy(datasets / "scanpy_pbmc68k_reduced.h5ad", tmp_path))
+    before = tree(tmp_path)
+    result = run_cli("inspect", source.name, cwd=tmp_path)
     assert "expression: raw" in result.stdout and "louvain" in result.stdout
-    plan = json.loads(run_cli("inspect", datasets / "scanpy_pbmc68k_reduced.h5ad", "--json").stdout)
+    plan = json.loads(run_cli("inspect", source.name, "--json", cwd=tmp_path).stdout)
     assert plan["matrix"] == "raw" and plan["n_cells"] == 700
     assert [d["name"] for d in plan["de"]] == ["bulk_labels", "phase", "louvain"]
+    assert tree(tmp_path) == before and [p.name for p in tmp_path.iterdir()] == [source.name]
 
 
 def test_integer_cluster_ids_hinted_and_shown_as_categories(datasets, tmp_path):

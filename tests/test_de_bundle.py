@@ -42,7 +42,8 @@ def test_every_categorical_column_matches_scipy(case):
     matrix = source.X.toarray() if sp.issparse(source.X) else np.asarray(source.X)
     matrix = matrix.astype(np.float64)
     expected_columns = [
-        c for c in adata.obs.columns
+        c
+        for c in adata.obs.columns
         if isinstance(adata.obs[c].dtype, __import__("pandas").CategoricalDtype)
         and 2 <= len(adata.obs[c].cat.categories) <= 200
     ]
@@ -74,7 +75,7 @@ def test_every_categorical_column_matches_scipy(case):
 
 
 def test_top_markers_are_ranked_by_t(case):
-    adata, out = case
+    _adata, out = case
     root = zarr.open_group(str(out / "data"), mode="r")
     for entry in root.attrs["xgexport"]["de"]:
         node = root[f"de/{entry['id']}"]
@@ -96,9 +97,11 @@ def test_known_markers_of_pbmc(datasets, tmp_path):
     out = tmp_path / "b"
     run_cli("build", "example", out, "-q")
     frame = xgexport.load_de(out, "bulk_labels")
+
     def top(category, n=10):
         rows = frame[frame.category == category].sort_values("t", ascending=False)
         return set(rows.gene[:n])
+
     assert top("CD19+ B") & {"CD79A", "CD79B", "MS4A1", "CD74", "HLA-DRA"}
     assert top("CD14+ Monocyte") & {"S100A8", "S100A9", "LYZ", "FCN1", "CST3", "AIF1", "FCER1G", "CTSS"}
 

@@ -10,12 +10,13 @@ import shutil
 
 import pytest
 
+from factories import synthetic_adata, write
+from helpers import leftovers
 from xgexport import expression
-from xgexport.build import Reporter, build
+from xgexport.build import build
 from xgexport.errors import InputError
-from xgexport.plan import BuildOptions
-
-from test_atomic import leftovers, synthetic
+from xgexport.options import RunOptions
+from xgexport.report import Reporter
 
 SMALL_BUDGET = 64 * 1024**2  # several row blocks and gene buckets for the inputs below
 
@@ -23,7 +24,10 @@ SMALL_BUDGET = 64 * 1024**2  # several row blocks and gene buckets for the input
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory):
     folder = tmp_path_factory.mktemp("versions")
-    return synthetic(folder / "v1.h5ad", 30_000, 500, 60, seed=1), synthetic(folder / "v2.h5ad", 30_000, 500, 60, seed=2)
+    return tuple(
+        write(synthetic_adata(30_000, 500, per_cell=60, n_groups=8, seed=seed), folder / f"v{seed}.h5ad")
+        for seed in (1, 2)
+    )
 
 
 def as_csc(path, target):
@@ -74,12 +78,12 @@ def test_an_input_changed_during_the_build_stops_it(versions, tmp_path, monkeypa
     out = tmp_path / "bundle"
     word = "replaced" if how is replace_file else "rewritten"
     with pytest.raises(InputError, match=f"the input was {word} during the build"):
-        build(data, out, BuildOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
+        build(data, out, run=RunOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
     assert not out.exists() and leftovers(out) == []
 
 
 def test_an_unchanged_input_builds(versions, tmp_path):
     """The check itself raises no false alarm, with several tasks."""
     out = tmp_path / "bundle"
-    build(versions[0], out, BuildOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
+    build(versions[0], out, run=RunOptions(max_memory=SMALL_BUDGET, jobs=1), reporter=Reporter(0))
     assert (out / "manifest.json").exists()

@@ -18,34 +18,23 @@ import pytest
 import scipy.sparse as sp
 import zarr
 
-from xgexport.build import Reporter, build
-from xgexport.manifest import bundle_files, verify
-from xgexport.plan import BuildOptions
+from factories import synthetic_adata
+from xgexport.build import build
+from xgexport.manifest import bundle_files
+from xgexport.options import BuildOptions, RunOptions
+from xgexport.report import Reporter
+from xgexport.verify import verify
 
 N_CELLS, N_GENES = 3000, 240
 # --max-memory covers obs/var, per-cell arrays and DE tables (~1.1 MiB here) before the matrix
 # pass gets the rest: ~0.6 MiB, about 12k stored values per piece
-SMALL_BUDGET = BuildOptions(max_memory=1792 * 1024)
+SMALL_BUDGET = RunOptions(max_memory=1792 * 1024)
 
 
 def make_adata() -> ad.AnnData:
-    rng = np.random.default_rng(7)
-    counts = sp.random(N_CELLS, N_GENES, density=0.08, random_state=7, format="csr", dtype=np.float32)
-    counts.data = np.ceil(counts.data * 20)
-    logged = counts.copy()
-    logged.data = np.log1p(logged.data)
-    obs = pd.DataFrame(
-        {
-            "cluster": pd.Categorical(rng.choice([f"c{i}" for i in range(6)], N_CELLS)),
-            "batch": pd.Categorical(rng.choice(["a", "b"], N_CELLS)),
-            "score": rng.normal(size=N_CELLS),
-        },
-        index=[f"cell{i}" for i in range(N_CELLS)],
-    )
-    var = pd.DataFrame(index=[f"gene{i}" for i in range(N_GENES)])
-    adata = ad.AnnData(X=logged, obs=obs, var=var)
-    adata.obsm["X_umap"] = rng.normal(size=(N_CELLS, 2)).astype(np.float32)
-    adata.layers["counts"] = counts
+    """Log-normalized X over a raw-counts layer, two categorical columns (DE) and a score."""
+    adata = synthetic_adata(N_CELLS, N_GENES, per_cell=20, n_groups=6, obs_columns=1, counts_layer=True, seed=7)
+    adata.obs["batch"] = pd.Categorical(np.random.default_rng(8).choice(["a", "b"], N_CELLS))
     return adata
 
 
@@ -81,12 +70,12 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     return made
 
 
-def build_quiet(source, out, options=SMALL_BUDGET):
-    return build(source, out, options, reporter=Reporter(0))
+def build_quiet(source, out, run=SMALL_BUDGET, options=None):
+    return build(source, out, options=options, run=run, reporter=Reporter(0))
 
 
 def test_pieces_really_are_small(inputs, tmp_path, capsys):
-    build(inputs["csr"], tmp_path / "bundle", SMALL_BUDGET, reporter=Reporter(2))
+    build(inputs["csr"], tmp_path / "bundle", run=SMALL_BUDGET, reporter=Reporter(2))
     pieces = re.search(r"(\d+) row blocks, (\d+) gene buckets", capsys.readouterr().err)
     assert int(pieces[1]) >= 3 and int(pieces[2]) >= 4, pieces[0]
 
@@ -95,7 +84,7 @@ def test_pieces_really_are_small(inputs, tmp_path, capsys):
 def reference(inputs, tmp_path_factory):
     """The CSR input built in one piece: the expected arrays for every other kind."""
     out = tmp_path_factory.mktemp("ref") / "bundle"
-    build_quiet(inputs["csr"], out, BuildOptions())
+    build_quiet(inputs["csr"], out, RunOptions())
     return zarr.open_group(str(out / "data"), mode="r")
 
 
@@ -103,7 +92,7 @@ def reference(inputs, tmp_path_factory):
 def test_every_kind_gives_the_same_arrays(kind, inputs, reference, tmp_path):
     out = tmp_path / "bundle"
     layer = "logged" if kind == "layer" else None
-    build_quiet(inputs[kind], out, BuildOptions(max_memory=SMALL_BUDGET.max_memory, layer=layer))
+    build_quiet(inputs[kind], out, options=BuildOptions(layer=layer))
     assert verify(out) == []
     root = zarr.open_group(str(out / "data"), mode="r")
     np.testing.assert_array_equal(root["X"][:], reference["X"][:])
@@ -115,7 +104,7 @@ def test_every_kind_gives_the_same_arrays(kind, inputs, reference, tmp_path):
 
 
 def test_counts_layer_warns(inputs, tmp_path, capsys):
-    build(inputs["layer"], tmp_path / "b", BuildOptions(), reporter=Reporter(1))
+    build(inputs["layer"], tmp_path / "b", reporter=Reporter(1))
     assert "looks like raw counts" in capsys.readouterr().err
 
 
@@ -138,7 +127,7 @@ def test_dask_cluster_matches_local_byte_for_byte(kind, inputs, dask_scheduler, 
     local = tmp_path / "local"
     remote = tmp_path / "dask"
     build_quiet(inputs[kind], local)
-    build_quiet(inputs[kind], remote, BuildOptions(max_memory=SMALL_BUDGET.max_memory, scheduler=dask_scheduler))
+    build_quiet(inputs[kind], remote, RunOptions(max_memory=SMALL_BUDGET.max_memory, scheduler=dask_scheduler))
     assert digest(local) == digest(remote)
     assert (local / "manifest.json").read_bytes() == (remote / "manifest.json").read_bytes()
 
@@ -146,8 +135,8 @@ def test_dask_cluster_matches_local_byte_for_byte(kind, inputs, dask_scheduler, 
 def test_local_process_pool_matches_one_process(inputs, tmp_path):
     one = tmp_path / "one"
     two = tmp_path / "two"
-    build_quiet(inputs["csr"], one, BuildOptions(max_memory=SMALL_BUDGET.max_memory, jobs=1))
-    build_quiet(inputs["csr"], two, BuildOptions(max_memory=SMALL_BUDGET.max_memory * 2, jobs=2))
+    build_quiet(inputs["csr"], one, RunOptions(max_memory=SMALL_BUDGET.max_memory, jobs=1))
+    build_quiet(inputs["csr"], two, RunOptions(max_memory=SMALL_BUDGET.max_memory * 2, jobs=2))
     assert digest(one) == digest(two)
 
 
@@ -172,14 +161,18 @@ def test_direct_row_writes_are_what_zarr_writes(tmp_path):
 
 def test_per_cell_arrays_split_into_chunks_beyond_the_cell_chunk(inputs, tmp_path, monkeypatch):
     """Large datasets split coordinates and annotations along cells (files under 100 MiB)."""
-    import xgexport.build as build_module
+    import xgexport.format
 
-    monkeypatch.setattr(build_module, "CELL_CHUNK", 1000)
-    build_quiet(inputs["csr"], tmp_path / "b", BuildOptions())
+    monkeypatch.setattr(xgexport.format, "CELL_CHUNK", 1000)
+    build_quiet(inputs["csr"], tmp_path / "b", RunOptions())
     root = zarr.open_group(str(tmp_path / "b" / "data"), mode="r")
     display = root["embeddings/0/display"]
     assert display.chunks == (1000, 2)
-    assert sorted(p.name for p in (tmp_path / "b" / "data" / "embeddings" / "0" / "display").glob("c.*")) == ["c.0.0", "c.1.0", "c.2.0"]
+    assert sorted(p.name for p in (tmp_path / "b" / "data" / "embeddings" / "0" / "display").glob("c.*")) == [
+        "c.0.0",
+        "c.1.0",
+        "c.2.0",
+    ]
     adata = ad.read_h5ad(inputs["csr"])
     np.testing.assert_allclose(root["embeddings/0/coords"][:], adata.obsm["X_umap"])
     codes = root["obs/0/codes"]

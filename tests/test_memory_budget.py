@@ -11,35 +11,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
-import anndata
-import numpy as np
-import pandas as pd
 import pytest
-import scipy.sparse as sp
+
+from factories import synthetic_adata, write
+from helpers import run_cli
 
 MIB = 1024**2
 
 
 def dataset(path: Path, n_cells: int, n_genes: int, per_cell: int, n_groups: int, obs_columns: int = 0) -> Path:
-    rng = np.random.default_rng(0)
-    nnz = n_cells * per_cell
-    indices = np.sort(rng.integers(0, n_genes, size=(n_cells, per_cell)).astype(np.int32), axis=1).ravel()
-    values = np.log1p(rng.poisson(2, nnz).astype(np.float32) + 1)
-    X = sp.csr_matrix((values, indices, np.arange(0, nnz + 1, per_cell)), shape=(n_cells, n_genes))
-    X.sum_duplicates()
-    obs = pd.DataFrame({"group": pd.Categorical(rng.integers(0, n_groups, n_cells).astype(str))},
-                       index=[f"c{i}" for i in range(n_cells)])  # fmt: skip
-    for k in range(obs_columns):
-        obs[f"score{k}"] = rng.normal(size=n_cells)
-    adata = anndata.AnnData(X=X, obs=obs, var=pd.DataFrame(index=[f"g{i}" for i in range(n_genes)]))
-    adata.obsm["X_umap"] = rng.normal(size=(n_cells, 2)).astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        adata.write_h5ad(path, compression="gzip")
-    return path
+    adata = synthetic_adata(n_cells, n_genes, per_cell=per_cell, n_groups=n_groups, obs_columns=obs_columns)
+    return write(adata, path, compression="gzip")
 
 
 def peak_build(input_path: Path, out: Path, *args: str) -> tuple[subprocess.CompletedProcess, int]:
@@ -73,7 +57,9 @@ def test_de_tables_count_against_the_budget(inputs, tmp_path):
     result, peak = peak_build(inputs["wide_de"], tmp_path / "wide", "--max-memory", "110M")
     assert result.returncode == 0, result.stderr
     used = peak - baseline
-    print(f"baseline {baseline / MIB:.0f} MiB, build {peak / MIB:.0f} MiB: {used / MIB:.0f} MiB of data for a {budget / MIB:.0f} MiB budget")
+    print(
+        f"baseline {baseline / MIB:.0f} MiB, build {peak / MIB:.0f} MiB: {used / MIB:.0f} MiB of data for a {budget / MIB:.0f} MiB budget"
+    )
     assert used <= budget, f"{used / MIB:.0f} MiB used with --max-memory 110M"
 
 
@@ -84,7 +70,7 @@ def test_a_dataset_that_cannot_fit_is_refused_before_anything_is_written(inputs,
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --max-memory 64M is too small for this dataset"), lines
-    assert "DE tables about" in lines[0] and "'group': 200 categories × 5000 genes" in lines[0], lines[0]
+    assert "DE tables about" in lines[0] and "'cluster': 200 categories × 5000 genes" in lines[0], lines[0]
     assert "--de-max-categories" in lines[0]
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []
     assert time.monotonic() - started < 30
@@ -96,7 +82,7 @@ def test_obs_too_large_for_the_budget_is_not_read(tmp_path):
     started = time.monotonic()
     for command in ("build", "inspect"):
         args = [command, path, *([tmp_path / "out"] if command == "build" else []), "--max-memory", "64M"]
-        result = subprocess.run([sys.executable, "-m", "xgexport.cli", *map(str, args)], capture_output=True, text=True)
+        result = run_cli(*args, check=False)
         assert result.returncode == 1, result.stderr
         assert "reading obs and var takes about" in result.stderr and "--max-memory" in result.stderr, result.stderr
     assert time.monotonic() - started < 30

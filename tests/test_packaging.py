@@ -47,7 +47,7 @@ def test_non_editable_install_builds_the_example(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = subprocess.run(
-        [str(python), "-c", "import xgexport, xgexport.site as s; print(xgexport.__file__); print(s.template_dir())"],
+        [str(python), "-c", "import xgexport, xgexport.templating as t; print(xgexport.__file__); print(t.viewer_dir())"],
         check=True, cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV,
     )  # fmt: skip
     installed, template = probe.stdout.split()
@@ -57,7 +57,11 @@ def test_non_editable_install_builds_the_example(tmp_path):
     assert (elsewhere / "out" / "viewer" / "main.js").is_file()
     # the viewer's subfolders are installed and copied too, module for module
     source = {p.relative_to(REPO_VIEWER).as_posix() for p in REPO_VIEWER.rglob("*.js")}
-    shipped = {p.relative_to(elsewhere / "out" / "viewer").as_posix() for p in (elsewhere / "out" / "viewer").rglob("*.js")}
+    shipped = {
+        p.relative_to(elsewhere / "out" / "viewer").as_posix() for p in (elsewhere / "out" / "viewer").rglob("*.js")
+    }
     assert shipped == source and any("/" in p for p in source)
-    result = subprocess.run([str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV)
+    result = subprocess.run(
+        [str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV
+    )
     assert result.returncode == 0, result.stderr

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from xgexport.cli import example_path, main
+from xgexport.cli import main
 from xgexport.errors import XgError
-from xgexport.publish_ghpages import publish_ghpages
+from xgexport.publish.ghpages import publish_ghpages
 
 
 def git(repo, *args, input=None) -> str:
@@ -21,14 +21,8 @@ def git(repo, *args, input=None) -> str:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
-
-    out = tmp_path_factory.mktemp("pages") / "pbmc"
-    options = BuildOptions(title="PBMC on Pages", de=False, embeddings=("X_umap",), obs=("louvain",))
-    build(example_path(), out, options, reporter=Reporter(0))
-    return out
+def bundle(example_bundle):
+    return example_bundle
 
 
 @pytest.fixture()
@@ -61,7 +55,9 @@ def test_gh_pages_commit_push_and_untouched_worktree(bundle, repo):
     index_before = git(repo, "ls-files", "-s")
     head_before = git(repo, "rev-parse", "HEAD")
 
-    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--message", "Deploy PBMC"])
+    result = CliRunner().invoke(
+        main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--message", "Deploy PBMC"]
+    )
     assert result.exit_code == 0, result.output
     assert "git push origin gh-pages" in result.output
 
@@ -201,7 +197,9 @@ def test_a_prefix_git_would_drop_is_refused(bundle, repo, lab_site_branch, prefi
 
 
 def test_the_reported_count_is_what_the_commit_holds(bundle, repo, lab_site_branch):
-    result = CliRunner().invoke(main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", "new/pbmc"])
+    result = CliRunner().invoke(
+        main, ["publish", str(bundle), "--gh-pages", "--repo", str(repo), "--prefix", "new/pbmc"]
+    )
     assert result.exit_code == 0, result.output
     held = [path for path in tree_files(repo, "gh-pages") if path.startswith("new/pbmc/")]
     assert f"({len(held)} files in new/pbmc/)" in result.output, result.output
@@ -211,7 +209,7 @@ def test_the_reported_count_is_what_the_commit_holds(bundle, repo, lab_site_bran
 
 def test_a_tree_missing_a_file_is_not_committed(bundle, repo):
     """The check behind the count: a path git left out of the tree stops the publish."""
-    from xgexport.publish_ghpages import GitError, _check_tree, _Git
+    from xgexport.publish.ghpages import GitError, _check_tree, _Git
 
     runner = _Git(repo)
     blob = git(repo, "hash-object", "-w", "--stdin", input="x\n").strip()

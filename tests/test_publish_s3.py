@@ -11,9 +11,9 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from xgexport.cli import example_path, main
+from xgexport.cli import main
 from xgexport.errors import BundleError
-from xgexport.publish_s3 import publish_s3
+from xgexport.publish.s3 import publish_s3
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -22,34 +22,32 @@ BUCKET = "lab-datasets"
 PREFIX = "figures/pbmc"
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
-
-    out = tmp_path_factory.mktemp("s3bundle") / "pbmc"
-    options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes"))
-    build(example_path(), out, options, reporter=Reporter(0))
-    return out
+# Two versions of the same dataset, the older with one more obs column; no DE: fewer files to upload.
+SMALL = {"title": "PBMC on S3", "de": False, "embeddings": ("X_umap",)}
 
 
 @pytest.fixture(scope="module")
-def older(tmp_path_factory):
+def bundle(example_build):
+    return example_build(**SMALL, obs=("louvain", "n_genes"))
+
+
+@pytest.fixture(scope="module")
+def older(example_build):
     """An earlier version of the same dataset, with one more obs column."""
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
-
-    out = tmp_path_factory.mktemp("s3older") / "pbmc"
-    options = BuildOptions(title="PBMC on S3", de=False, embeddings=("X_umap",), obs=("louvain", "n_genes", "phase"))
-    build(example_path(), out, options, reporter=Reporter(0))
-    return out
+    return example_build(**SMALL, obs=("louvain", "n_genes", "phase"))
 
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """A moto S3 server on a free loopback port, with fake credentials and one public bucket."""
     patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    ):
         patch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("awshome")
     patch.setenv("AWS_CONFIG_FILE", str(home / "config"))  # ignore any real AWS configuration
@@ -172,7 +170,9 @@ def test_publish_round_trip(bundle, older, s3, capsys):
 def test_cli_publish_dry_run_and_errors(bundle, s3, tmp_path):
     endpoint, client = s3
     runner = CliRunner()
-    result = runner.invoke(main, ["publish", str(bundle), f"s3://{BUCKET}/cli-dry", "--endpoint-url", endpoint, "--dry-run"])
+    result = runner.invoke(
+        main, ["publish", str(bundle), f"s3://{BUCKET}/cli-dry", "--endpoint-url", endpoint, "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     assert "upload  cli-dry/index.html" in result.output
     assert keys(client, "cli-dry") == {}
@@ -211,7 +211,7 @@ def test_published_viewer_draws_in_chromium(bundle, s3, browser):
         page.goto(page_url)
         # the viewer's CSP forbids string evaluation, so wait on the attribute it sets
         page.wait_for_selector("html[data-xg-state=ready]", state="attached", timeout=30000)
-        assert page.title()  # the page rendered from the bucket
+        assert page.title() == "PBMC on S3"  # this bundle's page, rendered from the bucket
     finally:
         page.close()
     assert errors == []
@@ -219,7 +219,7 @@ def test_published_viewer_draws_in_chromium(bundle, s3, browser):
 
 def test_chunk_names_are_octet_stream_whatever_mime_tables_say():
     """A chunk key's "suffix" is a number; /etc/mime.types knows some (.123 is Lotus 1-2-3)."""
-    from xgexport.publish_s3 import content_type
+    from xgexport.publish.content import content_type
 
     for rel in ("data/obs_names/c.123", "data/obs_names/c.210", "data/X/c.726.0", "data/obs/0/codes/c.0"):
         assert content_type(rel) == "application/octet-stream", rel

@@ -13,35 +13,29 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
 
-from xgexport.cli import example_path, main
+from helpers import SECOND_DATASET, one_error, run_cli
+from xgexport.cli import main
 from xgexport.collection import write_index
 from xgexport.errors import XgError
-from xgexport.manifest import verify
-from xgexport.publish_ghpages import publish_ghpages
+from xgexport.publish.ghpages import publish_ghpages
+from xgexport.verify import verify
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
-
-    root = tmp_path_factory.mktemp("scope")
-    for name, obs in (("pbmc", ("louvain",)), ("second", ("n_genes",))):
-        options = BuildOptions(title=f"{name} dataset", de=False, embeddings=("X_umap",), obs=obs)
-        build(example_path(), root / name, options, reporter=Reporter(0))
-    return root
+def built(example_bundle, example_build):
+    """Two bundles: the example, and a small second dataset (the one test_collection uses)."""
+    return {"pbmc": example_bundle, "second": example_build(**SECOND_DATASET)}
 
 
 @pytest.fixture
 def site(built, tmp_path):
     site = tmp_path / "site"
-    for name in ("pbmc", "second"):
-        shutil.copytree(built / name, site / name)
+    for name, bundle in built.items():
+        shutil.copytree(bundle, site / name)
     return site
 
 
@@ -137,11 +131,7 @@ def read_only(site, tmp_path):
 
 
 def test_index_on_a_read_only_folder_is_one_line(read_only):
-    result = subprocess.run([sys.executable, "-m", "xgexport.cli", "index", str(read_only)], capture_output=True, text=True)
-    assert result.returncode == 1, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "unexpected" not in lines[0], lines
-    assert "cannot write the landing page" in lines[0]
+    assert "cannot write the landing page" in one_error(run_cli("index", read_only, check=False))
 
 
 # --- publish: only what is listed ----------------------------------------------------------------

@@ -10,24 +10,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from helpers import DATASETS
+from helpers import DATASETS, run_cli
+
 # NaN in X and obs, float32 dense, scaled; and an anndata 0.6 file with 10 embeddings
 NAMES = ("cellxgene_pbmc3k-100x100-nan.h5ad", "cellbrowser_pbmc-small_10-embeddings.h5ad")
 
 
 def build(input_path: Path, out: str, cwd: Path, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", "build", str(input_path), out, "-q"],
-        cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    run_cli("build", input_path, out, "-q", cwd=cwd, env=env)
 
 
 def files(bundle: Path) -> dict[str, bytes]:

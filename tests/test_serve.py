@@ -5,7 +5,6 @@ and one clear line when the port is taken."""
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,17 +15,14 @@ import pytest
 
 
 @pytest.fixture
-def bundle(example_bundle, tmp_path):
-    return shutil.copytree(example_bundle, tmp_path / "bundle")
-
-
-@pytest.fixture
 def serving():
     processes = []
 
     def start(folder) -> str:
         process = subprocess.Popen(
-            [sys.executable, "-m", "xgexport.cli", "serve", str(folder), "--port", "0"], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "xgexport.cli", "serve", str(folder), "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         processes.append(process)
         return process.stdout.readline().split()[3]
@@ -46,8 +42,8 @@ def get(url: str):
         return exc.code, exc.headers, exc.read()
 
 
-def test_folders_are_never_listed(bundle, serving):
-    url = serving(bundle)
+def test_folders_are_never_listed(bundle_copy, serving):
+    url = serving(bundle_copy)
     for folder in ("data/", "data/X/", "viewer/", "data"):
         status, _, body = get(url + folder)
         assert status == 404, (folder, status)
@@ -56,9 +52,9 @@ def test_folders_are_never_listed(bundle, serving):
     assert status == 200 and b'type="module"' in body
 
 
-def test_every_response_carries_the_page_csp(bundle, serving):
-    url = serving(bundle)
-    page = (bundle / "index.html").read_text()
+def test_every_response_carries_the_page_csp(bundle_copy, serving):
+    url = serving(bundle_copy)
+    page = (bundle_copy / "index.html").read_text()
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     for rel in ("index.html", "viewer/main.js", "data/zarr.json", "data/X/c.0.0", "no-such-file"):
         _, headers, _ = get(url + rel)
@@ -66,27 +62,27 @@ def test_every_response_carries_the_page_csp(bundle, serving):
         assert headers["X-Content-Type-Options"] == "nosniff", rel
 
 
-def test_nothing_is_served_through_a_symlink(bundle, serving, tmp_path):
+def test_nothing_is_served_through_a_symlink(bundle_copy, serving, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("the machine's secret")
-    (bundle / "leak.txt").symlink_to(secret)
-    (bundle / "data" / "elsewhere").symlink_to(tmp_path)
-    (bundle / "viewer").rename(tmp_path / "viewer")
-    (bundle / "viewer").symlink_to(tmp_path / "viewer")
-    url = serving(bundle)
+    (bundle_copy / "leak.txt").symlink_to(secret)
+    (bundle_copy / "data" / "elsewhere").symlink_to(tmp_path)
+    (bundle_copy / "viewer").rename(tmp_path / "viewer")
+    (bundle_copy / "viewer").symlink_to(tmp_path / "viewer")
+    url = serving(bundle_copy)
     for rel in ("leak.txt", "data/elsewhere/secret.txt", "viewer/main.js", "data/elsewhere/"):
         status, _, body = get(url + rel)
         assert status == 404 and b"secret" not in body, rel
     assert get(url + "data/zarr.json")[0] == 200
 
 
-def test_a_port_in_use_is_one_line(bundle):
+def test_a_port_in_use_is_one_line(bundle_copy):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "xgexport.cli", "serve", str(bundle), "--port", str(port)],
+            [sys.executable, "-m", "xgexport.cli", "serve", str(bundle_copy), "--port", str(port)],
             capture_output=True, text=True, timeout=30,
         )  # fmt: skip
     assert result.returncode == 1, result.stderr

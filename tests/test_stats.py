@@ -157,16 +157,17 @@ def test_explicit_stored_zeros_change_nothing():
     np.testing.assert_allclose(explicit.m2, plain.m2)
 
 
-def test_row_blocks_and_workers_give_the_same_moments():
+def test_csr_blocks_give_the_moments_of_csc_blocks():
+    """group_moments takes a block by cells (CSR) as well as by genes (CSC): same statistics."""
     rng = np.random.default_rng(5)
     matrix = sp.random(500, 30, density=0.2, random_state=5, format="csr")
     codes = rng.integers(-1, 4, size=500)
-    whole = stats.group_moments(matrix.tocsc(), codes, 4)
-    for workers in (1, 2):
-        blocked = stats.moments_by_row_blocks(matrix, codes, 4, rows=64, workers=workers)
-        np.testing.assert_allclose(blocked.mean, whole.mean, rtol=1e-12)
-        np.testing.assert_allclose(blocked.m2, whole.m2, rtol=1e-10, atol=1e-12)
-        np.testing.assert_array_equal(blocked.n_pos, whole.n_pos)
+    by_genes = stats.group_moments(matrix.tocsc(), codes, 4)
+    by_cells = stats.group_moments(matrix, codes, 4)
+    np.testing.assert_allclose(by_cells.mean, by_genes.mean, rtol=1e-12)
+    np.testing.assert_allclose(by_cells.m2, by_genes.m2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(by_cells.n_pos, by_genes.n_pos)
+    assert_matches(matrix.toarray(), codes, 4)
 
 
 def test_large_csc_blocks_are_split_into_pieces_exactly(monkeypatch):

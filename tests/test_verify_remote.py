@@ -5,42 +5,18 @@ in bounded time and memory; never "unexpected …, report it"."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-import corpus
+from helpers import one_error, run_cli
 from xgexport.serve import start_in_thread
-
-
-def cli(*args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", *map(str, args)], capture_output=True, text=True, timeout=timeout
-    )
-
-
-def one_error(result: subprocess.CompletedProcess) -> str:
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.returncode == 1, result.stdout + result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "unexpected" not in lines[0] and "report it" not in lines[0], lines[0]
-    return lines[0]
-
-
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("remote")
-    made = corpus.simple(folder, corpus.base_adata(100, 20))
-    assert cli("build", made.input, made.out, "-q").returncode == 0
-    return made.out
 
 
 class Hostile(http.server.ThreadingHTTPServer):
@@ -60,14 +36,12 @@ class Hostile(http.server.ThreadingHTTPServer):
 
             def do_GET(self):
                 if moved and self.path.startswith(moved[0]):  # a folder moved on the same host
-                    return redirect_to(moved[1] + self.path[len(moved[0]):])(self)
+                    return redirect_to(moved[1] + self.path[len(moved[0]) :])(self)
                 behaviour = outer.behaviours.get(self.path)
                 if behaviour is None:
                     return super().do_GET()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     behaviour(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *args):
                 pass
@@ -83,11 +57,11 @@ class Hostile(http.server.ThreadingHTTPServer):
 
 
 @pytest.fixture
-def hostile(fresh, tmp_path):
+def hostile(example_bundle, tmp_path):
     servers = []
 
     def start(behaviours: dict, folder: Path | None = None) -> Hostile:
-        copy = folder or shutil.copytree(fresh, tmp_path / f"bundle{len(servers)}")
+        copy = folder or shutil.copytree(example_bundle, tmp_path / f"bundle{len(servers)}")
         server = Hostile(copy, behaviours)
         servers.append(server)
         return server
@@ -156,7 +130,7 @@ def redirect_to(url: str):
 def test_an_endless_manifest_is_capped(hostile):
     server = hostile({"/manifest.json": endless})
     started = time.monotonic()
-    line = one_error(cli("verify", server.url, timeout=120))
+    line = one_error(run_cli("verify", server.url, timeout=120, check=False))
     assert "larger than" in line and "MiB" in line, line
     assert time.monotonic() - started < 60
 
@@ -164,48 +138,51 @@ def test_an_endless_manifest_is_capped(hostile):
 def test_a_dripping_file_hits_the_overall_deadline(hostile):
     server = hostile({"/manifest.json": drip})
     started = time.monotonic()
-    line = one_error(cli("verify", server.url, "--timeout", "3", timeout=40))
+    line = one_error(run_cli("verify", server.url, "--timeout", "3", timeout=40, check=False))
     assert "within 3 s" in line, line
     assert time.monotonic() - started < 20
 
 
-def test_a_dripping_data_file_stops_verify_with_one_line(hostile, fresh):
+def test_a_dripping_data_file_stops_verify_with_one_line(hostile, example_bundle):
     server = hostile({"/data/X/c.0.0": drip})
-    line = one_error(cli("verify", server.url, "--timeout", "2", timeout=40))
+    line = one_error(run_cli("verify", server.url, "--timeout", "2", timeout=40, check=False))
     assert "data/X/c.0.0" in line and "within 2 s" in line, line
 
 
 def test_a_stalled_server(hostile):
     server = hostile({"/manifest.json": stall})
-    line = one_error(cli("verify", server.url, "--timeout", "2", timeout=40))
+    line = one_error(run_cli("verify", server.url, "--timeout", "2", timeout=40, check=False))
     assert "within 2 s" in line, line
 
 
 def test_a_cut_off_body(hostile):
     server = hostile({"/manifest.json": cut_off})
-    line = one_error(cli("verify", server.url, timeout=40))
+    line = one_error(run_cli("verify", server.url, timeout=40, check=False))
     assert "cut off" in line, line
 
 
-def test_a_redirect_to_another_host_is_refused(hostile, fresh, tmp_path):
-    other_copy = shutil.copytree(fresh, tmp_path / "elsewhere")
+def test_a_redirect_to_another_host_is_refused(hostile, example_bundle, tmp_path):
+    other_copy = shutil.copytree(example_bundle, tmp_path / "elsewhere")
     elsewhere, elsewhere_url = start_in_thread(other_copy)
     try:
-        for target in (elsewhere_url + "manifest.json", elsewhere_url.replace("127.0.0.1", "localhost") + "manifest.json"):
+        for target in (
+            elsewhere_url + "manifest.json",
+            elsewhere_url.replace("127.0.0.1", "localhost") + "manifest.json",
+        ):
             server = hostile({"/manifest.json": redirect_to(target)})
-            line = one_error(cli("verify", server.url, timeout=40))
+            line = one_error(run_cli("verify", server.url, timeout=40, check=False))
             assert "redirects to another host" in line, line
     finally:
         elsewhere.shutdown()
         elsewhere.server_close()
 
 
-def test_a_redirect_on_the_same_host_is_followed(fresh, tmp_path):
+def test_a_redirect_on_the_same_host_is_followed(example_bundle, tmp_path):
     root = tmp_path / "root"
-    shutil.copytree(fresh, root / "bundle")
+    shutil.copytree(example_bundle, root / "bundle")
     server = Hostile(root, {}, moved=("/moved/", "/bundle/"))
     try:
-        result = cli("verify", server.url + "moved/", timeout=60)
+        result = run_cli("verify", server.url + "moved/", timeout=60, check=False)
         assert result.returncode == 0 and result.stdout.startswith("ok: "), result.stderr
     finally:
         server.close()
@@ -213,20 +190,20 @@ def test_a_redirect_on_the_same_host_is_followed(fresh, tmp_path):
 
 def test_deeply_nested_json_manifest(hostile):
     server = hostile({"/manifest.json": serve_bytes(b"[" * 100_000 + b"]" * 100_000)})
-    line = one_error(cli("verify", server.url, timeout=40))
+    line = one_error(run_cli("verify", server.url, timeout=40, check=False))
     assert "not valid JSON" in line and "manifest.json" in line, line
 
 
 @pytest.mark.parametrize("text", [b"null", b"[1, 2]", b"[" * 100_000 + b"]" * 100_000, b'"text"'],
                          ids=["null", "list", "nested", "string"])  # fmt: skip
-def test_an_array_metadata_that_is_not_an_object_is_a_problem_line(fresh, tmp_path, text):
+def test_an_array_metadata_that_is_not_an_object_is_a_problem_line(example_bundle, tmp_path, text):
     """zarr.json `null` raised AttributeError ("unexpected …, report it")."""
-    bundle = shutil.copytree(fresh, tmp_path / "bundle")
+    bundle = shutil.copytree(example_bundle, tmp_path / "bundle")
     (bundle / "data" / "obs_names" / "zarr.json").write_bytes(text)
     server, url = start_in_thread(bundle)
     try:
         for location in (bundle, url):
-            result = cli("verify", location, timeout=60)
+            result = run_cli("verify", location, timeout=60, check=False)
             assert "Traceback" not in result.stderr and "unexpected" not in result.stderr, result.stderr
             lines = result.stderr.splitlines()
             assert "changed: data/obs_names/zarr.json" in lines, lines
@@ -237,11 +214,11 @@ def test_an_array_metadata_that_is_not_an_object_is_a_problem_line(fresh, tmp_pa
         server.server_close()
 
 
-def test_a_file_larger_than_listed_is_changed_without_reading_it_all(hostile, fresh):
-    manifest = json.loads((fresh / "manifest.json").read_text())
+def test_a_file_larger_than_listed_is_changed_without_reading_it_all(hostile, example_bundle):
+    manifest = json.loads((example_bundle / "manifest.json").read_text())
     size = manifest["files"]["data/X/c.1.0"]["size"]
     server = hostile({"/data/X/c.1.0": endless})
-    result = cli("verify", server.url, timeout=60)
+    result = run_cli("verify", server.url, timeout=60, check=False)
     assert result.returncode == 1 and "changed: data/X/c.1.0" in result.stderr.splitlines(), result.stderr
     assert size < 10_000
 
@@ -250,13 +227,13 @@ def test_verify_never_mentions_max_memory(monkeypatch):
     """verify has no --max-memory: its out-of-memory line must not send people looking for it."""
     from click.testing import CliRunner
 
-    import xgexport.manifest
+    import xgexport.verify
     from xgexport.cli import main
 
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(xgexport.manifest, "verify", exhausted)
+    monkeypatch.setattr(xgexport.verify, "verify", exhausted)
     result = CliRunner().invoke(main, ["verify", "http://127.0.0.1:9/"])
     assert result.exit_code == 1 and "out of memory" in result.output, result.output
     assert "--max-memory" not in result.output

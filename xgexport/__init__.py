@@ -7,8 +7,8 @@ group of cells against another, from a bundle's comparison data) and :func:`veri
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-FORMAT_VERSION = 1
+from .format import FORMAT_VERSION
+from .version import __version__
 
 __all__ = ["FORMAT_VERSION", "__version__", "build", "compare", "load_de", "verify"]
 
@@ -28,7 +28,7 @@ def __getattr__(name: str):
 
         return compare
     if name == "verify":
-        from .manifest import verify
+        from .verify import verify
 
         return verify
     raise AttributeError(name)

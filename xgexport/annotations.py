@@ -9,11 +9,13 @@ from __future__ import annotations
 import colorsys
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .format import DISPLAY_MAX
 
 # scanpy's default palette for up to 20 categories, so colours match what users saw in scanpy.
 SCANPY_20 = (
@@ -22,7 +24,6 @@ SCANPY_20 = (
     "#dbdb8d", "#9edae5", "#ad494a", "#8c6d31",
 )  # fmt: skip
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-QUANT_MAX = 65535
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def encode_obs(column: pd.Series, kind: str, uns_colors=None) -> EncodedObs:
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         values = np.where(np.isfinite(values), values, np.nan).astype(np.float32)
         finite = values[np.isfinite(values)]
-        attrs = {
+        attrs: dict[str, Any] = {
             "name": name,
             "kind": kind,
             "min": float(finite.min()) if finite.size else None,
@@ -101,7 +102,9 @@ def _category_colors(n: int, uns_colors) -> list[str]:
         # matplotlib names or #rrggbbaa: keep what is a plain hex colour, fill the rest
         if len(colours) >= n:
             fallback = palette(n)
-            return [c[:7].lower() if re.match(r"^#[0-9a-fA-F]{6}", c) else fallback[i] for i, c in enumerate(colours[:n])]
+            return [
+                c[:7].lower() if re.match(r"^#[0-9a-fA-F]{6}", c) else fallback[i] for i, c in enumerate(colours[:n])
+            ]
     return palette(n)
 
 
@@ -109,21 +112,21 @@ def encode_embedding(coords: np.ndarray, key: str) -> EncodedEmbedding:
     """Exact float32 coordinates and a 16-bit display copy (finer than any screen)."""
     coords = np.asarray(coords, dtype=np.float64)[:, :2]
     # beyond ±1e300 the span itself overflows; such coordinates are as unusable as NaN
-    finite = (np.isfinite(coords) & (np.abs(coords) < 1e300)).all(axis=1)
+    finite = np.asarray((np.isfinite(coords) & (np.abs(coords) < 1e300)).all(axis=1))
     if not finite.any():
         raise InputError(f"obsm[{key!r}]: no cell has finite coordinates; recompute the embedding")
     lo = coords[finite].min(axis=0)
     hi = coords[finite].max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    quantised = np.rint((coords - lo) / span * (QUANT_MAX - 1))
-    display = np.where(finite[:, None], quantised, QUANT_MAX).astype(np.uint16)
+    quantised = np.rint((coords - lo) / span * (DISPLAY_MAX - 1))
+    display = np.where(finite[:, None], quantised, DISPLAY_MAX).astype(np.uint16)
     exact = np.where(finite[:, None], coords, np.nan).astype(np.float32)
     # Cells use 0..65534 and 65535 marks hidden ones; ``max`` is stretched so that the
     # documented x = min + q / 65535 · (max − min) gives the exact scale.
     attrs = {
         "key": key,
         "min": lo.tolist(),
-        "max": (lo + span * QUANT_MAX / (QUANT_MAX - 1)).tolist(),
+        "max": (lo + span * DISPLAY_MAX / (DISPLAY_MAX - 1)).tolist(),
         "hidden": int((~finite).sum()),
     }
     return EncodedEmbedding(exact, display, attrs)

@@ -52,7 +52,7 @@ def stored_bytes(node) -> int:
             return count * (dtype.itemsize + STRING_BYTES)
         return count * dtype.itemsize
     if hasattr(node, "keys"):
-        return sum(stored_bytes(node[key]) for key in node.keys())
+        return sum(stored_bytes(node[key]) for key in node)
     return 0
 
 
@@ -76,10 +76,10 @@ def matrix_budget(plan, metadata_bytes: int, workers: int, max_memory: int) -> M
     MemoryBudgetError, naming the largest needs, when that is too little."""
     n_cells, n_genes = plan.n_cells, plan.n_genes
     categories = [d.n_categories for d in plan.de]
+    per_cell = PER_CELL_OBS * len(plan.obs) + PER_CELL_DE * len(plan.de) + PER_CELL_EMBEDDING + PER_CELL_NAME
     needs = {
         "obs/var tables": metadata_bytes,
-        "per-cell arrays": n_cells * (PER_CELL_OBS * len(plan.obs) + PER_CELL_DE * len(plan.de)
-                                      + PER_CELL_EMBEDDING + PER_CELL_NAME),  # fmt: skip
+        "per-cell arrays": n_cells * per_cell,
         "gene names": PER_GENE_NAMES * n_genes,
         "DE tables": (RESULT_BYTES * sum(categories) + TABLE_BYTES * max(categories, default=0)) * n_genes,
         "one row of X per process": workers * PER_CELL_ROW * n_cells,

@@ -1,227 +1,65 @@
-"""``xgexport build``: stages from an input file to a complete bundle, written atomically.
+"""``xgexport build``: the stages from an input file to a complete bundle.
 
-inspect the input → plan → write annotations and embeddings → one pass over the matrix
-(expression chunks + DE) → DE tables → site → manifest → move into place.
+open the input → plan → write annotations and embeddings → one pass over the matrix
+(expression chunks + DE statistics) → DE tables → dataset description → viewer → manifest.
 
-Everything is written into a temporary folder beside OUT, which replaces OUT only at the end,
-so OUT is always either absent, the previous bundle, or the new complete one.
+Everything is written into a staging folder beside OUT that replaces OUT only at the end
+(:mod:`xgexport.output`), so OUT is always absent, the previous bundle, or the new one.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
-import sys
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import FORMAT_VERSION, __version__, budget, de, expression
-from .annotations import encode_embedding, encode_obs
-from .errors import OutputError
+from . import budget, de, expression
+from . import format as fmt
+from .annotations import EncodedObs, encode_embedding, encode_obs
 from .genes import gene_symbols
 from .input_identity import check_unchanged
-from .manifest import foreign_files, is_bundle, write_manifest
-from .plan import BuildOptions, ExportPlan, make_plan
+from .manifest import write_manifest
+from .options import BuildOptions, RunOptions
+from .output import check_output, clean_leftovers, output_path, staged
+from .plan import ExportPlan, ObsPlan, make_plan
+from .report import Reporter
+from .runner import TaskRunner, local_workers
 from .site import render_site
 from .source import Source, open_source
-from .store import create, open_store, plain
-
-TMP_TAG = ".xgexport-tmp-"
-OLD_TAG = ".xgexport-old-"
-OBS_NAMES_CHUNK = 65536
-# Per-cell arrays are one file up to this many cells (the usual case), then split along cells,
-# so that no file nears GitHub's 100 MiB limit (32 MiB of float32 coordinates at most).
-CELL_CHUNK = 4 * 1024 * 1024
+from .store import create, open_store
+from .version import GENERATOR
 
 
-def cell_chunks(values: np.ndarray) -> tuple[int, ...]:
-    return (min(len(values), CELL_CHUNK), *values.shape[1:])
-PARALLEL_FROM_VALUES = 20_000_000
-
-
-@dataclass(frozen=True)
-class Reporter:
-    """Stage lines and progress on stderr; silent when quiet, more when verbose."""
-
-    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
-
-    def stage(self, message: str) -> None:
-        if self.verbosity >= 1:
-            print(message, file=sys.stderr, flush=True)
-
-    def detail(self, message: str) -> None:
-        if self.verbosity >= 2:
-            print("  " + message, file=sys.stderr, flush=True)
-
-    def warn(self, message: str) -> None:
-        if self.verbosity >= 1:
-            print(f"warning: {message}", file=sys.stderr, flush=True)
-
-    def progress(self, label: str) -> Callable[[int, int], None]:
-        started = time.monotonic()
-        shown = [-1.0]
-
-        def update(done: int, total: int) -> None:
-            if self.verbosity < 1 or total < 4:
-                return
-            now = time.monotonic() - started
-            if done == total or now - shown[0] >= 5.0:
-                shown[0] = now
-                print(f"  {label}: {done}/{total} ({now:.0f} s)", file=sys.stderr, flush=True)
-
-        return update
-
-
-def build(input_path, out, options: BuildOptions | None = None, *, overwrite=False, reporter=None) -> ExportPlan:
-    """Export ``input_path`` (.h5ad or AnnData .zarr) as a static bundle in ``out``."""
-    options = options or BuildOptions()
-    reporter = reporter or Reporter()
+def build(
+    input_path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    options: BuildOptions | None = None,
+    run: RunOptions | None = None,
+    overwrite: bool = False,
+    reporter: Reporter | None = None,
+) -> ExportPlan:
+    """Export ``input_path`` (.h5ad or AnnData .zarr) as a static bundle in ``out``; returns the
+    plan it carried out. ``options`` decide what the bundle holds, ``run`` how the build runs."""
+    options, run, reporter = options or BuildOptions(), run or RunOptions(), reporter or Reporter()
     out = output_path(out)
     clean_leftovers(out)
     check_output(out, overwrite)
-    source = open_source(Path(input_path), options.max_memory)
+    source = open_source(Path(input_path), run.max_memory)
     plan = make_plan(source, options)
-    nnz = source.matrix(plan.matrix).nnz_estimate
-    workers = 1 if options.scheduler else local_workers(options, nnz)
-    memory = budget.matrix_budget(plan, source.metadata_bytes, workers, options.max_memory)  # before any writing
-    staging = out.parent / f".{out.name}{TMP_TAG}{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    try:
-        staging.mkdir(parents=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{out}: cannot create a folder in {out.parent} ({exc.strerror or exc}); choose another output folder"
-        ) from None
-    describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
-    try:
-        write_bundle(source, plan, options, staging, reporter, (workers, memory))
-        check_output(out, overwrite)  # again: something may have appeared at OUT during the build
-        replace_atomically(staging, out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # also from worker processes: errno survives pickling
-            raise OutputError(
-                f"{out}: no space left on the device of {out.parent} ({exc.strerror}); nothing was changed: "
-                "free some space or choose another output folder"
-            ) from None
-        raise
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    workers = 1 if run.scheduler else local_workers(run.jobs, source.matrix(plan.matrix).nnz_estimate)
+    memory = budget.matrix_budget(plan, source.metadata_bytes, workers, run.max_memory)  # before any writing
+    with staged(out, overwrite) as staging:
+        describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
+        write_bundle(source, plan, Writer(staging, open_store(staging / fmt.DATA), run.gzip_level), reporter,
+                     MatrixPass(run.scheduler, workers, memory))  # fmt: skip
     reporter.stage(f"done: {out} ({plan.n_cells} cells, {plan.n_genes} genes)")
     return plan
-
-
-def output_path(out) -> Path:
-    """OUT as an absolute path without '.' or '..' (which would make stray folders on the way);
-    OUT itself is not resolved, so a symlink at OUT is replaced, not its target."""
-    out = Path(out).absolute()
-    if out.name in ("", ".", ".."):
-        return out.resolve()
-    return out.parent.resolve() / out.name
-
-
-def check_output(out: Path, overwrite: bool) -> None:
-    """Refuse anything but a new folder, an empty one, or (with --overwrite) our own bundle;
-    never the current folder or one that holds it, nor a symlink that leads nowhere."""
-    if out.is_symlink() and not out.exists():
-        raise OutputError(
-            f"{out}: is a symbolic link to {os.readlink(out)!r}, which does not exist or loops; "
-            "remove the link or choose another output path"
-        )
-    try:
-        here = Path.cwd()
-    except OSError:  # the working folder was deleted: nothing of it to protect
-        here = None
-    if here is not None and (out == here or out in here.parents):
-        raise OutputError(
-            f"{out}: is the current folder{'' if out == here else ' or holds it'}; the build would replace it "
-            "under your shell: give a new subfolder (e.g. xgexport build INPUT out) or run it from elsewhere"
-        )
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is a file; choose a folder path for the bundle")
-    if out.is_dir() and any(out.iterdir()):
-        if not is_bundle(out):
-            raise OutputError(
-                f"{out}: folder is not empty and is not an xgexport bundle; refusing to replace it "
-                "(choose a new or empty folder)"
-            )
-        if not overwrite:
-            raise OutputError(f"{out}: a bundle is already there; add --overwrite to replace it")
-        foreign = foreign_files(out)
-        if foreign:
-            raise OutputError(
-                f"{out}: the bundle folder also holds {len(foreign)} file(s) that are not part of it "
-                f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); refusing to delete them "
-                "with --overwrite: move them out or choose another folder"
-            )
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise OutputError(f"{out}: {parent} is a file, not a folder; choose an output path inside a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{out}: cannot write in {parent} (permission denied); choose another output folder")
-
-
-def clean_leftovers(out: Path) -> None:
-    """Remove staging folders of earlier builds of ``out`` that were killed.
-
-    A build killed between its two renames left OUT absent and the previous bundle moved
-    aside: that bundle is put back in place rather than deleted.
-    """
-    try:
-        siblings = sorted(out.parent.iterdir())
-    except OSError:  # no such folder, a file, or not readable: check_output explains
-        return
-    for tag in (OLD_TAG, TMP_TAG):
-        prefix = f".{out.name}{tag}"
-        for path in (p for p in siblings if p.name.startswith(prefix)):
-            pid = path.name[len(prefix) :]
-            if not pid.isdigit() or _alive(int(pid)):
-                continue
-            if tag == OLD_TAG and not out.exists() and not out.is_symlink() and is_bundle(path):
-                os.rename(path, out)
-            else:
-                _remove(path)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def replace_atomically(staging: Path, out: Path) -> None:
-    """Rename the finished bundle into place; an old bundle is moved aside, then deleted."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        old = out.parent / f".{out.name}{OLD_TAG}{os.getpid()}"
-        os.rename(out, old)
-        os.rename(staging, out)
-        _remove(old)
-    else:
-        os.rename(staging, out)
-
-
-def _remove(path: Path) -> None:
-    """Delete a leftover folder; a symlink (OUT was a link to a bundle) is unlinked, not followed."""
-    if path.is_symlink():
-        path.unlink(missing_ok=True)
-    else:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
@@ -238,84 +76,115 @@ def describe_plan(plan: ExportPlan, reporter: Reporter) -> None:
         reporter.stage(f"note: {hint}")
 
 
-def write_bundle(source: Source, plan: ExportPlan, options: BuildOptions, bundle: Path, reporter: Reporter, matrix_pass) -> None:
-    level = options.gzip_level
-    root = open_store(bundle / "data")
-    arrays: dict[str, list[int]] = {}
+@dataclass
+class Writer:
+    """The bundle being written: its folder, its zarr group, and each array's shape so far (for
+    the manifest). Arrays go through :func:`xgexport.store.create`: one set of encoding rules."""
+
+    folder: Path
+    root: Any  # zarr.Group
+    level: int  # gzip level of the dataset's arrays
+    shapes: dict[str, list[int]] = field(default_factory=dict)
+
+    def array(self, path: str, data: np.ndarray | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("level", self.level)
+        self.shapes[path] = list(create(self.root, path, data, **kwargs).shape)
+
+
+@dataclass(frozen=True)
+class MatrixPass:
+    """How the matrix pass runs: where, in how many processes, with how much memory each."""
+
+    scheduler: str | None
+    workers: int
+    memory: budget.MatrixBudget
+
+
+def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Reporter, matrix_pass: MatrixPass) -> None:
     reporter.stage("writing annotations and embeddings")
-    encoded_obs = write_obs(source, plan, root, level, arrays)
-    write_embeddings(source, plan, root, level, arrays)
-    genes = source.raw_var if plan.matrix == "raw" else source.var
-    create(root, "var/names", np.asarray(genes.index.astype(str), dtype=object), level=6)
-    arrays["var/names"] = [plan.n_genes]
-    if plan.gene_symbols:
-        create(root, "var/symbols", gene_symbols(genes, plan.gene_symbols), level=6)
-        arrays["var/symbols"] = [plan.n_genes]
-    chunk = min(OBS_NAMES_CHUNK, plan.n_cells)
-    create(root, "obs_names", np.asarray(source.obs.index.astype(str), dtype=object), chunks=(chunk,), level=6)
-    arrays["obs_names"] = [plan.n_cells]
-    summary, tables, known_files = write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass)
-    arrays["X"] = [plan.n_genes, plan.n_cells]
-    matrix_meta = describe_matrix(plan, summary, reporter)
+    encoded_obs = write_obs(source, plan, bundle)
+    write_embeddings(source, plan, bundle)
+    write_names(source, plan, bundle)
+    summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass)
+    matrix_info = describe_matrix(plan, summary, reporter)
     for entry, table in zip(plan.de, tables):
         if table.skipped:
             reporter.warn(
                 f"DE for {entry.name!r}: skipped {len(table.skipped)} categories with fewer than 2 cells "
                 f"in a group ({', '.join(table.skipped[:5])}{'…' if len(table.skipped) > 5 else ''})"
             )
-        arrays.update(de.write_de(root, entry.id, table, options.de_top_n, level=level))
+        bundle.shapes.update(de.write_de(bundle.root, entry.id, table, entry.top_n, level=bundle.level))
         del table  # before the next column's table is assembled
-    root.attrs["xgexport"] = plain(group_attributes(plan, options, matrix_meta))
+    bundle.root.attrs[fmt.ROOT_ATTRIBUTES_KEY] = fmt.json_safe(root_attributes(plan, matrix_info))
     reporter.stage("rendering the viewer")
-    render_site(bundle, plan.title)
+    render_site(bundle.folder, plan.title)
     dataset = {"title": plan.title, "n_cells": plan.n_cells, "n_genes": plan.n_genes}
-    write_manifest(bundle, dataset, {f"data/{k}": {"shape": v} for k, v in arrays.items()}, known=known_files)
+    arrays = {f"{fmt.DATA}/{path}": {"shape": shape} for path, shape in bundle.shapes.items()}
+    write_manifest(bundle.folder, dataset, arrays, known=known_files)
 
 
-def write_obs(source: Source, plan: ExportPlan, root, level: int, arrays: dict) -> dict:
+def write_obs(source: Source, plan: ExportPlan, bundle: Writer) -> dict[str, EncodedObs]:
     encoded = {}
     for entry in plan.obs:
         colors = source.uns_value(f"{entry.name}_colors") if entry.kind == "categorical" else None
         item = encode_obs(source.obs[entry.name], entry.kind, colors)
-        if item.codes is not None:
-            create(root, f"obs/{entry.id}/codes", item.codes, chunks=cell_chunks(item.codes), level=level, attrs=item.attrs)
-            arrays[f"obs/{entry.id}/codes"] = [plan.n_cells]
-        else:
-            create(root, f"obs/{entry.id}/values", item.values, chunks=cell_chunks(item.values), level=level, attrs=item.attrs)
-            arrays[f"obs/{entry.id}/values"] = [plan.n_cells]
+        path, values = (
+            (fmt.obs_array(entry.id, "codes"), item.codes)
+            if item.codes is not None
+            else (fmt.obs_array(entry.id, "values"), item.values)
+        )
+        assert values is not None  # encode_obs fills one of the two
+        bundle.array(path, values, chunks=fmt.cell_chunks(values.shape), attrs=item.attrs)
         encoded[entry.id] = item
     return encoded
 
 
-def write_embeddings(source: Source, plan: ExportPlan, root, level: int, arrays: dict) -> None:
+def write_embeddings(source: Source, plan: ExportPlan, bundle: Writer) -> None:
     for entry in plan.embeddings:
         item = encode_embedding(source.embedding(entry.key), entry.key)
-        create(root, f"embeddings/{entry.id}/coords", item.coords, chunks=cell_chunks(item.coords), level=level,
-               attrs={"key": entry.key})  # fmt: skip
-        create(root, f"embeddings/{entry.id}/display", item.display, chunks=cell_chunks(item.display), level=level,
-               attrs=item.attrs)  # fmt: skip
-        arrays[f"embeddings/{entry.id}/coords"] = [plan.n_cells, 2]
-        arrays[f"embeddings/{entry.id}/display"] = [plan.n_cells, 2]
+        coords, display = fmt.embedding_array(entry.id, "coords"), fmt.embedding_array(entry.id, "display")
+        for path, values, attrs in ((coords, item.coords, {"key": entry.key}), (display, item.display, item.attrs)):
+            bundle.array(path, values, chunks=fmt.cell_chunks(values.shape), attrs=attrs)
 
 
-def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, matrix_pass):
+def write_names(source: Source, plan: ExportPlan, bundle: Writer) -> None:
+    """Gene ids, display names and cell ids (strings: level 6, they are small and read once)."""
+    genes = source.raw_var if plan.matrix == "raw" else source.var
+    assert genes is not None  # the plan chose raw only where the file has it
+    bundle.array(fmt.VAR_NAMES, np.asarray(genes.index.astype(str), dtype=object), level=6)
+    if plan.gene_symbols:
+        bundle.array(fmt.VAR_SYMBOLS, gene_symbols(genes, plan.gene_symbols), level=6)
+    cells = np.asarray(source.obs.index.astype(str), dtype=object)
+    bundle.array(fmt.OBS_NAMES, cells, chunks=(min(fmt.OBS_NAMES_CHUNK, plan.n_cells),), level=6)
+
+
+def write_matrix(
+    source: Source,
+    plan: ExportPlan,
+    bundle: Writer,
+    encoded_obs: dict[str, EncodedObs],
+    reporter: Reporter,
+    matrix_pass: MatrixPass,
+) -> tuple[expression.ValueSummary, Iterator[de.DeTable], dict]:
     """The pass over the matrix: X chunks and per-bucket DE results; then the DE tables, one
     column at a time (a generator: each is assembled when written, its bucket results freed)."""
-    workers, memory = matrix_pass
     reader = source.matrix(plan.matrix)
-    create(root, "X", shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells), level=options.gzip_level)
+    bundle.array(fmt.X, shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells))
     groupings = tuple(
-        expression.DeGrouping(encoded_obs[d.obs_id].codes.astype(np.int64), d.n_categories) for d in plan.de
+        expression.DeGrouping(np.asarray(encoded_obs[d.obs_id].codes, dtype=np.int64), d.n_categories) for d in plan.de
     )
-    spill = bundle / ".spill"  # inside the staging folder: killed builds leave nothing else
+    spill = bundle.folder / ".spill"  # inside the staging folder: killed builds leave nothing else
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
-        max_memory=memory.per_worker, spill_dir=spill, store_path=bundle / "data", groupings=groupings,
-        gzip_level=options.gzip_level, workers=workers, identity=source.identity, de_bytes_per_gene=memory.de_bytes_per_gene,
+        max_memory=matrix_pass.memory.per_worker, spill_dir=spill, store_path=bundle.folder / fmt.DATA,
+        groupings=groupings, gzip_level=bundle.level, workers=matrix_pass.workers, identity=source.identity,
+        de_bytes_per_gene=matrix_pass.memory.de_bytes_per_gene,
     )  # fmt: skip
-    reporter.detail(f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {workers} process(es)")
+    reporter.detail(
+        f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {matrix_pass.workers} process(es)"
+    )
     try:
-        with task_runner(options.scheduler, workers) as run:
+        with TaskRunner(matrix_pass.scheduler, matrix_pass.workers) as run:
             if job.transposes:
                 reporter.stage("reading the matrix by cell blocks")
                 run(expression.spill_rows, job, range(len(job.row_blocks)), reporter.progress("cell blocks"))
@@ -329,12 +198,12 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, mat
         summary = summary.merge(result.summary)
     known_files = {rel: digest for result in results for rel, digest in result.files.items()}
     firsts = [r.first_gene for r in results]
-    parts = [[r.de[index] for r in results] for index in range(len(plan.de))]
+    parts: list[list | None] = [[r.de[index] for r in results] for index in range(len(plan.de))]
     del results
 
-    def tables():
+    def tables() -> Iterator[de.DeTable]:
         for index, entry in enumerate(plan.de):
-            blocks, parts[index] = list(zip(firsts, parts[index])), None
+            blocks, parts[index] = list(zip(firsts, parts[index] or ())), None
             categories = encoded_obs[entry.obs_id].attrs["categories"]
             table = de.assemble(entry.name, entry.obs_id, categories, groupings[index].codes, blocks, plan.n_genes)
             del blocks
@@ -343,80 +212,7 @@ def write_matrix(source, plan, options, root, bundle, encoded_obs, reporter, mat
     return summary, tables(), known_files
 
 
-class task_runner:
-    """Runs a task function over indices: in this process, in a local process pool, or on a
-    Dask cluster with --scheduler. Results come back in index order in every case."""
-
-    def __init__(self, scheduler: str | None, workers: int = 1):
-        self.scheduler = scheduler
-        self.workers = workers
-        self.client = None
-        self.pool = None
-
-    def __enter__(self):
-        if self.scheduler:
-            from .distributed import connect
-
-            self.client = connect(self.scheduler)
-        elif self.workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn, not fork: zarr runs an event-loop thread that a forked child would inherit
-            self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=exit_with_parent, initargs=(os.getpid(),),
-            )  # fmt: skip
-        return self.run
-
-    def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-    def run(self, function, job, indices: Iterable[int], progress) -> list:
-        indices = list(indices)
-        if self.client is not None:
-            from .distributed import run_on_cluster
-
-            return run_on_cluster(self.client, function, job, indices, progress)
-        if self.pool is not None:
-            from concurrent.futures import as_completed
-
-            futures = [self.pool.submit(function, job, index) for index in indices]
-            for done, _ in enumerate(as_completed(futures), start=1):
-                progress(done, len(futures))
-            return [future.result() for future in futures]
-        results = []
-        for done, index in enumerate(indices, start=1):
-            results.append(function(job, index))
-            progress(done, len(indices))
-        return results
-
-
-def exit_with_parent(parent: int) -> None:
-    """Pool-worker initializer: when the build is killed (SIGKILL leaves no time to shut the
-    pool down), its workers exit too instead of lingering and writing into the staging folder."""
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def local_workers(options: BuildOptions, nnz: int) -> int:
-    """Processes for the matrix pass: --jobs, or both cores when the matrix is big enough
-    for the start-up of a worker (about a second) to pay."""
-    if options.jobs:
-        return options.jobs
-    return min(2, os.cpu_count() or 1) if nnz >= PARALLEL_FROM_VALUES else 1
-
-
-def describe_matrix(plan: ExportPlan, summary: expression.ValueSummary, reporter: Reporter) -> dict:
+def describe_matrix(plan: ExportPlan, summary: expression.ValueSummary, reporter: Reporter) -> fmt.MatrixInfo:
     """Record the value range and warn where a t-test on these values would mislead."""
     looks_like = "log-normalized"
     if summary.n_stored and summary.min < 0:
@@ -448,29 +244,32 @@ def describe_matrix(plan: ExportPlan, summary: expression.ValueSummary, reporter
     }
 
 
-def group_attributes(plan: ExportPlan, options: BuildOptions, matrix_meta: dict) -> dict:
+def root_attributes(plan: ExportPlan, matrix: fmt.MatrixInfo) -> fmt.RootAttributes:
+    """The dataset description of data/zarr.json (docs/FORMAT.md), from the plan."""
     return {
-        "format_version": FORMAT_VERSION,
-        "generator": f"xgexport {__version__}",
+        "format_version": fmt.FORMAT_VERSION,
+        "generator": GENERATOR,
         "title": plan.title,
         "description": plan.description,
-        "citation": options.citation,
-        "doi": options.doi,
-        "links": [{"label": label, "url": url} for label, url in options.links],
+        "citation": plan.citation,
+        "doi": plan.doi,
+        "links": [{"label": label, "url": url} for label, url in plan.links],
         "n_cells": plan.n_cells,
         "n_genes": plan.n_genes,
-        "matrix": matrix_meta,
-        "gene_symbols": plan.gene_symbols or "var index",
-        "embeddings": [
-            {"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims} for e in plan.embeddings
-        ],
-        "obs": [
-            {"id": o.id, "name": o.name, "kind": o.kind, **({"n_categories": o.n_categories} if o.kind != "continuous" else {})}
-            for o in plan.obs
-        ],
+        "matrix": matrix,
+        "gene_symbols": plan.gene_symbols or fmt.GENE_SYMBOLS_FROM_INDEX,
+        "embeddings": [{"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims} for e in plan.embeddings],
+        "obs": [_obs_info(o) for o in plan.obs],
         "de": [
-            {"id": d.id, "obs_id": d.obs_id, "name": d.name, "n_categories": d.n_categories, "top_n": options.de_top_n}
+            {"id": d.id, "obs_id": d.obs_id, "name": d.name, "n_categories": d.n_categories, "top_n": d.top_n}
             for d in plan.de
         ],
         "defaults": {"embedding": plan.default_embedding, "color": plan.default_color},
     }
+
+
+def _obs_info(obs: ObsPlan) -> fmt.ObsInfo:
+    info: fmt.ObsInfo = {"id": obs.id, "name": obs.name, "kind": obs.kind}
+    if obs.kind != "continuous":
+        info["n_categories"] = obs.n_categories
+    return info

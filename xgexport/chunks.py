@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-SEPARATOR = "."  # zarr v3 "default" chunk key encoding with this separator: c.<i>.<j>
+from .format import CHUNK_SEPARATOR as SEPARATOR
+
 CHUNK_NAME = re.compile(r"c(\.[0-9]+)*")
 
 # zlib's hash table at memLevel 6 instead of the default 8: mostly-zero gene chunks compress

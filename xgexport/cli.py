@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import XgError
+from .errors import XgError, first_line
+from .version import __version__
 
 EXAMPLE = "example"
 
@@ -47,9 +47,8 @@ class Command(click.Command):
         except Exception as exc:  # a bug or an input we did not foresee: still one line
             if debug:
                 raise
-            text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             click.echo(
-                f"error: unexpected {type(exc).__name__}: {text} (run again with --debug for details "
+                f"error: unexpected {type(exc).__name__}: {first_line(exc, 300)} (run again with --debug for details "
                 "and report it)",
                 err=True,
             )
@@ -65,6 +64,8 @@ def main():
     """Turn an .h5ad file into a static single-cell viewer website (no server needed)."""
 
 
+# One option per line: the table reads as README's option table does.
+# fmt: off
 @main.command(cls=Command)
 @click.argument("input_path", metavar="INPUT")
 @click.argument("out", type=click.Path(path_type=Path))
@@ -93,24 +94,25 @@ def main():
 @debug_option
 def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, no_de, de_obs,
           de_max_categories, de_top_n, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
-          quiet, verbose, debug):  # fmt: skip
+          quiet, verbose, debug):
+    # fmt: on
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
-    from .build import Reporter
     from .build import build as run_build
-    from .plan import BuildOptions, parse_link
+    from .options import BuildOptions, RunOptions, parse_link
+    from .report import Reporter
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
         input_path = example_path()
         title = title or "PBMC 68k reduced (scanpy example)"
     options = BuildOptions(
-        title=title, description=description, layer=layer, gene_symbols=gene_symbols,
-        embeddings=tuple(embeddings), obs=tuple(obs), categorical=tuple(categorical), de=not no_de, de_obs=tuple(de_obs),
-        de_max_categories=de_max_categories, de_top_n=de_top_n, max_categories=max_categories,
-        max_memory=parse_size(max_memory), gzip_level=gzip_level, scheduler=scheduler, jobs=jobs,
-        citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),
+        title=title, description=description, citation=citation, doi=doi, links=tuple(parse_link(text) for text in links),
+        layer=layer, gene_symbols=gene_symbols, embeddings=tuple(embeddings), obs=tuple(obs),
+        categorical=tuple(categorical), max_categories=max_categories,
+        de=not no_de, de_obs=tuple(de_obs), de_max_categories=de_max_categories, de_top_n=de_top_n,
     )  # fmt: skip
+    run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)
-    run_build(input_path, out, options, overwrite=overwrite, reporter=reporter)
+    run_build(input_path, out, options=options, run=run, overwrite=overwrite, reporter=reporter)
     if not quiet:
         click.echo(f"open it: xgexport serve {out}   (or copy the folder to any static web host)", err=True)
 
@@ -144,7 +146,7 @@ def inspect(input_path, as_json, layer, gene_symbols, max_memory, debug):
 @debug_option
 def verify(location, timeout, debug):
     """Check a bundle (folder or http(s) URL) against its manifest."""
-    from .manifest import verify as run_verify
+    from .verify import verify as run_verify
 
     problems = run_verify(location, timeout=timeout)
     if problems:
@@ -166,6 +168,7 @@ def serve(out, port, debug):
     serve_forever(out, port)
 
 
+# fmt: off
 @main.command(cls=Command)
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("target", required=False, metavar="[s3://BUCKET/PREFIX]")
@@ -185,7 +188,8 @@ def serve(out, port, debug):
 @click.option("--acl", help="S3: a canned ACL such as public-read (only for buckets with ACLs enabled).")
 @debug_option
 def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, region, profile, dry_run,
-            delete, force, jobs, data_max_age, acl, debug):  # fmt: skip
+            delete, force, jobs, data_max_age, acl, debug):
+    # fmt: on
     """Publish the bundle (or collection) OUT to s3://BUCKET/PREFIX, or with --gh-pages to a git branch."""
     if gh_pages == bool(target):
         raise click.UsageError("give either an s3://BUCKET/PREFIX target or --gh-pages")
@@ -196,11 +200,11 @@ def publish(out, target, gh_pages, repo, branch, message, prefix, endpoint_url, 
     if misplaced:
         raise click.UsageError(f"{', '.join(misplaced)} apply only to {'S3' if gh_pages else '--gh-pages'}")
     if gh_pages:
-        from .publish_ghpages import publish_ghpages
+        from .publish.ghpages import publish_ghpages
 
         report_ghpages(publish_ghpages(out, repo=repo, branch=branch, message=message, prefix=prefix, dry_run=dry_run), out)
         return
-    from .publish_s3 import publish_s3
+    from .publish.s3 import publish_s3
 
     result = publish_s3(
         out, target, endpoint_url=endpoint_url, region=region, profile=profile, dry_run=dry_run,

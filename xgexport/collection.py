@@ -16,17 +16,17 @@ import struct
 import urllib.parse
 import zlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import jinja2
 import numpy as np
 
-from . import __version__
-from .errors import BundleError
-from .landing import ASSETS, GENERATOR, write_landing
-from .manifest import MANIFEST, is_bundle
-from .publishing import find_bundles
+from .errors import BundleError, first_line
+from .format import ARRAY_METADATA, DATA, DISPLAY_MAX, LANDING_ASSETS, MANIFEST, ROOT_ATTRIBUTES_KEY
+from .landing import INDEX_GENERATOR, write_landing
+from .manifest import find_bundles, is_bundle, read_manifest
+from .templating import pages_dir, render
+from .version import __version__
 
 THUMB_SIZE = 160
 SEARCH_FROM = 6  # show the search box when the list has at least this many datasets
@@ -92,14 +92,14 @@ def write_index(site: Path, *, title: str = "Datasets") -> IndexResult:
         png = _thumbnail_or_none(bundle, info)
         name = None
         if png is not None:
-            name = f"{ASSETS}/{hashlib.sha256(png).hexdigest()[:16]}.png"
+            name = f"{LANDING_ASSETS}/{hashlib.sha256(png).hexdigest()[:16]}.png"
             files[name] = png
         entries.append(_entry(site, bundle, info, name))
     if not entries:
         raise BundleError(f"{site}: none of its {len(bundles)} bundle(s) can be read ({skipped[0][1]})")
-    template = _templates()
+    template = pages_dir()
     for asset in ("collection.js", "collection.css"):
-        files[f"{ASSETS}/{asset}"] = (template / asset).read_bytes()
+        files[f"{LANDING_ASSETS}/{asset}"] = (template / asset).read_bytes()
     files[".nojekyll"] = b""  # GitHub Pages would hide _index/ otherwise
     files["index.html"] = render_page(title, entries).encode("utf-8")
     write_landing(site, files, [entry.folder for entry in entries])
@@ -107,37 +107,28 @@ def write_index(site: Path, *, title: str = "Datasets") -> IndexResult:
 
 
 def render_page(title: str, entries: list[Entry]) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_templates())),
-        autoescape=True,  # titles, descriptions, citations and links are dataset text
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return environment.get_template("collection.html").render(
+    return render(
+        "collection.html",
         title=title,
         entries=entries,
         search=len(entries) >= SEARCH_FROM,
-        assets=ASSETS,
-        generator=GENERATOR,
+        assets=LANDING_ASSETS,
+        generator=INDEX_GENERATOR,
         version=__version__,
     )
 
 
-def _templates() -> Path:
-    return Path(str(resources.files("xgexport") / "templates"))
-
-
 def _dataset_info(bundle: Path) -> dict:
+    """The manifest's dataset summary and the description in data/zarr.json, as one dict."""
+    manifest = read_manifest(bundle)
     try:
-        manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-        group = json.loads((bundle / "data" / "zarr.json").read_text(encoding="utf-8"))
+        group = json.loads((bundle / DATA / ARRAY_METADATA).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
-        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise BundleError(f"cannot read its manifest or data/zarr.json ({detail}); rebuild it") from None
+        raise BundleError(f"cannot read its {DATA}/{ARRAY_METADATA} ({first_line(exc, 120)}); rebuild it") from None
     attrs = group.get("attributes") if isinstance(group, dict) else None
-    attrs = attrs.get("xgexport") if isinstance(attrs, dict) else None
-    if not isinstance(manifest, dict) or not isinstance(attrs, dict):
-        raise BundleError("its data/zarr.json holds no xgexport description; rebuild it")
+    attrs = attrs.get(ROOT_ATTRIBUTES_KEY) if isinstance(attrs, dict) else None
+    if not isinstance(attrs, dict):
+        raise BundleError(f"its {DATA}/{ARRAY_METADATA} holds no xgexport description; rebuild it")
     dataset = manifest.get("dataset")
     return {**(dataset if isinstance(dataset, dict) else {}), **attrs}
 
@@ -188,7 +179,7 @@ def _int(value) -> int:
 def _thumbnail_or_none(bundle: Path, info: dict) -> bytes | None:
     try:
         return thumbnail(bundle, info)
-    except Exception:  # zarr and numpy raise many kinds for damaged arrays  # noqa: BLE001
+    except Exception:  # zarr and numpy raise many kinds for damaged arrays
         return None  # a landing page without one picture beats no landing page
 
 
@@ -196,23 +187,22 @@ def thumbnail(bundle: Path, info: dict, size: int = THUMB_SIZE) -> bytes:
     """A PNG of the default embedding coloured by the default colouring, as the viewer shows it."""
     import zarr
 
-    root = zarr.open_group(str(bundle / "data"), mode="r")
+    root: Any = zarr.open_group(str(bundle / DATA), mode="r")  # zarr types nodes as JSON unions
     defaults = info.get("defaults", {})
     embedding = str(defaults.get("embedding", "0"))
     display = root[f"embeddings/{embedding}/display"]
     xy = np.asarray(display[...], dtype=np.int64)
     colors = _cell_colors(root, str(defaults.get("color", "none")), len(xy))
-    visible = (xy[:, 0] != 65535) | (xy[:, 1] != 65535)
+    visible = (xy[:, 0] != DISPLAY_MAX) | (xy[:, 1] != DISPLAY_MAX)
     mins = np.array(display.attrs.get("min", [0, 0]), dtype=float)
     maxs = np.array(display.attrs.get("max", [1, 1]), dtype=float)
     # keep the aspect ratio of the layout, as the viewer does
     span = np.where(maxs - mins > 0, maxs - mins, 1.0)
     margin = 6
     inner = size - 2 * margin
-    w = max(1, int(round(inner * span[0] / span.max())))
-    h = max(1, int(round(inner * span[1] / span.max())))
-    px = margin + (size - 2 * margin - w) // 2 + (xy[:, 0] * (w - 1) // 65535)
-    py = margin + (size - 2 * margin - h) // 2 + ((65535 - xy[:, 1]) * (h - 1) // 65535)  # y up
+    w, h = (max(1, round(float(inner * side / span.max()))) for side in span)
+    px = margin + (size - 2 * margin - w) // 2 + (xy[:, 0] * (w - 1) // DISPLAY_MAX)
+    py = margin + (size - 2 * margin - h) // 2 + ((DISPLAY_MAX - xy[:, 1]) * (h - 1) // DISPLAY_MAX)  # y up
     image = np.full((size, size, 4), 0, dtype=np.uint8)
     order = np.flatnonzero(visible)
     for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # 2×2 px dots, later cells on top

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import stats
+from .format import DATA, DE_FLOAT32, DE_FLOAT64, DE_TOP, ROOT_ATTRIBUTES_KEY, VAR_NAMES, de_group
 from .store import create
 
-FLOAT32_STATS = ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")
-FLOAT64_STATS = ("t", "pval", "pval_adj")
-COLUMNS = ("category", "gene", *FLOAT32_STATS, *FLOAT64_STATS)
+COLUMNS = ("category", "gene", *DE_FLOAT32, *DE_FLOAT64)  # of load_de's frame
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class DeTable:
 def assemble(name, obs_id, categories, codes, blocks: list[tuple[int, stats.DeBlock]], n_genes) -> DeTable:
     """Join the bucket results of one column, adjust p-values, blank the skipped categories."""
     n_groups = len(categories)
-    arrays = {key: np.full((n_groups, n_genes), np.nan, dtype=np.float32 if key in FLOAT32_STATS else np.float64)
-              for key in (*FLOAT32_STATS, "t", "pval")}  # fmt: skip
+    arrays = {key: np.full((n_groups, n_genes), np.nan, dtype=np.float32 if key in DE_FLOAT32 else np.float64)
+              for key in (*DE_FLOAT32, "t", "pval")}  # fmt: skip
     for first_gene, block in blocks:
         for key in arrays:
             values = getattr(block, key)
@@ -51,9 +51,9 @@ def assemble(name, obs_id, categories, codes, blocks: list[tuple[int, stats.DeBl
     return DeTable(name, obs_id, tuple(categories), n_in, n_out, skipped, arrays)
 
 
-def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict:
+def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict[str, list[int]]:
     """Write one DE column under de/<id>; return the manifest's array shapes."""
-    node = group.require_group(f"de/{de_id}")
+    node = group.require_group(de_group(de_id))
     node.attrs.update(
         {
             "name": table.name,
@@ -67,15 +67,13 @@ def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict:
     )
     n_groups, n_genes = table.arrays["t"].shape
     shapes = {}
-    for key in (*FLOAT32_STATS, *FLOAT64_STATS):
-        dtype = np.float32 if key in FLOAT32_STATS else np.float64
+    for key in (*DE_FLOAT32, *DE_FLOAT64):
+        dtype = np.float32 if key in DE_FLOAT32 else np.float64
         create(node, key, table.arrays[key].astype(dtype, copy=False), chunks=(1, n_genes), level=level)
-        shapes[f"de/{de_id}/{key}"] = [n_groups, n_genes]
-    up, down = stats.top_genes(table.arrays["t"], top_n)
-    create(node, "top_up", up, chunks=(1, top_n), level=level)
-    create(node, "top_down", down, chunks=(1, top_n), level=level)
-    shapes[f"de/{de_id}/top_up"] = [n_groups, top_n]
-    shapes[f"de/{de_id}/top_down"] = [n_groups, top_n]
+        shapes[f"{de_group(de_id)}/{key}"] = [n_groups, n_genes]
+    for key, ranked in zip(DE_TOP, stats.top_genes(table.arrays["t"], top_n)):
+        create(node, key, ranked, chunks=(1, top_n), level=level)
+        shapes[f"{de_group(de_id)}/{key}"] = [n_groups, top_n]
     return shapes
 
 
@@ -90,20 +88,20 @@ def load_de(bundle_path, obs_column: str):
 
     from .errors import BundleError
 
-    root = zarr.open_group(str(Path(bundle_path) / "data"), mode="r")
-    meta = root.attrs["xgexport"]
+    root: Any = zarr.open_group(str(Path(bundle_path) / DATA), mode="r")  # zarr types nodes as JSON unions
+    meta: Any = root.attrs[ROOT_ATTRIBUTES_KEY]
     matches = [entry for entry in meta.get("de", []) if entry["name"] == obs_column]
     if not matches:
         have = ", ".join(entry["name"] for entry in meta.get("de", [])) or "none"
         raise BundleError(f"no differential expression for obs column {obs_column!r} (columns with DE: {have})")
-    node = root[f"de/{matches[0]['id']}"]
+    node = root[de_group(matches[0]["id"])]
     categories = list(node.attrs["categories"])
-    genes = root["var/names"][:]
+    genes = root[VAR_NAMES][:]
     n_groups, n_genes = node["t"].shape
-    frame = {
+    frame: dict[str, Any] = {
         "category": pd.Categorical(np.repeat(categories, n_genes), categories=categories),
         "gene": np.tile(np.asarray(genes, dtype=object), n_groups),
     }
-    for key in (*FLOAT32_STATS, *FLOAT64_STATS):
+    for key in (*DE_FLOAT32, *DE_FLOAT64):
         frame[key] = node[key][:].ravel()
     return pd.DataFrame(frame, columns=list(COLUMNS))

@@ -23,3 +23,10 @@ class OutputError(XgError):
 
 class BundleError(XgError):
     """A bundle is incomplete, altered or of an unknown format version."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message cut to one line (and ``limit`` characters), for the one-line
+    errors that wrap what a library raised; its type's name when it has no message."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__

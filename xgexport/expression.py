@@ -16,11 +16,13 @@ a local loop or on a Dask cluster, and gives the same bytes either way.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
 from . import stats
 from .chunks import write_row
 from .source import open_matrix
@@ -68,7 +70,7 @@ class ValueSummary:
     n_stored: int
 
     @staticmethod
-    def of(values: np.ndarray, nonfinite: np.ndarray) -> "ValueSummary":
+    def of(values: np.ndarray, nonfinite: np.ndarray) -> ValueSummary:
         n_nonfinite = int(np.count_nonzero(nonfinite))
         finite = values[~nonfinite] if n_nonfinite else values
         return ValueSummary(
@@ -79,7 +81,7 @@ class ValueSummary:
             int(values.size),
         )
 
-    def merge(self, other: "ValueSummary") -> "ValueSummary":
+    def merge(self, other: ValueSummary) -> ValueSummary:
         return ValueSummary(
             min(self.min, other.min),
             max(self.max, other.max),
@@ -136,7 +138,7 @@ def make_job(
     if n_buckets > 1:  # whole rounds of work for every worker: none idles at the end
         n_buckets = min(n_genes, -(-n_buckets // workers) * workers)
     edges = np.linspace(0, n_genes, n_buckets + 1).round().astype(int)
-    buckets = tuple((int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a)
+    buckets = tuple((int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a)
     return MatrixJob(
         str(source_path), matrix, kind, n_cells, n_genes, buckets, row_blocks,
         str(spill_dir), str(store_path), groupings, gzip_level, identity,
@@ -217,7 +219,7 @@ def merge_pieces(cells, genes, values, n_cells: int, n_genes: int) -> sp.csc_mat
 
 def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     """Write the bucket's genes into X and compute their DE statistics."""
-    g0, g1 = job.buckets[bucket_index]
+    g0 = job.buckets[bucket_index][0]
     block = load_bucket(job, bucket_index)
     # values beyond float32's range would be written as inf: they are as unusable as NaN
     nonfinite = ~(np.abs(block.data) <= np.finfo(np.float32).max)  # NaN, ±inf and beyond float32
@@ -233,7 +235,10 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
 def _stored_precision(block: stats.DeBlock) -> stats.DeBlock:
     """The statistics the bundle stores as float32, as float32 already: the parent holds every
     bucket's results until the end of the pass (the same rounding, earlier)."""
-    as32 = {name: getattr(block, name).astype(np.float32) for name in ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")}
+    as32 = {
+        name: getattr(block, name).astype(np.float32)
+        for name in ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")
+    }
     return stats.DeBlock(**as32, t=block.t, pval=block.pval)
 
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import socket
 import ssl
 import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import __version__
 from .errors import BundleError
+from .version import __version__
 
 PIECE = 1 << 16
 MAX_REDIRECTS = 5
@@ -67,7 +66,7 @@ class Folder:
 class Site:
     """A hosted bundle under ``base`` (an http(s) URL ending in '/'): plain GETs only."""
 
-    links: set[str] = set()
+    links: frozenset[str] = frozenset()  # a static host has no symbolic links to report
 
     def __init__(self, base: str, timeout: float = DEFAULT_TIMEOUT):
         self.base = base if base.endswith("/") else base + "/"
@@ -85,7 +84,7 @@ class Site:
             yield from self._get(url, limit, deadline)
         except FileNotFoundError:  # a 404, which verify reports as a missing file
             raise
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise BundleError(
                 f"{url}: no complete answer within {self.timeout:g} s (the server stalls or is too slow); "
                 "try again later or raise --timeout"
@@ -101,7 +100,7 @@ class Site:
         for _ in range(MAX_REDIRECTS + 1):
             parts = urllib.parse.urlsplit(url)
             kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            connection = kind(parts.hostname, parts.port, timeout=_left(deadline))
+            connection = kind(parts.hostname or "", parts.port, timeout=_left(deadline))
             try:
                 target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
                 connection.request("GET", target, headers={"Accept-Encoding": "identity",

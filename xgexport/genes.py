@@ -63,4 +63,6 @@ def gene_name_warnings(genes: pd.DataFrame, column: str | None, table: str) -> l
 def _repeated(names) -> tuple[int, str]:
     counts = pd.Series(np.asarray(names, dtype=object)).value_counts()
     shared = counts[counts > 1]
-    return len(shared), ", ".join(f"{name} ×{n}" for name, n in shared.head(3).items()) + (", …" if len(shared) > 3 else "")
+    return len(shared), ", ".join(f"{name} ×{n}" for name, n in shared.head(3).items()) + (
+        ", …" if len(shared) > 3 else ""
+    )

@@ -20,7 +20,7 @@ def identity_of(root, path: Path) -> tuple[int, int, int]:
     a cluster may see one shared file system under other device numbers."""
     try:
         status = os.fstat(root.id.get_vfd_handle())  # h5py: the very file this handle reads
-    except Exception:  # a zarr folder (or another HDF5 driver): its path  # noqa: BLE001
+    except Exception:  # a zarr folder (or another HDF5 driver): its path
         status = os.stat(path)
     return (status.st_ino, status.st_size, status.st_mtime_ns)
 

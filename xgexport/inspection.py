@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .plan import BuildOptions, make_plan
+from .options import BuildOptions, RunOptions
+from .plan import make_plan
 from .source import open_source
 
 SAMPLE_VALUES = 2_000_000  # at most this many matrix entries are read for the value range
 
 
 def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | None = None,
-                  max_memory: int = BuildOptions.max_memory) -> dict:  # fmt: skip
+                  max_memory: int = RunOptions.max_memory) -> dict:  # fmt: skip
     source = open_source(path, max_memory)
-    plan = make_plan(source, BuildOptions(layer=layer, gene_symbols=gene_symbols, max_memory=max_memory))
+    plan = make_plan(source, BuildOptions(layer=layer, gene_symbols=gene_symbols))
     reader = source.matrix(plan.matrix)
     # whole rows (or columns of CSC): as many as fit in SAMPLE_VALUES entries, at least one
     rows = min(plan.n_cells, 2000, max(1, SAMPLE_VALUES // plan.n_genes))

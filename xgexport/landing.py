@@ -19,19 +19,17 @@ import json
 import os
 from pathlib import Path
 
-from . import __version__
 from .errors import OutputError
+from .format import LANDING_ASSETS, LANDING_RECORD, canonical_json
 from .manifest import plain_path
-from .store import canonical_json
+from .version import GENERATOR
 
-ASSETS = "_index"
-RECORD = f"{ASSETS}/files.json"
-GENERATOR = "xgexport index"
+INDEX_GENERATOR = f"xgexport index ({GENERATOR})"
 
 
 def read_record(site: Path) -> dict | None:
     """The record of an earlier ``xgexport index`` in ``site``, or None (absent or unusable)."""
-    path = Path(site) / RECORD
+    path = Path(site) / LANDING_RECORD
     if path.is_symlink() or not path.is_file():
         return None
     return parse_record(path.read_bytes())
@@ -60,7 +58,7 @@ def write_landing(site: Path, files: dict[str, bytes], bundles: list[str]) -> No
     """Write ``files`` (paths relative to ``site``) and the record; delete what an earlier run
     wrote and this one does not. Everything is checked before anything is written."""
     site = Path(site)
-    assets = site / ASSETS
+    assets = site / LANDING_ASSETS
     if assets.is_symlink() or (assets.exists() and not assets.is_dir()):
         raise OutputError(
             f"{assets}: is a symbolic link or a file; `xgexport index` writes only real files of its own "
@@ -83,11 +81,11 @@ def write_landing(site: Path, files: dict[str, bytes], bundles: list[str]) -> No
         for rel in stale:
             (site / rel).unlink()
         record = {
-            "generator": f"{GENERATOR} (xgexport {__version__})",
+            "generator": INDEX_GENERATOR,
             "bundles": sorted(bundles),
             "files": {rel: {"size": len(data), "sha256": _sha(data)} for rel, data in files.items()},
         }
-        _write_if_changed(site / RECORD, canonical_json(record))
+        _write_if_changed(site / LANDING_RECORD, canonical_json(record))
     except OSError as exc:
         raise OutputError(
             f"{site}: cannot write the landing page ({exc.strerror or exc}); check the folder's permissions "

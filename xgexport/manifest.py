@@ -1,7 +1,9 @@
-"""The bundle's manifest: every file with size and sha256, and checking a bundle against it.
+"""The bundle's manifest and finding bundles: ``manifest.json`` lists every file of a bundle
+with its size and sha256 (written last, so a folder with a manifest is a complete bundle).
 
-``verify`` works on a local folder and on a hosted copy (any http(s) URL), using plain GETs
-only, as a reader's browser would.
+Every reading of a manifest goes through here: :func:`parse_manifest` (strict: JSON, our format
+and version, well-formed entries), :func:`read_manifest` for a local bundle, and the lenient
+:func:`is_bundle` and :func:`listed_files` for folders and bucket objects that may be anything.
 """
 
 from __future__ import annotations
@@ -10,18 +12,16 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
-from . import FORMAT_VERSION, __version__
-from .errors import BundleError
-from .fetch import DEFAULT_TIMEOUT, TooLarge, digest, open_location, read_all
-from .store import canonical_json
+from .errors import BundleError, first_line
+from .format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, canonical_json
+from .version import GENERATOR
 
-MANIFEST = "manifest.json"
-FORMAT_NAME = "xgexport-bundle"
-# Caps on what verify reads whole: a manifest lists ~110 bytes per file (4 MB for 30,000 genes);
-# an array's zarr.json holds at most its attributes (category names, colours, counts).
+# A manifest lists ~110 bytes per file (4 MB for 30,000 genes): no manifest is larger than this.
 MAX_MANIFEST = 64 * 1024**2
-MAX_ARRAY_METADATA = 16 * 1024**2
+# Files a desktop adds to any folder it shows: not the user's work, never a reason to refuse.
+DESKTOP_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 
 def bundle_files(bundle: Path) -> list[str]:
@@ -66,7 +66,7 @@ def write_manifest(bundle: Path, dataset: dict, arrays: dict, known: dict | None
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "generator": f"xgexport {__version__}",
+        "generator": GENERATOR,
         "dataset": dataset,
         "arrays": arrays,
         "files": files,
@@ -75,66 +75,11 @@ def write_manifest(bundle: Path, dataset: dict, arrays: dict, known: dict | None
     return manifest
 
 
-def is_bundle(folder: Path) -> bool:
-    """True when ``folder`` holds an xgexport manifest (so --overwrite may replace it)."""
+def parse_manifest(data: bytes, location: Any) -> dict:
+    """A manifest's content, checked: JSON, an xgexport manifest of the version this xgexport
+    reads, with well-formed 'files' and 'arrays'. BundleError, naming ``location``, otherwise."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
-
-
-# Files a desktop adds to any folder it shows: not the user's work, never a reason to refuse.
-DESKTOP_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-
-
-def foreign_files(folder: Path) -> list[str]:
-    """Files in a bundle folder that its manifest does not list: someone else's, not ours to delete."""
-    try:
-        listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {}))
-    except (OSError, ValueError, AttributeError):
-        listed = set()
-    return [rel for rel in bundle_files(folder) if rel not in listed and rel.rsplit("/", 1)[-1] not in DESKTOP_FILES]
-
-
-def verify(location: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
-    """Problems found in a bundle (empty when it is intact): missing, changed, unexpected files,
-    symbolic links (never followed), and arrays whose metadata does not have the shape the
-    manifest states. Over HTTP each file has ``timeout`` seconds and a size cap."""
-    reader = open_location(str(location), timeout)
-    manifest = _load_manifest(location, reader)
-    problems = [f"symlink (not followed): {rel}" for rel in sorted(reader.links)]
-    expected = manifest["files"]
-    metadata: dict[str, bytes] = {}  # zarr.json files, read once
-    for rel, entry in sorted(expected.items()):
-        if not plain_path(rel):  # never read outside the bundle
-            problems.append(f"bad path in manifest: {rel!r}")
-        elif not reader.through_link(rel):
-            problem = _check_file(reader, rel, entry, metadata)
-            if problem:
-                problems.append(problem)
-    if reader.files is not None:
-        for rel in sorted(set(reader.files) - set(expected) - reader.links):
-            problems.append(f"unexpected: {rel}")
-    for name, spec in sorted(manifest["arrays"].items()):
-        if not plain_path(name):
-            problems.append(f"bad path in manifest: {name!r}")
-        elif not reader.through_link(f"{name}/zarr.json"):
-            problem = _check_array(reader, name, spec["shape"], metadata)
-            if problem:
-                problems.append(problem)
-    return problems
-
-
-def _load_manifest(location, reader) -> dict:
-    if reader.through_link(MANIFEST):
-        raise BundleError(f"{location}: {MANIFEST} is a symbolic link; verify never follows links in a bundle")
-    try:
-        manifest = json.loads(read_all(reader, MANIFEST, MAX_MANIFEST))
-    except FileNotFoundError:
-        raise BundleError(f"{location}: no {MANIFEST}; not an xgexport bundle") from None
-    except TooLarge:
-        raise BundleError(f"{location}: {MANIFEST} is larger than {MAX_MANIFEST >> 20} MiB; not an xgexport manifest") from None
+        manifest = json.loads(data)
     except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any manifest
         detail = exc if isinstance(exc, ValueError) else "nested too deeply"
         raise BundleError(f"{location}: {MANIFEST} is not valid JSON ({detail})") from None
@@ -149,35 +94,62 @@ def _load_manifest(location, reader) -> dict:
     return manifest
 
 
-def _check_file(reader, rel: str, entry: dict, metadata: dict) -> str | None:
+def read_manifest(bundle: Path) -> dict:
+    """The checked manifest of a local bundle (see :func:`parse_manifest`)."""
     try:
-        if rel.rsplit("/", 1)[-1] == "zarr.json":
-            data = read_all(reader, rel, entry["size"])
-            metadata[rel] = data
-            size, sha = len(data), hashlib.sha256(data).hexdigest()
-        else:
-            size, sha = digest(reader, rel, entry["size"])
+        data = (Path(bundle) / MANIFEST).read_bytes()
     except FileNotFoundError:
-        return f"missing: {rel}"
-    except TooLarge:
-        return f"changed: {rel}"
-    if size != entry["size"] or sha != entry["sha256"]:
-        return f"changed: {rel}"
-    return None
+        raise BundleError(f"{bundle}: no {MANIFEST}; not an xgexport bundle") from None
+    except OSError as exc:
+        raise BundleError(f"{bundle}: {MANIFEST} cannot be read ({first_line(exc)})") from None
+    return parse_manifest(data, bundle)
 
 
-def _check_array(reader, name: str, shape: list, metadata: dict) -> str | None:
-    rel = f"{name}/zarr.json"
+def _peek(folder: Path) -> dict | None:
+    """Whatever JSON object ``folder``'s manifest holds, unchecked; None when there is none."""
     try:
-        data = metadata[rel] if rel in metadata else read_all(reader, rel, MAX_ARRAY_METADATA)
-        meta = json.loads(data)
-    except (FileNotFoundError, TooLarge, ValueError, RecursionError):
-        return f"array does not open: {name}"
-    if not isinstance(meta, dict) or meta.get("node_type") != "array":
-        return f"array does not open: {name} (its zarr.json is not an array's metadata)"
-    if meta.get("shape") != list(shape):
-        return f"array shape differs: {name} is {meta.get('shape')}, manifest says {shape}"
-    return None
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def is_bundle(folder: Path) -> bool:
+    """True when ``folder`` holds an xgexport manifest, of any version (so --overwrite may
+    replace it, and ``index`` and ``publish`` look no deeper)."""
+    manifest = _peek(folder)
+    return manifest is not None and manifest.get("format") == FORMAT_NAME
+
+
+def listed_files(data: bytes | None) -> list[str] | None:
+    """The plain relative paths a manifest lists, from bytes that may be anything (an object in
+    a bucket, which is never trusted further); None when they are not a manifest's."""
+    try:
+        manifest = json.loads(data) if data else None
+    except (ValueError, RecursionError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    return [rel for rel in files if isinstance(rel, str) and plain_path(rel)] if isinstance(files, dict) else None
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in a bundle folder that its manifest does not list: someone else's, not ours to delete."""
+    files = (_peek(folder) or {}).get("files")
+    listed = set(files) if isinstance(files, dict) else set()
+    return [rel for rel in bundle_files(folder) if rel not in listed and rel.rsplit("/", 1)[-1] not in DESKTOP_FILES]
+
+
+def find_bundles(site: Path) -> list[Path]:
+    """Bundles below ``site`` (folders with an xgexport manifest), not looking inside bundles
+    nor into hidden ('.') or landing-page ('_') folders."""
+    found: list[Path] = []
+    for directory, subdirs, _files in os.walk(site):
+        here = Path(directory)
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "_")))
+        if here != site and is_bundle(here):
+            found.append(here)
+            subdirs[:] = []
+    return sorted(found)
 
 
 def _check_structure(location, manifest: dict) -> None:

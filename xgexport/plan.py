@@ -7,7 +7,6 @@ prints and ``build`` carries out.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -15,69 +14,12 @@ import pandas as pd
 
 from .errors import InputError
 from .genes import choose_symbols, gene_name_warnings
+from .options import BuildOptions
 from .source import Source
 
 # Embeddings with more columns than this are latent spaces, not 2-D layouts (PCA excepted).
 MAX_LAYOUT_DIMS = 3
 DEFAULT_EMBEDDING_ORDER = ("X_umap", "umap", "X_tsne", "tsne", "spatial", "X_spatial")
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """Every user choice of a build; the CLI fills it, the defaults are the documented ones."""
-
-    title: str | None = None
-    description: str = ""
-    layer: str | None = None
-    gene_symbols: str | None = None
-    embeddings: tuple[str, ...] = ()
-    obs: tuple[str, ...] = ()
-    de: bool = True
-    de_obs: tuple[str, ...] = ()
-    de_max_categories: int = 200
-    de_top_n: int = 50
-    max_categories: int = 1000
-    max_memory: int = 2 * 1024**3
-    gzip_level: int = 1
-    scheduler: str | None = None
-    jobs: int = 0  # local processes for the matrix pass; 0 = automatic
-    categorical: tuple[str, ...] = ()  # integer/float columns to show as categories
-    citation: str = ""
-    doi: str = ""
-    links: tuple[tuple[str, str], ...] = ()  # (label, http(s) URL)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "doi", clean_doi(self.doi))
-        for label, url in self.links:
-            check_link(label, url)
-
-
-def clean_doi(doi: str) -> str:
-    """'10.1234/x', 'doi:10.1234/x' or 'https://doi.org/10.1234/x' → '10.1234/x'."""
-    text = (doi or "").strip()
-    for head in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
-        if text.lower().startswith(head):
-            text = text[len(head):]
-    if text and not re.fullmatch(r"10\.\d{4,9}/\S+", text):
-        raise InputError(f"--doi {doi!r}: not a DOI like 10.1038/s41586-020-2649-2")
-    return text
-
-
-def parse_link(text: str) -> tuple[str, str]:
-    """'Paper=https://…' → ('Paper', 'https://…'), checked."""
-    label, sep, url = str(text).partition("=")
-    if not sep:
-        raise InputError(f"--link {text!r}: use LABEL=URL, e.g. --link Paper=https://doi.org/10.1234/x")
-    label, url = label.strip(), url.strip()
-    check_link(label, url)
-    return label, url
-
-
-def check_link(label: str, url: str) -> None:
-    if not str(label).strip():
-        raise InputError(f"--link {label}={url}: the label is empty; use LABEL=URL")
-    if not re.fullmatch(r"https?://[^\s<>\"]+", str(url), flags=re.IGNORECASE):
-        raise InputError(f"--link {label}={url}: only http:// and https:// URLs are accepted")
 
 
 @dataclass(frozen=True)
@@ -102,12 +44,18 @@ class DePlan:
     obs_id: str
     name: str
     n_categories: int
+    top_n: int  # ranked markers stored per category
 
 
 @dataclass(frozen=True)
 class ExportPlan:
+    """Everything the bundle will hold, decided: what ``inspect`` prints and ``build`` writes."""
+
     title: str
     description: str
+    citation: str
+    doi: str
+    links: tuple[tuple[str, str], ...]
     n_cells: int
     n_genes: int
     matrix: str  # "X", "raw" or a layer name
@@ -145,6 +93,9 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
     return ExportPlan(
         title=options.title or source.path.stem,
         description=options.description,
+        citation=options.citation,
+        doi=options.doi,
+        links=options.links,
         n_cells=source.n_cells,
         n_genes=reader.shape[1],
         matrix=matrix,
@@ -176,9 +127,7 @@ def choose_matrix(source: Source, layer: str | None) -> tuple[str, str]:
             return "raw", "chosen with --layer raw"
         if layer not in source.layer_names:
             have = ", ".join(source.layer_names) or "none"
-            raise InputError(
-                f"{source.path}: no layer {layer!r} (layers: {have}); use --layer X, raw or one of them"
-            )
+            raise InputError(f"{source.path}: no layer {layer!r} (layers: {have}); use --layer X, raw or one of them")
         return layer, f"chosen with --layer {layer}"
     if source.raw_var is not None:
         return "raw", ".raw is present (scanpy's convention: expression and DE use .raw); --layer X overrides"
@@ -190,8 +139,7 @@ def choose_matrix(source: Source, layer: str | None) -> tuple[str, str]:
             f"({', '.join(source.layer_names)})"
         )
     raise InputError(
-        f"{source.path}: the file has no expression matrix (no X, no .raw, no layers); "
-        "save it with adata.X set"
+        f"{source.path}: the file has no expression matrix (no X, no .raw, no layers); save it with adata.X set"
     )
 
 
@@ -219,8 +167,10 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
                 skipped.append((f"obsm[{key!r}]", "has one column; a layout needs two"))
             elif shape[1] > MAX_LAYOUT_DIMS and not _is_pca(key):
                 skipped.append(
-                    (f"obsm[{key!r}]", f"{shape[1]} columns: a latent space, not a 2-D layout "
-                     f"(--embedding {key} shows its first two)")
+                    (
+                        f"obsm[{key!r}]",
+                        f"{shape[1]} columns: a latent space, not a 2-D layout (--embedding {key} shows its first two)",
+                    )
                 )
             elif not _has_finite_cell(source, key):
                 nonfinite.add(key)
@@ -228,17 +178,16 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
             else:
                 keys.append(key)
     if not keys:
-        have = ", ".join(
-            f"{k} {shapes[k]}" + (" all NaN/inf" if not requested and k in nonfinite else "") for k in shapes
-        ) or "nothing"
+        have = (
+            ", ".join(f"{k} {shapes[k]}" + (" all NaN/inf" if not requested and k in nonfinite else "") for k in shapes)
+            or "nothing"
+        )
         raise InputError(
             f"{source.path}: no usable embedding to draw (obsm has: {have}); add one, e.g. "
             "sc.pp.pca(adata); sc.pp.neighbors(adata); sc.tl.umap(adata); adata.write_h5ad(...)"
         )
     keys.sort(key=_embedding_rank)
-    return tuple(
-        EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys)
-    )
+    return tuple(EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys))
 
 
 def _has_finite_cell(source: Source, key: str) -> bool:
@@ -361,11 +310,13 @@ def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple
             skipped.append((f"DE for {plan.name!r}", f"{plan.n_categories} category: nothing to compare"))
         elif plan.n_categories > options.de_max_categories:
             skipped.append(
-                (f"DE for {plan.name!r}", f"{plan.n_categories} categories (more than --de-max-categories "
-                 f"{options.de_max_categories})")
+                (
+                    f"DE for {plan.name!r}",
+                    f"{plan.n_categories} categories (more than --de-max-categories {options.de_max_categories})",
+                )
             )
         else:
-            plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories))
+            plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories, options.de_top_n))
     return tuple(plans)
 
 

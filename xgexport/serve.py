@@ -17,15 +17,16 @@ import re
 import threading
 from pathlib import Path
 
-from .chunks import is_chunk_name
 from .errors import XgError
+from .format import PAGE
+from .publish.content import content_type
 
 
 def page_csp() -> str:
     """The viewer page's own policy, read from its template: one owner for it."""
-    from .site import template_dir
+    from .templating import viewer_dir
 
-    page = (template_dir() / "index.html").read_text(encoding="utf-8")
+    page = (viewer_dir() / PAGE).read_text(encoding="utf-8")
     found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
     if not found:
         raise XgError("the viewer template has no Content-Security-Policy; reinstall xgexport")
@@ -33,18 +34,10 @@ def page_csp() -> str:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".json": "application/json",
-        ".css": "text/css",
-    }
     csp: str | None = None
 
     def guess_type(self, path):
-        if is_chunk_name(Path(path).name):
-            return "application/octet-stream"
-        return super().guess_type(path)
+        return content_type(Path(path).name)  # as publish sends it: what works here works hosted
 
     def send_head(self):
         path = self.translate_path(self.path)
@@ -74,7 +67,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+    def log_message(self, format, *args):
         pass
 
 
@@ -84,11 +77,15 @@ def make_server(folder: Path, port: int = 0, *, csp: str | None = None) -> http.
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise XgError(f"port {port} is already in use; choose another with --port, or --port 0 for a free one") from None
+            raise XgError(
+                f"port {port} is already in use; choose another with --port, or --port 0 for a free one"
+            ) from None
         raise XgError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); choose another --port") from None
 
 
-def start_in_thread(folder: Path, port: int = 0, *, csp: str | None = None) -> tuple[http.server.ThreadingHTTPServer, str]:
+def start_in_thread(
+    folder: Path, port: int = 0, *, csp: str | None = None
+) -> tuple[http.server.ThreadingHTTPServer, str]:
     """For tests and tools: serve ``folder`` in a daemon thread; returns (server, base URL)."""
     server = make_server(folder, port, csp=csp)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .budget import MemoryBudgetError, check_metadata, stored_bytes
-from .errors import InputError
+from .errors import InputError, first_line
 from .input_identity import check_unchanged, identity_of
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class MatrixReader:
             return read()
         except OSError as exc:  # h5py: a damaged chunk ("inflate() failed", …)
             raise InputError(
-                f"{self.where}: {self.name}: stored values cannot be read ({_short(exc)}); the file is "
+                f"{self.where}: {self.name}: stored values cannot be read ({first_line(exc)}); the file is "
                 "damaged: copy it again or re-save it with adata.write_h5ad()"
             ) from None
 
@@ -125,9 +125,12 @@ class Source:
     def matrix(self, which: str) -> MatrixReader:
         """The reader for ``X``, ``raw`` or a layer name, whose shape matches obs and var: a
         shape attribute is only a claim, and every per-gene or per-cell allocation trusts it."""
-        reader = _matrix_reader(_matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which), self.path)
+        reader = _matrix_reader(
+            _matrix_label(which), _matrix_node(self.root, which), self._legacy_shape(which), self.path
+        )
         table = "raw.var" if which == "raw" else "var"
         genes = self.raw_var if which == "raw" else self.var
+        assert genes is not None  # _matrix_node found raw, so raw.var was read
         if reader.shape != (self.n_cells, len(genes)):
             raise InputError(
                 f"{self.path}: {reader.name} has shape {reader.shape[0]} × {reader.shape[1]}, but obs has "
@@ -166,7 +169,7 @@ class Source:
             if key not in uns:
                 return None
             return _read_elem(uns[key])
-        except Exception:  # a broken uns entry must not stop an export  # noqa: BLE001
+        except Exception:  # a broken uns entry must not stop an export
             return None
 
 
@@ -179,26 +182,23 @@ def open_source(path: Path, max_memory: int | None = None) -> Source:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder; check the path")
-    if path.is_dir():
-        root = _open_zarr(path)
-    else:
-        root = _open_h5ad(path)
+    root = _open_zarr(path) if path.is_dir() else _open_h5ad(path)
     try:
         sizes = [stored_bytes(root[name]) for name in ("obs", "var") if name in root]
         if max_memory is not None and len(sizes) == 2:
-            check_metadata(path, *sizes, max_memory)
+            check_metadata(path, sizes[0], sizes[1], max_memory)
         source = _read_metadata(path, root)
         return replace(source, identity=identity_of(root, path), metadata_bytes=sum(sizes))
     except (InputError, MemoryBudgetError):
         raise
     except Exception as exc:  # anndata/h5py raise many kinds for damaged files
         raise InputError(
-            f"{path}: could not read the AnnData metadata (obs/var): {_short(exc)}; "
+            f"{path}: could not read the AnnData metadata (obs/var): {first_line(exc)}; "
             "is the file complete and written by anndata?"
         ) from exc
 
 
-def open_matrix(path: Path, which: str, shape: tuple[int, int], identity: tuple | None = None) -> MatrixReader:
+def open_matrix(path: str | Path, which: str, shape: tuple[int, int], identity: tuple | None = None) -> MatrixReader:
     """The reader of one matrix of a file already checked by :func:`open_source`, without
     reading obs/var again: build tasks open the file once each, and decoding 100,000 cell
     names per task cost more than a block's reading. With ``identity`` (the Source's), the
@@ -240,7 +240,7 @@ def _open_h5ad(path: Path):
         return h5py.File(path, "r")
     except OSError as exc:
         raise InputError(
-            f"{path}: the HDF5 file cannot be opened ({_short(exc)}); it may be truncated or "
+            f"{path}: the HDF5 file cannot be opened ({first_line(exc)}); it may be truncated or "
             "damaged: copy it again or re-save it with adata.write_h5ad()"
         ) from exc
 
@@ -250,9 +250,9 @@ def _open_zarr(path: Path):
 
     try:
         return zarr.open_group(str(path), mode="r")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise InputError(
-            f"{path}: a folder that is not an AnnData zarr store ({_short(exc)}); "
+            f"{path}: a folder that is not an AnnData zarr store ({first_line(exc)}); "
             "give an .h5ad file or a store written by adata.write_zarr()"
         ) from exc
 
@@ -329,7 +329,8 @@ def _matrix_reader(name: str, node, legacy_shape: tuple[int, int] | None, path: 
     if hasattr(node, "shape") and len(node.shape) == 2:
         if node.dtype.names:
             raise InputError(f"{name} is a structured array, not a matrix")
-        return MatrixReader(name, "dense", tuple(int(s) for s in node.shape), np.dtype(node.dtype), node, str(path))
+        shape = (int(node.shape[0]), int(node.shape[1]))
+        return MatrixReader(name, "dense", shape, np.dtype(node.dtype), node, str(path))
     if hasattr(node, "shape") and len(node.shape) == 1 and legacy_shape and legacy_shape[1] == 1:
         raise InputError(f"{name} is one-dimensional; one-gene datasets must be stored 2-D")
     raise InputError(f"{name} has an encoding xgexport cannot read ({encoding or 'unknown'})")
@@ -344,7 +345,9 @@ def _check_sparse_lengths(reader: MatrixReader) -> None:
     n_major = reader.shape[0] if reader.kind == "csr" else reader.shape[1]
     n_indptr, n_indices, n_data = node["indptr"].shape[0], node["indices"].shape[0], node["data"].shape[0]
     if min(reader.shape) < 0 or n_indptr != n_major + 1:
-        raise reader._damaged(f"its indptr has {n_indptr} entries for {n_major} {'cells' if reader.kind == 'csr' else 'genes'}")
+        raise reader._damaged(
+            f"its indptr has {n_indptr} entries for {n_major} {'cells' if reader.kind == 'csr' else 'genes'}"
+        )
     if n_indices != n_data:
         raise reader._damaged(f"it has {n_indices} indices for {n_data} values")
     first, last = int(node["indptr"][0]), int(node["indptr"][-1])
@@ -372,8 +375,3 @@ def _encoding(node) -> str | None:
 
 def _decode(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]

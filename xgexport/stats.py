@@ -70,7 +70,7 @@ def moments_of_block(block: sp.spmatrix, groupings) -> list[Moments]:
     """
     if block.format != "csc" or block.nnz <= PIECE_VALUES:
         return _moments_of_piece(block, groupings)
-    pieces = [_moments_of_piece(_major_slice(block, a, b), groupings) for a, b in _column_pieces(block)]
+    pieces = [_moments_of_piece(_columns(block, a, b), groupings) for a, b in _column_pieces(block)]
     return [
         Moments(
             n=pieces[0][i].n,
@@ -108,67 +108,12 @@ def _column_pieces(block: sp.csc_matrix):
     return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 
-def _major_slice(matrix: sp.spmatrix, a: int, b: int) -> sp.spmatrix:
-    """Columns [a, b) of a CSC or rows [a, b) of a CSR matrix, as a view on the same buffers
-    (scipy's slicing copies, slowly)."""
-    lo, hi = matrix.indptr[a], matrix.indptr[b]
-    shape = (matrix.shape[0], b - a) if matrix.format == "csc" else (b - a, matrix.shape[1])
-    view = type(matrix)(shape, dtype=matrix.dtype)
-    view.data, view.indices, view.indptr = matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[a : b + 1] - lo
+def _columns(block: sp.csc_matrix, a: int, b: int) -> sp.csc_matrix:
+    """Columns [a, b) of a CSC matrix as a view on the same buffers (scipy's slicing copies, slowly)."""
+    lo, hi = block.indptr[a], block.indptr[b]
+    view = sp.csc_matrix((block.shape[0], b - a), dtype=block.dtype)
+    view.data, view.indices, view.indptr = block.data[lo:hi], block.indices[lo:hi], block.indptr[a : b + 1] - lo
     return view
-
-
-def moments_by_row_blocks(
-    matrix: sp.csr_matrix, codes: np.ndarray, n_groups: int, *, rows: int | None = None, workers: int = 1
-) -> Moments:
-    """The same statistics for an in-memory CSR matrix, read in row blocks (two passes).
-
-    With ``workers`` > 1 the row blocks are shared out to forked processes, which see the
-    matrix without copying it (bincount holds the GIL, so threads would not help).
-    """
-    if rows is None:  # about PIECE_VALUES stored values per block
-        rows = max(1, int(PIECE_VALUES * matrix.shape[0] / max(1, matrix.nnz)))
-    blocks = [(a, min(a + rows, matrix.shape[0])) for a in range(0, matrix.shape[0], rows)]
-    shares = [blocks[i::workers] for i in range(workers)]
-    _SHARED["args"] = (matrix, codes, n_groups)
-    try:
-        if workers == 1:
-            sums = _sums_of(shares[0])
-            risky = sums.risky()
-            squares = _squares_of(shares[0], sums.mean(), risky) if risky.any() else None
-        else:
-            import multiprocessing
-
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                sums = GroupSums.zero(n_groups, matrix.shape[1])
-                for part in pool.map(_sums_of, shares):
-                    sums.add_in_place(part)
-                mean, risky = sums.mean(), sums.risky()
-                squares = None
-                if risky.any():
-                    squares = sum(pool.starmap(_squares_of, [(share, mean, risky) for share in shares]))
-    finally:
-        _SHARED.clear()
-    return finish_moments(sums, squares, risky)
-
-
-_SHARED: dict = {}  # the matrix handed to forked workers by inheritance, not by pickling
-
-
-def _sums_of(blocks) -> "GroupSums":
-    matrix, codes, n_groups = _SHARED["args"]
-    sums = GroupSums.zero(n_groups, matrix.shape[1])
-    for a, b in blocks:
-        sums.add_in_place(group_sums(_major_slice(matrix, a, b), codes[a:b], n_groups))
-    return sums
-
-
-def _squares_of(blocks, mean: np.ndarray, risky: np.ndarray) -> np.ndarray:
-    matrix, codes, n_groups = _SHARED["args"]
-    squares = np.zeros_like(mean)
-    for a, b in blocks:
-        squares += group_squares(_major_slice(matrix, a, b), codes[a:b], n_groups, mean, risky)
-    return squares
 
 
 @dataclass(frozen=True)
@@ -180,17 +125,6 @@ class GroupSums:
     sq: np.ndarray
     stored: np.ndarray
     n_pos: np.ndarray
-
-    @staticmethod
-    def zero(n_groups: int, n_genes: int) -> "GroupSums":
-        z = np.zeros((n_groups, n_genes))
-        return GroupSums(np.zeros(n_groups), z, z.copy(), z.copy(), z.copy())
-
-    def add_in_place(self, other: "GroupSums") -> None:
-        """Accumulate without allocating new tables (a frozen dataclass of mutable arrays)."""
-        for mine, theirs in zip((self.n, self.total, self.sq, self.stored, self.n_pos),
-                                (other.n, other.total, other.sq, other.stored, other.n_pos)):  # fmt: skip
-            mine += theirs
 
     def naive_m2(self) -> np.ndarray:
         """Σx² − (Σx)²/n: exact enough unless the spread is tiny against the mean (see risky)."""
@@ -211,10 +145,10 @@ class GroupSums:
         return mean
 
 
-def _layout(block: sp.spmatrix, float64: bool = True):
+def _layout(block: sp.spmatrix):
     """What every grouping of a block shares: (format, gene of each stored value or None,
-    values (as float64 unless the caller only subtracts a float64 from them), the block)."""
-    values = block.data.astype(np.float64) if float64 else block.data
+    values as float64, the block)."""
+    values = block.data.astype(np.float64)
     if block.format == "csc":
         gene_of = np.repeat(np.arange(block.shape[1], dtype=np.int64), np.diff(block.indptr))
         return "csc", gene_of, values, block
@@ -238,20 +172,6 @@ def _triplets(layout, codes: np.ndarray, n_groups: int):
     return flat, values
 
 
-def group_sums(block: sp.spmatrix, codes: np.ndarray, n_groups: int) -> GroupSums:
-    flat, values = _triplets(_layout(block), codes, n_groups)
-    return _sums(flat, values, codes, n_groups, block.shape[1])
-
-
-def group_squares(
-    block: sp.spmatrix, codes: np.ndarray, n_groups: int, mean: np.ndarray, risky: np.ndarray | None = None
-) -> np.ndarray:
-    """Σ (x − group mean)² over the stored values (the zeros are added in finish_moments)."""
-    # x − mean is computed in float64 anyway (mean is float64): no separate conversion pass
-    flat, values = _triplets(_layout(block, float64=False), codes, n_groups)
-    return _squares(flat, values, mean, risky)
-
-
 def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
     size = n_groups * n_genes
     total = np.bincount(flat, weights=values, minlength=size)
@@ -259,7 +179,7 @@ def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
     stored = np.bincount(flat, minlength=size).astype(np.float64)
     # values <= 0 (or NaN) are rare in expression data: count those, not the positives
     if values.size and values.min() > 0:  # the usual case; NaN fails the test and is counted
-        not_positive = np.zeros(size)
+        not_positive: np.ndarray = np.zeros(size)
     else:
         not_positive = np.bincount(flat[~(values > 0)], minlength=size)
     n = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)
@@ -370,7 +290,7 @@ def bh_adjust(pvals: np.ndarray) -> np.ndarray:
 
 def top_genes(t: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray]:
     """Gene indices with t > 0 by t descending (up), t < 0 ascending (down); −1 pads."""
-    n_groups, n_genes = t.shape
+    n_groups, _n_genes = t.shape
     up = np.full((n_groups, top_n), -1, dtype=np.int32)
     down = np.full((n_groups, top_n), -1, dtype=np.int32)
     for k in range(n_groups):

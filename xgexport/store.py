@@ -8,7 +8,6 @@ docs/FORMAT.md live in one place.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,10 @@ import zarr
 from zarr.codecs import GzipCodec
 from zarr.core.buffer import Buffer
 
-from .chunks import SEPARATOR, encode_gzip
+from .chunks import encode_gzip
+from .format import CHUNK_SEPARATOR, json_safe
 
-CHUNK_KEY_ENCODING = {"name": "default", "separator": SEPARATOR}
+CHUNK_KEY_ENCODING: dict[str, Any] = {"name": "default", "separator": CHUNK_SEPARATOR}
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def create(
     if data is not None:
         shape = data.shape
         dtype = data.dtype if dtype is None else dtype
+    assert shape is not None, "give data or a shape"
     chunks = chunks or tuple(max(1, s) for s in shape)
     is_string = dtype is str or (np.dtype(dtype).kind in "UOT")
     array = group.create_array(
@@ -68,29 +69,8 @@ def create(
         fill_value="" if is_string else 0,
         chunk_key_encoding=CHUNK_KEY_ENCODING,
         config={"write_empty_chunks": True},
-        attributes=_plain(attrs or {}),
+        attributes=json_safe(attrs or {}),
     )
     if data is not None:
         array[...] = data
     return array
-
-
-def _plain(value):
-    """JSON-safe attributes: numpy scalars and arrays to Python, NaN to None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def plain(value):
-    return _plain(value)
-
-
-def canonical_json(value) -> bytes:
-    return (json.dumps(_plain(value), sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()

@@ -10,13 +10,13 @@ from browser_helpers import DATASETS, save_artifact
 
 @pytest.fixture(scope="module")
 def chunked_site(tmp_path_factory, serve, monkeypatch_module):
-    import xgexport.build as build_module
-    from xgexport.build import Reporter, build
-    from xgexport.plan import BuildOptions
+    import xgexport.format
+    from xgexport.build import build
+    from xgexport.report import Reporter
 
-    monkeypatch_module.setattr(build_module, "CELL_CHUNK", 256)  # 700 cells → 3 chunks
+    monkeypatch_module.setattr(xgexport.format, "CELL_CHUNK", 256)  # 700 cells → 3 chunks
     out = tmp_path_factory.mktemp("chunked") / "bundle"
-    build(DATASETS / "scanpy_pbmc68k_reduced.h5ad", out, BuildOptions(), reporter=Reporter(0))
+    build(DATASETS / "scanpy_pbmc68k_reduced.h5ad", out, reporter=Reporter(0))
     assert len(list((out / "data" / "embeddings" / "0" / "display").glob("c.*"))) == 3
     return serve(out)
 

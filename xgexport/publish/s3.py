@@ -16,90 +16,34 @@ left at this same prefix listed it and the new one does not: whatever else is un
 from __future__ import annotations
 
 import hashlib
-import json
-import mimetypes
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .chunks import is_chunk_name
-from .errors import XgError
-from .landing import RECORD, parse_record
-from .manifest import MANIFEST, MAX_MANIFEST, plain_path
-from .publishing import SiteFile, load_site
+from ..errors import XgError, first_line
+from ..format import LANDING_RECORD, MANIFEST
+from ..landing import parse_record
+from ..manifest import MAX_MANIFEST, listed_files
+from .content import DEFAULT_DATA_MAX_AGE, cache_control, content_type, file_kind
+from .site import SiteFile, load_site
 
 
 class PublishError(XgError):
     """The upload target is unusable or an upload failed."""
 
 
-# Data chunks: chunk paths (data/X/c.12.0) are reused by every build of a dataset, so they are
-# NOT immutable: a re-published bundle changes their content under the same URL. They are still
-# the bulk of the bytes and a reader's browser should not fetch them again while exploring, so
-# they are cached for a day by default (--data-max-age): readers who opened the old version may
-# see old chunks for up to that long after a re-publish to the same prefix. Publish changed data
-# under a new prefix (…/v2/) or pass --data-max-age 0 when that matters.
-DEFAULT_DATA_MAX_AGE = 86400
-# Entry points and metadata (index.html, manifest.json, every zarr.json) and the viewer's code,
-# whose file names do not change between xgexport versions: "no-cache" means "revalidate before
-# use", a cheap 304 when unchanged, so a re-publish is seen at once and the page, its modules
-# and the array metadata always belong together.
-REVALIDATE = "no-cache"
-
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".json": "application/json",
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".css": "text/css",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
 SINGLE_PUT_LIMIT = 5 * 1024**3  # S3's limit for one PUT; bundle files are far smaller
 UPLOAD_ORDER = ("data", "meta", "code", "entry")  # readers see the new manifest last
-
-
-def content_type(rel: str) -> str:
-    """Content-Type of a bundle file; zarr chunks (no suffix) are application/octet-stream."""
-    name = PurePosixPath(rel).name
-    suffix = PurePosixPath(rel).suffix.lower()
-    if is_chunk_name(name):
-        return "application/octet-stream"
-    if suffix in CONTENT_TYPES:
-        return CONTENT_TYPES[suffix]
-    if not suffix or name.startswith("."):
-        return "application/octet-stream"
-    guessed, _ = mimetypes.guess_type(name, strict=True)
-    return guessed or "application/octet-stream"
-
-
-def file_kind(rel: str) -> str:
-    name = PurePosixPath(rel).name
-    if name in ("index.html", "manifest.json"):
-        return "entry"
-    if name == "zarr.json":
-        return "meta"
-    if rel.startswith("data/") or "/data/" in rel:
-        return "data"
-    return "code"
-
-
-def cache_control(rel: str, data_max_age: int = DEFAULT_DATA_MAX_AGE) -> str:
-    if file_kind(rel) == "data":
-        return f"public, max-age={int(data_max_age)}" if data_max_age > 0 else REVALIDATE
-    return REVALIDATE
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
     """s3://bucket/some/prefix → ("bucket", "some/prefix"); the prefix may be empty."""
     if not url.startswith("s3://"):
         raise PublishError(f"{url}: not an s3:// URL; use s3://BUCKET/PREFIX")
-    bucket, _, prefix = url[len("s3://"):].partition("/")
+    bucket, _, prefix = url[len("s3://") :].partition("/")
     if not bucket:
         raise PublishError(f"{url}: no bucket name; use s3://BUCKET/PREFIX")
     prefix = prefix.strip("/")
@@ -110,9 +54,11 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Change:
-    action: str  # "new" | "changed" | "delete"
+    """A file to upload under ``key``."""
+
+    action: str  # "new" | "changed"
     key: str
-    file: SiteFile | None = None
+    file: SiteFile
 
 
 @dataclass(frozen=True)
@@ -161,17 +107,10 @@ def publish_s3(
     changes.sort(key=lambda c: (order[file_kind(c.file.rel)], c.key))
     target = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
     if dry_run:
-        for change in changes:
-            print(f"{'upload' if change.action == 'new' else 'update'}  {change.key}  ({change.file.size} bytes)")
-        for key in deletes:
-            print(f"delete  {key}")
-        log(
-            f"dry run: {len(changes)} file(s) would be uploaded, {unchanged} unchanged, "
-            f"{len(deletes)} would be deleted"
-            + (f", {len(stale_ours)} stale object(s) kept (add --delete to remove them)" if stale_ours and not delete else "")
-            + f" at {target}; nothing was changed"
+        _show_dry_run(changes, deletes, unchanged, len(stale_ours) - len(deletes), target, log)
+        return PublishResult(
+            bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), True
         )
-        return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), True)
 
     log(f"publishing {site.kind} {site.root} to {target}: {len(changes)} to upload, {unchanged} unchanged")
     if site.unlisted:
@@ -187,11 +126,30 @@ def publish_s3(
             "the new manifest no longer lists them, so only this publish with --delete could have removed them"
         )
     if others:
-        log(f"kept {others} object(s) under {target} that no earlier publish here listed (other bundles, anyone's files)")
-    return PublishResult(bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False)
+        log(
+            f"kept {others} object(s) under {target} that no earlier publish here listed (other bundles, anyone's files)"
+        )
+    return PublishResult(
+        bucket, prefix, tuple(changes), tuple(deletes), unchanged, len(stale_ours) - len(deletes), False
+    )
 
 
-def _changes(client, bucket: str, files, key_of: dict, existing: dict, force: bool, jobs: int) -> tuple[list[Change], int]:
+def _show_dry_run(changes: list[Change], deletes: list[str], unchanged: int, kept: int, target: str, log) -> None:
+    """What a publish would do: one line per object on stdout, the counts on stderr."""
+    for change in changes:
+        print(f"{'upload' if change.action == 'new' else 'update'}  {change.key}  ({change.file.size} bytes)")
+    for key in deletes:
+        print(f"delete  {key}")
+    stale = f", {kept} stale object(s) kept (add --delete to remove them)" if kept else ""
+    log(
+        f"dry run: {len(changes)} file(s) would be uploaded, {unchanged} unchanged, {len(deletes)} would be "
+        f"deleted{stale} at {target}; nothing was changed"
+    )
+
+
+def _changes(
+    client, bucket: str, files, key_of: dict, existing: dict, force: bool, jobs: int
+) -> tuple[list[Change], int]:
     """What to upload (new and changed files) and how many are unchanged."""
     changes: list[Change] = []
     unchanged = 0
@@ -239,8 +197,9 @@ def _client(endpoint_url, region, profile):
         # Checksums only where S3 requires them: botocore's default trailing checksums send
         # "Content-Encoding: aws-chunked", which some S3-compatible stores keep on the object.
         # Integrity is checked with the manifest's sha256 instead.
-        config = Config(**settings, request_checksum_calculation="when_required",
-                        response_checksum_validation="when_required")
+        config = Config(
+            **settings, request_checksum_calculation="when_required", response_checksum_validation="when_required"
+        )
     except TypeError:  # botocore < 1.36 has neither setting nor trailing checksums
         config = Config(**settings)
     return session.client("s3", endpoint_url=endpoint_url, config=config)
@@ -254,9 +213,7 @@ def _explain(exc, what: str) -> PublishError:
     )
 
     if isinstance(exc, NoCredentialsError):
-        return PublishError(
-            f"{what}: no AWS credentials; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use --profile"
-        )
+        return PublishError(f"{what}: no AWS credentials; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use --profile")
     if isinstance(exc, EndpointConnectionError):
         return PublishError(f"{what}: cannot connect to {exc.kwargs.get('endpoint_url', 'the endpoint')}")
     if isinstance(exc, ClientError):
@@ -268,7 +225,7 @@ def _explain(exc, what: str) -> PublishError:
             "AccessControlListNotSupported": "; the bucket has ACLs disabled: drop --acl and use a bucket policy",
         }.get(code, "")
         return PublishError(f"{what}: {code}: {error.get('Message', '')}{hint}".replace("\n", " "))
-    return PublishError(f"{what}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    return PublishError(f"{what}: {type(exc).__name__}: {first_line(exc)}")
 
 
 def _list(client, bucket: str, prefix: str, url: str) -> dict[str, str]:
@@ -306,25 +263,18 @@ def _published_before(client, bucket: str, prefix: str, log) -> set[str]:
     deleted; a bucket's content is never trusted beyond plain relative paths."""
     base = f"{prefix}/" if prefix else ""
     listed: set[str] = set()
-    manifest = _manifest_files(_get_small(client, bucket, base + MANIFEST, log))
+    manifest = listed_files(_get_small(client, bucket, base + MANIFEST, log))
     if manifest is not None:
         listed |= {base + rel for rel in manifest} | {base + MANIFEST}
-    record = parse_record(_get_small(client, bucket, base + RECORD, log) or b"")
+    record = parse_record(_get_small(client, bucket, base + LANDING_RECORD, log) or b"")
     if record is not None:
-        listed |= {base + rel for rel in record["files"]} | {base + RECORD}
+        listed |= {base + rel for rel in record["files"]} | {base + LANDING_RECORD}
         for folder in record["bundles"]:
-            files = _manifest_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
-            listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | ({f"{base}{folder}/{MANIFEST}"} if files else set())
+            files = listed_files(_get_small(client, bucket, f"{base}{folder}/{MANIFEST}", log))
+            listed |= {f"{base}{folder}/{rel}" for rel in files or ()} | (
+                {f"{base}{folder}/{MANIFEST}"} if files else set()
+            )
     return listed
-
-
-def _manifest_files(data: bytes | None) -> list[str] | None:
-    try:
-        manifest = json.loads(data) if data else None
-    except (ValueError, RecursionError):
-        return None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    return [rel for rel in files if plain_path(rel)] if isinstance(files, dict) else None
 
 
 def _get_small(client, bucket: str, key: str, log) -> bytes | None:
@@ -339,7 +289,9 @@ def _get_small(client, bucket: str, key: str, log) -> bytes | None:
         return response["Body"].read(MAX_MANIFEST + 1)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-            log(f"note: cannot read s3://{bucket}/{key} ({exc.response.get('Error', {}).get('Code')}); nothing it lists will be deleted")
+            log(
+                f"note: cannot read s3://{bucket}/{key} ({exc.response.get('Error', {}).get('Code')}); nothing it lists will be deleted"
+            )
         return None
     except BotoCoreError:
         return None

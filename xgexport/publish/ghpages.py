@@ -19,9 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .errors import XgError
-from .publishing import load_site
+from ..errors import XgError
+from ..version import GENERATOR
+from .site import load_site
 
 DEFAULT_BRANCH = "gh-pages"
 FALLBACK_IDENTITY = {
@@ -81,7 +81,11 @@ def publish_ghpages(
     local = git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False).strip() or None
     # A fresh clone (CI) has the published branch only as origin/<branch>: build on top of it,
     # so that the push is a fast-forward.
-    parent = local or git("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}", check=False).strip() or None
+    parent = (
+        local
+        or git("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}", check=False).strip()
+        or None
+    )
 
     if dry_run:
         return _dry_run(git, site, parent, prefix, branch)
@@ -108,7 +112,7 @@ def publish_ghpages(
     return GhPagesResult(branch, commit, tree, files, prefix=prefix, unlisted=site.unlisted)
 
 
-def _check_tree(git: "_Git", tree: str, blobs: dict[str, str], prefix: str | None) -> int:
+def _check_tree(git: _Git, tree: str, blobs: dict[str, str], prefix: str | None) -> int:
     """The files the tree really holds of the site (git silently leaves out paths it refuses);
     stop before committing when any is missing or different."""
     held = {}
@@ -125,7 +129,7 @@ def _check_tree(git: "_Git", tree: str, blobs: dict[str, str], prefix: str | Non
     return sum(1 for path in held if prefix is None or _is_under(path, prefix))
 
 
-def _blobs(git: "_Git", site, prefix: str | None, *, write: bool) -> dict[str, str]:
+def _blobs(git: _Git, site, prefix: str | None, *, write: bool) -> dict[str, str]:
     """Branch path → blob id of every file the commit takes from the site, and of the root
     ``.nojekyll`` with a prefix. Objects are stored in the repository only when ``write``."""
     store = ["-w"] if write else []
@@ -139,7 +143,7 @@ def _blobs(git: "_Git", site, prefix: str | None, *, write: bool) -> dict[str, s
     return blobs
 
 
-def _dry_run(git: "_Git", site, parent: str | None, prefix: str | None, branch: str) -> GhPagesResult:
+def _dry_run(git: _Git, site, parent: str | None, prefix: str | None, branch: str) -> GhPagesResult:
     """What the commit would change, from blob ids alone: nothing is written."""
     old: dict[str, str] = {}
     if parent:
@@ -164,7 +168,7 @@ def _is_under(path: str, prefix: str) -> bool:
 
 def default_message(title: str, prefix: str | None) -> str:
     where = f" in {prefix}/" if prefix else ""
-    return f"Deploy {title}{where} with xgexport {__version__}"
+    return f"Deploy {title}{where} with {GENERATOR}"
 
 
 def _clean_prefix(prefix: str | None) -> str | None:
@@ -184,7 +188,9 @@ def _clean_prefix(prefix: str | None) -> str | None:
         any(part in ("", ".", "..") or part.rstrip(". ").lower() in (".git", "git~1") for part in parts)
         or "\\" in cleaned
     ):
-        raise GitError(f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git' or empty parts)")
+        raise GitError(
+            f"--prefix {prefix!r}: use a relative folder like datasets/pbmc (no '..', '.git' or empty parts)"
+        )
     return "/".join(parts)
 
 
@@ -193,7 +199,7 @@ def _check_branch_name(branch: str) -> None:
         raise GitError(f"--branch {branch!r}: not a usable branch name")
 
 
-def _identity(git: "_Git") -> dict:
+def _identity(git: _Git) -> dict:
     """Use the repository's identity; a fresh CI checkout has none, so fall back to xgexport."""
     env = {}
     have_name = git("config", "user.name", check=False).strip()

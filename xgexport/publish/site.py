@@ -11,14 +11,15 @@ the folder (a ``.env``, a raw ``.h5ad``, notes) belongs to no bundle and is neve
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BundleError
-from .landing import ASSETS, RECORD, read_record
-from .manifest import MANIFEST, is_bundle, verify
+from ..errors import BundleError
+from ..format import LANDING_ASSETS, LANDING_RECORD, MANIFEST
+from ..landing import read_record
+from ..manifest import find_bundles, is_bundle, read_manifest
+from ..verify import verify
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def load_site(out: Path) -> Site:
         raise BundleError(f"{out}: no such folder; build a bundle first (xgexport build INPUT {out})")
     if is_bundle(out):
         files = _bundle_files(out, "")
-        title = str(json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("dataset", {}).get("title", out.name))
+        title = str(read_manifest(out).get("dataset", {}).get("title", out.name))
         return Site(out, "bundle", title, tuple(sorted(files, key=lambda f: f.rel)))
     bundles = find_bundles(out)
     if not bundles:
@@ -55,21 +56,21 @@ def load_site(out: Path) -> Site:
             f"{out}: not an xgexport bundle (no {MANIFEST}) and holds no bundles; "
             "publish the folder that `xgexport build` wrote"
         )
-    files = {}
+    listed: dict[str, SiteFile] = {}
     for bundle in bundles:
         for item in _bundle_files(out, bundle.relative_to(out).as_posix() + "/"):
-            files[item.rel] = item
+            listed[item.rel] = item
     for item in _landing_files(out):
-        files.setdefault(item.rel, item)
-    unlisted = _unlisted(out, set(files))
-    return Site(out, "collection", out.name, tuple(sorted(files.values(), key=lambda f: f.rel)), tuple(unlisted))
+        listed.setdefault(item.rel, item)
+    unlisted = _unlisted(out, set(listed))
+    return Site(out, "collection", out.name, tuple(sorted(listed.values(), key=lambda f: f.rel)), tuple(unlisted))
 
 
 def _bundle_files(root: Path, folder: str) -> list[SiteFile]:
     """A verified bundle's files (its manifest's list and the manifest), paths under ``root``."""
     bundle = root / folder if folder else root
     _check(bundle)
-    manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(bundle)
     files = [_entry(root, folder + rel, meta["size"], meta["sha256"]) for rel, meta in manifest["files"].items()]
     files.append(_hashed(root, folder + MANIFEST))
     return files
@@ -80,11 +81,11 @@ def _landing_files(site: Path) -> list[SiteFile]:
     record = read_record(site)
     if record is None:
         return []
-    rels = [RECORD, *(rel for rel in record["files"] if rel in ("index.html", ".nojekyll")
-                      or (rel.startswith(f"{ASSETS}/") and rel.count("/") == 1))]  # fmt: skip
+    rels = [LANDING_RECORD, *(rel for rel in record["files"] if rel in ("index.html", ".nojekyll")
+                      or (rel.startswith(f"{LANDING_ASSETS}/") and rel.count("/") == 1))]  # fmt: skip
     for rel in rels:
         path = site / rel
-        if (site / ASSETS).is_symlink() or path.is_symlink() or not path.is_file():
+        if (site / LANDING_ASSETS).is_symlink() or path.is_symlink() or not path.is_file():
             raise BundleError(
                 f"{path}: a file of the landing page is missing or a symbolic link; run `xgexport index {site}` again"
             )
@@ -106,18 +107,6 @@ def _unlisted(site: Path, listed: set[str]) -> list[str]:
                         stack.append((entry.path, rel + "/"))
                 elif rel not in listed:
                     found.append(rel)
-    return sorted(found)
-
-
-def find_bundles(site: Path) -> list[Path]:
-    """Bundles below ``site`` (folders with an xgexport manifest), not looking inside bundles."""
-    found: list[Path] = []
-    for directory, subdirs, _files in os.walk(site):
-        here = Path(directory)
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "_")))
-        if here != site and is_bundle(here):
-            found.append(here)
-            subdirs[:] = []
     return sorted(found)
 
 
