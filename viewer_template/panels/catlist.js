@@ -148,9 +148,10 @@ export function createCategoryList({ column, onPick }) {
 
   /** Crossfilter counts (per category, index k + 1) of all and of the selected cells. */
   function update(view) {
+    const resort = (view.totals && view.totals !== totals && sortBy === "count") || sortBy === "selected";
     if (view.totals) totals = view.totals;
     selected = view.active ? view.selected : null;
-    if (sortBy === "selected" || sortBy === "count") arrange();
+    if (resort) arrange(); // a new selection reorders only a list sorted by selected cells
     else queue();
   }
 

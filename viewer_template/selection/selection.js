@@ -17,11 +17,48 @@ import { MODES } from "./link.js";
 
 let revisions = 0;
 
+/** xy → promise of its row index, from a module worker (or here, where workers fail). */
+function createIndexBuilder() {
+  let worker = null;
+  const waiting = new Map();
+  let ids = 0;
+  try {
+    worker = new Worker(new URL("./index-worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = ({ data }) => {
+      waiting.get(data.id)?.resolve(data);
+      waiting.delete(data.id);
+    };
+    worker.onerror = (ev) => {
+      console.warn("xgexport: the index worker failed", ev.message);
+      for (const [id, w] of waiting) w.resolve(rowIndex(w.xy));
+      waiting.clear();
+      worker = null;
+    };
+  } catch {
+    worker = null;
+  }
+  return (xy) => {
+    if (!worker) return Promise.resolve(rowIndex(xy));
+    const id = ++ids;
+    return new Promise((resolve) => {
+      waiting.set(id, { resolve, xy });
+      worker.postMessage({ id, xy });
+    });
+  };
+}
+
 export function createSelection({ store, dataset, columns, genes, view }) {
   const ds = dataset;
   const n = ds.nCells;
-  const indexes = new WeakMap(); // embedding → rows sorted by y (geometry.rowIndex)
+  const indexes = new WeakMap(); // embedding → promise of its row index (geometry.rowIndex)
+  const builder = createIndexBuilder();
   let queue = Promise.resolve();
+
+  /** The row index of an embedding, built once (in a worker) and kept while it is. */
+  function indexFor(e) {
+    if (!indexes.has(e)) indexes.set(e, builder(e.xy));
+    return indexes.get(e);
+  }
 
   function findEmbedding(key) {
     const list = ds.embeddings;
@@ -32,8 +69,7 @@ export function createSelection({ store, dataset, columns, genes, view }) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
     const e = await ds.embedding(info.id);
-    if (!indexes.has(e)) indexes.set(e, rowIndex(e.xy));
-    return { ...e, index: indexes.get(e) };
+    return { ...e, index: await indexFor(e) };
   }
 
   async function column(name, kinds) {
@@ -237,6 +273,9 @@ export function createSelection({ store, dataset, columns, genes, view }) {
       return patch.selection?.count ?? 0;
     });
   }
+
+  // the shown embedding's index is built at once, so the first lasso need not wait for it
+  store.subscribe((s) => { if (s.embedding) indexFor(s.embedding); }, ["embedding"]);
 
   // a new embedding under a subset: show the subset's cells, unless a link asked for a camera
   store.subscribe((s, prev) => {
