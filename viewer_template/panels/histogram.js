@@ -165,9 +165,9 @@ export function createHistogram({ edges, zero = false, label, onRange }) {
 
   /** The brush for a range {lo, hi} of this histogram's values (from the selection), or none. */
   function setRange(range) {
-    if (range) {
-      from.value = range.lo === null ? "" : String(range.lo);
-      to.value = range.hi === null ? "" : String(range.hi);
+    if (document.activeElement !== from && document.activeElement !== to) {
+      from.value = range?.lo == null ? "" : String(range.lo);
+      to.value = range?.hi == null ? "" : String(range.hi);
     }
     if (drag) return;
     if (!range) brush = null;
