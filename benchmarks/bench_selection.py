@@ -108,6 +108,11 @@ TIMED = """async ([kind, arg]) => {
   if (kind === "lasso") n = await window.xgexport.selectPolygon(arg, {mode: "replace"});
   else if (kind === "cells") n = await window.xgexport.setSelection(arg);
   else if (kind === "clear") n = await window.xgexport.clearSelection();
+  else if (kind === "pan") { // the control: a camera move redraws every cell and selects nothing
+    const c = window.xgexport.getState().camera;
+    window.xgexport.setCamera({ ...c, cx: c.cx + 0.5 });
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  }
   const drawn = performance.now();
   const done = await counted();
   await new Promise((r) => setTimeout(r, 300));
@@ -164,6 +169,7 @@ def measure(bundle: Path, draw: bool = True) -> dict:
             # a lasso around the middle third of the plot, in data coordinates from the camera
             cam = state["camera"]
             lasso = [[cam["cx"] + dx, cam["cy"] + dy] for dx, dy in ((-8, -6), (6, -9), (9, 4), (-2, 9), (-9, 3))]
+            out["pan"] = page.evaluate(TIMED, ["pan", None])
             out["lasso"] = page.evaluate(TIMED, ["lasso", lasso])
             out["lasso_again"] = page.evaluate(TIMED, ["lasso", [[x + 1, y] for x, y in lasso]])
             rng = np.random.default_rng(0)

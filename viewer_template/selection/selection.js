@@ -10,105 +10,17 @@
 // steps whose masks intersect. Links carry steps by name (link.js); masks are recomputed.
 
 import { clauseMask, combine, maskBox, maskIndices } from "./clauses.js";
-import { rowIndex, Q } from "./geometry.js";
+import { Q } from "./geometry.js";
+import { createResolver } from "./resolve.js";
 import * as cam from "../plot/camera.js";
-import { iso } from "../dom.js";
 import { MODES } from "./link.js";
 
 let revisions = 0;
 
-/** xy → promise of its row index, from a module worker (or here, where workers fail). */
-function createIndexBuilder() {
-  let worker = null;
-  const waiting = new Map();
-  let ids = 0;
-  try {
-    worker = new Worker(new URL("./index-worker.js", import.meta.url), { type: "module" });
-    worker.onmessage = ({ data }) => {
-      waiting.get(data.id)?.resolve(data);
-      waiting.delete(data.id);
-    };
-    worker.onerror = (ev) => {
-      console.warn("xgexport: the index worker failed", ev.message);
-      for (const [id, w] of waiting) w.resolve(rowIndex(w.xy));
-      waiting.clear();
-      worker = null;
-    };
-  } catch {
-    worker = null;
-  }
-  return (xy) => {
-    if (!worker) return Promise.resolve(rowIndex(xy));
-    const id = ++ids;
-    return new Promise((resolve) => {
-      waiting.set(id, { resolve, xy });
-      worker.postMessage({ id, xy });
-    });
-  };
-}
-
 export function createSelection({ store, dataset, columns, genes, view }) {
-  const ds = dataset;
-  const n = ds.nCells;
-  const indexes = new WeakMap(); // embedding → promise of its row index (geometry.rowIndex)
-  const builder = createIndexBuilder();
+  const n = dataset.nCells;
+  const { resolve, indexFor, findEmbedding } = createResolver({ dataset, columns, genes });
   let queue = Promise.resolve();
-
-  /** The row index of an embedding, built once (in a worker) and kept while it is. */
-  function indexFor(e) {
-    if (!indexes.has(e)) indexes.set(e, builder(e.xy));
-    return indexes.get(e);
-  }
-
-  function findEmbedding(key) {
-    const list = ds.embeddings;
-    return list.find((e) => e.key === key) || list.find((e) => e.name === key) || list.find((e) => e.id === key) || null;
-  }
-
-  async function embedding(key) {
-    const info = findEmbedding(key);
-    if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
-    const e = await ds.embedding(info.id);
-    return { ...e, index: await indexFor(e) };
-  }
-
-  async function column(name, kinds) {
-    const info = columns.byName(name);
-    if (!info) throw new Error(`There is no column named "${iso(name)}".`);
-    if (!kinds.includes(info.kind === "continuous" ? "continuous" : "categorical")) {
-      throw new Error(`Column "${iso(name)}" is ${info.kind}, not ${kinds.join(" or ")}.`);
-    }
-    return columns.load(info.id);
-  }
-
-  async function codeSet(name, categories) {
-    const col = await column(name, ["categorical"]);
-    const set = new Set();
-    for (const label of categories) {
-      const k = col.categories.indexOf(label);
-      if (k < 0) throw new Error(`Column "${iso(name)}" has no category "${iso(label)}".`);
-      set.add(k);
-    }
-    return { codes: col.codes, codeSet: set };
-  }
-
-  /** Load what a clause needs (embedding, column, gene) for clauseMask(). */
-  async function resolve(c) {
-    const data = { n };
-    if (c.type === "lasso" || c.type === "rect") data.embedding = await embedding(c.embedding);
-    else if (c.type === "cat") Object.assign(data, await codeSet(c.column, c.categories));
-    else if (c.type === "range") data.values = (await column(c.column, ["continuous"])).values;
-    else if (c.type === "gene") {
-      const index = (await genes()).find(c.gene);
-      if (index < 0) throw new Error(`There is no gene named "${iso(c.gene)}".`);
-      data.values = await ds.gene(index);
-    }
-    if (c.not) {
-      const { codes, codeSet: set } = await codeSet(c.not.column, c.not.categories);
-      Object.assign(data, { notCodes: codes, notSet: set });
-    }
-    return data;
-  }
 
   /** One step onto `prev` (null: nothing selected, where add and intersect start afresh). */
   function step(prev, mask, mode, universe) {
