@@ -21,7 +21,11 @@ export function pct(f) {
   return Number.isFinite(f) ? `${Math.round(f * 100)}` : "NA";
 }
 
+// one formatter for every call: toLocaleString builds one each time, which the crossfilter's
+// counts (hundreds of rows as a selection changes) would feel
+const THOUSANDS = new Intl.NumberFormat("en-US");
+
 /** Thousands separators, whatever the browser's locale. */
 export function count(n) {
-  return Number(n).toLocaleString("en-US");
+  return THOUSANDS.format(Number(n));
 }

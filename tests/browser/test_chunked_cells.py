@@ -31,13 +31,13 @@ def monkeypatch_module():
 def test_chunked_per_cell_arrays_draw_every_cell(rec, chunked_site, pbmc_site, pixel_reader):
     """The plot of the 3-chunk bundle is the plot of the one-chunk bundle, pixel for pixel."""
     page = rec.goto_ready(chunked_site.url())
-    chunked = pixel_reader(page.locator("canvas").screenshot())
-    save_artifact("chunked_cells.png", page.locator("canvas").screenshot())
+    chunked = pixel_reader(page.locator("#canvas").screenshot())
+    save_artifact("chunked_cells.png", page.locator("#canvas").screenshot())
     assert "700 cells" in page.locator("body").text_content()
     rec.assert_clean([chunked_site.origin])
     page.goto(pbmc_site.url())
     page.wait_for_selector("html[data-xg-state=ready]", state="attached")
-    whole = pixel_reader(page.locator("canvas").screenshot())
+    whole = pixel_reader(page.locator("#canvas").screenshot())
     assert chunked.shape == whole.shape
     differing = (np.abs(chunked.astype(int) - whole.astype(int)).max(axis=-1) > 8).mean()
     assert differing < 0.001, f"{differing:.2%} of pixels differ"

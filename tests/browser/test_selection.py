@@ -165,3 +165,32 @@ def test_a_link_restores_the_selection(rec, pbmc_site, pbmc_bundle):
     assert "no_such_cluster" in page.locator("#status").text_content()
     assert state(page)["selected"] == 0
     rec.assert_clean([pbmc_site.origin])
+
+
+@pytest.fixture(scope="session")
+def starmap_site(tmp_path_factory, serve):
+    from browser_helpers import DATASETS, build_bundle
+
+    out = build_bundle(DATASETS / "scvi-tools_starmap-mpfc_from-loom.h5ad", tmp_path_factory.mktemp("starmap") / "out", "--no-de")
+    return serve(out), out
+
+
+def test_lasso_on_spatial_coordinates_drawn_y_down(rec, starmap_site):
+    """STARmap's cells in tissue coordinates (y down, as an image): what the lasso encloses on
+    the screen is what it selects, also after zooming in."""
+    site, bundle = starmap_site
+    page = rec.goto_ready(site.url())
+    assert state(page)["embedding"] == "spatial"
+    page.mouse.move(*(lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2))(page.locator("#canvas").bounding_box()))
+    page.mouse.wheel(0, -400)
+    time.sleep(0.3)
+    plot = Plot(page, bundle, "spatial")
+    w, h = plot.box["width"], plot.box["height"]
+    poly = clear_polygon(plot.screen, [(w * 0.35, h * 0.30), (w * 0.60, h * 0.38), (w * 0.52, h * 0.62), (w * 0.38, h * 0.55)], margin=0.75)
+    plot.draw("lasso", poly)
+    steps = settle(page)
+    want = plot.enclosed(poly)
+    assert len(want) > 20 and selected(page) == want
+    assert steps[0].startswith("lasso:spatial:")
+    save_artifact("selection_spatial.png", page.screenshot())
+    rec.assert_clean([site.origin])

@@ -44,6 +44,7 @@ export function createCategoryList({ column, onPick }) {
   root.append(tools, scroller, empty);
 
   const pool = new Map(); // k → row button in the DOM
+  const parts = new WeakMap(); // row button → {nums, all, part, text}
   let frame = 0;
 
   function arrange() {
@@ -73,18 +74,25 @@ export function createCategoryList({ column, onPick }) {
     b.title = `${column.categories[k]}\nClick: select these cells. Shift: add, Alt: remove, both: intersect.`;
     const nums = el("span", "cat-count");
     const bar = el("span", "cat-bar");
-    bar.append(el("span", "cat-bar-all"), el("span", "cat-bar-sel"));
+    const all = el("span", "cat-bar-all");
+    const part = el("span", "cat-bar-sel");
+    bar.append(all, part);
     b.append(swatch, label, nums, bar);
     b.addEventListener("click", (ev) => onPick(k, ev));
+    parts.set(b, { nums, all, part, text: "" });
     return b;
   }
 
   function fill(b, k, max) {
     const total = totals[k + 1];
     const sel = selected ? selected[k + 1] : null;
-    b.querySelector(".cat-count").textContent = sel === null ? count(total) : `${count(sel)} / ${count(total)}`;
-    b.querySelector(".cat-bar-all").style.width = `${max ? (100 * total) / max : 0}%`;
-    b.querySelector(".cat-bar-sel").style.width = `${max && sel ? (100 * sel) / max : 0}%`;
+    const p = parts.get(b);
+    const text = sel === null ? count(total) : `${count(sel)} / ${count(total)}`;
+    if (text === p.text) return; // unchanged: no style or layout work
+    p.text = text;
+    p.nums.textContent = text;
+    p.all.style.width = `${max ? (100 * total) / max : 0}%`;
+    p.part.style.width = `${max && sel ? (100 * sel) / max : 0}%`;
     b.classList.toggle("is-all", sel !== null && sel > 0 && sel === total);
     b.classList.toggle("is-none", sel === 0);
   }
@@ -148,9 +156,10 @@ export function createCategoryList({ column, onPick }) {
 
   /** Crossfilter counts (per category, index k + 1) of all and of the selected cells. */
   function update(view) {
+    const resort = (view.totals && view.totals !== totals && sortBy === "count") || sortBy === "selected";
     if (view.totals) totals = view.totals;
     selected = view.active ? view.selected : null;
-    if (sortBy === "selected" || sortBy === "count") arrange();
+    if (resort) arrange(); // a new selection reorders only a list sorted by selected cells
     else queue();
   }
 

@@ -3,21 +3,15 @@
 // context a brush is dragged in), the selected cells in colour, on one count scale. Drag across
 // it (mouse, pen, finger) or click a bar to select a range of bins; the "≥" and "<" fields do
 // the same from the keyboard. A range is [edges[a], edges[b + 1]) and the last bin is open at
-// the top, so the cells of the brushed bars are exactly the cells selected.
+// the top, so the cells of the brushed bars are exactly the cells selected. Drawn on a canvas:
+// redrawn as often as a brush moves, without a DOM element per bar.
 
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
 
-const NS = "http://www.w3.org/2000/svg";
-const W = 260;
-const H = 54;
+const H = 54; // CSS px
 const GAP = 4; // between the bar of zeros and the value bars
-
-function svgEl(tag, cls) {
-  const node = document.createElementNS(NS, tag);
-  if (cls) node.setAttribute("class", cls);
-  return node;
-}
+const COLORS = { all: "#d3d8df", base: "#a9bddf", sel: "#2f5fb3", brush: "rgba(47, 95, 179, 0.12)", edge: "#2f5fb3", axis: "#b9c0c9" };
 
 /**
  * edges: Float64Array of bin edges; zero: 0 has a bar of its own (genes); label: for the
@@ -26,29 +20,13 @@ function svgEl(tag, cls) {
  */
 export function createHistogram({ edges, zero = false, label, onRange }) {
   const B = edges.length - 1;
-  const slots = B + (zero ? 1 : 0); // the zero bar takes one slot
-  const slotW = (W - (zero ? GAP : 0)) / slots;
-  const xOf = (s) => s * slotW + (zero && s > 0 ? GAP : 0); // slot 0 is the zero bar when zero
+  const slots = B + (zero ? 1 : 0); // the zero bar takes the first slot
   const root = el("div", "hist");
-  const svg = svgEl("svg", "hist-svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  svg.setAttribute("preserveAspectRatio", "none");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", `Histogram of ${label}; drag across it to select a range`);
-  const layers = ["all", "base", "sel"].map((name) => {
-    const g = svgEl("g", `hist-${name}`);
-    svg.append(g);
-    return Array.from({ length: slots }, () => g.appendChild(svgEl("rect")));
-  });
-  const brush = svgEl("rect", "hist-brush");
-  brush.setAttribute("y", "0");
-  brush.setAttribute("height", String(H));
-  svg.append(brush);
-
+  const canvas = el("canvas", "hist-canvas");
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", `Histogram of ${label}; drag across it to select a range`);
   const axis = el("div", "hist-axis");
-  const lowText = el("span", null, formatNumber(edges[0]));
-  const highText = el("span", null, formatNumber(edges[B]));
-  axis.append(lowText, highText);
+  axis.append(el("span", null, formatNumber(edges[0])), el("span", null, formatNumber(edges[B])));
   const note = el("div", "hist-note");
   const form = el("form", "hist-form");
   const from = el("input");
@@ -60,15 +38,68 @@ export function createHistogram({ edges, zero = false, label, onRange }) {
   const go = el("button", "button hist-go", "Select");
   go.type = "submit";
   form.append(el("span", null, "≥"), from, el("span", null, "<"), to, go);
-  root.append(svg, axis, note, form);
+  root.append(canvas, axis, note, form);
+
+  let counts = null; // the last crossfilter view
+  let brush = null; // [first slot, last slot] or null
+  let frame = 0;
+
+  const width = () => Math.max(40, canvas.clientWidth || 260);
+  const slotW = (w) => (w - (zero ? GAP : 0)) / slots;
+  const xOf = (s, w) => s * slotW(w) + (zero && s > 0 ? GAP : 0);
+
+  function draw() {
+    frame = 0;
+    const w = width();
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(H * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(H * dpr);
+    }
+    const g = canvas.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, H);
+    if (counts?.totals) {
+      // counts[0] is "no value"; slot s is counts[s + 1] (with zero: the zero bar, then the bins)
+      const { totals, selected, base, active } = counts;
+      let max = 1;
+      for (let s = zero ? 1 : 0; s < slots; s++) max = Math.max(max, totals[s + 1]);
+      const layers = [[totals, COLORS.all], [active ? base : null, COLORS.base], [active ? selected : null, COLORS.sel]];
+      const bw = Math.max(0.5, slotW(w) - 1);
+      for (const [arr, color] of layers) {
+        if (!arr) continue;
+        g.fillStyle = color;
+        for (let s = 0; s < slots; s++) {
+          const v = arr[s + 1];
+          if (!v) continue;
+          const h = Math.min(H - 1, Math.max(1, (v / max) * (H - 3)));
+          g.fillRect(xOf(s, w) + 0.5, H - 1 - h, bw, h);
+        }
+      }
+    }
+    g.fillStyle = COLORS.axis;
+    g.fillRect(0, H - 1, w, 1);
+    if (brush) {
+      const [s0, s1] = brush[0] <= brush[1] ? brush : [brush[1], brush[0]];
+      const x0 = xOf(s0, w);
+      const x1 = xOf(s1, w) + slotW(w);
+      g.fillStyle = COLORS.brush;
+      g.fillRect(x0, 0, x1 - x0, H);
+      g.strokeStyle = COLORS.edge;
+      g.lineWidth = 1;
+      g.strokeRect(x0 + 0.5, 0.5, x1 - x0 - 1, H - 1);
+    }
+  }
+  const queue = () => { if (!frame) frame = requestAnimationFrame(draw); };
+  new ResizeObserver(queue).observe(canvas);
 
   /** slot under a client x (clamped) */
   function slotAt(clientX) {
-    const r = svg.getBoundingClientRect();
-    const x = ((clientX - r.left) / Math.max(1, r.width)) * W;
-    let s = zero ? (x < slotW + GAP / 2 ? 0 : Math.floor((x - GAP) / slotW)) : Math.floor(x / slotW);
-    s = Math.max(0, Math.min(slots - 1, s));
-    return s;
+    const r = canvas.getBoundingClientRect();
+    const x = clientX - r.left;
+    const sw = slotW(r.width || width());
+    const s = zero ? (x < sw + GAP / 2 ? 0 : Math.floor((x - GAP) / sw)) : Math.floor(x / sw);
+    return Math.max(0, Math.min(slots - 1, s));
   }
 
   /** slots a..b → {lo, hi}: the zero bar is [0, first edge); the top bin is open upwards. */
@@ -80,31 +111,33 @@ export function createHistogram({ edges, zero = false, label, onRange }) {
     return { lo, hi };
   }
 
-  let drag = null; // {start, ev}
-  svg.addEventListener("pointerdown", (ev) => {
+  let drag = null; // {start, id, ev}
+  canvas.addEventListener("pointerdown", (ev) => {
     if (ev.pointerType === "mouse" && ev.button !== 0) return;
     ev.preventDefault();
-    try { svg.setPointerCapture(ev.pointerId); } catch { /* synthetic */ }
+    try { canvas.setPointerCapture(ev.pointerId); } catch { /* synthetic */ }
     const s = slotAt(ev.clientX);
     drag = { start: s, id: ev.pointerId, ev };
-    showBrush(s, s);
+    brush = [s, s];
+    queue();
     onRange(rangeOf(s, s), ev, "start");
   });
-  svg.addEventListener("pointermove", (ev) => {
+  canvas.addEventListener("pointermove", (ev) => {
     if (!drag || ev.pointerId !== drag.id) return;
     const s = slotAt(ev.clientX);
-    showBrush(drag.start, s);
+    if (brush[1] === s) return; // still on the same bar: nothing new to select
+    brush = [drag.start, s];
+    queue();
     onRange(rangeOf(drag.start, s), drag.ev, "move");
   });
   const finish = (ev) => {
     if (!drag || ev.pointerId !== drag.id) return;
-    const s = slotAt(ev.clientX);
     const d = drag;
     drag = null;
-    onRange(rangeOf(d.start, s), d.ev, ev.type === "pointerup" ? "end" : "cancel");
+    onRange(rangeOf(d.start, brush[1]), d.ev, ev.type === "pointerup" ? "end" : "cancel");
   };
-  svg.addEventListener("pointerup", finish);
-  svg.addEventListener("pointercancel", finish);
+  canvas.addEventListener("pointerup", finish);
+  canvas.addEventListener("pointercancel", finish);
 
   // Shift/Alt held with Enter (or the button's click) choose the mode, as with a mouse
   let lastKey = null;
@@ -117,73 +150,47 @@ export function createHistogram({ edges, zero = false, label, onRange }) {
     if ([lo, hi].some((v) => v !== null && !Number.isFinite(v))) return;
     onRange({ lo, hi }, lastKey, "end");
   });
-  function showBrush(a, b) {
-    if (a === null) {
-      brush.setAttribute("width", "0");
-      return;
-    }
-    const [s0, s1] = a <= b ? [a, b] : [b, a];
-    brush.setAttribute("x", String(xOf(s0)));
-    brush.setAttribute("width", String(xOf(s1) + slotW - xOf(s0)));
-  }
-
-  /** The brush for a range {lo, hi} of this histogram's values (from the selection), or none. */
-  function setRange(range) {
-    if (!range) {
-      if (!drag) showBrush(null);
-      return;
-    }
-    const { lo, hi } = range;
-    from.value = lo === null ? "" : String(lo);
-    to.value = hi === null ? "" : String(hi);
-    if (drag) return;
-    const first = lo !== null && lo <= 0 && zero ? 0 : slotOfValue(lo ?? -Infinity, false);
-    const last = slotOfValue(hi ?? Infinity, true);
-    if (last < first) showBrush(null);
-    else showBrush(first, last);
-  }
 
   /** The slot whose bin starts at v (from) or ends at v (to); values between edges round inwards. */
   function slotOfValue(v, isEnd) {
     const off = zero ? 1 : 0;
+    let k;
     if (isEnd) {
-      let k = B - 1;
-      while (k > 0 && edges[k] >= v) k--;
-      return k + off;
+      for (k = B - 1; k > 0 && edges[k] >= v;) k--;
+    } else {
+      for (k = 0; k < B - 1 && edges[k + 1] <= v;) k++;
     }
-    let k = 0;
-    while (k < B - 1 && edges[k + 1] <= v) k++;
     return k + off;
   }
 
-  /** counts arrays from the crossfilter: [missing, (zero,) bins…] */
-  function update({ totals, selected, base, active }) {
-    if (!totals) return;
-    // counts[0] is "no value"; slot s is counts[s + 1] (with zero: the zero bar, then the bins)
-    const at = (arr, s) => (arr ? arr[s + 1] : 0);
-    let max = 1;
-    for (let s = zero ? 1 : 0; s < slots; s++) max = Math.max(max, at(totals, s));
-    const height = (v) => Math.min(H, (v / max) * (H - 2));
-    for (let s = 0; s < slots; s++) {
-      const rows = [at(totals, s), active ? at(base, s) : 0, active ? at(selected, s) : 0];
-      rows.forEach((v, layer) => {
-        const r = layers[layer][s];
-        const h = v > 0 ? Math.max(1, height(v)) : 0;
-        r.setAttribute("x", String(xOf(s) + 0.5));
-        r.setAttribute("width", String(Math.max(0.5, slotW - 1)));
-        r.setAttribute("y", String(H - h));
-        r.setAttribute("height", String(h));
-      });
-      if (!base || !active) layers[1][s].setAttribute("height", "0");
+  /** The brush for a range {lo, hi} of this histogram's values (from the selection), or none. */
+  function setRange(range) {
+    if (document.activeElement !== from && document.activeElement !== to) {
+      from.value = range?.lo == null ? "" : String(range.lo);
+      to.value = range?.hi == null ? "" : String(range.hi);
     }
-    const missing = totals[0];
+    if (drag) return;
+    if (!range) brush = null;
+    else {
+      const first = zero && range.lo !== null && range.lo <= 0 ? 0 : slotOfValue(range.lo ?? -Infinity, false);
+      const last = slotOfValue(range.hi ?? Infinity, true);
+      brush = last < first ? null : [first, last];
+    }
+    queue();
+  }
+
+  /** counts from the crossfilter: [missing, (zero,) bins…] of all, selected, base */
+  function update(view) {
+    counts = view;
+    queue();
+    const { totals, selected, active } = view;
+    if (!totals) return;
     const bits = [];
     if (zero) bits.push(`0: ${active && selected ? `${count(selected[1])} of ` : ""}${count(totals[1])} cells`);
-    if (missing) bits.push(`no value: ${count(missing)}`);
+    if (totals[0]) bits.push(`no value: ${count(totals[0])}`);
     note.textContent = bits.join(" · ");
     root.dataset.counted = active && selected ? "selected" : "all";
   }
 
-  showBrush(null);
-  return { node: root, update, setRange };
+  return { node: root, update, setRange, bars: () => counts };
 }

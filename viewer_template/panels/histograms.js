@@ -1,8 +1,8 @@
 // Histograms of every continuous column (the cells panel's "Values") and of the gene the plot
 // is coloured by, with brushing. A column is read when its histogram first scrolls into view,
 // and counted by the crossfilter only while it is in view. A brushed range becomes a selection
-// step (a range clause, or a gene clause); dragging adjusts that step, and the brush follows
-// the selection (a link, Back) when its last step is this histogram's range.
+// step (a range clause, or a gene clause); dragging adjusts that step when it is the last, and
+// the brush follows the selection (a link, Back): it shows the histogram's latest range step.
 
 import { el, iso } from "../dom.js";
 import { binEdges } from "../selection/crossfilter.js";
@@ -68,10 +68,11 @@ export function createHistograms({ box, geneBox, store, columns, crossfilter, se
   const shown = new Map(); // section → {id, load(), watch(), unwatch()}
   const ranges = new Map(); // dimension → fn(selection) keeping its brush in step with the selection
 
+  /** The brush (and fields) show this histogram's latest range step, wherever it is. */
   function follow(dim, owns, hist) {
     const sync = (sel) => {
-      const last = sel?.steps.at(-1);
-      hist.setRange(last && owns(last.clause) ? last.clause : null);
+      const mine = sel?.steps.findLast((st) => owns(st.clause));
+      hist.setRange(mine ? mine.clause : null);
     };
     ranges.set(dim, sync);
     sync(store.get().selection);

@@ -85,29 +85,15 @@ export function continuous(raw, vmin, vmax, { zero = false } = {}) {
 }
 
 /**
- * The draw order with the selection on top: cells outside the selection first (drawn dimmed,
- * underneath), then the selected ones, each group in the colouring's order; cells outside the
- * subset (`universe`) are left out. The one place that orders cells for the selection.
+ * A byte per cell for the renderer: bit 0 selected, bit 1 outside the subset (not drawn). The
+ * selected cells are drawn after the others (renderer.js, two passes), so the selection needs
+ * no reordering; without a subset the selection's mask is the state as it is.
  */
-export function layerSelection(order, selected, universe) {
-  if (!selected && !universe) return order;
-  let nIn = 0;
-  let nOut = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (universe && !universe[i]) continue;
-    if (selected && selected[i]) nIn++;
-    else nOut++;
-  }
-  const out = new Uint32Array(nIn + nOut);
-  let a = 0;
-  let b = nOut;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (universe && !universe[i]) continue;
-    if (selected && selected[i]) out[b++] = i;
-    else out[a++] = i;
-  }
+export function cellState(selected, universe) {
+  if (!universe) return selected ?? null;
+  const n = universe.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (selected ? selected[i] : 0) | (universe[i] ? 0 : 2);
   return out;
 }
 

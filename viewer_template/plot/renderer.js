@@ -56,7 +56,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const program = link(gl);
   const loc = {};
   for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha"]) {
+    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass"]) {
     loc[name] = gl.getUniformLocation(program, name);
   }
   const vao = gl.createVertexArray();
@@ -75,9 +75,9 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   gl.disableVertexAttribArray(1);
   gl.vertexAttrib1f(1, 0);
   gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
-  gl.vertexAttribPointer(2, 1, gl.UNSIGNED_BYTE, false, 0, 0); // 0 or 1, as is
+  gl.vertexAttribPointer(2, 1, gl.UNSIGNED_BYTE, false, 0, 0); // a state byte per cell, as is
   gl.disableVertexAttribArray(2);
-  gl.vertexAttrib1f(2, 1);
+  gl.vertexAttrib1f(2, 0);
   gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
   gl.bindVertexArray(null);
 
@@ -93,7 +93,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   setupTexture(lutTex, gl.LINEAR);
 
   const s = {
-    n: 0, count: 0, bounds: null, skipHidden: false, mode: "none", vmin: 0, vmax: 1, camera: null,
+    n: 0, count: 0, bounds: null, skipHidden: false, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
     width: 1, height: 1, dpr: 1,
   };
   let frame = 0;
@@ -133,16 +133,17 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
         gl.vertexAttrib1f(1, 0);
       }
     }
-    if ("selected" in props) {
-      // a byte per cell, 1 = selected; none: every cell in its colours
-      if (props.selected) {
+    if ("cellState" in props) {
+      // a byte per cell (bit 0 selected, bit 1 outside the subset), or null: every cell shown
+      if (props.cellState) {
         gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
-        gl.bufferData(gl.ARRAY_BUFFER, props.selected, gl.DYNAMIC_DRAW);
+        gl.bufferData(gl.ARRAY_BUFFER, props.cellState, gl.DYNAMIC_DRAW);
         gl.enableVertexAttribArray(2);
       } else {
         gl.disableVertexAttribArray(2);
-        gl.vertexAttrib1f(2, 1);
+        gl.vertexAttrib1f(2, 0);
       }
+      s.selecting = !!props.selecting;
     }
     if (props.order) {
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
@@ -220,6 +221,15 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.enable(gl.BLEND);
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.bindVertexArray(vao);
+      if (s.selecting) {
+        // the selection on top: every unselected cell first (dimmed), then the selected ones,
+        // each pass in the colouring's order, so no per-selection reordering of the cells
+        gl.uniform1i(loc.u_pass, 1);
+        gl.drawElements(gl.POINTS, s.count, gl.UNSIGNED_INT, 0);
+        gl.uniform1i(loc.u_pass, 2);
+      } else {
+        gl.uniform1i(loc.u_pass, 0);
+      }
       gl.drawElements(gl.POINTS, s.count, gl.UNSIGNED_INT, 0);
       gl.bindVertexArray(null);
     }

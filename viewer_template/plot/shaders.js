@@ -5,7 +5,7 @@ precision highp float;
 precision highp int;
 layout(location = 0) in vec2 a_q;      // uint16 display coords, normalised to [0, 1]
 layout(location = 1) in float a_v;     // category code, or value (-3e38 = missing, -2e38 = zero)
-layout(location = 2) in float a_sel;   // 1 selected (or nothing selected), 0 not: drawn dimmed
+layout(location = 2) in float a_state; // bit 0: selected, bit 1: outside the subset (not drawn)
 uniform vec2 u_min;
 uniform vec2 u_range;
 uniform vec2 u_center;
@@ -23,12 +23,16 @@ uniform vec3 u_missing;
 uniform vec3 u_zero;
 uniform vec3 u_dim;
 uniform float u_dimAlpha;
+uniform int u_pass;                    // 0 every cell; 1 the unselected cells, dimmed; 2 the selected
 out vec4 v_color;
 
 const vec4 OFFSCREEN = vec4(2.0, 2.0, 2.0, 1.0);
 
 void main() {
-  if (u_skipHidden && a_q.x >= 1.0 && a_q.y >= 1.0) {
+  int state = int(a_state + 0.5);
+  bool selected = (state & 1) == 1;
+  if ((u_skipHidden && a_q.x >= 1.0 && a_q.y >= 1.0) || (state & 2) == 2 || (u_pass == 1 && selected) ||
+      (u_pass == 2 && !selected)) {
     gl_Position = OFFSCREEN;
     gl_PointSize = 0.0;
     v_color = vec4(0.0);
@@ -60,7 +64,7 @@ void main() {
     gl_PointSize = 0.0;
   }
   float alpha = u_alpha;
-  if (a_sel < 0.5) {
+  if (u_pass == 1) {
     c.rgb = u_dim;
     alpha = min(u_alpha, u_dimAlpha);
   }

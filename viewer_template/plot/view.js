@@ -3,7 +3,7 @@
 // palette); the renderer marks itself dirty on each change and draws once per animation frame.
 
 import { createRenderer } from "./renderer.js";
-import { categorical, continuous, identityOrder, layerSelection } from "./coloring.js";
+import { categorical, continuous, identityOrder, cellState } from "./coloring.js";
 
 const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset"];
 
@@ -38,7 +38,6 @@ export function createPlotView({ canvas, store }) {
     return { mode: "none", values: null, order: identityOrder(n) };
   }
 
-  let colorOrder = null; // the colouring's draw order, before the selection is put on top
   store.subscribe((s, prev, changed) => {
     if (!s.embedding) return;
     const has = (...keys) => keys.some((k) => changed.includes(k));
@@ -46,14 +45,10 @@ export function createPlotView({ canvas, store }) {
       const e = s.embedding;
       renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
     }
-    if (has("embedding", "color", "categories")) {
-      const arrays = drawArrays(s);
-      colorOrder = arrays.order;
-      renderer.set({ ...arrays, order: layerSelection(colorOrder, s.selection?.mask, s.subset?.mask) });
-    } else if (has("selection", "subset") && colorOrder) {
-      renderer.set({ order: layerSelection(colorOrder, s.selection?.mask, s.subset?.mask) });
+    if (has("embedding", "color", "categories")) renderer.set(drawArrays(s));
+    if (has("embedding", "selection", "subset")) {
+      renderer.set({ cellState: cellState(s.selection?.mask, s.subset?.mask), selecting: !!s.selection });
     }
-    if (has("embedding", "selection")) renderer.set({ selected: s.selection?.mask ?? null });
     if (changed.includes("camera") && s.camera) renderer.set({ camera: s.camera });
   }, DRAWN);
 

@@ -17,10 +17,10 @@ export function clauseMask(clause, data) {
     const e = data.embedding;
     const opts = { skipHidden: e.hidden > 0 };
     if (c.type === "lasso") {
-      fillPolygon(mask, e.xy, e.index, toDisplay(c.points, e.bounds), opts);
+      fillPolygon(mask, e.index, toDisplay(c.points, e.bounds), opts);
     } else {
       const [[x0, y0], [x1, y1]] = toDisplay([[c.x0, c.y0], [c.x1, c.y1]], e.bounds);
-      fillRect(mask, e.xy, e.index, x0, y0, x1, y1, opts);
+      fillRect(mask, e.index, x0, y0, x1, y1, opts);
     }
   } else if (c.type === "cat") {
     const { codes, codeSet } = data;

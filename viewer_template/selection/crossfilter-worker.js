@@ -10,7 +10,7 @@
 // out: {type: "totals", id, counts}, {type: "counts", revision, selected: {id: counts},
 //       base: {id: counts}, ms}
 
-const dims = new Map(); // id → {bins, nBins, totals}
+const dims = new Map(); // id → {bins, nBins, everyCell, totals (of the universe)}
 let universe = null;
 
 /** Bin of each value: 0 missing, 1 zero (when `zero`), then edges[k] ≤ v < edges[k + 1]. */
@@ -64,34 +64,45 @@ function countListed(bins, nBins, list) {
   return c;
 }
 
-/** Counts of the mask's cells for each dimension; a short index list when few are selected. */
+/**
+ * Counts of the mask's cells for each dimension. The cells are listed once (the selected ones,
+ * or the others when they are fewer: then counts = totals − theirs), so each dimension costs
+ * a pass over at most half the cells instead of all of them.
+ */
 function countMany(ids, mask) {
   const out = {};
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) n += mask[i];
-  let list = null;
-  if (n * 8 < mask.length) {
-    list = new Uint32Array(n);
-    let w = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i]) list[w++] = i;
-  }
+  const n = mask.length;
+  let k = 0;
+  for (let i = 0; i < n; i++) k += mask[i];
+  const complement = k * 2 > n;
+  const list = new Uint32Array(complement ? n - k : k);
+  let w = 0;
+  const want = complement ? 0 : 1;
+  for (let i = 0; i < n; i++) if (mask[i] === want) list[w++] = i;
   for (const id of ids) {
     const d = dims.get(id);
     if (!d) continue;
-    out[id] = list ? countListed(d.bins, d.nBins, list) : countAll(d.bins, d.nBins, mask);
+    const c = countListed(d.bins, d.nBins, list);
+    if (complement) {
+      const all = d.everyCell; // the others include cells outside the subset: not the totals
+      for (let b = 0; b < c.length; b++) c[b] = all[b] - c[b];
+    }
+    out[id] = c;
   }
   return out;
 }
 
 function totals(id) {
   const d = dims.get(id);
-  d.totals = countAll(d.bins, d.nBins, universe);
+  d.totals = universe ? countAll(d.bins, d.nBins, universe) : d.everyCell;
   self.postMessage({ type: "totals", id, counts: d.totals });
 }
 
 self.onmessage = ({ data: m }) => {
   if (m.type === "dim") {
-    dims.set(m.id, m.codes ? codeBins(m.codes) : valueBins(m.values, m.edges, m.zero));
+    const d = m.codes ? codeBins(m.codes) : valueBins(m.values, m.edges, m.zero);
+    d.everyCell = countAll(d.bins, d.nBins, null);
+    dims.set(m.id, d);
     totals(m.id);
   } else if (m.type === "drop") {
     dims.delete(m.id);

@@ -6,19 +6,50 @@ export const Q = 65535;
 const HIDDEN = 65535; // both coordinates 65535: a cell without finite coordinates, never drawn
 
 /**
- * Cells sorted by display y (counting sort, O(n)), with the start of each of the 65536 rows:
- * the per-dimension sorted index of cellxgene's crossfilter, for the one dimension a scanline
- * needs. Built once per embedding.
+ * Cells sorted by display y, then x (two counting sorts, O(n)): order, the start of each of
+ * the 65536 rows in it, and each sorted cell's x. cellxgene's crossfilter keeps sorted indexes
+ * per dimension for the same reason: the cells a shape holds on a row are then one contiguous
+ * run per pair of edge crossings, found by binary search instead of testing every cell.
+ * Built once per embedding, in a worker (index-worker.js).
  */
 export function rowIndex(xy) {
   const n = xy.length / 2;
+  const byX = countingSort(n, (i) => xy[2 * i], null);
   const start = new Uint32Array(Q + 2);
-  for (let i = 0; i < n; i++) start[xy[2 * i + 1] + 1]++;
-  for (let y = 0; y <= Q; y++) start[y + 1] += start[y];
+  const order = countingSort(n, (i) => xy[2 * i + 1], byX, start);
+  const xs = new Uint16Array(n);
+  for (let k = 0; k < n; k++) xs[k] = xy[2 * order[k]];
+  return { order, start: start.subarray(0, Q + 2), xs };
+}
+
+/** Stable counting sort of cells (in the order `within`, or 0…n−1) by a uint16 key. */
+function countingSort(n, key, within, start = new Uint32Array(Q + 2)) {
+  start.fill(0);
+  for (let i = 0; i < n; i++) start[key(i) + 1]++;
+  for (let v = 0; v <= Q; v++) start[v + 1] += start[v];
   const fill = start.slice(0, Q + 1);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[fill[xy[2 * i + 1]]++] = i;
-  return { order, start };
+  const out = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = within ? within[k] : k;
+    out[fill[key(i)]++] = i;
+  }
+  return out;
+}
+
+/** First k in [a, b) with xs[k] >= v (xs sorted on [a, b)). */
+function lowerBound(xs, a, b, v) {
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (xs[m] < v) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/** The end of row y, leaving out cells without coordinates (65535, 65535: the row's last). */
+function rowEnd(index, y, skipHidden) {
+  const b = index.start[y + 1];
+  return skipHidden && y === HIDDEN ? lowerBound(index.xs, index.start[y], b, HIDDEN) : b;
 }
 
 /** Data coordinates → display units (floats, not rounded: the polygon keeps its precision). */
@@ -31,68 +62,106 @@ export function toDisplay(points, bounds) {
 /**
  * Set mask[i] = 1 for every cell inside the polygon (display units, even-odd rule: the ray
  * test `(yi > y) != (yj > y) && x < (xj − xi)(y − yi)/(yj − yi) + xi`). A scanline over the
- * rows the polygon spans, with an active edge list, so the cost is the cells in those rows
- * plus rows × active edges, not cells × edges.
+ * rows the polygon spans with an active edge list; on a row with crossings c0 ≤ c1 ≤ … a cell
+ * is inside exactly when c(2j) ≤ x < c(2j+1), a run of the row's x-sorted cells.
  */
-export function fillPolygon(mask, xy, index, poly, { skipHidden = false } = {}) {
-  const m = poly.length;
-  if (m < 3) return;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  const edges = [];
-  for (let k = 0; k < m; k++) {
-    const [xi, yi] = poly[k];
-    const [xj, yj] = poly[(k + 1) % m];
-    if (yi === yj) continue; // a horizontal edge never crosses a row by the strict test
-    // rows y with min ≤ y < max (integers) are crossed
-    const from = Math.max(0, Math.ceil(Math.min(yi, yj)));
-    const to = Math.min(Q, Math.ceil(Math.max(yi, yj)) - 1);
-    if (from > to) continue;
-    edges.push({ xi, yi, xj, yj, from, to });
-    y0 = Math.min(y0, from);
-    y1 = Math.max(y1, to);
-  }
-  if (!edges.length) return;
-  edges.sort((a, b) => a.from - b.from);
-  const { order, start } = index;
+export function fillPolygon(mask, index, poly, { skipHidden = false } = {}) {
+  const edges = edgeTable(poly);
+  const m = edges.count;
+  if (!m) return;
+  const { from, to, xi, yi, dxdy } = edges;
+  const { order, start, xs } = index;
+  const active = new Int32Array(m); // edges crossing the current row (by number, in `from` order)
+  let nActive = 0;
   let next = 0;
-  let active = [];
-  const xs = [];
-  for (let y = y0; y <= y1; y++) {
-    while (next < edges.length && edges[next].from <= y) active.push(edges[next++]);
-    if (active.length && active.some((e) => e.to < y)) active = active.filter((e) => e.to >= y);
+  let firstEnd = Infinity; // the lowest last row among the active edges
+  const cross = new Float64Array(m);
+  for (let y = from[0]; y <= edges.last; y++) {
+    if (y > firstEnd) { // drop the edges that ended on the row before
+      let w = 0;
+      firstEnd = Infinity;
+      for (let a = 0; a < nActive; a++) {
+        const e = active[a];
+        if (to[e] >= y) {
+          active[w++] = e;
+          if (to[e] < firstEnd) firstEnd = to[e];
+        }
+      }
+      nActive = w;
+    }
+    while (next < m && from[next] <= y) {
+      active[nActive++] = next;
+      if (to[next] < firstEnd) firstEnd = to[next];
+      next++;
+    }
     const a = start[y];
-    const b = start[y + 1];
-    if (a === b || active.length < 2) continue;
-    xs.length = 0;
-    for (const e of active) xs.push(((e.xj - e.xi) * (y - e.yi)) / (e.yj - e.yi) + e.xi);
-    xs.sort((p, q) => p - q);
-    for (let k = a; k < b; k++) {
-      const i = order[k];
-      const x = xy[2 * i];
-      if (skipHidden && x === HIDDEN && y === HIDDEN) continue;
-      // inside when an odd number of crossings lie to the right of x (x < crossing)
-      let right = 0;
-      for (let c = xs.length - 1; c >= 0 && x < xs[c]; c--) right++;
-      if (right & 1) mask[i] = 1;
+    const b = rowEnd(index, y, skipHidden);
+    if (a === b || nActive < 2) continue;
+    for (let k = 0; k < nActive; k++) {
+      const e = active[k];
+      // (xj − xi)(y − yi)/(yj − yi) + xi, with (xj − xi)/(yj − yi) kept apart: the same
+      // product and quotient order as the per-cell test in tests and docs
+      cross[k] = dxdy[2 * e] * (y - yi[e]) / dxdy[2 * e + 1] + xi[e];
+    }
+    // insertion sort: a row of a lasso has a handful of crossings
+    for (let k = 1; k < nActive; k++) {
+      const v = cross[k];
+      let j = k - 1;
+      while (j >= 0 && cross[j] > v) {
+        cross[j + 1] = cross[j];
+        j--;
+      }
+      cross[j + 1] = v;
+    }
+    for (let j = 0; j + 1 < nActive; j += 2) {
+      const end = lowerBound(xs, a, b, cross[j + 1]);
+      for (let k = lowerBound(xs, a, b, cross[j]); k < end; k++) mask[order[k]] = 1;
     }
   }
 }
 
+/**
+ * The polygon's non-horizontal edges as typed arrays, sorted by their first row: edge e
+ * crosses the rows y with from[e] ≤ y ≤ to[e], i.e. min(yi, yj) ≤ y < max(yi, yj).
+ */
+function edgeTable(poly) {
+  const m = poly.length;
+  const list = [];
+  for (let k = 0; m >= 3 && k < m; k++) {
+    const [x1, y1] = poly[k];
+    const [x2, y2] = poly[(k + 1) % m];
+    if (y1 === y2) continue; // a horizontal edge never crosses a row by the strict test
+    const from = Math.max(0, Math.ceil(Math.min(y1, y2)));
+    const to = Math.min(Q, Math.ceil(Math.max(y1, y2)) - 1);
+    if (from <= to) list.push([from, to, x1, y1, x2 - x1, y2 - y1]);
+  }
+  list.sort((p, q) => p[0] - q[0]);
+  const n = list.length;
+  const out = { count: n, last: -1, from: new Int32Array(n), to: new Int32Array(n), xi: new Float64Array(n), yi: new Float64Array(n), dxdy: new Float64Array(2 * n) };
+  list.forEach(([from, to, x, y, dx, dy], e) => {
+    out.from[e] = from;
+    out.to[e] = to;
+    out.xi[e] = x;
+    out.yi[e] = y;
+    out.dxdy[2 * e] = dx;
+    out.dxdy[2 * e + 1] = dy;
+    out.last = Math.max(out.last, to);
+  });
+  return out;
+}
+
 /** Set mask[i] = 1 for cells with x0 ≤ x ≤ x1 and y0 ≤ y ≤ y1 (display units). */
-export function fillRect(mask, xy, index, x0, y0, x1, y1, { skipHidden = false } = {}) {
-  const { order, start } = index;
+export function fillRect(mask, index, x0, y0, x1, y1, { skipHidden = false } = {}) {
+  const { order, start, xs } = index;
   const ya = Math.max(0, Math.ceil(Math.min(y0, y1)));
   const yb = Math.min(Q, Math.floor(Math.max(y0, y1)));
   const xa = Math.min(x0, x1);
-  const xb = Math.max(x0, x1);
+  const xb = Math.floor(Math.max(x0, x1)) + 1; // x ≤ max: the integers below floor(max) + 1
   for (let y = ya; y <= yb; y++) {
-    for (let k = start[y]; k < start[y + 1]; k++) {
-      const i = order[k];
-      const x = xy[2 * i];
-      if (skipHidden && x === HIDDEN && y === HIDDEN) continue;
-      if (x >= xa && x <= xb) mask[i] = 1;
-    }
+    const a = start[y];
+    const b = rowEnd(index, y, skipHidden);
+    const to = lowerBound(xs, a, b, xb);
+    for (let k = lowerBound(xs, a, b, xa); k < to; k++) mask[order[k]] = 1;
   }
 }
 

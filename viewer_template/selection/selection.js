@@ -10,69 +10,17 @@
 // steps whose masks intersect. Links carry steps by name (link.js); masks are recomputed.
 
 import { clauseMask, combine, maskBox, maskIndices } from "./clauses.js";
-import { rowIndex, Q } from "./geometry.js";
+import { Q } from "./geometry.js";
+import { createResolver } from "./resolve.js";
 import * as cam from "../plot/camera.js";
-import { iso } from "../dom.js";
 import { MODES } from "./link.js";
 
 let revisions = 0;
 
 export function createSelection({ store, dataset, columns, genes, view }) {
-  const ds = dataset;
-  const n = ds.nCells;
-  const indexes = new WeakMap(); // embedding → rows sorted by y (geometry.rowIndex)
+  const n = dataset.nCells;
+  const { resolve, indexFor, findEmbedding } = createResolver({ dataset, columns, genes });
   let queue = Promise.resolve();
-
-  function findEmbedding(key) {
-    const list = ds.embeddings;
-    return list.find((e) => e.key === key) || list.find((e) => e.name === key) || list.find((e) => e.id === key) || null;
-  }
-
-  async function embedding(key) {
-    const info = findEmbedding(key);
-    if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
-    const e = await ds.embedding(info.id);
-    if (!indexes.has(e)) indexes.set(e, rowIndex(e.xy));
-    return { ...e, index: indexes.get(e) };
-  }
-
-  async function column(name, kinds) {
-    const info = columns.byName(name);
-    if (!info) throw new Error(`There is no column named "${iso(name)}".`);
-    if (!kinds.includes(info.kind === "continuous" ? "continuous" : "categorical")) {
-      throw new Error(`Column "${iso(name)}" is ${info.kind}, not ${kinds.join(" or ")}.`);
-    }
-    return columns.load(info.id);
-  }
-
-  async function codeSet(name, categories) {
-    const col = await column(name, ["categorical"]);
-    const set = new Set();
-    for (const label of categories) {
-      const k = col.categories.indexOf(label);
-      if (k < 0) throw new Error(`Column "${iso(name)}" has no category "${iso(label)}".`);
-      set.add(k);
-    }
-    return { codes: col.codes, codeSet: set };
-  }
-
-  /** Load what a clause needs (embedding, column, gene) for clauseMask(). */
-  async function resolve(c) {
-    const data = { n };
-    if (c.type === "lasso" || c.type === "rect") data.embedding = await embedding(c.embedding);
-    else if (c.type === "cat") Object.assign(data, await codeSet(c.column, c.categories));
-    else if (c.type === "range") data.values = (await column(c.column, ["continuous"])).values;
-    else if (c.type === "gene") {
-      const index = (await genes()).find(c.gene);
-      if (index < 0) throw new Error(`There is no gene named "${iso(c.gene)}".`);
-      data.values = await ds.gene(index);
-    }
-    if (c.not) {
-      const { codes, codeSet: set } = await codeSet(c.not.column, c.not.categories);
-      Object.assign(data, { notCodes: codes, notSet: set });
-    }
-    return data;
-  }
 
   /** One step onto `prev` (null: nothing selected, where add and intersect start afresh). */
   function step(prev, mask, mode, universe) {
@@ -237,6 +185,9 @@ export function createSelection({ store, dataset, columns, genes, view }) {
       return patch.selection?.count ?? 0;
     });
   }
+
+  // the shown embedding's index is built at once, so the first lasso need not wait for it
+  store.subscribe((s) => { if (s.embedding) indexFor(s.embedding); }, ["embedding"]);
 
   // a new embedding under a subset: show the subset's cells, unless a link asked for a camera
   store.subscribe((s, prev) => {
