@@ -57,6 +57,7 @@ export class Dataset {
     this.geneCacheLimit = 64 * 1024 * 1024;
     this._inflight = new Map();       // gene index → {promise, controller, waiters}
     this._obsNames = new Map();       // chunk index → promise of string[]
+    this._extra = () => [];           // columns made in the page (label sets)
   }
 
   _once(key, make) {
@@ -73,7 +74,13 @@ export class Dataset {
   }
 
   get embeddings() { return this.meta.embeddings || []; }
-  get obsColumns() { return this.meta.obs || []; }
+  get obsColumns() { return [...(this.meta.obs || []), ...this._extra()]; }
+
+  /**
+   * Columns made in the page (label sets), listed after the bundle's own and read like them:
+   * fn() → [column in the shape obs() resolves to, with id, name and kind].
+   */
+  useExtraColumns(fn) { this._extra = fn; }
   get deColumns() { return this.meta.de || []; }
 
   /** {id, key, name, xy: Uint16Array (n*2), bounds: {min, max}, hidden} */
@@ -96,6 +103,8 @@ export class Dataset {
 
   /** {id, name, kind, codes | values, categories, colors, counts, min, max} */
   obs(id) {
+    const extra = this._extra().find((c) => c.id === id);
+    if (extra) return Promise.resolve(extra);
     return this._once(`obs:${id}`, async () => {
       const info = this.obsColumns.find((o) => o.id === id);
       if (!info) throw new DatasetError(`no obs column with id ${id}`);
@@ -198,6 +207,17 @@ export class Dataset {
   /** Cell id of cell i (loads its chunk of 65536 names on first use). */
   async obsName(i) {
     const k = Math.floor(i / OBS_NAMES_CHUNK);
+    const names = await this._obsNameChunk(k);
+    return names[i - k * OBS_NAMES_CHUNK];
+  }
+
+  /** Every cell's id, in obs order (for files that name cells: label sets, cell ids). */
+  async obsNames() {
+    const chunks = await Promise.all(Array.from({ length: Math.ceil(this.nCells / OBS_NAMES_CHUNK) }, (_, k) => this._obsNameChunk(k)));
+    return chunks.flat().slice(0, this.nCells);
+  }
+
+  _obsNameChunk(k) {
     if (!this._obsNames.has(k)) {
       const p = (async () => {
         const arr = await this.array("obs_names");
@@ -206,8 +226,7 @@ export class Dataset {
       this._obsNames.set(k, p);
       p.catch(() => this._obsNames.delete(k));
     }
-    const names = await this._obsNames.get(k);
-    return names[i - k * OBS_NAMES_CHUNK];
+    return this._obsNames.get(k);
   }
 
   /** Synchronous peek: the cell id if its chunk is loaded, else undefined. */

@@ -24,6 +24,8 @@ import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
+import { createWorkbench } from "./workbench.js";
+import { createLabelSets } from "./panels/labelsets.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -69,7 +71,7 @@ async function applyView(view) {
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
 }
 
-function setupPanels(ds, genes, colors) {
+function setupPanels(ds, genes, colors, workbench) {
   const showGene = (index) => colors.forGene(index).then((r) => controller.setColor(r.spec)).catch(() => {});
   const search = createGeneSearch({ input: $("gene-input"), list: $("gene-list"), status: $("gene-status"), store, genes, onPick: showGene });
   geneStatus = (text) => search.status(text);
@@ -79,6 +81,7 @@ function setupPanels(ds, genes, colors) {
   createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
   createLegend({ box: $("legend"), store, dataset: ds });
+  createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
   closers.push(dotplot.close, () => closeMarkers($("markers")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
@@ -192,14 +195,18 @@ async function main() {
   }
   let index = null;
   const genes = () => (index ??= ds.genes().then(createGeneIndex).catch((err) => { index = null; throw err; }));
-  const colors = createColorSource(ds, genes);
+  // label sets and gene sets are read when a link names one, or after the first frame
+  let workbench = null;
+  const colors = createColorSource(ds, genes, { geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
+  workbench = createWorkbench({ store, dataset: ds, controller, colors });
   setupToolbar(pointer, view);
-  setupPanels(ds, genes, colors);
+  setupPanels(ds, genes, colors, workbench);
 
   const shown = await controller.hold(() => showFirstView(ds, colors));
   if (!shown) return;
   loading.done();
+  if (!embedded) workbench.load();
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));

@@ -34,7 +34,7 @@ export function createPlotView({ canvas, store }) {
       return categorical(c.codes, c.colors, c.categories.length, categories);
     }
     if (color.kind === "obs") return continuous(color.column.values, color.min, color.max);
-    if (color.kind === "gene") return continuous(color.values, color.min, color.max, { zero: color.zero });
+    if (color.kind === "gene" || color.kind === "geneset") return continuous(color.values, color.min, color.max, { zero: color.zero });
     return { mode: "none", values: null, order: identityOrder(n) };
   }
 
