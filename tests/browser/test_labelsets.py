@@ -1,0 +1,198 @@
+"""Label sets in Chromium, used as people use them: made with the mouse and keyboard, kept across
+reloads in IndexedDB under the bundle's identity (and only there), imported from our CSV and
+cellxgene's with unknown ids reported, exported with every cell, names kept as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import time
+
+import pytest
+import zarr
+
+from browser_helpers import READY, save_artifact
+
+pytestmark = pytest.mark.browser
+
+
+def wait_until(fn, timeout=10.0):
+    end = time.monotonic() + timeout
+    while not (value := fn()):
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.05)
+    return value
+
+
+def saved(page):
+    page.locator(".us-status", has_text="Saved in this browser").wait_for()
+
+
+def new_label_set(page, name, labels):
+    page.locator(".ls-new input").fill(name)
+    page.locator(".ls-new input").press("Enter")
+    page.locator(".ls-current").wait_for()
+    for label in labels:
+        box = page.locator(".ls-current .name-form input")
+        box.fill(label)
+        box.press("Enter")
+    wait_until(lambda: page.locator(".ls-label").count() == len(labels))
+
+
+@pytest.fixture(scope="session")
+def two_bundles(pbmc_bundle, tmp_path_factory, serve):
+    """One origin, two bundles: the same data, manifests that differ by their formatting only."""
+    site = tmp_path_factory.mktemp("two")
+    shutil.copytree(pbmc_bundle, site / "a")
+    shutil.copytree(pbmc_bundle, site / "b")
+    manifest = site / "b" / "manifest.json"
+    manifest.write_text(json.dumps(json.loads(manifest.read_text()), indent=1))
+    return serve(site)
+
+
+def test_make_edit_and_keep_label_sets_across_reloads(rec, two_bundles):
+    page = rec.goto_ready(two_bundles.url("a/"))
+    saved(page)
+    new_label_set(page, "my cell types", ["T cells", "B cells", "junk"])
+    # the plot is coloured by the new set, which the legend and "Colour by" show like any column
+    assert page.evaluate("window.xgexport.getState().color") == "obs:my cell types"
+    assert page.locator(".legend-name").text_content() == "my cell types"
+    assert page.locator(".legend-label").all_text_contents() == ["T cells", "B cells", "junk"]
+    assert page.locator("#color-select optgroup[label='Your label sets'] option").all_text_contents() == ["my cell types"]
+    # rename a label with the keyboard
+    page.locator(".ls-label").nth(1).get_by_role("button", name="Rename the label B cells").click()
+    edit = page.locator(".ls-label .name-edit")
+    edit.fill("B cells (naive)")
+    edit.press("Enter")
+    wait_until(lambda: page.locator(".legend-label").nth(1).text_content() == "B cells (naive)")
+    # a name already taken is refused in place
+    page.locator(".ls-label").nth(2).get_by_role("button", name="Rename the label junk").click()
+    page.locator(".ls-label .name-edit").fill("T cells")
+    page.locator(".ls-label .name-edit").press("Enter")
+    assert "is taken" in page.locator(".name-error").text_content()
+    page.locator(".ls-label .name-edit").press("Escape")
+    assert page.locator(".ls-label-name").nth(2).text_content() == "junk"
+    # recolour
+    page.locator(".ls-color").first.fill("#00aa55")
+    wait_until(lambda: "rgb(0, 170, 85)" in page.locator(".legend-item .swatch").first.get_attribute("style"))
+    # delete asks twice
+    delete = page.locator(".ls-label").nth(2).get_by_role("button", name="Delete the label junk")
+    delete.click()
+    assert page.locator(".ls-label").count() == 3
+    page.locator(".ls-label").nth(2).locator("[data-armed=true]").click()
+    wait_until(lambda: page.locator(".ls-label").count() == 2)
+    saved(page)
+    save_artifact("labelsets_panel.png", page.screenshot())
+
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    # the link's colour (the label set) is shown after the reload, with its labels and colours
+    assert page.evaluate("window.xgexport.getState().color") == "obs:my cell types"
+    assert page.locator(".legend-label").all_text_contents() == ["T cells", "B cells (naive)"]
+    assert "rgb(0, 170, 85)" in page.locator(".legend-item .swatch").first.get_attribute("style")
+    assert page.locator(".us-item .us-name").all_text_contents() == ["my cell types"]
+
+    # the other bundle on the same origin has its own (empty) record
+    page.goto(two_bundles.url("b/"))
+    page.wait_for_selector(READY, state="attached")
+    saved(page)
+    assert page.locator(".us-item").count() == 0
+    assert "No label sets yet" in page.locator("#labelsets").text_content()
+    rec.assert_clean([two_bundles.origin])
+
+
+def import_file(page, path):
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Import CSV…").first.click()
+    chooser.value.set_files(str(path))
+
+
+def test_import_cellxgene_csv_then_export_every_cell(rec, pbmc_site, pbmc_bundle, tmp_path):
+    import hashlib
+
+    root = zarr.open_group(str(pbmc_bundle / "data"), mode="r")
+    names = [str(n) for n in root["obs_names"][:]]
+    # cellxgene's file: two comments, the index column, every cell ("unassigned" = no label), and
+    # two ids this dataset does not have
+    labels = {n: ("Tcell" if i % 3 == 0 else "Bcell" if i % 3 == 1 else "unassigned") for i, n in enumerate(names[:600])}
+    lines = ["# Annotations generated on 2021-03-04T10:11:12 using cellxgene version 0.16.7",
+             "# Input data file was pbmc.h5ad, which was last modified on 2020-01-01T00:00:00", "index,curated"]
+    lines += [f"{n},{v}" for n, v in labels.items()] + ["GHOST-1,Tcell", "GHOST-2,Bcell"]
+    src = tmp_path / "cxg.csv"
+    src.write_text("\n".join(lines) + "\n")
+
+    page = rec.goto_ready(pbmc_site.url())
+    saved(page)
+    import_file(page, src)
+    report = page.locator(".ls-report")
+    report.wait_for()
+    text = report.text_content()
+    assert "cellxgene's format" in text and "600 of 602 rows matched" in text
+    assert "2 cell ids are not in this dataset" in text and "GHOST-1" in text
+    assert "200 cells labelled \"unassigned\"" in text
+    assert "error" in report.get_attribute("class")  # unknown ids are shown as a problem
+    # the new set is shown like any categorical column, with the right counts
+    assert page.evaluate("window.xgexport.getState().color") == "obs:curated"
+    counts = dict(zip(page.locator(".legend-label").all_text_contents(), page.locator(".legend-count").all_text_contents()))
+    assert counts == {"Tcell": "200", "Bcell": "200"}
+    save_artifact("labelsets_imported.png", page.screenshot())
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export CSV").click()
+    out = open(dl.value.path(), encoding="utf-8").read()
+    comments = [line for line in out.splitlines() if line.startswith("#")]
+    identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
+    assert comments[0] == '# xgexport label sets of "PBMC 68k (reduced)"'
+    assert f"sha256:{identity}" in comments[1]
+    rows = list(csv.reader(io.StringIO("\n".join(line for line in out.splitlines() if not line.startswith("#")))))
+    assert rows[0] == ["cell_id", "curated"]
+    assert [r[0] for r in rows[1:]] == names  # every cell, in obs order
+    expected = [labels.get(n, "") for n in names]
+    assert [r[1] for r in rows[1:]] == [("" if v == "unassigned" else v) for v in expected]
+    assert dl.value.suggested_filename == "labels_PBMC_68k_reduced.csv"
+
+    # importing our own export again replaces the set of that name, and says so
+    mine = tmp_path / "mine.csv"
+    mine.write_text(out.replace(",Tcell", ",T cells"))
+    import_file(page, mine)
+    wait_until(lambda: "Replaced" in page.locator(".ls-report").text_content())
+    assert page.locator(".us-item").count() == 1
+    # labels keep the order and colours of the file's comment (which still names "Tcell", now
+    # without cells); the renamed label comes after them
+    wait_until(lambda: page.locator(".legend-label").all_text_contents() == ["Tcell", "Bcell", "T cells"])
+    assert page.locator(".legend-count").all_text_contents() == ["0", "200", "200"]
+    rec.assert_clean([pbmc_site.origin])
+
+
+def test_files_that_cannot_be_used_change_nothing(rec, pbmc_site, tmp_path):
+    page = rec.goto_ready(pbmc_site.url())
+    saved(page)
+    for text, message in (
+        ("cell_id,x\nnobody-1,a\nnobody-2,b\n", "None of the file's 2 cell ids is a cell of this dataset"),
+        ("cell,x\nAAAC-1,a\nAAAC-1,b\n", "is on more than one row"),
+        ("name,x\nAAAC-1,a\n", "No cell id column"),
+    ):
+        path = tmp_path / "bad.csv"
+        path.write_text(text)
+        import_file(page, path)
+        wait_until(lambda: message in (page.locator(".ls-report").text_content() or ""))
+        assert "error" in page.locator(".ls-report").get_attribute("class")
+        assert page.locator(".us-item").count() == 0
+    rec.assert_clean([pbmc_site.origin])
+
+
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+
+
+def test_label_names_are_text(rec, pbmc_site):
+    page = rec.goto_ready(pbmc_site.url())
+    saved(page)
+    new_label_set(page, HOSTILE + " set", [HOSTILE, "<b>bold</b>"])
+    assert page.locator(".legend-name").text_content() == HOSTILE + " set"
+    assert page.locator(".legend-label").all_text_contents() == [HOSTILE, "<b>bold</b>"]
+    assert page.locator(".ls-label-name").first.text_content() == HOSTILE
+    assert page.locator("#labelsets img, #legend img, #labelsets b").count() == 0
+    assert page.evaluate("window.__xss") is None
+    rec.assert_clean([pbmc_site.origin])
