@@ -26,6 +26,7 @@ import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
 import { createWorkbench } from "./workbench.js";
 import { createLabelSets } from "./panels/labelsets.js";
+import { createGeneSets } from "./panels/genesets.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -78,8 +79,9 @@ function setupPanels(ds, genes, colors, workbench) {
   createColorBy({ embSelect: $("embedding-select"), embField: $("embedding-field"), colorSelect: $("color-select"),
     geneInput: $("gene-input"), store, dataset: ds, controller });
   const dotplot = createDotplot({ panel: $("dotplot"), dataset: ds, genes, onGene: showGene });
-  createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
+  const markers = createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
+  createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
   createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
   closers.push(dotplot.close, () => closeMarkers($("markers")));

@@ -105,7 +105,7 @@ def test_make_edit_and_keep_label_sets_across_reloads(rec, two_bundles):
 
 def import_file(page, path):
     with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Import CSV…").first.click()
+        page.get_by_role("button", name="Import CSV… of label sets").click()
     chooser.value.set_files(str(path))
 
 
@@ -140,7 +140,7 @@ def test_import_cellxgene_csv_then_export_every_cell(rec, pbmc_site, pbmc_bundle
     save_artifact("labelsets_imported.png", page.screenshot())
 
     with page.expect_download() as dl:
-        page.get_by_role("button", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV of the label sets").click()
     out = open(dl.value.path(), encoding="utf-8").read()
     comments = [line for line in out.splitlines() if line.startswith("#")]
     identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()

@@ -27,11 +27,12 @@ export function iconButton(icon, label, onClick) {
   return b;
 }
 
-/** A plain button. */
-export function button(text, className, onClick, title = "") {
+/** A plain button; `name`: its accessible name when the text alone is ambiguous (it contains the text). */
+export function button(text, className, onClick, title = "", name = "") {
   const b = el("button", className, text);
   b.type = "button";
   if (title) b.title = title;
+  if (name) b.setAttribute("aria-label", name);
   b.addEventListener("click", onClick);
   return b;
 }

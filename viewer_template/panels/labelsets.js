@@ -21,8 +21,8 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
   const status = el("p", "note us-status");
   const picker = filePicker(root, { accept: ".csv,text/csv,text/plain", onText: importText, onError: (err) => report.show(err.message, true) });
   const files = el("div", "us-files");
-  files.append(button("Import CSV…", "button", () => picker.open(), "Label sets from a CSV: this viewer's export or cellxgene's annotation file"),
-    button("Export CSV", "button", exportCsv, "One row per cell: its id and its label in each set"));
+  files.append(button("Import CSV…", "button", () => picker.open(), "Label sets from a CSV: this viewer's export or cellxgene's annotation file", "Import CSV… of label sets"),
+    button("Export CSV", "button", exportCsv, "One row per cell: its id and its label in each set", "Export CSV of the label sets"));
   root.append(list, current, news.form, news.note, files, report.node, status);
 
   const sets = () => store.get().annotations;
