@@ -17,6 +17,7 @@ import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
 import { createLoading } from "./plot/loading.js";
 import { createToolbar, ICONS } from "./plot/toolbar.js";
+import { createPlotExport } from "./plot/export.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
@@ -140,7 +141,7 @@ function setupPlot(ds) {
   return { view, pointer };
 }
 
-function setupToolbar(pointer, view) {
+function setupToolbar(pointer, view, ds) {
   const toolbar = createToolbar($("toolbar"));
   const zoom = (factor) => {
     const { width, height } = view.size();
@@ -151,6 +152,9 @@ function setupToolbar(pointer, view) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
+  const figure = createPlotExport({ view, store, dataset: ds, messages });
+  toolbar.add({ id: "export-png", label: "Download the plot as PNG (2×, with title and legend)", text: "PNG", group: "export", onClick: figure.png });
+  toolbar.add({ id: "export-svg", label: "Download the plot as SVG (with title and legend)", text: "SVG", group: "export", onClick: figure.svg });
 }
 
 /** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */
@@ -202,7 +206,7 @@ async function main() {
   const colors = createColorSource(ds, genes, { geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
   workbench = createWorkbench({ store, dataset: ds, controller, colors });
-  setupToolbar(pointer, view);
+  setupToolbar(pointer, view, ds);
   setupPanels(ds, genes, colors, workbench);
 
   const shown = await controller.hold(() => showFirstView(ds, colors));

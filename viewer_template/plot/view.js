@@ -10,6 +10,7 @@ const DRAWN = ["embedding", "color", "categories", "camera"];
 export function createPlotView({ canvas, store }) {
   let waiters = []; // [revision, resolve]
   let drawnRevision = 0;
+  let arrays = null; // what the renderer draws now (for exports)
   const renderer = createRenderer(canvas, { onDraw });
 
   function onDraw(revision) {
@@ -45,7 +46,8 @@ export function createPlotView({ canvas, store }) {
       renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
     }
     if (changed.includes("embedding") || changed.includes("color") || changed.includes("categories")) {
-      renderer.set(drawArrays(s));
+      arrays = drawArrays(s);
+      renderer.set(arrays);
     }
     if (changed.includes("camera") && s.camera) renderer.set({ camera: s.camera });
   }, DRAWN);
@@ -55,5 +57,8 @@ export function createPlotView({ canvas, store }) {
     size: () => renderer.size(),
     pointStyle: () => renderer.pointStyle(),
     resize: () => renderer.resize(),
+    /** For exports: the draw arrays ({mode, values, order, palette, vmin, vmax}) and the plot's CSS size */
+    drawing: () => ({ arrays, size: renderer.size(), style: renderer.pointStyle() }),
+    snapshot: (scale) => renderer.snapshot(scale),
   };
 }
