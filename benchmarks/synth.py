@@ -1,12 +1,14 @@
 """Synthetic single-cell .h5ad files of any size, written to disk block by block.
 
 The matrix is CSR float32 with log1p-transformed counts; genes follow a skewed popularity
-(a few genes in most cells, most genes in few), and a 20-category and an 8-category obs
-column shift expression of marker genes so DE has something to find. Memory use is one
+(a few genes in most cells, most genes in few), and a 20-category column shifts expression
+of marker genes so DE has something to find; an 8-category column (and, on request, more
+categorical columns of 12, 4, 6, … categories) splits cells at random. Memory use is one
 block, whatever the number of cells. Written with h5py in anndata's on-disk format
 (encoding-type attributes), uncompressed, as the benchmarks ask.
 
     python benchmarks/synth.py OUT.h5ad --cells 100000 --genes 20000 --nnz-per-cell 1000
+    python benchmarks/synth.py OUT.h5ad --cells 20000 --genes 15000 --nnz-per-cell 1350 --extra-columns 2
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import h5py
 import numpy as np
 
 BLOCK = 20_000
+EXTRA_SIZES = (12, 4, 6, 3, 10, 5)  # categories of the optional extra columns, cycled
 
 
 def gene_popularity(n_genes: int, rng) -> np.ndarray:
@@ -58,7 +61,18 @@ def write_dataframe(group, index_name, index, columns):
     write_string_array(group, "_index", index)
 
 
-def synthesize(out: Path, n_cells: int, n_genes: int, nnz_per_cell: int, seed: int = 0) -> None:
+def extra_columns(n_cells: int, count: int, seed: int) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Categorical columns "group1", "group2", … with codes drawn from their own generator, so
+    that asking for them leaves every other array of the file exactly as without them."""
+    rng = np.random.default_rng([seed, 1])
+    columns = {}
+    for i in range(count):
+        size = EXTRA_SIZES[i % len(EXTRA_SIZES)]
+        columns[f"group{i + 1}"] = (rng.integers(0, size, n_cells), [f"group{i + 1} {k}" for k in range(size)])
+    return columns
+
+
+def synthesize(out: Path, n_cells: int, n_genes: int, nnz_per_cell: int, seed: int = 0, n_extra: int = 0) -> None:
     rng = np.random.default_rng(seed)
     cdf = gene_popularity(n_genes, rng)
     n_draws = draws_for_distinct(np.diff(cdf, prepend=0.0), nnz_per_cell)
@@ -101,9 +115,12 @@ def synthesize(out: Path, n_cells: int, n_genes: int, nnz_per_cell: int, seed: i
         indices.resize((filled,))
         X.create_dataset("indptr", data=indptr)
         obs = f.create_group("obs")
-        write_dataframe(obs, "_index", [f"cell{i}" for i in range(n_cells)], ["cluster", "sample"])
+        extra = extra_columns(n_cells, n_extra, seed)
+        write_dataframe(obs, "_index", [f"cell{i}" for i in range(n_cells)], ["cluster", "sample", *extra])
         write_categorical(obs, "cluster", big, [f"cluster {i}" for i in range(20)])
         write_categorical(obs, "sample", small, [f"sample {i}" for i in range(8)])
+        for name, (codes, categories) in extra.items():
+            write_categorical(obs, name, codes, categories)
         var = f.create_group("var")
         write_dataframe(var, "_index", [f"GENE{i}" for i in range(n_genes)], [])
         obsm = f.create_group("obsm")
@@ -122,9 +139,10 @@ def main():
     parser.add_argument("--cells", type=int, default=100_000)
     parser.add_argument("--genes", type=int, default=20_000)
     parser.add_argument("--nnz-per-cell", type=int, default=1000)
+    parser.add_argument("--extra-columns", type=int, default=0, help="more categorical obs columns (group1, …)")
     args = parser.parse_args()
     started = time.perf_counter()
-    synthesize(args.out, args.cells, args.genes, args.nnz_per_cell)
+    synthesize(args.out, args.cells, args.genes, args.nnz_per_cell, n_extra=args.extra_columns)
     print(f"wrote {args.out} in {time.perf_counter() - started:.1f} s")
 
 

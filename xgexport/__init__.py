@@ -1,7 +1,8 @@
 """xgexport: turn an .h5ad file into a static single-cell viewer website.
 
 The public Python API is small: :func:`build` (what ``xgexport build`` runs),
-:func:`load_de` (differential expression of a bundle as a DataFrame) and :func:`verify`.
+:func:`load_de` (differential expression of a bundle as a DataFrame), :func:`compare` (any
+group of cells against another, from a bundle's comparison data) and :func:`verify`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 FORMAT_VERSION = 1
 
-__all__ = ["FORMAT_VERSION", "__version__", "build", "load_de", "verify"]
+__all__ = ["FORMAT_VERSION", "__version__", "build", "compare", "load_de", "verify"]
 
 
 def __getattr__(name: str):
@@ -22,6 +23,10 @@ def __getattr__(name: str):
         from .de import load_de
 
         return load_de
+    if name == "compare":
+        from .comparison import compare
+
+        return compare
     if name == "verify":
         from .manifest import verify
 

@@ -23,18 +23,21 @@ CHUNK_NAME = re.compile(r"c(\.[0-9]+)*")
 MEM_LEVEL = 6
 
 
-def encode_gzip(raw, level: int) -> bytes:
+def encode_gzip(raw, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> bytes:
     """The one gzip encoding of the bundle: a header with mtime 0 and OS "unknown" (255), so
-    the bytes depend neither on the time nor on the platform; raw DEFLATE; CRC-32 and size."""
+    the bytes depend neither on the time nor on the platform; raw DEFLATE; CRC-32 and size.
+    ``strategy`` (zlib's) changes only how the encoder searches; any gzip reader decodes it."""
     extra_flags = {1: 4, 9: 2}.get(level, 0)
     header = struct.pack("<BBBBLBB", 0x1F, 0x8B, 8, 0, 0, extra_flags, 255)
-    deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL)
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL, strategy)
     body = deflate.compress(raw) + deflate.flush()
     size = memoryview(raw).nbytes
     return b"".join((header, body, struct.pack("<LL", zlib.crc32(raw), size & 0xFFFFFFFF)))
 
 
-def write_row(array_dir: Path, index: int, row: np.ndarray, level: int) -> tuple[str, tuple[int, str]]:
+def write_row(
+    array_dir: Path, index: int, row: np.ndarray, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY
+) -> tuple[str, tuple[int, str]]:
     """Write row ``index`` of a 2-D array chunked (1, n_columns) as its chunk file.
 
     The file is byte for byte what zarr-python writes for that chunk with
@@ -42,7 +45,7 @@ def write_row(array_dir: Path, index: int, row: np.ndarray, level: int) -> tuple
     overhead, which is a third of the cost for 20,000 genes. Returns (chunk path relative to array_dir,
     (size, sha256)) so the manifest need not read the file again.
     """
-    packed = encode_gzip(np.ascontiguousarray(row, dtype=row.dtype.newbyteorder("<")), level)
+    packed = encode_gzip(np.ascontiguousarray(row, dtype=row.dtype.newbyteorder("<")), level, strategy)
     rel = chunk_key(index, 0)
     with open(array_dir / rel, "wb") as handle:
         handle.write(packed)

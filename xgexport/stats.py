@@ -295,6 +295,21 @@ def finish_moments(sums: GroupSums, squares: np.ndarray | None, risky: np.ndarra
     return Moments(n=sums.n, mean=mean, m2=m2, n_pos=sums.n_pos)
 
 
+def combine(a: Moments, b: Moments) -> Moments:
+    """The statistics of the union of two disjoint cell sets (Chan et al.'s pairwise formula),
+    row by row: ``a`` and ``b`` have the same shape. Equal means give exactly the same mean and
+    no added spread, so constant groups stay exactly constant; NaN propagates."""
+    n = a.n + b.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, b.n / np.where(n > 0, n, 1), 0.0)[:, None]
+        delta = b.mean - a.mean
+        mean = a.mean + delta * share
+        m2 = a.m2 + b.m2 + delta * delta * (a.n[:, None] * share)
+    mean = np.where((b.n == 0)[:, None], a.mean, np.where((a.n == 0)[:, None], b.mean, mean))
+    m2 = np.where((b.n == 0)[:, None], a.m2, np.where((a.n == 0)[:, None], b.m2, m2))
+    return Moments(n=n, mean=mean, m2=m2, n_pos=a.n_pos + b.n_pos)
+
+
 def one_vs_rest(moments: Moments) -> DeBlock:
     """Welch's t-test of every group against all other groups, for every gene."""
     n, mean, m2, n_pos = moments.n, moments.mean, moments.m2, moments.n_pos

@@ -1,0 +1,162 @@
+"""Exact group statistics, and the algebra that assembles a group from stored pieces.
+
+``exact_moments`` computes (n, mean, M2, count > 0) per group and gene in float64 with two
+passes around a *data value* of the group (its first cell's value of the gene): a group whose
+values are all equal gets exactly that value as mean and exactly 0 as M2, so "zero variance"
+is a fact, not a rounding threshold, through every later combination (Chan's formula keeps
+equal means and adds nothing). The build's one-pass DE kernel keeps ten digits of M2; pieces
+that may later be subtracted need all of them.
+
+``subtract`` undoes a combination (a set's statistics without a subset's) and reports, per
+gene, where that kept too few digits to meet Welch's 1e-6 target: the caller computes those
+genes again without subtraction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..stats import Moments, combine
+
+# values per block of work: float64/int64 temporaries of a few × 8 B × this stay small
+BLOCK_VALUES = 2_000_000
+
+# Error bound of a stored or combined piece, in units of float64's epsilon relative to the
+# magnitudes that enter it (pairwise combination of up to ~2^10 pieces, two-pass pieces).
+PIECE_EPS = 16 * np.finfo(np.float64).eps
+# Welch's p within 1e-6 (relative) up to |t| ≈ 38 (p ≈ 1e-300) needs t within ~2.6e-8 absolute:
+# M2 to 1e-10 (relative) and the mean to 1e-9 of its standard error. Subtraction results
+# whose error bound exceeds these are recomputed by addition.
+M2_TOLERANCE = 1e-10
+MEAN_TOLERANCE = 1e-9
+
+
+def empty(n_genes: int, n_groups: int = 1) -> Moments:
+    z = np.zeros((n_groups, n_genes))
+    return Moments(np.zeros(n_groups), z, z.copy(), z.copy())
+
+
+def exact_moments(matrix, codes: np.ndarray, n_groups: int) -> Moments:
+    """Statistics of each group (codes < 0: no group) over a CSR or CSC matrix of cells × genes
+    with duplicate-free indices (the build has a gene bucket as CSC, the engine leaves as CSR).
+    Blocks along the stored axis keep temporaries small."""
+    n_genes = matrix.shape[1]
+    codes = np.asarray(codes, dtype=np.int64)
+    member = codes >= 0
+    n = np.bincount(codes[member], minlength=n_groups).astype(np.float64)
+    shift = _shift(matrix, codes, n_groups)
+    blocks = _blocks(matrix)
+    size = n_groups * n_genes
+    s1, stored, n_pos = np.zeros(size), np.zeros(size), np.zeros(size)
+    for a, b in blocks:
+        flat, values = _triplets(matrix, codes, a, b)
+        s1 += np.bincount(flat, weights=values - shift.ravel()[flat], minlength=size)
+        stored += np.bincount(flat, minlength=size)
+        n_pos += np.bincount(flat[values > 0], minlength=size)
+    shape = (n_groups, n_genes)
+    s1, stored, n_pos = s1.reshape(shape), stored.reshape(shape), n_pos.reshape(shape)
+    implicit = n[:, None] - stored  # cells whose value is an implicit zero
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = shift + (s1 - implicit * shift) / n[:, None]
+    mean[n == 0] = 0.0
+    squares = np.zeros(size)
+    for a, b in blocks:
+        flat, values = _triplets(matrix, codes, a, b)
+        deviation = values - mean.ravel()[flat]
+        squares += np.bincount(flat, weights=deviation * deviation, minlength=size)
+    m2 = squares.reshape(shape) + implicit * mean * mean
+    return Moments(n=n, mean=mean, m2=m2, n_pos=n_pos)
+
+
+def _shift(matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group and gene, the value of the group's first cell (0 where it stores none)."""
+    first = np.full(n_groups, -1, dtype=np.int64)
+    member = np.flatnonzero(codes >= 0)
+    groups, where = np.unique(codes[member], return_index=True)
+    first[groups] = member[where]
+    shift = np.zeros((n_groups, matrix.shape[1]))
+    present = first >= 0
+    if present.any():
+        shift[present] = matrix[first[present]].toarray()
+    return shift
+
+
+def _blocks(matrix) -> list[tuple[int, int]]:
+    """Ranges of the stored (major) axis holding about BLOCK_VALUES values each."""
+    majors = len(matrix.indptr) - 1
+    per_major = max(1.0, matrix.nnz / max(1, majors))
+    step = max(1, int(BLOCK_VALUES / per_major))
+    return [(a, min(a + step, majors)) for a in range(0, majors, step)]
+
+
+def _triplets(matrix, codes: np.ndarray, a: int, b: int):
+    """Flat (group, gene) bin and float64 value of each stored value of the major range [a, b)
+    whose cell is in a group."""
+    n_genes = matrix.shape[1]
+    lo, hi = matrix.indptr[a], matrix.indptr[b]
+    counts = np.diff(matrix.indptr[a : b + 1])
+    values = matrix.data[lo:hi].astype(np.float64)
+    if matrix.format == "csr":
+        group = np.repeat(codes[a:b], counts)
+        flat = group * n_genes + matrix.indices[lo:hi]
+    else:
+        group = codes[matrix.indices[lo:hi]]
+        flat = group * n_genes + np.repeat(np.arange(a, b, dtype=np.int64), counts)
+    if (group < 0).any():
+        keep = group >= 0
+        return flat[keep], values[keep]
+    return flat, values
+
+
+def combine_all(pieces: list[Moments], n_genes: int) -> Moments:
+    """Pairwise (tree-shaped) combination of single-row pieces: error grows with log2 of their
+    number, not with it. The order is the list's, so readers reproduce the same digits."""
+    if not pieces:
+        return empty(n_genes)
+    level = list(pieces)
+    while len(level) > 1:
+        paired = [combine(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def subtract(whole: Moments, part: Moments, nonnegative: bool) -> tuple[Moments, np.ndarray]:
+    """Statistics of ``whole`` without ``part`` (a sub-multiset of it), with a per-gene mask of
+    where the result is trusted. Exact shortcuts: a constant ``whole`` leaves a constant rest,
+    and in a matrix without negative values a rest with no value > 0 is all zeros."""
+    n = whole.n - part.n
+    n_pos = whole.n_pos - part.n_pos
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mean = whole.mean + (whole.mean - part.mean) * (part.n / n)[:, None]
+        delta = part.mean - mean
+        correction = delta * delta * (n * part.n / whole.n)[:, None]
+        m2 = whole.m2 - part.m2 - correction
+        m2_error = PIECE_EPS * (whole.m2 + part.m2 + correction)
+        # a piece's mean is as precise as the magnitude of its values: |mean| + standard deviation
+        mean_scale = (_magnitude(whole) + _magnitude(part)) / n[:, None]
+        mean_error = PIECE_EPS * mean_scale
+        standard_error = np.sqrt(np.maximum(m2, 0.0) / (n * np.maximum(n - 1, 1))[:, None])
+        trusted = (m2_error <= M2_TOLERANCE * m2) & (mean_error <= MEAN_TOLERANCE * standard_error)
+    finite = np.isfinite(whole.mean) & np.isfinite(whole.m2) & np.isfinite(part.mean) & np.isfinite(part.m2)
+    constant = finite & (whole.m2 == 0)
+    mean = np.where(constant, whole.mean, mean)
+    m2 = np.where(constant, 0.0, m2)
+    zeros = finite & (n_pos == 0) if nonnegative else np.zeros_like(constant)
+    mean = np.where(zeros, 0.0, mean)
+    m2 = np.where(zeros, 0.0, m2)
+    trusted = finite & (trusted | constant | zeros)
+    return Moments(n=n, mean=mean, m2=m2, n_pos=n_pos), trusted
+
+
+def _magnitude(piece: Moments) -> np.ndarray:
+    """n · (|mean| + sd): the size of the sum a piece's mean was computed from."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.sqrt(np.maximum(piece.m2, 0.0) / np.maximum(piece.n, 1)[:, None])
+    return piece.n[:, None] * (np.abs(piece.mean) + spread)
+
+
+def row(moments: Moments, k: int) -> Moments:
+    """Group ``k`` of a statistics table as a one-row table."""
+    return Moments(moments.n[k : k + 1], moments.mean[k : k + 1], moments.m2[k : k + 1], moments.n_pos[k : k + 1])
