@@ -25,3 +25,8 @@ export function pct(f) {
 export function count(n) {
   return Number(n).toLocaleString("en-US");
 }
+
+/** "1 cell", "2 cells", "1,000 genes" (English plurals with an s). */
+export function plural(n, word) {
+  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
+}

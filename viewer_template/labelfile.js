@@ -43,6 +43,13 @@ export function formatLabelCsv({ title, identity, names, sets }) {
   return lines.join("\n") + "\n";
 }
 
+/** A CSV of cell ids: a header comment, "cell_id", then one id per row (cells: indices into names). */
+export function formatCellIds({ title, what, names, cells }) {
+  const lines = [`# ${what} of ${oneLine(String(title ?? ""))}: ${cells.length} cells`, ID_COLUMN];
+  for (const i of cells) lines.push(csvLine([names[i]]));
+  return lines.join("\n") + "\n";
+}
+
 /** The xgexport-labels comment as {set name → [[label, colour]]}, or null. */
 function labelsComment(comments) {
   const text = comments.find((c) => c.startsWith(LABELS_COMMENT));

@@ -2,7 +2,7 @@
 // import matches cell ids, replaces label sets of the same name, never takes the name of one of
 // the bundle's columns, and reports what it did (used by the panel and by the API).
 
-import { formatLabelCsv, parseLabelCsv, nameIndex } from "./labelfile.js";
+import { formatLabelCsv, parseLabelCsv, nameIndex, formatCellIds } from "./labelfile.js";
 import { CsvError } from "./csv.js";
 import { iso } from "./dom.js";
 import { newId, withColors } from "./labelsets.js";
@@ -22,6 +22,12 @@ function cellIds(ds) {
 export async function exportLabels({ ds, store, identity }) {
   const { names } = await cellIds(ds);
   return formatLabelCsv({ title: ds.meta.title ?? "", identity: identity ?? "unknown", names, sets: store.get().annotations });
+}
+
+/** CSV text of the ids of `cells` (indices), e.g. the selection or a cell set: `what` names them. */
+export async function exportCellIds({ ds, cells, what }) {
+  const { names } = await cellIds(ds);
+  return formatCellIds({ title: ds.meta.title ?? "", what, names, cells });
 }
 
 /** A free name: `name`, else "name (imported)", "name (imported 2)", … */
@@ -76,8 +82,8 @@ export function describeImport(r) {
     `${r.format === "cellxgene" ? " (cellxgene's format)" : ""}: ${count(r.matched)} of ${count(r.rows)} rows matched a cell.`];
   if (r.replaced.length) parts.push(`Replaced: ${r.replaced.map((n) => `"${iso(n)}"`).join(", ")}.`);
   for (const [from, to] of r.renamed) parts.push(`"${iso(from)}" is a column of the dataset: imported as "${iso(to)}".`);
-  if (r.nUnknown) parts.push(`${count(r.nUnknown)} cell ids are not in this dataset and were left out (${r.unknown.map((u) => `"${iso(u)}"`).join(", ")}${r.nUnknown > r.unknown.length ? ", …" : ""}).`);
+  if (r.nUnknown) parts.push(`${count(r.nUnknown)} ${r.nUnknown === 1 ? "cell id is not in this dataset and was" : "cell ids are not in this dataset and were"} left out (${r.unknown.map((u) => `"${iso(u)}"`).join(", ")}${r.nUnknown > r.unknown.length ? ", …" : ""}).`);
   if (r.ambiguous.length) parts.push(`Some ids name several cells of this dataset and were left out (${r.ambiguous.map((u) => `"${iso(u)}"`).join(", ")}).`);
-  if (r.unassigned) parts.push(`${count(r.unassigned)} cells labelled "unassigned" (cellxgene's default) have no label.`);
+  if (r.unassigned) parts.push(`${count(r.unassigned)} ${r.unassigned === 1 ? "cell" : "cells"} labelled "unassigned" (cellxgene's default) ${r.unassigned === 1 ? "has" : "have"} no label.`);
   return parts.join(" ");
 }

@@ -28,6 +28,7 @@ import { renderInfo } from "./panels/info.js";
 import { createWorkbench } from "./workbench.js";
 import { createLabelSets } from "./panels/labelsets.js";
 import { createGeneSets } from "./panels/genesets.js";
+import { createCellSets } from "./panels/cellsets.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -48,6 +49,7 @@ const host = createHostLink();
 const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onError: host.error });
 const loading = createLoading($("loading"));
 let controller = null;
+let workbench = null;
 let geneStatus = () => {};
 
 function fail(err) {
@@ -85,6 +87,8 @@ function setupPanels(ds, genes, colors, workbench) {
   createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
   createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
+  createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => store.set({ selection: cells }),
+    idsButton: $("export-ids"), messages });
   closers.push(dotplot.close, () => closeMarkers($("markers")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
@@ -155,6 +159,7 @@ function setupToolbar(pointer, view, ds) {
   const figure = createPlotExport({ view, store, dataset: ds, messages });
   toolbar.add({ id: "export-png", label: "Download the plot as PNG (2×, with title and legend)", text: "PNG", group: "export", onClick: figure.png });
   toolbar.add({ id: "export-svg", label: "Download the plot as SVG (with title and legend)", text: "SVG", group: "export", onClick: figure.svg });
+  toolbar.add({ id: "export-ids", label: "Download the selected cells' ids (CSV)", text: "IDs", group: "export" }); // panels/cellsets.js
 }
 
 /** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */
@@ -202,7 +207,6 @@ async function main() {
   let index = null;
   const genes = () => (index ??= ds.genes().then(createGeneIndex).catch((err) => { index = null; throw err; }));
   // label sets and gene sets are read when a link names one, or after the first frame
-  let workbench = null;
   const colors = createColorSource(ds, genes, { geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
   workbench = createWorkbench({ store, dataset: ds, controller, colors });
@@ -219,4 +223,4 @@ async function main() {
 }
 
 const started = main();
-installApi({ store, controller: () => controller, started });
+installApi({ store, controller: () => controller, workbench: () => workbench, started });

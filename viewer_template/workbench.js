@@ -5,6 +5,7 @@
 
 import { bundleIdentity, openRecord } from "./storage.js";
 import { asColumn, withColors } from "./labelsets.js";
+import { exportLabels, importLabels, describeImport } from "./labelio.js";
 
 /** Keep what a saved record holds only where it fits this dataset (one bad entry costs only itself). */
 export function validRecord(rec, nCells, nGenes) {
@@ -66,6 +67,7 @@ export function createWorkbench({ store, dataset, controller, colors }) {
       dirty = true;
       return;
     }
+    setStatus("saving", "Saving in this browser…");
     const s = store.get();
     saving = record.save({ title: ds.meta.title ?? "", nCells: ds.nCells, annotations: s.annotations, cellSets: s.cellSets, geneSets: s.geneSets });
     try {
@@ -137,11 +139,27 @@ export function createWorkbench({ store, dataset, controller, colors }) {
     controller.setColor(next).catch(() => {});
   }
 
+  /** The label sets as CSV text (every cell; the header names the bundle). */
+  async function exportAnnotations() {
+    await load();
+    return exportLabels({ ds, store, identity });
+  }
+
+  /** Label sets from CSV text (ours or cellxgene's) into the store: the report, with `message`. */
+  async function importAnnotations(text) {
+    if (typeof text !== "string") throw new TypeError("importAnnotations needs the CSV text (a string)");
+    await load();
+    const report = await importLabels(text, { ds, store });
+    return { ...report, message: describeImport(report) };
+  }
+
   return {
     load,
+    exportAnnotations,
+    importAnnotations,
     identity: () => identity,
     status: () => status,
-    /** fn(status) after each change of {state: idle|loading|saved|memory|error, text}; returns unsubscribe */
+    /** fn(status) after each change of {state: idle|loading|saving|saved|memory|error, text}; returns unsubscribe */
     onStatus(fn) {
       statusListeners.add(fn);
       return () => statusListeners.delete(fn);

@@ -31,7 +31,7 @@ def fmt(v):
 
 
 def open_gene_sets(page):
-    page.locator(".us-status", has_text="Saved in this browser").wait_for()
+    page.locator(".us-status[data-state=saved]").wait_for()
     if page.locator("#genesets").get_attribute("open") is None:
         page.locator("#genesets summary").click()
 
@@ -70,7 +70,7 @@ def test_typed_set_colours_by_mean_expression(rec, pbmc_site, pbmc_bundle):
     page.get_by_role("button", name="Remove IL7R from the set").click()
     wait_until(lambda: page.locator(".gs-genes .chip").count() == 3)
     page.wait_for_selector(READY, state="attached")
-    page.locator(".us-status", has_text="Saved in this browser").wait_for()
+    page.locator(".us-status[data-state=saved]").wait_for()
     page.reload()
     page.wait_for_selector(READY, state="attached")
     assert page.evaluate("window.xgexport.getState().color") == "geneset:T markers"

@@ -27,7 +27,8 @@ def wait_until(fn, timeout=10.0):
 
 
 def saved(page):
-    page.locator(".us-status", has_text="Saved in this browser").wait_for()
+    """The work is in IndexedDB (a save starts with the change that needs it)."""
+    page.locator(".us-status[data-state=saved]").wait_for()
 
 
 def new_label_set(page, name, labels):
@@ -195,4 +196,28 @@ def test_label_names_are_text(rec, pbmc_site):
     assert page.locator(".ls-label-name").first.text_content() == HOSTILE
     assert page.locator("#labelsets img, #legend img, #labelsets b").count() == 0
     assert page.evaluate("window.__xss") is None
+    rec.assert_clean([pbmc_site.origin])
+
+
+def test_api_export_and_import_annotations(rec, pbmc_site, pbmc_bundle):
+    names = [str(n) for n in zarr.open_group(str(pbmc_bundle / "data"), mode="r")["obs_names"][:]]
+    page = rec.goto_ready(pbmc_site.url())
+    text = "cell_id,api set\n" + "".join(f"{n},{'x' if i < 10 else 'y'}\n" for i, n in enumerate(names[:30])) + "ghost,x\n"
+    report = page.evaluate("async (t) => await window.xgexport.importAnnotations(t)", text)
+    assert report["added"] == ["api set"] and report["matched"] == 30 and report["nUnknown"] == 1
+    assert report["message"].endswith('1 cell id is not in this dataset and was left out ("\u2068ghost\u2069").')
+    out = page.evaluate("async () => await window.xgexport.exportAnnotations()")
+    rows = list(csv.reader(io.StringIO("\n".join(line for line in out.splitlines() if not line.startswith("#")))))
+    assert rows[0] == ["cell_id", "api set"] and len(rows) == 701
+    assert [r[1] for r in rows[1:31]] == ["x"] * 10 + ["y"] * 20 and {r[1] for r in rows[31:]} == {""}
+    # a file that cannot be used rejects, and changes nothing
+    with pytest.raises(Exception, match="No cell id column"):
+        page.evaluate("async (t) => await window.xgexport.importAnnotations(t)", "who,x\nA,b\n")
+    with pytest.raises(Exception, match="needs the CSV text"):
+        page.evaluate("async () => await window.xgexport.importAnnotations(42)")
+    assert page.evaluate("window.xgexport.getCellSets()") == []
+    saved(page)
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    assert page.evaluate("async () => await window.xgexport.exportAnnotations()") == out
     rec.assert_clean([pbmc_site.origin])

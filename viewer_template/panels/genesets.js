@@ -4,7 +4,7 @@
 // reported, never guessed. Every name is text.
 
 import { el } from "../dom.js";
-import { count } from "../format.js";
+import { count, plural } from "../format.js";
 import { saveText, filePicker, fileName } from "../files.js";
 import { splitGeneList, matchGenes, parseGeneSets, formatGeneSetCsv, formatGmt } from "../genesetfile.js";
 import { newId, nameProblem } from "../labelsets.js";
@@ -58,7 +58,7 @@ export function createGeneSets({ root, store, dataset, genes, controller, marker
     currentId = set.id;
     store.update((s) => ({ geneSets: [...s.geneSets, set] }));
     colourBy(set);
-    report.show(`Gene set "\u2068${name}\u2069": ${count(matched.length)} genes.${unknownText(unknown)}`, unknown.length > 0);
+    report.show(`Gene set "\u2068${name}\u2069": ${plural(matched.length, "gene")}.${unknownText(unknown)}`, unknown.length > 0);
     return null;
   }
 
@@ -99,7 +99,7 @@ export function createGeneSets({ root, store, dataset, genes, controller, marker
       }, "Colour the cells by this set's mean expression");
       pick.dataset.key = `set:${set.id}`;
       pick.setAttribute("aria-pressed", String(set.id === currentId));
-      li.append(pick, el("span", "us-count", `${count(set.genes.length)} genes`));
+      li.append(pick, el("span", "us-count", plural(set.genes.length, "gene")));
       return li;
     }));
     if (!sets().length) list.append(el("li", "note", "No gene sets yet. Paste a list of genes below, or take a category's top markers."));
@@ -147,7 +147,7 @@ export function createGeneSets({ root, store, dataset, genes, controller, marker
       const added = m.genes.filter((j) => !set.genes.includes(j));
       if (set.genes.length + added.length > MAX_GENES) return report.show(`A gene set has at most ${count(MAX_GENES)} genes.`, true);
       if (added.length) replace(set.id, (s) => ({ ...s, genes: [...s.genes, ...added] }));
-      report.show(`Added ${count(added.length)} genes.${unknownText(m.unknown)}`, m.unknown.length > 0);
+      report.show(`Added ${plural(added.length, "gene")}.${unknownText(m.unknown)}`, m.unknown.length > 0);
     });
     current.append(tools, chips(set), more);
   }
@@ -158,7 +158,7 @@ export function createGeneSets({ root, store, dataset, genes, controller, marker
     const stem = `gene_sets_${fileName(ds.meta.title, "dataset")}`;
     if (kind === "gmt") saveText(formatGmt(sets(), g), `${stem}.gmt`, "text/plain");
     else saveText(formatGeneSetCsv(sets(), g, `Gene sets of ${JSON.stringify(String(ds.meta.title ?? ""))} from xgexport`), `${stem}.csv`);
-    report.show(`Exported ${count(sets().length)} gene sets.`);
+    report.show(`Exported ${plural(sets().length, "gene set")}.`);
   }
 
   async function importText(text) {
@@ -179,7 +179,7 @@ export function createGeneSets({ root, store, dataset, genes, controller, marker
       if (r.unknown.length) notes.push(`"\u2068${name}\u2069":${unknownText(r.unknown)}`);
     }
     if (added.length) store.update((s) => ({ geneSets: [...s.geneSets, ...added] }));
-    report.show(`Imported ${count(added.length)} gene sets (${parsed.format === "gmt" ? "GMT" : "CSV"}). ${notes.join(" ")}`.trim(), notes.length > 0);
+    report.show(`Imported ${plural(added.length, "gene set")} (${parsed.format === "gmt" ? "GMT" : "CSV"}). ${notes.join(" ")}`.trim(), notes.length > 0);
     render();
   }
 

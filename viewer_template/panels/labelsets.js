@@ -4,9 +4,8 @@
 // for the rest of the viewer (colour by, legend, filters). Every name is text.
 
 import { el } from "../dom.js";
-import { count } from "../format.js";
+import { count, plural } from "../format.js";
 import { saveText, filePicker, fileName } from "../files.js";
-import { exportLabels, importLabels, describeImport } from "../labelio.js";
 import * as ls from "../labelsets.js";
 import { selectedCells } from "../workbench.js";
 import { button, iconButton, editName, deleteButton, feedback, nameForm } from "./controls.js";
@@ -52,7 +51,7 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
       }, "Edit this label set and colour the plot by it");
       pick.dataset.key = `set:${set.id}`;
       pick.setAttribute("aria-pressed", String(set.id === currentId));
-      li.append(pick, el("span", "us-count", `${count(set.labels.length)} labels · ${count(labelled)} cells`));
+      li.append(pick, el("span", "us-count", `${plural(set.labels.length, "label")} · ${plural(labelled, "cell")}`));
       return li;
     }));
     if (!sets().length) list.append(el("li", "note", "No label sets yet. Create one, select cells in the plot, and give them a label."));
@@ -89,7 +88,7 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
       const chosen = selectedCells(store.get().selection);
       if (!chosen?.length) return;
       replace(set.id, (a) => ls.assignCells(a, chosen, k));
-      report.show(`${count(chosen.length)} cells are now "\u2068${label.name}\u2069".`);
+      report.show(`${plural(chosen.length, "cell")} ${chosen.length === 1 ? "is" : "are"} now "\u2068${label.name}\u2069".`);
       if (store.get().color.id !== set.id) showSet(find(set.id));
     }, cells ? `Give the ${count(cells.length)} selected cells this label` : "Select cells in the plot first");
     assign.disabled = !cells?.length;
@@ -117,7 +116,7 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
       onSubmit: (text) => ls.nameProblem(text, set.labels.map((l) => l.name), "label") || addLabel(set, text) });
     const clear = button("Remove the selected cells' labels", "link-button", () => {
       replace(set.id, (a) => ls.assignCells(a, cells, -1));
-      report.show(`${count(cells.length)} cells have no label in "\u2068${set.name}\u2069" now.`);
+      report.show(`${plural(cells.length, "cell")} ${cells.length === 1 ? "has" : "have"} no label in "\u2068${set.name}\u2069" now.`);
     });
     clear.hidden = !cells?.length || !set.labels.length;
     current.append(setTools(set), labels, add.form, add.note, clear);
@@ -134,25 +133,23 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
 
   async function exportCsv() {
     try {
-      await workbench.load();
-      const text = await exportLabels({ ds, store, identity: workbench.identity() });
+      const text = await workbench.exportAnnotations();
       saveText(text, `labels_${fileName(ds.meta.title, "dataset")}.csv`);
-      report.show(`Exported ${count(sets().length)} label sets for ${count(ds.nCells)} cells.`);
+      report.show(`Exported ${plural(sets().length, "label set")} for ${plural(ds.nCells, "cell")}.`);
     } catch (err) {
       report.show(`Could not export: ${err.message}`, true);
     }
   }
 
   async function importText(text) {
-    await workbench.load();
-    const r = await importLabels(text, { ds, store });
+    const r = await workbench.importAnnotations(text);
     const first = sets().find((s) => s.name === (r.added[0] ?? r.replaced[0]));
     if (first) {
       currentId = first.id;
       showSet(first);
     }
     render();
-    report.show(describeImport(r), r.nUnknown > 0 || r.ambiguous.length > 0);
+    report.show(r.message, r.nUnknown > 0 || r.ambiguous.length > 0);
   }
 
   function render() {
@@ -167,7 +164,11 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
   }
 
   store.subscribe(render, ["annotations", "selection", "color"]);
-  workbench.onStatus((st) => { status.textContent = st.text; status.classList.toggle("error", st.state === "error"); });
+  workbench.onStatus((st) => {
+    status.textContent = st.text;
+    status.dataset.state = st.state;
+    status.classList.toggle("error", st.state === "error");
+  });
   render();
   return { importText, exportCsv };
 }
