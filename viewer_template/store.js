@@ -15,9 +15,9 @@ export function initialState() {
     categories: NO_CATEGORIES, // hidden (Set of codes) and highlighted (code | null) categories
     selection: null,        // selected cells (Uint32Array of indices), null when none
     filters: [],            // crossfilter conditions on obs columns, empty: every cell passes
-    cellSets: [],           // named sets of cells [{name, cells}]
-    annotations: [],        // user annotations [{name, labels}]
-    geneSets: [],           // named gene lists [{name, genes: [gene index]}]
+    cellSets: [],           // named sets of cells [{id, name, cells: ascending Uint32Array}]
+    annotations: [],        // label sets [{id, name, labels: [{name, color}], codes: Int16Array (-1: none)}]
+    geneSets: [],           // named gene lists [{id, name, description, genes: [gene index]}]
     xgState: "loading",     // "loading" | "ready" | "error", mirrored on <html data-xg-state>
   };
 }
