@@ -221,3 +221,56 @@ def test_api_export_and_import_annotations(rec, pbmc_site, pbmc_bundle):
     page.wait_for_selector(READY, state="attached")
     assert page.evaluate("async () => await window.xgexport.exportAnnotations()") == out
     rec.assert_clean([pbmc_site.origin])
+
+
+@pytest.fixture
+def lab_server(pbmc_bundle):
+    """`python -m http.server` in the bundle's folder, reached as http://labserver.test: a plain
+    http:// origin that is not localhost, where browsers give pages no crypto.subtle."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(pbmc_bundle))
+    handler.func.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_plain_http_lab_server_keeps_labels_with_the_same_identity(playwright_instance, lab_server, pbmc_bundle):
+    import hashlib
+    import importlib.util
+
+    from browser_helpers import REPO
+
+    spec = importlib.util.spec_from_file_location("xg_root_conftest", REPO / "tests" / "conftest.py")
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)  # the session's Chromium and its arguments
+    browser = playwright_instance.chromium.launch(executable_path=root.CHROMIUM, args=[*root.CHROMIUM_ARGS, "--host-resolver-rules=MAP labserver.test 127.0.0.1"])
+    try:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+        requests, errors = [], []
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        origin = f"http://labserver.test:{lab_server}"
+        page.goto(f"{origin}/")
+        page.wait_for_selector(READY, state="attached")
+        assert page.evaluate("[window.isSecureContext, typeof crypto.subtle]") == [False, "undefined"]
+        saved(page)
+        new_label_set(page, "lab labels", ["good"])
+        saved(page)
+        page.reload()
+        page.wait_for_selector(READY, state="attached")
+        assert page.locator(".us-item .us-name").all_text_contents() == ["lab labels"]
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Export CSV of the label sets").click()
+        identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
+        assert f"# bundle identity: sha256:{identity} " in open(dl.value.path(), encoding="utf-8").read()
+        assert all(u.startswith(origin + "/") or u.startswith("blob:") for u in requests), requests
+        assert not errors
+    finally:
+        browser.close()
