@@ -274,3 +274,54 @@ def test_plain_http_lab_server_keeps_labels_with_the_same_identity(playwright_in
         assert not errors
     finally:
         browser.close()
+
+
+def test_two_tabs_see_each_others_work_and_deleting_the_shown_set_restores_the_default(rec, pbmc_site, pbmc_meta):
+    page = rec.goto_ready(pbmc_site.url())
+    saved(page)
+    other = rec.context.new_page()
+    other.goto(pbmc_site.url())
+    other.wait_for_selector(READY, state="attached")
+    other.locator(".us-status[data-state=saved]").wait_for()
+    new_label_set(page, "shared", ["one"])
+    saved(page)
+    # the other tab hears of the save and shows the set (so its next save does not drop it)
+    wait_until(lambda: other.locator(".us-item .us-name").all_text_contents() == ["shared"])
+    assert other.locator("#color-select optgroup[label='Your label sets'] option").all_text_contents() == ["shared"]
+    # deleting the set the plot shows brings the dataset's default colouring back
+    page.locator(".us-tools").get_by_role("button", name="Delete the label set shared").click()
+    page.locator(".us-tools [data-armed=true]").click()
+    default = next(o["name"] for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
+    wait_until(lambda: page.evaluate("window.xgexport.getState().color") == f"obs:{default}")
+    wait_until(lambda: other.locator(".us-item").count() == 0)
+    rec.assert_clean([pbmc_site.origin])
+
+
+def test_embedded_viewer_reads_no_manifest_and_shows_no_workbench(rec, pbmc_site):
+    page = rec.goto_ready(pbmc_site.url("?embed=1"))
+    time.sleep(0.5)
+    assert not [u for u in rec.requests if u.endswith("/manifest.json")]
+    assert not page.locator("#labelsets").is_visible() and not page.locator("#genesets").is_visible()
+    rec.assert_clean([pbmc_site.origin])
+
+
+def test_phone_drawer_label_set_by_touch(browser, pbmc_site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(pbmc_site.url())
+    page.wait_for_selector(READY, state="attached")
+    page.locator("#toggle-cells").tap()
+    page.locator(".us-status[data-state=saved]").wait_for()
+    page.locator(".ls-new input").tap()
+    page.locator(".ls-new input").fill("on the bench")
+    page.locator(".ls-new button").tap()
+    page.locator(".ls-current .name-form input").fill("tumour")
+    page.locator(".ls-current .name-form button").tap()
+    page.locator(".ls-label").first.wait_for()
+    assert page.locator(".legend-label").all_text_contents() == ["tumour"]
+    # every control of the panel fits the drawer (nothing cut off at the right edge)
+    drawer = page.locator("#cells-panel").bounding_box()
+    for box in page.locator("#labelsets button, #labelsets input").evaluate_all("(els) => els.map((e) => e.getBoundingClientRect().right)"):
+        assert box <= drawer["x"] + drawer["width"] + 0.5
+    save_artifact("labelsets_phone.png", page.screenshot())
+    context.close()
