@@ -129,7 +129,7 @@ export function parseLabelCsv(text, { names, index = nameIndex(names) }) {
       sets[s].codes[cell] = labelCode(sets[s], label);
     });
   }
-  return { sets: sets.map(({ lookup, ...set }) => set), report };
+  return { sets: sets.map((s) => ({ name: s.name, labels: s.labels, codes: s.codes })), report };
 }
 
 function startSet(name, known, nCells) {

@@ -54,7 +54,7 @@ export async function importLabels(text, { ds, store }) {
   const bundleNames = new Set((ds.meta.obs || []).map((o) => o.name));
   const out = { ...report, added: [], replaced: [], renamed: [] };
   store.update((s) => {
-    let list = [...s.annotations];
+    const list = [...s.annotations];
     for (const set of sets) {
       const labels = withColors(set.labels);
       const existing = list.findIndex((a) => a.name === set.name);

@@ -3,7 +3,7 @@
 // ([{id, name, cells: ascending Uint32Array}]), which the comparison panel offers as groups.
 
 import { el } from "../dom.js";
-import { count, plural } from "../format.js";
+import { plural } from "../format.js";
 import { saveText, fileName } from "../files.js";
 import { exportCellIds } from "../labelio.js";
 import { newId, nameProblem } from "../labelsets.js";
