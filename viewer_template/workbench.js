@@ -22,10 +22,27 @@ export function validRecord(rec, nCells, nGenes) {
 
 const SLOTS = ["annotations", "cellSets", "geneSets"];
 
-/** The store's selection as ascending cell indices (Uint32Array), or null when no cell is selected. */
+const indicesOf = new WeakMap(); // selection → its indices, computed once per selection
+
+/**
+ * The store's selection as ascending cell indices (Uint32Array), or null when no cell is selected.
+ * The selection is {mask: Uint8Array (1 = selected), count, …} (selection/selection.js) or, from
+ * older code and tests, an array of indices.
+ */
 export function selectedCells(selection) {
   if (!selection) return null;
-  const cells = selection instanceof Uint32Array ? selection : Uint32Array.from(selection);
+  if (!selection.mask) {
+    const cells = selection instanceof Uint32Array ? selection : Uint32Array.from(selection);
+    return cells.length ? cells : null;
+  }
+  if (!indicesOf.has(selection)) {
+    const { mask } = selection;
+    const out = new Uint32Array(selection.count ?? mask.reduce((a, b) => a + (b ? 1 : 0), 0));
+    let k = 0;
+    for (let i = 0; i < mask.length && k < out.length; i++) if (mask[i]) out[k++] = i;
+    indicesOf.set(selection, k === out.length ? out : out.slice(0, k));
+  }
+  const cells = indicesOf.get(selection);
   return cells.length ? cells : null;
 }
 
