@@ -18,6 +18,7 @@ import { setupPointer } from "./plot/pointer.js";
 import { createLoading } from "./plot/loading.js";
 import { createToolbar, ICONS } from "./plot/toolbar.js";
 import { createPlotExport } from "./plot/export.js";
+import { createExportMenu } from "./plot/exportmenu.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
@@ -157,9 +158,12 @@ function setupToolbar(pointer, view, ds) {
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
   const figure = createPlotExport({ view, store, dataset: ds, messages });
-  toolbar.add({ id: "export-png", label: "Download the plot as PNG (2×, with title and legend)", text: "PNG", group: "export", onClick: figure.png });
-  toolbar.add({ id: "export-svg", label: "Download the plot as SVG (with title and legend)", text: "SVG", group: "export", onClick: figure.svg });
-  toolbar.add({ id: "export-ids", label: "Download the selected cells' ids (CSV)", text: "IDs", group: "export" }); // panels/cellsets.js
+  const menu = createExportMenu({ toolbar, area: $("plot-area"), items: [
+    { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend", onClick: figure.png },
+    { id: "export-svg", text: "Plot as SVG", title: "Points, title and legend as vector shapes", onClick: figure.svg },
+    { id: "export-ids", text: "Selected cells' ids (CSV)", onClick: () => {} }, // panels/cellsets.js acts on it
+  ] });
+  closers.unshift(menu.close);
 }
 
 /** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */

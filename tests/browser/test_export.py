@@ -19,9 +19,12 @@ pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def download(page, button):
+def download(page, item):
+    """Through the toolbar's download menu, as a person would."""
+    page.locator("#export-open").click()
     with page.expect_download() as dl:
-        page.locator(button).click()
+        page.locator(item).click()
+    assert page.locator("#export-menu").is_hidden()
     return dl.value
 
 
@@ -149,3 +152,29 @@ def test_large_svg_embeds_the_points_as_an_image_and_names_stay_text(rec, many_s
     assert root.find(f".//{SVG}image") is None and 0 < sum(circle_colours(root).values()) < 50000
     save_artifact("export_many.png", page.screenshot())
     rec.assert_clean([many_site.origin])
+
+
+def test_download_menu_by_keyboard(rec, pbmc_site):
+    page = rec.goto_ready(pbmc_site.url())
+    page.locator("#export-open").focus()
+    page.keyboard.press("Enter")
+    menu = page.locator("#export-menu")
+    assert menu.is_visible() and page.locator("#export-open").get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.id") == "export-png"
+    assert page.locator("#export-ids").is_disabled()  # no cell is selected
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.id") == "export-svg"
+    page.keyboard.press("ArrowDown")  # the disabled item is skipped
+    assert page.evaluate("document.activeElement.id") == "export-png"
+    page.keyboard.press("Escape")
+    assert menu.is_hidden() and page.evaluate("document.activeElement.id") == "export-open"
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    with page.expect_download() as dl:
+        page.keyboard.press("Enter")
+    assert dl.value.suggested_filename.endswith(".svg")
+    # a click elsewhere closes it
+    page.locator("#export-open").click()
+    page.locator("#title").click()
+    assert menu.is_hidden()
+    rec.assert_clean([pbmc_site.origin])
