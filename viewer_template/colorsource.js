@@ -36,11 +36,12 @@ export function geneRange(values) {
 }
 
 /**
- * ds: the Dataset; genes(): promise of the gene index (genes.js); geneSets(): the store's gene
- * sets; userReady(): promise that the saved label sets and gene sets are in the store.
+ * ds: the Dataset; genes(): promise of the gene index (genes.js); columns: selection/columns.js
+ * (the bundle's columns and the label sets); geneSets(): the store's gene sets; userReady():
+ * promise that the saved label sets and gene sets are in the store.
  */
-export function createColorSource(ds, genes, { geneSets = () => [], userReady = async () => {} } = {}) {
-  const obsByName = (name) => ds.obsColumns.find((o) => o.name === name) || null;
+export function createColorSource(ds, genes, { columns, geneSets = () => [], userReady = async () => {} }) {
+  const obsByName = (name) => columns.byName(name);
   const setByName = (name) => geneSets().find((s) => s.name === name) || null;
   /** find(name), or after the person's saved work is read, for names it may hold */
   async function lookup(find, name) {
@@ -87,7 +88,7 @@ export function createColorSource(ds, genes, { geneSets = () => [], userReady = 
   /** Load what a resolved colouring draws; status(text) tells about a gene set's progress. */
   async function load(resolved, signal, status = () => {}) {
     if (resolved.kind === "obs") {
-      const column = await ds.obs(resolved.id);
+      const column = await columns.load(resolved.id);
       const out = { ...resolved, column };
       if (column.kind === "continuous") {
         const [min, max] = robustRange(column.values, column.min, column.max);

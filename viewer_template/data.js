@@ -57,7 +57,6 @@ export class Dataset {
     this.geneCacheLimit = 64 * 1024 * 1024;
     this._inflight = new Map();       // gene index → {promise, controller, waiters}
     this._obsNames = new Map();       // chunk index → promise of string[]
-    this._extra = () => [];           // columns made in the page (label sets)
   }
 
   _once(key, make) {
@@ -74,13 +73,7 @@ export class Dataset {
   }
 
   get embeddings() { return this.meta.embeddings || []; }
-  get obsColumns() { return [...(this.meta.obs || []), ...this._extra()]; }
-
-  /**
-   * Columns made in the page (label sets), listed after the bundle's own and read like them:
-   * fn() → [column in the shape obs() resolves to, with id, name and kind].
-   */
-  useExtraColumns(fn) { this._extra = fn; }
+  get obsColumns() { return this.meta.obs || []; }
   get deColumns() { return this.meta.de || []; }
 
   /** {id, key, name, xy: Uint16Array (n*2), bounds: {min, max}, hidden} */
@@ -103,8 +96,6 @@ export class Dataset {
 
   /** {id, name, kind, codes | values, categories, colors, counts, min, max} */
   obs(id) {
-    const extra = this._extra().find((c) => c.id === id);
-    if (extra) return Promise.resolve(extra);
     return this._once(`obs:${id}`, async () => {
       const info = this.obsColumns.find((o) => o.id === id);
       if (!info) throw new DatasetError(`no obs column with id ${id}`);

@@ -30,6 +30,8 @@ import { createWorkbench } from "./workbench.js";
 import { createLabelSets } from "./panels/labelsets.js";
 import { createGeneSets } from "./panels/genesets.js";
 import { createCellSets } from "./panels/cellsets.js";
+import { setupSelection } from "./selection/setup.js";
+import { createColumns } from "./selection/columns.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -51,6 +53,7 @@ const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onE
 const loading = createLoading($("loading"));
 let controller = null;
 let workbench = null;
+let selecting = null; // selection/setup.js: the selection, its columns and the link's selection
 let geneStatus = () => {};
 
 function fail(err) {
@@ -74,21 +77,22 @@ async function applyView(view) {
   if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
   else if (view.camera) controller.setCamera(view.camera);
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
+  if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
 }
 
-function setupPanels(ds, genes, colors, workbench) {
+function setupPanels(ds, genes, colors, columns) {
   const showGene = (index) => colors.forGene(index).then((r) => controller.setColor(r.spec)).catch(() => {});
   const search = createGeneSearch({ input: $("gene-input"), list: $("gene-list"), status: $("gene-status"), store, genes, onPick: showGene });
   geneStatus = (text) => search.status(text);
   createColorBy({ embSelect: $("embedding-select"), embField: $("embedding-field"), colorSelect: $("color-select"),
-    geneInput: $("gene-input"), store, dataset: ds, controller });
+    geneInput: $("gene-input"), store, dataset: ds, columns, controller });
   const dotplot = createDotplot({ panel: $("dotplot"), dataset: ds, genes, onGene: showGene });
   const markers = createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
   createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
   createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
-  createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => store.set({ selection: cells }),
+  createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => selecting.selection.setIndices(cells),
     idsButton: $("export-ids"), messages });
   closers.push(dotplot.close, () => closeMarkers($("markers")));
   offerDefaultColors($("color-reset"), colors);
@@ -110,7 +114,7 @@ function linkFullViewer(a) {
     url.hash = formatHash(linkState(store.get()));
     a.href = url.href;
   };
-  store.subscribe(update, ["embedding", "color", "camera"]);
+  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset"]);
   update();
   a.hidden = false;
 }
@@ -164,6 +168,7 @@ function setupToolbar(pointer, view, ds) {
     { id: "export-ids", text: "Selected cells' ids (CSV)", onClick: () => {} }, // panels/cellsets.js acts on it
   ] });
   closers.unshift(menu.close);
+  return toolbar;
 }
 
 /** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */
@@ -210,14 +215,19 @@ async function main() {
   }
   let index = null;
   const genes = () => (index ??= ds.genes().then(createGeneIndex).catch((err) => { index = null; throw err; }));
+  // every column cells can be coloured, selected and counted by: the bundle's and the label sets
+  const columns = createColumns({ dataset: ds });
   // label sets and gene sets are read when a link names one, or after the first frame
-  const colors = createColorSource(ds, genes, { geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
+  const colors = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
-  workbench = createWorkbench({ store, dataset: ds, controller, colors });
-  setupToolbar(pointer, view, ds);
-  setupPanels(ds, genes, colors, workbench);
+  workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
+  const toolbar = setupToolbar(pointer, view, ds);
+  selecting = setupSelection({ store, dataset: ds, columns, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
+    els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
+  setupPanels(ds, genes, colors, columns);
 
-  const shown = await controller.hold(() => showFirstView(ds, colors));
+  // the first view, then the link's subset and selection: "ready" once all of it is drawn
+  const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await selecting.restore(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
   if (!embedded) workbench.load();
@@ -227,4 +237,4 @@ async function main() {
 }
 
 const started = main();
-installApi({ store, controller: () => controller, workbench: () => workbench, started });
+installApi({ store, controller: () => controller, selection: () => selecting?.selection, workbench: () => workbench, started });

@@ -48,9 +48,10 @@ export function selectedCells(selection) {
 
 /**
  * store, dataset, controller; colors: colorsource (for the default colouring when the shown
- * label set is deleted). load() starts (once) reading the saved work; status: see onStatus.
+ * label set is deleted); columns: selection/columns.js, where label sets are runtime columns.
+ * load() starts (once) reading the saved work; status: see onStatus.
  */
-export function createWorkbench({ store, dataset, controller, colors }) {
+export function createWorkbench({ store, dataset, controller, colors, columns }) {
   const ds = dataset;
   let loading = null;
   let record = null;
@@ -59,7 +60,6 @@ export function createWorkbench({ store, dataset, controller, colors }) {
   const statusListeners = new Set();
   let applying = false;
 
-  ds.useExtraColumns(() => store.get().annotations.map(asColumn));
 
   function setStatus(state, text) {
     status = { state, text };
@@ -126,12 +126,21 @@ export function createWorkbench({ store, dataset, controller, colors }) {
 
   store.subscribe((s, prev, changed) => {
     if (!applying) save();
-    if (changed.includes("annotations")) followLabelSet(s);
+    if (changed.includes("annotations")) {
+      registerLabelSets(s.annotations, prev.annotations);
+      followLabelSet(s, prev);
+    }
     if (changed.includes("geneSets")) followGeneSet(s, prev);
   }, SLOTS);
 
+  /** Label sets are columns like the bundle's: (re)registered when they change, removed when deleted. */
+  function registerLabelSets(now, before) {
+    for (const set of now) if (!before.includes(set)) columns.add(asColumn(set));
+    for (const set of before) if (!now.some((a) => a.id === set.id)) columns.remove(set.id);
+  }
+
   /** The plot shows a label set that changed: show the new version (or the default, if it is gone). */
-  function followLabelSet(s) {
+  function followLabelSet(s, prev) {
     const c = s.color;
     if (c.kind !== "obs" || !c.column?.labelSet) return;
     const set = s.annotations.find((a) => a.id === c.id);
@@ -139,9 +148,8 @@ export function createWorkbench({ store, dataset, controller, colors }) {
       colors.defaultSpec().catch(() => "none").then((d) => controller.setColor(d)).catch(() => {});
       return;
     }
-    const column = asColumn(set);
-    if (column === c.column) return;
-    const sameLabels = column.categories.length === c.column.categories.length;
+    if (prev.annotations.includes(set)) return;
+    const sameLabels = set.labels.length === c.column.categories.length;
     controller.setColor(`obs:${set.name}`, { keepCategories: sameLabels }).catch(() => {});
   }
 

@@ -9,7 +9,8 @@ function option(value, text) {
   return o;
 }
 
-export function createColorBy({ embSelect, embField, colorSelect, geneInput, store, dataset, controller }) {
+/** columns: selection/columns.js (the bundle's columns, then the label sets). */
+export function createColorBy({ embSelect, embField, colorSelect, geneInput, store, dataset, columns, controller }) {
   const ds = dataset;
   embSelect.replaceChildren(...ds.embeddings.map((e) => option(e.key, e.name && e.name !== e.key ? `${e.name} (${e.key})` : e.key)));
   embField.hidden = ds.embeddings.length < 2;
@@ -23,14 +24,14 @@ export function createColorBy({ embSelect, embField, colorSelect, geneInput, sto
 
   let filled = "";
   function fill() {
-    const cols = ds.obsColumns;
+    const cols = columns.list();
     const key = JSON.stringify([cols.map((o) => o.name), store.get().geneSets.map((g) => g.name)]);
     if (key === filled) return; // only names matter here: assigning cells leaves the list alone
     filled = key;
     const obs = (test) => cols.filter(test).map((o) => [`obs:${o.name}`, o.name]);
     colorSelect.replaceChildren(option("none", "None"),
-      ...group("Categories", obs((o) => o.kind !== "continuous" && !o.labelSet)),
-      ...group("Your label sets", obs((o) => o.labelSet)),
+      ...group("Categories", obs((o) => o.kind !== "continuous" && o.source === "obs")),
+      ...group("Your label sets", obs((o) => o.source === "runtime")),
       ...group("Values", obs((o) => o.kind === "continuous")),
       ...group("Your gene sets (mean)", store.get().geneSets.map((g) => [`geneset:${g.name}`, g.name])),
       option("gene", "Gene (search below)"));
@@ -51,7 +52,9 @@ export function createColorBy({ embSelect, embField, colorSelect, geneInput, sto
     controller.setColor(colorSelect.value).catch(sync);
   });
   store.subscribe(sync, ["color", "embedding"]);
-  store.subscribe(() => { fill(); sync(); }, ["annotations", "geneSets"]);
+  const refill = () => { fill(); sync(); };
+  columns.subscribe(refill);
+  store.subscribe(refill, ["geneSets"]);
   fill();
   sync();
 }

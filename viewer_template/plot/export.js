@@ -9,6 +9,7 @@ import { figureLayout, FONT } from "./figurelayout.js";
 import { cssColor } from "../colormaps.js";
 import { saveBlob, fileName } from "../files.js";
 import { count } from "../format.js";
+import { DIM_ALPHA } from "./renderer.js";
 
 const SCALE = 2;
 export const SVG_POINT_LIMIT = 50000;
@@ -104,12 +105,13 @@ function svgPoints(g, drawing, state, radius, alpha) {
   let group = null;
   let last = "";
   const r = radius.toFixed(2);
-  eachPoint({ state, ...drawing }, radius, (x, y, rgb) => {
+  eachPoint({ state, ...drawing }, radius, (x, y, rgb, dimmed) => {
     const fill = cssColor(rgb);
-    if (fill !== last) {
-      group = node("g", { fill, "fill-opacity": alpha.toFixed(3) });
+    const key = `${fill}${dimmed}`;
+    if (key !== last) {
+      group = node("g", { fill, "fill-opacity": (dimmed ? Math.min(alpha, DIM_ALPHA) : alpha).toFixed(3) });
       g.append(group);
-      last = fill;
+      last = key;
     }
     group.append(node("circle", { cx: x.toFixed(2), cy: y.toFixed(2), r }));
   });

@@ -7,6 +7,7 @@ import { count } from "../format.js";
 import { continuousLegend, geneLegend } from "../panels/legend.js";
 import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
+import { DIM_RGB } from "./renderer.js";
 
 /** Title, subtitle and legend of the current view. */
 export function figureModel(state, dataset) {
@@ -54,9 +55,10 @@ export function pointColor(arrays, i) {
 
 /**
  * Screen position (CSS px in the plot) of every drawn cell, in draw order, with its colour:
- * calls fn(x, y, rgb) for those within `margin` px of the plot; returns how many it called.
+ * calls fn(x, y, rgb, dimmed) for those within `margin` px of the plot (dimmed: outside the
+ * selection, drawn pale as the renderer does); returns how many it called.
  */
-export function eachPoint({ state, arrays, size }, margin, fn) {
+export function eachPoint({ state, arrays, selected, size }, margin, fn) {
   const e = state.embedding;
   const { min, max } = e.bounds;
   const px = scale(state.camera, e.bounds, size.width, size.height);
@@ -73,7 +75,8 @@ export function eachPoint({ state, arrays, size }, margin, fn) {
     if (x < -margin || y < -margin || x > size.width + margin || y > size.height + margin) continue;
     const rgb = pointColor(arrays, i);
     if (!rgb) continue;
-    fn(x, y, rgb);
+    const dimmed = !!selected && !selected[i];
+    fn(x, y, dimmed ? DIM_RGB : rgb, dimmed);
     n++;
   }
   return n;
