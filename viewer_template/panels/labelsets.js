@@ -108,7 +108,7 @@ export function createLabelSets({ root, store, dataset, controller, workbench })
     current.replaceChildren();
     current.hidden = !set;
     if (!set) return;
-    const counts = ls.countLabels(set);
+    const counts = ls.asColumn(set).counts; // counted once per version of the set
     const cells = selectedCells(store.get().selection);
     const labels = el("ul", "ls-labels");
     labels.append(...set.labels.map((_, k) => labelRow(set, k, counts, cells)));
