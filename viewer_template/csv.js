@@ -15,31 +15,35 @@ export class CsvError extends Error {
  * record, so a cell id that starts with "#" further down is data.
  */
 export function parseCsv(text) {
-  const s = String(text).replace(/^\uFEFF/, "");
   const comments = [];
-  const rows = [];
+  const rows = [...csvRecords(text, comments)];
+  return { comments, rows };
+}
+
+/** The records of `text` one at a time (for long files read in slices); leading comments go to `comments`. */
+export function* csvRecords(text, comments = []) {
+  const s = String(text).replace(/^\uFEFF/, "");
   let i = 0;
   let line = 1;
+  let first = true;
   const n = s.length;
   while (i < n) {
-    if (!rows.length && s[i] === "#") { // a comment line before the header
+    if (first && s[i] === "#") { // a comment line before the header
       let end = i;
       while (end < n && s[end] !== "\n" && s[end] !== "\r") end++;
       comments.push(s.slice(i + 1, end));
       i = end;
-    } else if (s[i] === "\n" || s[i] === "\r") { // a blank line
-      // nothing to keep
-    } else {
+    } else if (s[i] !== "\n" && s[i] !== "\r") { // a record (blank lines are skipped)
       const [row, next, lines] = record(s, i, line);
-      rows.push(row);
+      first = false;
       line += lines;
       i = next;
+      yield row;
     }
     if (s[i] === "\r" && s[i + 1] === "\n") i++;
     i++;
     line++;
   }
-  return { comments, rows };
 }
 
 /** One record from s[i]; returns [fields, index of its line end, line ends inside quotes]. */

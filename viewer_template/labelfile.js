@@ -5,7 +5,7 @@
 // Reads this file and cellxgene's annotation CSV ("# Annotations generated … using cellxgene",
 // then "index,<label set>…"; its default label "unassigned" means no label). Pure: no page code.
 
-import { parseCsv, csvLine, CsvError } from "./csv.js";
+import { csvRecords, csvLine, CsvError } from "./csv.js";
 import { iso } from "./dom.js";
 
 export const ID_COLUMN = "cell_id";
@@ -14,6 +14,10 @@ export const ID_NAMES = ["cell_id", "index", "obs_names", "barcode", "barcodes",
 export const MAX_LABELS = 1000;
 const LABELS_COMMENT = " xgexport-labels ";
 const CELLXGENE_UNASSIGNED = "unassigned";
+const SLICE = 50000; // rows between pauses: a million-row file never holds the page for long
+
+/** Let the page breathe between slices of a long file. */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** A one-line JSON text for a comment (JSON leaves U+2028/9, which some readers split lines on). */
 function oneLine(value) {
@@ -24,7 +28,7 @@ function oneLine(value) {
  * The CSV text of label sets. names: every cell's id in obs order; sets: [{name, labels:
  * [{name, color}], codes}] with codes[i] = label index of cell i or -1.
  */
-export function formatLabelCsv({ title, identity, names, sets }) {
+export async function formatLabelCsv({ title, identity, names, sets }) {
   const lines = [
     `# xgexport label sets of ${oneLine(String(title ?? ""))}`,
     `# bundle identity: ${identity} (sha256 of its manifest.json); ${names.length} cells; an empty field is no label`,
@@ -33,6 +37,7 @@ export function formatLabelCsv({ title, identity, names, sets }) {
   ];
   const labelText = sets.map((s) => s.labels.map((l) => csvLine([l.name])));
   for (let i = 0; i < names.length; i++) {
+    if (i % SLICE === SLICE - 1) await pause();
     let line = csvLine([names[i]]);
     for (let k = 0; k < sets.length; k++) {
       const c = sets[k].codes[i];
@@ -78,9 +83,12 @@ function idColumn(header, fromCellxgene) {
 }
 
 /** obs name → cell index (-2 when several cells share the name). */
-export function nameIndex(names) {
+export async function nameIndex(names) {
   const map = new Map();
-  for (let i = 0; i < names.length; i++) map.set(names[i], map.has(names[i]) ? -2 : i);
+  for (let i = 0; i < names.length; i++) {
+    if (i % SLICE === SLICE - 1) await pause();
+    map.set(names[i], map.has(names[i]) ? -2 : i);
+  }
   return map;
 }
 
@@ -89,11 +97,13 @@ export function nameIndex(names) {
  * Throws CsvError for a file that cannot be read as one (no id column, repeated ids or set names,
  * no label set, too many labels). Ids the dataset does not have are reported, never guessed.
  */
-export function parseLabelCsv(text, { names, index = nameIndex(names) }) {
-  const { comments, rows } = parseCsv(text);
-  if (!rows.length) throw new CsvError("The file is empty: no header line.");
+export async function parseLabelCsv(text, { names, index = null }) {
+  const comments = [];
+  const records = csvRecords(text, comments);
+  const first = records.next();
+  if (first.done) throw new CsvError("The file is empty: no header line.");
   const fromCellxgene = comments.some((c) => /cellxgene/i.test(c)) && !comments.some((c) => c.startsWith(LABELS_COMMENT));
-  const header = rows[0];
+  const header = first.value;
   const idAt = idColumn(header, fromCellxgene);
   const setCols = header.map((h, k) => k).filter((k) => k !== idAt);
   if (!setCols.length) throw new CsvError("The file has a cell id column but no label set column.");
@@ -103,15 +113,16 @@ export function parseLabelCsv(text, { names, index = nameIndex(names) }) {
   if (setNames.some((h) => !h.trim())) throw new CsvError("A label set column has no name in the header line.");
   const known = labelsComment(comments);
   const sets = setNames.map((name) => startSet(name, known?.get(name), names.length));
-  const report = { format: known ? "xgexport" : fromCellxgene ? "cellxgene" : "csv", rows: rows.length - 1, matched: 0,
+  const report = { format: known ? "xgexport" : fromCellxgene ? "cellxgene" : "csv", rows: 0, matched: 0,
     unknown: [], nUnknown: 0, ambiguous: [], unassigned: 0, sets: setNames };
+  const cellOf = index ?? (await nameIndex(names));
   const seen = new Set();
-  for (let r = 1; r < rows.length; r++) {
-    const row = rows[r];
+  for (const row of records) {
+    if (++report.rows % SLICE === 0) await pause();
     const id = row[idAt] ?? "";
     if (seen.has(id)) throw new CsvError(`The cell id "${iso(id)}" is on more than one row.`);
     seen.add(id);
-    const cell = index.get(id);
+    const cell = cellOf.get(id);
     if (cell === undefined || cell === -2) {
       const list = cell === undefined ? report.unknown : report.ambiguous;
       if (cell === undefined) report.nUnknown++;

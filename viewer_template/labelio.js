@@ -7,11 +7,21 @@ import { CsvError } from "./csv.js";
 import { iso } from "./dom.js";
 import { newId, withColors } from "./labelsets.js";
 
-const indexes = new WeakMap(); // dataset → promise of {names, index}
+const names = new WeakMap(); // dataset → promise of every cell id
+const indexes = new WeakMap(); // dataset → promise of id → cell (for imports only)
 
 function cellIds(ds) {
+  if (!names.has(ds)) {
+    const p = ds.obsNames();
+    names.set(ds, p);
+    p.catch(() => names.delete(ds));
+  }
+  return names.get(ds);
+}
+
+function cellIndex(ds) {
   if (!indexes.has(ds)) {
-    const p = ds.obsNames().then((names) => ({ names, index: nameIndex(names) }));
+    const p = cellIds(ds).then(nameIndex);
     indexes.set(ds, p);
     p.catch(() => indexes.delete(ds));
   }
@@ -20,14 +30,12 @@ function cellIds(ds) {
 
 /** CSV text of every label set of the store. identity: the bundle's ("sha256:…"), or null. */
 export async function exportLabels({ ds, store, identity }) {
-  const { names } = await cellIds(ds);
-  return formatLabelCsv({ title: ds.meta.title ?? "", identity: identity ?? "unknown", names, sets: store.get().annotations });
+  return formatLabelCsv({ title: ds.meta.title ?? "", identity: identity ?? "unknown", names: await cellIds(ds), sets: store.get().annotations });
 }
 
 /** CSV text of the ids of `cells` (indices), e.g. the selection or a cell set: `what` names them. */
 export async function exportCellIds({ ds, cells, what }) {
-  const { names } = await cellIds(ds);
-  return formatCellIds({ title: ds.meta.title ?? "", what, names, cells });
+  return formatCellIds({ title: ds.meta.title ?? "", what, names: await cellIds(ds), cells });
 }
 
 /** A free name: `name`, else "name (imported)", "name (imported 2)", … */
@@ -45,8 +53,8 @@ function freeName(name, taken) {
  * Throws CsvError when the file cannot be used (and changes nothing then).
  */
 export async function importLabels(text, { ds, store }) {
-  const { names, index } = await cellIds(ds);
-  const { sets, report } = parseLabelCsv(text, { names, index });
+  const [ids, index] = await Promise.all([cellIds(ds), cellIndex(ds)]);
+  const { sets, report } = await parseLabelCsv(text, { names: ids, index });
   if (report.matched === 0) {
     const first = report.unknown[0] ?? report.ambiguous[0];
     throw new CsvError(`None of the file's ${report.rows} cell ids is a cell of this dataset${first !== undefined ? ` (the first is "${iso(first)}")` : ""}: is the file from another dataset?`);

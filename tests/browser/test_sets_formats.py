@@ -63,8 +63,8 @@ def test_sha256_matches_hashlib(rec, pbmc_site, secure):
 LABELS_JS = """async ([op, arg]) => {
     const m = await import('./viewer/labelfile.js');
     try {
-        if (op === 'format') return m.formatLabelCsv({...arg, sets: arg.sets.map((s) => ({...s, codes: Int16Array.from(s.codes)}))});
-        const r = m.parseLabelCsv(arg.text, {names: arg.names});
+        if (op === 'format') return await m.formatLabelCsv({...arg, sets: arg.sets.map((s) => ({...s, codes: Int16Array.from(s.codes)}))});
+        const r = await m.parseLabelCsv(arg.text, {names: arg.names});
         return {sets: r.sets.map((s) => ({...s, codes: Array.from(s.codes)})), report: r.report};
     } catch (e) { return {error: e.name + ': ' + e.message}; }
 }"""
