@@ -21,6 +21,11 @@
 //   xgexport.getSelection() → sorted array of the selected cells' indices (rows of the input).
 //   xgexport.setSelection(indices) → Promise of the number selected (an empty list clears).
 //   xgexport.clearSelection() → Promise
+//   xgexport.exportAnnotations() → Promise of the label sets as CSV text (one row per cell).
+//   xgexport.importAnnotations(csvText) → Promise of a report ({added, replaced, renamed, rows,
+//                                       matched, nUnknown, unknown, …, message}); rejects for a
+//                                       file that cannot be used (nothing changes then).
+//   xgexport.getCellSets() → [{name, cells}]: the saved cell sets, cells as ascending indices.
 //
 // In an iframe: host → viewer {type: "xgexport:set", color?, embedding?, camera?: {cx, cy, zoom}},
 // read only from window.parent; other types, unknown keys and wrongly typed values are ignored;
@@ -56,7 +61,7 @@ function polygon(points) {
  * `started` resolves when the bundle is loaded (or failed to); API calls made earlier wait for it.
  * controller() returns the controller, which exists once the bundle is open.
  */
-export function installApi({ store, controller, selection, started }) {
+export function installApi({ store, controller, selection, workbench, started }) {
   async function whenLoaded() {
     await started;
     if (!store.get().embedding) throw new Error("the dataset could not be loaded");
@@ -80,6 +85,9 @@ export function installApi({ store, controller, selection, started }) {
     getSelection: () => Array.from(selection()?.indices() ?? []),
     setSelection: (indices) => whenLoaded().then(() => selection().setIndices(indices)),
     clearSelection: () => whenLoaded().then(() => selection().clear()),
+    exportAnnotations: () => whenLoaded().then(() => workbench().exportAnnotations()),
+    importAnnotations: (text) => whenLoaded().then(() => workbench().importAnnotations(text)),
+    getCellSets: () => store.get().cellSets.map((s) => ({ name: s.name, cells: Array.from(s.cells) })),
     onChange(callback) {
       if (typeof callback !== "function") throw new TypeError("onChange needs a function");
       return store.subscribe(() => callback(getState()));

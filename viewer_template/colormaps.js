@@ -43,8 +43,8 @@ export function viridisGradient(direction = "to right") {
   return `linear-gradient(${direction}, ${stops.join(", ")})`;
 }
 
-/** scanpy's default_20 palette, used when a column has no colours */
-const FALLBACK = [
+/** scanpy's default_20 palette, used when a column has no colours (and for new labels) */
+export const FALLBACK = [
   "#1f77b4", "#ff7f0e", "#279e68", "#d62728", "#aa40fc", "#8c564b", "#e377c2", "#b5bd61", "#17becf", "#aec7e8",
   "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#ad494a", "#8c6d31",
 ];

@@ -1,11 +1,13 @@
-// Colour specs ("obs:<column>", "gene:<name>", "none") and the colourings they load. A colouring
-// is what the store's `color` slot holds: the spec plus the loaded values and their ranges, from
-// which the plot, the legend and the tooltip derive what they show.
+// Colour specs ("obs:<column>", "gene:<name>", "geneset:<name>", "none") and the colourings they
+// load. A colouring is what the store's `color` slot holds: the spec plus the loaded values and
+// their ranges, from which the plot, the legend and the tooltip derive what they show. Label sets
+// and gene sets are the person's own (workbench.js): a link naming one waits until they are read.
 
 import { finiteRange } from "./data.js";
 import { iso } from "./dom.js";
 import { robustMax, robustRange } from "./plot/coloring.js";
 import { NO_COLOR } from "./store.js";
+import { geneSetMean } from "./setmean.js";
 
 export function countMissing(values) {
   let n = 0;
@@ -33,9 +35,21 @@ export function geneRange(values) {
   return { min: lo, max: robustMax(values, trueMax), trueMax, nMissing, nZero, zero };
 }
 
-/** ds: the Dataset; genes(): promise of the gene index (genes.js). */
-export function createColorSource(ds, genes) {
-  const obsByName = (name) => ds.obsColumns.find((o) => o.name === name) || null;
+/**
+ * ds: the Dataset; genes(): promise of the gene index (genes.js); columns: selection/columns.js
+ * (the bundle's columns and the label sets); geneSets(): the store's gene sets; userReady():
+ * promise that the saved label sets and gene sets are in the store.
+ */
+export function createColorSource(ds, genes, { columns, geneSets = () => [], userReady = async () => {} }) {
+  const obsByName = (name) => columns.byName(name);
+  const setByName = (name) => geneSets().find((s) => s.name === name) || null;
+  /** find(name), or after the person's saved work is read, for names it may hold */
+  async function lookup(find, name) {
+    const found = find(name);
+    if (found) return found;
+    await userReady().catch(() => {});
+    return find(name);
+  }
 
   /** "obs:<name>" | "gene:<label or id>" | "none" → {kind, id | index, spec, label?} */
   async function resolve(spec) {
@@ -45,7 +59,7 @@ export function createColorSource(ds, genes) {
     const kind = spec.slice(0, colon);
     const name = spec.slice(colon + 1);
     if (colon > 0 && kind === "obs") {
-      const col = obsByName(name);
+      const col = await lookup(obsByName, name);
       if (!col) throw new Error(`There is no obs column named "${iso(name)}".`);
       return { kind: "obs", id: col.id, name: col.name, spec: `obs:${col.name}` };
     }
@@ -54,7 +68,13 @@ export function createColorSource(ds, genes) {
       if (index < 0) throw new Error(`There is no gene named "${iso(name)}".`);
       return forGene(index, await genes());
     }
-    throw new Error(`Unknown colour "${iso(spec)}": use obs:<column>, gene:<name> or none.`);
+    if (colon > 0 && kind === "geneset") {
+      const set = await lookup(setByName, name);
+      if (!set) throw new Error(`There is no gene set named "${iso(name)}".`);
+      if (!set.genes.length) throw new Error(`The gene set "${iso(name)}" has no genes.`);
+      return { kind: "geneset", id: set.id, label: set.name, spec: `geneset:${set.name}`, genes: set.genes };
+    }
+    throw new Error(`Unknown colour "${iso(spec)}": use obs:<column>, gene:<name>, geneset:<name> or none.`);
   }
 
   async function geneSpec(name) {
@@ -65,10 +85,10 @@ export function createColorSource(ds, genes) {
     return { kind: "gene", index, label: g.label(index), spec: `gene:${g.token(index)}` };
   }
 
-  /** Load what a resolved colouring draws. */
-  async function load(resolved, signal) {
+  /** Load what a resolved colouring draws; status(text) tells about a gene set's progress. */
+  async function load(resolved, signal, status = () => {}) {
     if (resolved.kind === "obs") {
-      const column = await ds.obs(resolved.id);
+      const column = await columns.load(resolved.id);
       const out = { ...resolved, column };
       if (column.kind === "continuous") {
         const [min, max] = robustRange(column.values, column.min, column.max);
@@ -78,6 +98,12 @@ export function createColorSource(ds, genes) {
     }
     if (resolved.kind === "gene") {
       const values = await ds.gene(resolved.index, { signal });
+      return { ...resolved, values, ...geneRange(values) };
+    }
+    if (resolved.kind === "geneset") {
+      const onProgress = (done, total) => status(`Loading gene set ${iso(resolved.label)}: ${done} of ${total} genes…`);
+      onProgress(0, resolved.genes.length);
+      const values = await geneSetMean(ds, resolved.genes, { signal, onProgress });
       return { ...resolved, values, ...geneRange(values) };
     }
     return NO_COLOR;

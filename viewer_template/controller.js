@@ -50,7 +50,8 @@ export function createController({ store, dataset, colors, view, messages, onGen
     return ds.obsColumns.find((o) => o.id === id)?.name ?? id;
   }
 
-  async function setColor(spec) {
+  /** keepCategories: the same column, edited (a label set): hidden and highlighted labels stay. */
+  async function setColor(spec, { keepCategories = false } = {}) {
     if (colorRequest) colorRequest.abort();
     const request = new AbortController();
     colorRequest = request;
@@ -59,9 +60,9 @@ export function createController({ store, dataset, colors, view, messages, onGen
     try {
       resolved = await colors.resolve(spec);
       if (resolved.kind === "gene") onGeneStatus(`Loading ${iso(resolved.label)}…`);
-      const next = await colors.load(resolved, request.signal);
+      const next = await colors.load(resolved, request.signal, onGeneStatus);
       if (request.signal.aborted) throw superseded();
-      store.set({ color: next, categories: NO_CATEGORIES });
+      store.set(keepCategories ? { color: next } : { color: next, categories: NO_CATEGORIES });
       messages.clear("color");
       await view.drawn();
       if (colorRequest === request) {
@@ -72,7 +73,8 @@ export function createController({ store, dataset, colors, view, messages, onGen
       if (err.name === "AbortError" || colorRequest !== request) throw err.name === "AbortError" ? err : superseded();
       colorRequest = null;
       onGeneStatus("");
-      const what = resolved?.kind === "gene" ? `gene ${iso(resolved.label)}` : resolved?.kind === "obs" ? `column "${iso(obsName(resolved.id))}"` : iso(spec);
+      const what = resolved?.kind === "gene" ? `gene ${iso(resolved.label)}` : resolved?.kind === "obs" ? `column "${iso(obsName(resolved.id))}"`
+        : resolved?.kind === "geneset" ? `gene set "${iso(resolved.label)}"` : iso(spec);
       const message = resolved ? `Could not load ${what}: ${err.message}` : err.message;
       messages.show(message, "error", "color");
       throw new Error(message);

@@ -198,6 +198,17 @@ export class Dataset {
   /** Cell id of cell i (loads its chunk of 65536 names on first use). */
   async obsName(i) {
     const k = Math.floor(i / OBS_NAMES_CHUNK);
+    const names = await this._obsNameChunk(k);
+    return names[i - k * OBS_NAMES_CHUNK];
+  }
+
+  /** Every cell's id, in obs order (for files that name cells: label sets, cell ids). */
+  async obsNames() {
+    const chunks = await Promise.all(Array.from({ length: Math.ceil(this.nCells / OBS_NAMES_CHUNK) }, (_, k) => this._obsNameChunk(k)));
+    return chunks.flat().slice(0, this.nCells);
+  }
+
+  _obsNameChunk(k) {
     if (!this._obsNames.has(k)) {
       const p = (async () => {
         const arr = await this.array("obs_names");
@@ -206,8 +217,7 @@ export class Dataset {
       this._obsNames.set(k, p);
       p.catch(() => this._obsNames.delete(k));
     }
-    const names = await this._obsNames.get(k);
-    return names[i - k * OBS_NAMES_CHUNK];
+    return this._obsNames.get(k);
   }
 
   /** Synchronous peek: the cell id if its chunk is loaded, else undefined. */

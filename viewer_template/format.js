@@ -29,3 +29,8 @@ const THOUSANDS = new Intl.NumberFormat("en-US");
 export function count(n) {
   return THOUSANDS.format(Number(n));
 }
+
+/** "1 cell", "2 cells", "1,000 genes" (English plurals with an s). */
+export function plural(n, word) {
+  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -17,6 +17,8 @@ import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
 import { createLoading } from "./plot/loading.js";
 import { createToolbar, ICONS } from "./plot/toolbar.js";
+import { createPlotExport } from "./plot/export.js";
+import { createExportMenu } from "./plot/exportmenu.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
@@ -24,7 +26,12 @@ import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
+import { createWorkbench } from "./workbench.js";
+import { createLabelSets } from "./panels/labelsets.js";
+import { createGeneSets } from "./panels/genesets.js";
+import { createCellSets } from "./panels/cellsets.js";
 import { setupSelection } from "./selection/setup.js";
+import { createColumns } from "./selection/columns.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -45,6 +52,7 @@ const host = createHostLink();
 const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onError: host.error });
 const loading = createLoading($("loading"));
 let controller = null;
+let workbench = null;
 let selecting = null; // selection/setup.js: the selection, its columns and the link's selection
 let geneStatus = () => {};
 
@@ -72,16 +80,20 @@ async function applyView(view) {
   if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
 }
 
-function setupPanels(ds, genes, colors) {
+function setupPanels(ds, genes, colors, columns) {
   const showGene = (index) => colors.forGene(index).then((r) => controller.setColor(r.spec)).catch(() => {});
   const search = createGeneSearch({ input: $("gene-input"), list: $("gene-list"), status: $("gene-status"), store, genes, onPick: showGene });
   geneStatus = (text) => search.status(text);
   createColorBy({ embSelect: $("embedding-select"), embField: $("embedding-field"), colorSelect: $("color-select"),
-    geneInput: $("gene-input"), store, dataset: ds, controller });
+    geneInput: $("gene-input"), store, dataset: ds, columns, controller });
   const dotplot = createDotplot({ panel: $("dotplot"), dataset: ds, genes, onGene: showGene });
-  createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
+  const markers = createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
+  createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
+  createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
+  createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => selecting.selection.setIndices(cells),
+    idsButton: $("export-ids"), messages });
   closers.push(dotplot.close, () => closeMarkers($("markers")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
@@ -138,7 +150,7 @@ function setupPlot(ds) {
   return { view, pointer };
 }
 
-function setupToolbar(pointer, view) {
+function setupToolbar(pointer, view, ds) {
   const toolbar = createToolbar($("toolbar"));
   const zoom = (factor) => {
     const { width, height } = view.size();
@@ -149,6 +161,13 @@ function setupToolbar(pointer, view) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
+  const figure = createPlotExport({ view, store, dataset: ds, messages });
+  const menu = createExportMenu({ toolbar, area: $("plot-area"), items: [
+    { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend", onClick: figure.png },
+    { id: "export-svg", text: "Plot as SVG", title: "Points, title and legend as vector shapes", onClick: figure.svg },
+    { id: "export-ids", text: "Selected cells' ids (CSV)", onClick: () => {} }, // panels/cellsets.js acts on it
+  ] });
+  closers.unshift(menu.close);
   return toolbar;
 }
 
@@ -196,21 +215,26 @@ async function main() {
   }
   let index = null;
   const genes = () => (index ??= ds.genes().then(createGeneIndex).catch((err) => { index = null; throw err; }));
-  const colors = createColorSource(ds, genes);
+  // every column cells can be coloured, selected and counted by: the bundle's and the label sets
+  const columns = createColumns({ dataset: ds });
+  // label sets and gene sets are read when a link names one, or after the first frame
+  const colors = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
-  const toolbar = setupToolbar(pointer, view);
-  setupPanels(ds, genes, colors);
-  selecting = setupSelection({ store, dataset: ds, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
+  workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
+  const toolbar = setupToolbar(pointer, view, ds);
+  selecting = setupSelection({ store, dataset: ds, columns, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
     els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
+  setupPanels(ds, genes, colors, columns);
 
   // the first view, then the link's subset and selection: "ready" once all of it is drawn
   const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await selecting.restore(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
+  if (!embedded) workbench.load();
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));
 }
 
 const started = main();
-installApi({ store, controller: () => controller, selection: () => selecting?.selection, started });
+installApi({ store, controller: () => controller, selection: () => selecting?.selection, workbench: () => workbench, started });

@@ -17,9 +17,9 @@ export function initialState() {
                             // or null when none (selection/selection.js owns it)
     subset: null,           // the cells shown after "Subset": {mask, count, groups, revision} or null
     filters: [],            // crossfilter conditions on obs columns, empty: every cell passes
-    cellSets: [],           // named sets of cells [{name, cells}]
-    annotations: [],        // user annotations [{name, labels}]
-    geneSets: [],           // named gene lists [{name, genes: [gene index]}]
+    cellSets: [],           // named sets of cells [{id, name, cells: ascending Uint32Array}]
+    annotations: [],        // label sets [{id, name, labels: [{name, color}], codes: Int16Array (-1: none)}]
+    geneSets: [],           // named gene lists [{id, name, description, genes: [gene index]}]
     xgState: "loading",     // "loading" | "ready" | "error", mirrored on <html data-xg-state>
   };
 }

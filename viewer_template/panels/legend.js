@@ -106,7 +106,7 @@ function renderEmpty(container, text) {
 }
 
 /** Legend of a continuous obs column: the colour range (capped ends marked), missing cells. */
-function continuousLegend(color) {
+export function continuousLegend(color) {
   const { column, min, max, trueMin, trueMax, nMissing } = color;
   const n = column.values.length;
   const notes = [];
@@ -125,18 +125,22 @@ function continuousLegend(color) {
   return { name: column.name, min, max, capped: cappedHigh, cappedLow, note: notes.join(" ") };
 }
 
-function geneLegend(color, source) {
+/** Legend of a gene, or of a gene set (the mean of its genes per cell). */
+export function geneLegend(color, source) {
   const { nZero, nMissing, values } = color;
+  const set = color.kind === "geneset";
   const capped = color.max < color.trueMax;
   const notes = [];
-  if (color.zero) notes.push(`${count(nZero)} cells with 0 (not expressed) are light grey, drawn underneath.`);
+  const none = set ? "no gene of the set expressed" : "not expressed";
+  if (color.zero) notes.push(`${count(nZero)} cells with 0 (${none}) are light grey, drawn underneath.`);
   if (capped) notes.push(`Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(color.trueMax)}).`);
   if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
-  notes.push(`Expression (${source}); higher values are drawn on top.`);
+  notes.push(set ? `Mean expression of the set's ${count(color.genes.length)} genes (${source}); higher values are drawn on top.`
+    : `Expression (${source}); higher values are drawn on top.`);
   const nothing = nMissing + (color.zero ? nZero : 0) === values.length; // no cell to put on the bar
   return {
-    name: color.label, min: color.min, max: color.max, capped, empty: nothing, note: notes.join(" "),
-    zero: color.zero ? `0: not expressed (${count(nZero)} cells)` : null,
+    name: set ? `${color.label} (gene set)` : color.label, min: color.min, max: color.max, capped, empty: nothing, note: notes.join(" "),
+    zero: color.zero ? `0: ${none} (${count(nZero)} cells)` : null,
   };
 }
 
@@ -164,7 +168,7 @@ export function createLegend({ box, store, dataset }) {
     const { color } = s;
     if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
     else if (color.kind === "obs") renderContinuous(box, continuousLegend(color));
-    else if (color.kind === "gene") renderContinuous(box, geneLegend(color, source));
+    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, geneLegend(color, source));
     else renderEmpty(box, "Choose a column or a gene to colour the cells.");
   }
 

@@ -8,7 +8,7 @@ import { MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 
 // cells outside the selection: a pale grey under the selected ones, lighter than "missing"
 export const DIM_RGB = [221, 224, 228];
-const DIM_ALPHA = 0.6;
+export const DIM_ALPHA = 0.6;
 
 const MODES = { none: 0, categorical: 1, continuous: 2 };
 const BACKGROUND = [1, 1, 1];
@@ -236,6 +236,27 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     onDraw(revision);
   }
 
+  /**
+   * The plot drawn at `scale` device pixels per CSS pixel (points scaled alike), copied to a 2D
+   * canvas, and the screen drawn again as it was: one task, so nothing flickers.
+   */
+  function snapshot(scale) {
+    const saved = s.dpr;
+    s.dpr = scale;
+    canvas.width = Math.round(s.width * scale);
+    canvas.height = Math.round(s.height * scale);
+    render();
+    const out = document.createElement("canvas");
+    out.width = canvas.width;
+    out.height = canvas.height;
+    out.getContext("2d").drawImage(canvas, 0, 0);
+    s.dpr = saved;
+    canvas.width = Math.round(s.width * saved);
+    canvas.height = Math.round(s.height * saved);
+    render();
+    return out;
+  }
+
   function destroy() {
     destroyed = true;
     if (frame) cancelAnimationFrame(frame);
@@ -250,7 +271,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   }
 
   return {
-    set, render, resize, destroy, pointStyle: currentStyle,
+    set, render, resize, destroy, snapshot, pointStyle: currentStyle,
     size: () => ({ width: s.width, height: s.height }),
     revision: () => revision,
   };

@@ -43,8 +43,8 @@ export function createToolbar(root) {
     root.append(g);
   }
 
-  /** {id, label, icon (path), group, onClick, pressed (mode tools: boolean)} → the button */
-  function add({ id, label, icon: path, group = "zoom", onClick, pressed }) {
+  /** {id, label, icon (path) or text, group, onClick, pressed (mode tools: boolean)} → the button */
+  function add({ id, label, icon: path, text, group = "zoom", onClick, pressed }) {
     const b = document.createElement("button");
     b.type = "button";
     b.className = "tool";
@@ -52,7 +52,7 @@ export function createToolbar(root) {
     b.title = label;
     b.setAttribute("aria-label", label);
     if (path) b.append(icon(path));
-    else b.textContent = label;
+    else b.textContent = text ?? label;
     if (group === "mode") {
       b.setAttribute("aria-pressed", String(!!pressed));
       b.addEventListener("click", () => {

@@ -25,6 +25,8 @@ export function createTooltip({ box, store, dataset, view, picker }) {
       out.push([color.column.name, formatNumber(color.column.values[i])]);
     } else if (color.kind === "gene") {
       out.push([color.label, formatNumber(color.values[i])]);
+    } else if (color.kind === "geneset") {
+      out.push([`${color.label} (mean)`, formatNumber(color.values[i])]);
     }
     if (context && !(color.kind === "obs" && color.column === context)) {
       const c = context.codes[i];

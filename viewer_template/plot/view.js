@@ -10,6 +10,7 @@ const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subse
 export function createPlotView({ canvas, store }) {
   let waiters = []; // [revision, resolve]
   let drawnRevision = 0;
+  let arrays = null; // what the renderer draws now (for exports)
   const renderer = createRenderer(canvas, { onDraw });
 
   function onDraw(revision) {
@@ -34,7 +35,7 @@ export function createPlotView({ canvas, store }) {
       return categorical(c.codes, c.colors, c.categories.length, categories);
     }
     if (color.kind === "obs") return continuous(color.column.values, color.min, color.max);
-    if (color.kind === "gene") return continuous(color.values, color.min, color.max, { zero: color.zero });
+    if (color.kind === "gene" || color.kind === "geneset") return continuous(color.values, color.min, color.max, { zero: color.zero });
     return { mode: "none", values: null, order: identityOrder(n) };
   }
 
@@ -45,7 +46,10 @@ export function createPlotView({ canvas, store }) {
       const e = s.embedding;
       renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
     }
-    if (has("embedding", "color", "categories")) renderer.set(drawArrays(s));
+    if (has("embedding", "color", "categories")) {
+      arrays = drawArrays(s);
+      renderer.set(arrays);
+    }
     if (has("embedding", "selection", "subset")) {
       renderer.set({ cellState: cellState(s.selection?.mask, s.subset?.mask), selecting: !!s.selection });
     }
@@ -57,5 +61,20 @@ export function createPlotView({ canvas, store }) {
     size: () => renderer.size(),
     pointStyle: () => renderer.pointStyle(),
     resize: () => renderer.resize(),
+    /**
+     * For exports: the draw arrays ({mode, values, order, palette, vmin, vmax}), the selection
+     * mask (others dimmed), the subset mask (others not drawn), the plot's CSS size
+     */
+    drawing: () => {
+      const s = store.get();
+      return {
+        arrays,
+        selected: s.selection?.mask ?? null,
+        subset: s.subset?.mask ?? null,
+        size: renderer.size(),
+        style: renderer.pointStyle(),
+      };
+    },
+    snapshot: (scale) => renderer.snapshot(scale),
   };
 }

@@ -19,7 +19,7 @@ function createIndexBuilder() {
     };
     worker.onerror = (ev) => {
       console.warn("xgexport: the index worker failed", ev.message);
-      for (const [id, w] of waiting) w.resolve(rowIndex(w.xy));
+      for (const w of waiting.values()) w.resolve(rowIndex(w.xy));
       waiting.clear();
       worker = null;
     };

@@ -32,8 +32,8 @@ export function readLink(view) {
   return { groups: splitGroups(subset), steps };
 }
 
-export function setupSelection({ store, dataset, genes, view, pointer, toolbar, messages, area, canvas, els }) {
-  const columns = createColumns({ dataset });
+/** columns: selection/columns.js, shared with the colourings and the label sets (made here when not given). */
+export function setupSelection({ store, dataset, columns = createColumns({ dataset }), genes, view, pointer, toolbar, messages, area, canvas, els }) {
   const selection = createSelection({ store, dataset, columns, genes, view });
   const crossfilter = createCrossfilter({ store });
   const selectMode = createSelectMode();

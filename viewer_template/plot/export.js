@@ -1,0 +1,178 @@
+// The plot as a figure file: PNG at 2× (the WebGL plot drawn again at twice the CSS pixels,
+// with title and legend painted beside it) and SVG (title, legend and points as vector shapes).
+// An SVG of hundreds of thousands of circles is too heavy for the editors people open it in, so
+// above SVG_POINT_LIMIT visible cells the SVG holds the points as that same 2× image, as
+// matplotlib's rasterized=True does, and keeps text and legend as vectors; the page says so.
+
+import { figureModel, eachPoint } from "./figure.js";
+import { figureLayout, FONT } from "./figurelayout.js";
+import { cssColor } from "../colormaps.js";
+import { saveBlob, fileName } from "../files.js";
+import { count } from "../format.js";
+import { DIM_ALPHA } from "./renderer.js";
+
+const SCALE = 2;
+export const SVG_POINT_LIMIT = 50000;
+const NS = "http://www.w3.org/2000/svg";
+
+function measurer() {
+  const g = document.createElement("canvas").getContext("2d");
+  return (text, size, weight = 400) => {
+    g.font = `${weight} ${size}px ${FONT}`;
+    return g.measureText(text).width;
+  };
+}
+
+function layoutNow(view, store, dataset) {
+  const state = store.get();
+  const drawing = view.drawing();
+  if (!state.embedding || !drawing.arrays) throw new Error("nothing is drawn yet");
+  return { state, drawing, layout: figureLayout(figureModel(state, dataset), drawing.size, measurer()) };
+}
+
+function paintCanvas(g, ops) {
+  for (const op of ops) {
+    if (op.type === "text") {
+      g.font = `${op.weight ?? 400} ${op.size}px ${FONT}`;
+      g.fillStyle = op.color;
+      g.textAlign = op.anchor === "end" ? "right" : "left";
+      g.fillText(op.text, op.x, op.y);
+    } else if (op.type === "circle") {
+      g.fillStyle = op.fill;
+      g.beginPath();
+      g.arc(op.cx, op.cy, op.r, 0, 2 * Math.PI);
+      g.fill();
+    } else if (op.type === "bar") {
+      const grad = g.createLinearGradient(op.x, 0, op.x + op.w, 0);
+      for (const [at, colour] of op.stops) grad.addColorStop(at, colour);
+      g.fillStyle = grad;
+      g.fillRect(op.x, op.y, op.w, op.h);
+    } else if (op.type === "frame") {
+      g.strokeStyle = op.stroke;
+      g.lineWidth = 1;
+      g.strokeRect(op.x + 0.5, op.y + 0.5, op.w - 1, op.h - 1);
+    }
+  }
+}
+
+/** The figure as a PNG Blob at twice the CSS pixels. */
+export async function plotPng({ view, store, dataset }) {
+  const { drawing, layout } = layoutNow(view, store, dataset);
+  const plot = view.snapshot(SCALE);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(layout.width * SCALE);
+  canvas.height = Math.round(layout.height * SCALE);
+  const g = canvas.getContext("2d");
+  g.scale(SCALE, SCALE);
+  g.fillStyle = "#ffffff";
+  g.fillRect(0, 0, layout.width, layout.height);
+  g.drawImage(plot, layout.plot.x, layout.plot.y, drawing.size.width, drawing.size.height);
+  paintCanvas(g, layout.ops);
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the browser could not make the PNG"))), "image/png"));
+}
+
+function node(tag, attrs, text) {
+  const n = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+function svgOps(root, ops) {
+  let gradients = 0;
+  for (const op of ops) {
+    if (op.type === "text") {
+      root.append(node("text", { x: op.x, y: op.y, "font-size": op.size, "font-weight": op.weight ?? 400, fill: op.color,
+        "text-anchor": op.anchor === "end" ? "end" : "start" }, op.text));
+    } else if (op.type === "circle") {
+      root.append(node("circle", { cx: op.cx, cy: op.cy, r: op.r, fill: op.fill }));
+    } else if (op.type === "bar") {
+      const id = `bar${++gradients}`;
+      const grad = node("linearGradient", { id, x1: 0, x2: 1, y1: 0, y2: 0 });
+      for (const [at, colour] of op.stops) grad.append(node("stop", { offset: at, "stop-color": colour }));
+      const defs = node("defs", {});
+      defs.append(grad);
+      root.append(defs);
+      root.append(node("rect", { x: op.x, y: op.y, width: op.w, height: op.h, fill: `url(#${id})` }));
+    } else if (op.type === "frame") {
+      root.append(node("rect", { x: op.x + 0.5, y: op.y + 0.5, width: op.w - 1, height: op.h - 1, fill: "none", stroke: op.stroke }));
+    }
+  }
+}
+
+/** The points as circles in draw order, consecutive ones of one colour in one group. */
+function svgPoints(g, drawing, state, radius, alpha) {
+  let group = null;
+  let last = "";
+  const r = radius.toFixed(2);
+  eachPoint({ state, ...drawing }, radius, (x, y, rgb, dimmed) => {
+    const fill = cssColor(rgb);
+    const key = `${fill}${dimmed}`;
+    if (key !== last) {
+      group = node("g", { fill, "fill-opacity": (dimmed ? Math.min(alpha, DIM_ALPHA) : alpha).toFixed(3) });
+      g.append(group);
+      last = key;
+    }
+    group.append(node("circle", { cx: x.toFixed(2), cy: y.toFixed(2), r }));
+  });
+}
+
+/** The figure as SVG text; {text, points, raster}: raster when the points are an embedded image. */
+export function plotSvg({ view, store, dataset }) {
+  const { state, drawing, layout } = layoutNow(view, store, dataset);
+  const { size: pointSize, alpha } = drawing.style;
+  const visible = eachPoint({ state, ...drawing }, pointSize / 2, () => {});
+  const raster = visible > SVG_POINT_LIMIT;
+  const svg = node("svg", { xmlns: NS, width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, "font-family": FONT });
+  svg.append(node("title", {}, layout.ops[0].text));
+  svg.append(node("desc", {}, raster ? `${visible} cells drawn as an embedded image; text and legend are vector shapes.`
+    : `${visible} cells as circles, in the viewer's drawing order.`));
+  svg.append(node("rect", { x: 0, y: 0, width: layout.width, height: layout.height, fill: "#ffffff" }));
+  const p = layout.plot;
+  const clip = node("clipPath", { id: "plot-area" });
+  clip.append(node("rect", { x: p.x, y: p.y, width: p.width, height: p.height }));
+  const defs = node("defs", {});
+  defs.append(clip);
+  svg.append(defs);
+  const plot = node("g", { "clip-path": "url(#plot-area)" });
+  if (raster) {
+    const url = view.snapshot(SCALE).toDataURL("image/png");
+    const image = node("image", { x: p.x, y: p.y, width: p.width, height: p.height, href: url });
+    image.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", url); // for older SVG editors
+    plot.append(image);
+  } else {
+    const g = node("g", { transform: `translate(${p.x} ${p.y})` });
+    svgPoints(g, drawing, state, pointSize / 2, alpha);
+    plot.append(g);
+  }
+  svg.append(plot);
+  svgOps(svg, layout.ops);
+  return { text: `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(svg)}\n`, points: visible, raster };
+}
+
+/** Toolbar actions: download the plot as PNG or SVG; messages.show tells what happened. */
+export function createPlotExport({ view, store, dataset, messages }) {
+  const name = () => {
+    const s = store.get();
+    const what = s.color.kind === "obs" ? s.color.column.name : s.color.kind === "none" ? "cells" : s.color.label;
+    return `${fileName(dataset.meta.title, "plot")}_${fileName(what, "colour")}`;
+  };
+  return {
+    async png() {
+      try {
+        saveBlob(await plotPng({ view, store, dataset }), `${name()}.png`);
+      } catch (err) {
+        messages.show(`Could not make the PNG: ${err.message}`, "error", "export");
+      }
+    },
+    svg() {
+      try {
+        const { text, points, raster } = plotSvg({ view, store, dataset });
+        saveBlob(new Blob([text], { type: "image/svg+xml" }), `${name()}.svg`);
+        if (raster) messages.show(`The SVG holds the ${count(points)} cells as an image (more than ${count(SVG_POINT_LIMIT)} circles make SVG editors slow); text and legend are vectors. Zoom in for fewer cells.`, "info", "export");
+      } catch (err) {
+        messages.show(`Could not make the SVG: ${err.message}`, "error", "export");
+      }
+    },
+  };
+}

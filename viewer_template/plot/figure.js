@@ -1,0 +1,89 @@
+// What an exported figure shows besides the points: its title lines and its legend, derived from
+// the store's colouring like the legend panel (legend.js says what a colour bar notes), and the
+// colour of each drawn point, as the shaders compute it. Shared by the PNG and SVG exports.
+
+import { categoryColors, cssColor, viridis, MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
+import { count } from "../format.js";
+import { continuousLegend, geneLegend } from "../panels/legend.js";
+import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
+import { scale, ySign } from "./camera.js";
+import { DIM_RGB } from "./renderer.js";
+
+/** Title, subtitle and legend of the current view. */
+export function figureModel(state, dataset) {
+  const { color, embedding } = state;
+  const title = typeof dataset.meta.title === "string" && dataset.meta.title ? dataset.meta.title : "xgexport";
+  const what = color.kind === "obs" ? color.column.name : color.kind === "none" ? "no colouring" : color.label;
+  const subtitle = `${what} · ${embedding.name || embedding.key} · ${count(dataset.nCells)} cells`;
+  return { title, subtitle, legend: legendModel(state, dataset) };
+}
+
+function legendModel({ color, categories }, dataset) {
+  if (color.kind === "obs" && color.column.kind !== "continuous") {
+    const c = color.column;
+    const rgb = c.categories.map((_, k) => (categories.highlight !== null && categories.highlight !== k ? MISSING_RGB : null));
+    const palette = categoryColors(c.colors, c.categories.length);
+    const items = c.categories.flatMap((label, k) => (categories.hidden.has(k) ? [] : [{
+      label, color: cssColor(rgb[k] ?? palette[k]), count: count(c.counts[k] ?? 0),
+    }]));
+    return { kind: "categories", name: c.name, items };
+  }
+  if (color.kind === "none") return { kind: "none", name: "", items: [] };
+  const source = dataset.meta.matrix?.source ?? "X";
+  const m = color.kind === "obs" ? continuousLegend(color) : geneLegend(color, source);
+  return { kind: "bar", name: m.name, min: m.min, max: m.max, capped: !!m.capped, cappedLow: !!m.cappedLow, empty: !!m.empty,
+    zero: m.zero ? { label: m.zero, color: cssColor(ZERO_RGB) } : null, note: m.note || "" };
+}
+
+/** [r, g, b] of a point as the shaders colour it; null when it is not drawn. */
+export function pointColor(arrays, i) {
+  const v = arrays.values ? arrays.values[i] : 0;
+  if (arrays.mode === "categorical") {
+    if (v < 0) return MISSING_RGB;
+    const p = arrays.palette;
+    return p[v * 4 + 3] === 0 ? null : [p[v * 4], p[v * 4 + 1], p[v * 4 + 2]];
+  }
+  if (arrays.mode === "continuous") {
+    // the shader's thresholds: the markers are float32, not exactly MISSING_VALUE / ZERO_VALUE
+    if (v < (MISSING_VALUE + ZERO_VALUE) / 2) return MISSING_RGB;
+    if (v < ZERO_VALUE / 2) return ZERO_RGB;
+    const span = arrays.vmax - arrays.vmin;
+    return viridis(span > 0 ? (v - arrays.vmin) / span : 0);
+  }
+  return NONE_RGB;
+}
+
+/**
+ * Screen position (CSS px in the plot) of every drawn cell, in draw order, with its colour:
+ * calls fn(x, y, rgb, dimmed) for those within `margin` px of the plot (dimmed: outside the
+ * selection, drawn pale as the renderer does); returns how many it called.
+ */
+export function eachPoint({ state, arrays, selected, subset, size }, margin, fn) {
+  const e = state.embedding;
+  const { min, max } = e.bounds;
+  const px = scale(state.camera, e.bounds, size.width, size.height);
+  const sy = ySign(e.bounds);
+  const rx = (max[0] - min[0]) / 65535;
+  const ry = (max[1] - min[1]) / 65535;
+  let n = 0;
+  // as the renderer does: the unselected cells first, pale, then the selected ones over them
+  const passes = selected ? [false, true] : [null];
+  for (const pass of passes) {
+    for (const i of arrays.order) {
+      if (subset && !subset[i]) continue;
+      if (pass !== null && !!selected[i] !== pass) continue;
+      const qx = e.xy[2 * i];
+      const qy = e.xy[2 * i + 1];
+      if (e.hidden > 0 && qx === 65535 && qy === 65535) continue;
+      const x = size.width / 2 + (min[0] + qx * rx - state.camera.cx) * px;
+      const y = size.height / 2 - sy * (min[1] + qy * ry - state.camera.cy) * px;
+      if (x < -margin || y < -margin || x > size.width + margin || y > size.height + margin) continue;
+      const rgb = pointColor(arrays, i);
+      if (!rgb) continue;
+      const dimmed = pass === false;
+      fn(x, y, dimmed ? DIM_RGB : rgb, dimmed);
+      n++;
+    }
+  }
+  return n;
+}
