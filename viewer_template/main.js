@@ -24,6 +24,7 @@ import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
+import { createComparer, installCompareApi } from "./compare/client.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -44,6 +45,8 @@ const host = createHostLink();
 const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onError: host.error });
 const loading = createLoading($("loading"));
 let controller = null;
+let comparer = null;
+let dataset = null;
 let geneStatus = () => {};
 
 function fail(err) {
@@ -182,6 +185,8 @@ async function main() {
     return fail(err);
   }
   showHeader(ds.meta);
+  dataset = ds;
+  comparer = createComparer({ ds, store });
   if (!ds.embeddings.length) return fail(new Error("This bundle has no 2-D embedding to plot."));
   let view;
   let pointer;
@@ -207,3 +212,4 @@ async function main() {
 
 const started = main();
 installApi({ store, controller: () => controller, started });
+installCompareApi({ comparer: () => comparer, dataset: () => dataset, started });
