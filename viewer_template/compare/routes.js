@@ -77,7 +77,7 @@ function categoryRoute(data, a, b, column, joint) {
   const row = Int32Array.from(rows);
   const count = Float64Array.from(rows, (r) => data.rowInfo[2 * r]);
   const tree = { count, firstChild, nChildren, row, leaf: new Int32Array(nNodes).fill(-1), rowBytes: data.rowBytes, leafBytes: data.leafBytes };
-  const name = `categories of \u2018${column.name}\u2019${joint ? " (joint groups of a column pair)" : ""}`;
+  const name = `categories of ${pyRepr(column.name)}${joint ? " (joint groups of a column pair)" : ""}`;
   return { name, tree, countA: partCounts(tree, codesOf, a), countB: partCounts(tree, codesOf, b) };
 }
 
@@ -101,4 +101,10 @@ function partCounts(tree, codesOf, group) {
     count[v] = sum;
   }
   return count;
+}
+
+/** A name quoted as Python's repr() quotes it, so route names read the same in both engines. */
+function pyRepr(text) {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  return quote + text.replaceAll("\\", "\\\\").replaceAll(quote, `\\${quote}`) + quote;
 }
