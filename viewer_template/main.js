@@ -25,6 +25,7 @@ import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
 import { createComparer, installCompareApi } from "./compare/client.js";
+import { createComparePanel } from "./compare/panel.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -46,6 +47,7 @@ const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onE
 const loading = createLoading($("loading"));
 let controller = null;
 let comparer = null;
+let comparePanel = null;
 let dataset = null;
 let geneStatus = () => {};
 
@@ -70,6 +72,9 @@ async function applyView(view) {
   if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
   else if (view.camera) controller.setCamera(view.camera);
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
+  const shown = store.get().comparison;
+  if (view.comparison && JSON.stringify(view.comparison) !== JSON.stringify(shown)) comparePanel.open(view.comparison);
+  else if (!view.comparison && shown) store.set({ comparison: null });
 }
 
 function setupPanels(ds, genes, colors) {
@@ -82,7 +87,9 @@ function setupPanels(ds, genes, colors) {
   createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
   createLegend({ box: $("legend"), store, dataset: ds });
-  closers.push(dotplot.close, () => closeMarkers($("markers")));
+  comparePanel = createComparePanel({ details: $("compare"), root: $("compare-body"), store, dataset: ds, comparer, genes,
+    onGene: showGene });
+  closers.push(dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
 }
@@ -208,6 +215,8 @@ async function main() {
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));
+  const linked = parseHash(location.hash).comparison;
+  if (linked) comparePanel.open(linked);
 }
 
 const started = main();

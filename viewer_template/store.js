@@ -18,6 +18,7 @@ export function initialState() {
     cellSets: [],           // named sets of cells [{name, cells}]
     annotations: [],        // user annotations [{name, labels}]
     geneSets: [],           // named gene lists [{name, genes: [gene index]}]
+    comparison: null,       // the groups of the comparison shown: {a, b} (specs, see compare/groups.js)
     xgState: "loading",     // "loading" | "ready" | "error", mirrored on <html data-xg-state>
   };
 }

@@ -1,5 +1,8 @@
 // The view in the URL hash: #embedding=X_umap&color=gene%3ACD3E&view=cx,cy,zoom
 // Values are names (embedding key, obs column name, gene symbol or name), URL-encoded.
+// compare=<A>;<B>: the comparison shown (compare/spec.js).
+
+import { formatComparison, parseComparison } from "./compare/spec.js";
 
 export function parseHash(hash) {
   const out = {};
@@ -17,6 +20,8 @@ export function parseHash(hash) {
       out.camera = { cx: parts[0], cy: parts[1], zoom: parts[2] };
     }
   }
+  const comparison = parseComparison(params.get("compare"));
+  if (comparison) out.comparison = comparison;
   return out;
 }
 
@@ -24,22 +29,24 @@ function num(v) {
   return Number(v.toPrecision(6)).toString();
 }
 
-export function formatHash({ embedding, color, camera }) {
+export function formatHash({ embedding, color, camera, comparison }) {
   const params = new URLSearchParams();
   if (embedding) params.set("embedding", embedding);
   if (color) params.set("color", color);
   if (camera) params.set("view", [num(camera.cx), num(camera.cy), num(camera.zoom)].join(","));
+  const compare = formatComparison(comparison);
+  if (compare) params.set("compare", compare);
   return "#" + params.toString().replace(/%2C/g, ",");
 }
 
-/** The view state a link carries: embedding key, colour spec, camera. */
+/** The view state a link carries: embedding key, colour spec, camera, comparison. */
 export function linkState(s) {
-  return { embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera };
+  return { embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera, comparison: s.comparison };
 }
 
 // Deliberate changes get a history entry of their own, so Back undoes them; camera moves only
 // update the current entry (Back after panning leaves neither the viewer nor a trail of views).
-const PUSH = ["embedding", "color", "selection"];
+const PUSH = ["embedding", "color", "selection", "comparison"];
 
 /**
  * Keep the URL hash in step with the store and apply a hash that the person edits or goes Back
@@ -69,7 +76,7 @@ export function syncHash({ store, apply, onError }) {
       clearTimeout(timer);
       timer = setTimeout(replace, 200);
     }
-  }, ["embedding", "color", "camera", "selection"]);
+  }, ["embedding", "color", "camera", "selection", "comparison"]);
   replace();
   window.addEventListener("hashchange", () => {
     if (location.hash === hashOf(store.get())) return; // our own entry
