@@ -75,7 +75,7 @@ export function createComparer({ ds, store, base = "data/" }) {
         });
         worker.postMessage({ type: "compare", id, a: group(a), b: b ? group(b) : { rest: true }, askAbove }, [a.member.buffer, ...(b ? [b.member.buffer] : [])]);
       }).finally(() => jobs.delete(id));
-      return { columns: result.columns, info: { ...result.info, rest, specA, specB } };
+      return { columns: result.columns, info: { ...result.info, rest } };
     })();
     return job;
   }

@@ -10,9 +10,10 @@ import { resultColumns } from "./welch.js";
 
 /** The plan of a comparison: {route, plan, bytes (all files), toRead (not cached)}. */
 export async function planComparison(data, a, b) {
+  const started = performance.now();
   const { route, plan } = await chooseRoute(data, a, b);
   return { route, plan, bytes: plan.bytes, toRead: data.uncachedBytes(plan.rows, plan.leaves),
-    files: plan.rows.length + 2 * plan.leaves.length };
+    files: plan.rows.length + 2 * plan.leaves.length, ms: performance.now() - started };
 }
 
 /** Read and compute a planned comparison: {columns, info}. */
@@ -20,14 +21,19 @@ export async function runComparison(data, a, b, planned, signal) {
   const { route, plan } = planned;
   const readBefore = data.bytesRead;
   const filesBefore = data.filesRead;
+  const started = performance.now();
   await data.fetchAll(plan.rows, plan.leaves, signal);
+  const read = performance.now();
   const [momentsA, redoneA] = await side(data, route, plan, plan.a, a, route.countA, signal);
   const [momentsB, redoneB] = await side(data, route, plan, plan.b, b, route.countB, signal);
   const columns = resultColumns(momentsA, momentsB);
+  const done = performance.now();
   const info = {
     a: a.label, b: b.label, n_a: a.n, n_b: b.n, route: route.name, planned_bytes: plan.bytes,
     bytes_read: data.bytesRead - readBefore, files_read: data.filesRead - filesBefore,
     terms: termSummary(plan), genes_recomputed: { a: redoneA, b: redoneB },
+    // milliseconds in the worker: planning, reading the plan's files, the rest (fallback reads included)
+    ms: { plan: Math.round(planned.ms), read: Math.round(read - started), compute: Math.round(done - read) },
   };
   return { columns, info };
 }
