@@ -3,9 +3,10 @@
 // comparison/groups.py: groups of fewer than 2 cells and overlapping groups are refused.
 //
 // A spec is "selection", "rest" (B only), an array of cell indices, {obs: column, categories:
-// [labels]}, {column: [labels], …} (several columns: cells matching all of them) or
-// {set: name} (a saved cell set). A resolved group is {label, member (Uint8Array per cell), n,
-// conditions ({obs_id: [codes]} or null), spec}.
+// [labels]}, {column: [labels], …} (several columns: cells matching all of them), {set: name}
+// (a saved cell set) or {labels: label set, categories: [labels]} (the person's own labels). A
+// resolved group is {label, member (Uint8Array per cell), n, conditions ({obs_id: [codes]} or
+// null: only obs columns have statistics rows), spec}.
 
 import { count } from "../format.js";
 
@@ -22,13 +23,14 @@ const plural = (n, word) => `${count(n)} ${word}${n === 1 ? "" : "s"}`;
 export async function resolveGroup(spec, name, { ds, store }) {
   const n = ds.nCells;
   if (spec === "selection") {
-    const cells = store.get().selection;
-    if (!cells || !cells.length) throw new GroupError(`group ${name}: no cells are selected`);
-    return fromIndices(cells, n, (size) => `the selection (${plural(size, "cell")})`, spec, name);
+    const selected = selectedCells(store.get().selection, n);
+    if (!selected) throw new GroupError(`group ${name}: no cells are selected`);
+    return { label: `the selection (${plural(selected.count, "cell")})`, member: selected.mask, n: selected.count, conditions: null, spec };
   }
   if (Array.isArray(spec) || ArrayBuffer.isView(spec)) {
     return fromIndices(spec, n, (size) => `${name}: ${plural(size, "selected cell")}`, spec, name);
   }
+  if (spec && typeof spec === "object" && typeof spec.labels === "string") return byLabels(spec, name, store, n);
   if (spec && typeof spec === "object" && typeof spec.set === "string") {
     const set = (store.get().cellSets || []).find((s) => s.name === spec.set);
     if (!set) throw new GroupError(`group ${name}: there is no cell set named \u201c${spec.set}\u201d`);
@@ -37,6 +39,43 @@ export async function resolveGroup(spec, name, { ds, store }) {
   if (spec && typeof spec === "object") return byCategories(spec, name, ds);
   throw new GroupError(`group ${name}: give "selection", cell indices, {obs: column, categories: [labels]} or {set: name}` +
     (name === "A" ? "" : ', or "rest"'));
+}
+
+/** The store's selection as {mask (a copy), count}, or null when none: a per-cell mask
+ * ({mask, count}) or, before the selection tools, an array of indices. */
+export function selectedCells(selection, n) {
+  if (!selection) return null;
+  if (selection.mask) return selection.count ? { mask: Uint8Array.from(selection.mask, (v) => (v ? 1 : 0)), count: selection.count } : null;
+  if (!selection.length) return null;
+  const mask = new Uint8Array(n);
+  for (const i of selection) mask[i] = 1;
+  let count = 0;
+  for (let i = 0; i < n; i++) count += mask[i];
+  return { mask, count };
+}
+
+/** {labels: label set, categories: [labels]}: cells given one of these labels in that set. */
+function byLabels(spec, name, store, n) {
+  const set = (store.get().annotations || []).find((a) => a.name === spec.labels);
+  if (!set) throw new GroupError(`group ${name}: there is no label set named \u201c${spec.labels}\u201d`);
+  const names = set.labels.map((l) => l.name);
+  const wanted = (spec.categories || []).map(String);
+  const unknown = wanted.filter((w) => !names.includes(w));
+  if (unknown.length || !wanted.length) {
+    throw new GroupError(`group ${name}: label set \u201c${spec.labels}\u201d has no label ${unknown.map((u) => `\u201c${u}\u201d`).join(", ") || "(none given)"}`);
+  }
+  const inside = new Uint8Array(names.length);
+  for (const w of wanted) inside[names.indexOf(w)] = 1;
+  const member = new Uint8Array(n);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const k = set.codes[i];
+    if (k >= 0 && inside[k]) {
+      member[i] = 1;
+      size++;
+    }
+  }
+  return { label: `${spec.labels} = ${wanted.join(" or ")}`, member, n: size, conditions: null, spec };
 }
 
 function fromIndices(cells, n, labelOf, spec, name) {

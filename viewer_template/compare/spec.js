@@ -1,7 +1,8 @@
 // A comparison in a link: the URL hash's `compare` value is "<A>;<B>", each group one of
-// "selection", "rest" (B only), "set:<name>" or "obs:<column>:<label>,<label>,…" with every
-// name URL-encoded (so ":", "," and ";" inside names cannot split it). Cell indices are not put
-// in links (a lasso is the selection, which carries its own link).
+// "selection", "rest" (B only), "set:<name>", "obs:<column>:<label>,<label>,…" or
+// "labels:<label set>:<label>,…" with every name URL-encoded (so ":", "," and ";" inside names
+// cannot split it). Cell indices are not put in links (a lasso is the selection, which carries
+// its own link); cell sets and label sets live in the browser that made them.
 
 const enc = encodeURIComponent;
 const dec = (text) => {
@@ -15,8 +16,10 @@ const dec = (text) => {
 function formatGroup(spec) {
   if (spec === "selection" || spec === "rest") return spec;
   if (spec && typeof spec.set === "string") return `set:${enc(spec.set)}`;
-  if (spec && typeof spec.obs === "string" && Array.isArray(spec.categories)) {
-    return `obs:${enc(spec.obs)}:${spec.categories.map((c) => enc(String(c))).join(",")}`;
+  for (const kind of ["obs", "labels"]) {
+    if (spec && typeof spec[kind] === "string" && Array.isArray(spec.categories)) {
+      return `${kind}:${enc(spec[kind])}:${spec.categories.map((c) => enc(String(c))).join(",")}`;
+    }
   }
   return null;
 }
@@ -28,11 +31,11 @@ function parseGroup(text) {
     const name = dec(rest[0]);
     return name === null ? null : { set: name };
   }
-  if (kind === "obs" && rest.length === 2 && rest[1]) {
+  if ((kind === "obs" || kind === "labels") && rest.length === 2 && rest[1]) {
     const column = dec(rest[0]);
     const categories = rest[1].split(",").map(dec);
     if (column === null || categories.includes(null)) return null;
-    return { obs: column, categories };
+    return { [kind]: column, categories };
   }
   return null;
 }

@@ -11,9 +11,24 @@
 
 import { el } from "../dom.js";
 import { formatP } from "../format.js";
-import { drawAxes, drawLabels, drawPoints, pointImage, positions, ring, scales, volcanoData } from "./volcanodraw.js";
+import { COLORS, LFC_LINE, P_LINE, drawAxes, drawLabels, drawPoints, pointImage, positions, ring, scales, volcanoData } from "./volcanodraw.js";
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** What the colours and marks mean, as text under the plot. */
+function key() {
+  const box = el("p", "volcano-key");
+  const mark = (colour, symbol, text) => {
+    const item = el("span", "volcano-key-item");
+    const swatch = el("span", "volcano-swatch", symbol);
+    swatch.style.color = colour;
+    item.append(swatch, text);
+    return item;
+  };
+  box.append(mark(COLORS.up, "■", "higher in A"), mark(COLORS.down, "■", "higher in B"),
+    ` (adjusted p < ${P_LINE}, |log2FC| ≥ ${LFC_LINE}); `, mark(COLORS.none, "▷", "not expressed on one side: at the edge"));
+  return box;
+}
 
 export function createVolcano({ onGene, labelOf }) {
   const wrap = el("div", "volcano");
@@ -21,7 +36,7 @@ export function createVolcano({ onGene, labelOf }) {
   canvas.setAttribute("role", "img");
   const tip = el("div", "volcano-tip");
   tip.hidden = true;
-  wrap.append(canvas, tip);
+  wrap.append(canvas, tip, key());
   let data = null;
   let points = null; // CSS pixel positions of the rendered layer
   let layer = null; // {canvas, key, width, height, ratio}
