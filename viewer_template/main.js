@@ -185,6 +185,7 @@ async function showFirstView(ds, colors) {
 }
 
 async function main() {
+  const linked = parseHash(location.hash).comparison; // before syncHash rewrites the hash
   let ds;
   try {
     ds = await openDataset("data/", { progress: loading.progress });
@@ -214,10 +215,10 @@ async function main() {
   const shown = await controller.hold(() => showFirstView(ds, colors));
   if (!shown) return;
   loading.done();
+  if (linked) store.set({ comparison: linked }); // kept in the hash while the panel computes it
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));
-  const linked = parseHash(location.hash).comparison;
   if (linked) comparePanel.open(linked);
 }
 

@@ -8,6 +8,8 @@ import { el } from "../dom.js";
 import { count } from "../format.js";
 import { formatHash, linkState } from "../urlstate.js";
 import { unavailableText } from "./client.js";
+import { selectedCells } from "./groups.js";
+import { formatComparison } from "./spec.js";
 import { createGroupPicker } from "./picker.js";
 import { createResults } from "./results.js";
 
@@ -32,8 +34,10 @@ export function createComparePanel({ details, root, store, dataset, comparer, ge
   let available = null; // the worker's description of the bundle's comparison data
   let job = null;
 
+  let settled = false; // the choosers show their first groups (defaults or a link's)
+
   function changed() {
-    run.disabled = !a.value() || !b.value() || !available?.available;
+    run.disabled = !settled || !!job || !a.value() || !b.value() || !available?.available;
   }
 
   function say(text, kind = "") {
@@ -85,14 +89,13 @@ export function createComparePanel({ details, root, store, dataset, comparer, ge
       },
     });
     job = mine;
-    run.disabled = true;
+    changed();
     try {
       const result = await mine.promise;
       if (job !== mine) return;
       say("");
       store.set({ comparison: { a: specA, b: specB } });
-      const href = linkState(store.get()).comparison ? new URL(formatHash(linkState(store.get())), location.href).href : null;
-      await results.show(result, href);
+      await results.show(result);
       results.setHighlight(highlighted(store.get()));
     } catch (err) {
       if (job !== mine) return;
@@ -105,6 +108,11 @@ export function createComparePanel({ details, root, store, dataset, comparer, ge
 
   const highlighted = (s) => (s.color.kind === "gene" ? s.color.index : -1);
   store.subscribe((s) => results.setHighlight(highlighted(s)), ["color"]);
+  // the link is the view as it is now, with the comparison shown
+  store.subscribe((s) => {
+    const link = linkState(s);
+    results.setLink(formatComparison(link.comparison) ? new URL(formatHash(link), location.href).href : null);
+  }, ["comparison", "color", "embedding", "camera", "selection"]);
   run.addEventListener("click", () => compare(a.value(), b.value()));
 
   async function ready() {
@@ -126,7 +134,7 @@ export function createComparePanel({ details, root, store, dataset, comparer, ge
 
   async function defaults() {
     const s = store.get();
-    if (s.selection?.length) await a.set("selection");
+    if (selectedCells(s.selection, ds.nCells)) await a.set("selection");
     else {
       const column = ds.obsColumns.find((o) => o.id === s.color.id && s.color.kind === "obs" && o.kind !== "continuous")
         || ds.obsColumns.find((o) => o.kind === "categorical");
@@ -140,12 +148,20 @@ export function createComparePanel({ details, root, store, dataset, comparer, ge
     changed();
   }
 
+  /** The panel is usable (tests and scripts wait for data-state="ready" on its body). */
+  function settle() {
+    settled = true;
+    root.dataset.state = "ready";
+    changed();
+  }
+
   let started = false;
   details.addEventListener("toggle", async () => {
     if (!details.open || started) return;
     started = true;
     await ready();
     if (!store.get().comparison) await defaults();
+    settle();
   });
 
   /** Show and run the comparison {a, b} of a link (opens the panel). */
@@ -155,6 +171,7 @@ export function createComparePanel({ details, root, store, dataset, comparer, ge
     const info = await ready();
     if (!info.available) return;
     const shown = (await a.set(comparison.a)) && (await b.set(comparison.b));
+    settle();
     if (!shown) {
       say("The link's comparison names a group this viewer cannot show.", "error");
       return;

@@ -116,7 +116,8 @@ export function createGroupPicker({ role, store, dataset, onChange }) {
 
   /** The group's spec, or null when it names nothing yet. */
   function value() {
-    if (kind.value === "rest" || kind.value === "selection") return kind.value;
+    if (kind.value === "rest") return kind.value;
+    if (kind.value === "selection") return selectedCells(store.get().selection, ds.nCells) ? "selection" : null;
     if (kind.value === "set") return set.value ? { set: set.value } : null;
     if (!checked.size) return null;
     const [source, ...rest] = column.value.split(":");

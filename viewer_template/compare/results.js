@@ -120,16 +120,20 @@ export function createResults({ genes, onGene }) {
     );
   }
 
-  /** Show a result; `href` is the link to it (null when its groups cannot be linked). The steps
-   * run as separate tasks, so the page keeps answering (each stays under 50 ms at 20,000 genes). */
-  async function show(next, href) {
+  /** The link to the view with this comparison (null when its groups cannot be linked). */
+  function setLink(href) {
+    link.hidden = !href;
+    if (href) link.href = href;
+  }
+
+  /** Show a result. The steps run as separate tasks, so the page keeps answering (each stays
+   * under 50 ms at 20,000 genes). */
+  async function show(next) {
     index = await genes();
     await nextTask();
     result = next;
     ranked = rank(next.columns.t);
     describe(next.info, next.columns);
-    link.hidden = !href;
-    if (href) link.href = href;
     box.hidden = false;
     await nextTask();
     await volcano.show(next.columns);
@@ -137,5 +141,5 @@ export function createResults({ genes, onGene }) {
     render();
   }
 
-  return { node: box, show, setHighlight: volcano.setHighlight, volcano };
+  return { node: box, show, setLink, setHighlight: volcano.setHighlight };
 }
