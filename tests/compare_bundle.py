@@ -25,14 +25,17 @@ def source_matrix(source: Path):
     return adata
 
 
-def add_compare_data(bundle: Path, source: Path, *, leaf_cells: int = 8, row_cells: int = 40, joint: bool = True) -> Path:
-    """Write ``bundle/data/compare`` for the bundle built from ``source``; returns the bundle."""
+def add_compare_data(bundle: Path, source: Path, *, leaf_cells: int = 8, row_cells: int = 40, joint: bool = True,
+                     columns: list[str] | None = None) -> Path:  # fmt: skip
+    """Write ``bundle/data/compare`` for the bundle built from ``source``; returns the bundle.
+    Statistics rows for the DE columns (``columns``: only these), joint rows for the first two."""
     adata = source_matrix(source)
     root = zarr.open_group(str(bundle / "data"), mode="r+")
     meta = root.attrs["xgexport"]
     matrix = (adata.raw if meta["matrix"]["source"] == "raw" else adata).X
+    wanted = [d for d in meta["de"] if columns is None or d["name"] in columns]
     columns = [ColumnGroups(d["obs_id"], d["name"], root[f"obs/{d['obs_id']}/codes"][:].astype(np.int64), d["n_categories"])
-               for d in meta["de"]]  # fmt: skip
+               for d in wanted]  # fmt: skip
     joints = ((columns[0].obs_id, columns[1].obs_id),) if joint and len(columns) > 1 else ()
     embedding = meta["defaults"]["embedding"]
     display = root[f"embeddings/{embedding}/display"][:]
