@@ -10,6 +10,8 @@
 //   xgexport.resetView()
 //   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState}
 //   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
+//   xgexport.compare(a, b = "rest") → Promise of one row per gene with Welch's test of group A
+//                                       against group B (installed by compare/client.js; README.md).
 //
 // In an iframe: host → viewer {type: "xgexport:set", color?, embedding?, camera?: {cx, cy, zoom}},
 // read only from window.parent; other types, unknown keys and wrongly typed values are ignored;

@@ -1,0 +1,228 @@
+"""The viewer's comparisons (issue #11 targets) in Debian's Chromium, against cellxgene's DE.
+
+    python benchmarks/bench_compare_viewer.py                  # 100,000 cells (synth.py's file)
+    python benchmarks/bench_compare_viewer.py --lassos 10 --no-cellxgene
+    python benchmarks/bench_compare_viewer.py --report benchmarks/work/compare_viewer.json
+
+synth.py's data (100,000 cells × 20,000 genes, 1,000 stored values per cell, 20 clusters on a
+UMAP), built by the CLI, with its comparison data written by write_compare (leaf_cells 64,
+row_cells 1,024; rows for "cluster" and "sample" and their joint groups) until the build writes
+it (phase 2). The bundle is served by a static server without Range (HTTP/1.1 keep-alive, as
+any static host) that counts the bytes it sends. For each measured comparison a fresh page
+(cold cache: the worker also reads the tree, ~50 KB) calls window.xgexport.compare(A, "rest")
+and waits for the rows of all genes:
+
+- a lasso around a cluster (a 64-gon of radius 3 sd around its median, as bench_compare.py),
+  then a second lasso in the same page (the tree already read);
+- a union of three clusters against the rest (statistics rows only);
+- cellxgene 1.3.0 (its own server and venv, peer_envs.py) on the same file with X as CSC: its
+  POST api/v0.2/diffexp/obs for the first lasso's cells against the rest, timed in its page.
+
+Time is the page's (performance.now() around the call); bytes are what the server sent during
+it. At 1,000,000 cells the comparison data cannot be written in memory on this machine
+(write_compare holds the matrix three times: ~20 GB): that run waits for phase 2's streaming
+build; bench_compare.py --model 1000000 estimates its bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import zarr
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE), str(HERE.parent / "tests")]
+
+import peer_envs as pe  # noqa: E402
+import peer_viewers as pv  # noqa: E402
+from bench_compare import SIGMA, lasso  # noqa: E402
+from compare_bundle import add_compare_data  # noqa: E402
+from peer_export import csc_copy  # noqa: E402
+from synth import synthesize  # noqa: E402
+
+WORK = HERE / "work"
+
+
+class CountingHandler(http.server.SimpleHTTPRequestHandler):
+    """Whole files only (no Range), keep-alive, every body byte counted."""
+
+    protocol_version = "HTTP/1.1"
+    counter: dict = {"bytes": 0, "requests": 0}
+    lock = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def copyfile(self, source, outputfile):
+        before = source.tell()
+        super().copyfile(source, outputfile)
+        with self.lock:
+            self.counter["bytes"] += source.tell() - before
+            self.counter["requests"] += 1
+
+
+def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(CountingHandler, directory=str(folder)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def prepare(args) -> tuple[Path, Path]:
+    source = WORK / f"compare_viewer_{args.cells}.h5ad"
+    if not source.exists():
+        print(f"writing {source} (synth.py)", flush=True)
+        synthesize(source, args.cells, 20_000, 1000)
+    bundle = WORK / f"compare_viewer_{args.cells}_bundle"
+    if args.rebuild or not (bundle / "data" / "compare" / "zarr.json").exists():
+        shutil.rmtree(bundle, ignore_errors=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "-q"], check=True)
+        built = time.perf_counter()
+        add_compare_data(bundle, source, leaf_cells=64, row_cells=1024)
+        print(f"built in {built - started:.0f} s; comparison data written in {time.perf_counter() - built:.0f} s", flush=True)
+    return source, bundle
+
+
+def lassos(bundle: Path, count: int) -> list[tuple[int, list[int]]]:
+    """(cluster, cells) for the first `count` clusters: the lasso bench_compare.py draws."""
+    root = zarr.open_group(str(bundle / "data"), mode="r")
+    display = root["embeddings/0/display"]
+    coords = root["embeddings/0/coords"][:].astype(np.float64)
+    cluster = root["obs/0/codes"][:]
+    out = []
+    for k in range(count):
+        member = lasso(display[:], dict(display.attrs), np.median(coords[cluster == k], axis=0), 3 * SIGMA)
+        out.append((k, np.flatnonzero(member).tolist()))
+    return out
+
+
+COMPARE = """async ([a, b]) => {
+  const t0 = performance.now();
+  const rows = await window.xgexport.compare(a, b);
+  return { ms: performance.now() - t0, info: rows.comparison, genes: rows.length };
+}"""
+
+
+def measured(page, counter, a, b="rest") -> dict:
+    counter.update(bytes=0, requests=0)
+    got = page.evaluate(COMPARE, [a, b])
+    info = got["info"]
+    return {"ms": round(got["ms"]), "sent_bytes": counter["bytes"], "requests": counter["requests"], "genes": got["genes"],
+            "planned_bytes": info["planned_bytes"], "bytes_read": info["bytes_read"], "files": info["files_read"],
+            "route": info["route"], "n_a": info["n_a"], "worker_ms": info["ms"], "recomputed": info["genes_recomputed"]}  # fmt: skip
+
+
+def fresh_page(browser, url: str):
+    context = browser.new_context(viewport=pv.VIEWPORT)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("html[data-xg-state=ready]", state="attached", timeout=120000)
+    return context, page
+
+
+def run_xgexport(browser, url: str, counter: dict, cases: list) -> dict:
+    results = {"lassos": [], "second_lassos": [], "union": None}
+    for (k, cells), (k2, cells2) in zip(cases, cases[1:] + cases[:1]):
+        context, page = fresh_page(browser, url)
+        first = measured(page, counter, cells)
+        second = measured(page, counter, cells2)
+        context.close()
+        results["lassos"].append({"cluster": k, **first})
+        results["second_lassos"].append({"cluster": k2, **second})
+        print(f"lasso around cluster {k}: {first['n_a']} cells, {first['ms']} ms, {first['sent_bytes'] / 1e6:.2f} MB sent "
+              f"({first['requests']} requests), worker {first['worker_ms']}; then cluster {k2}: {second['ms']} ms, "
+              f"{second['sent_bytes'] / 1e6:.2f} MB", flush=True)  # fmt: skip
+    context, page = fresh_page(browser, url)
+    union = measured(page, counter, {"obs": "cluster", "categories": ["cluster 0", "cluster 1", "cluster 2"]})
+    context.close()
+    results["union"] = union
+    print(f"three clusters against the rest: {union['ms']} ms, {union['sent_bytes'] / 1e6:.2f} MB sent ({union['route']})", flush=True)
+    return results
+
+
+def run_cellxgene(browser, source: Path, cells: list[int], n_cells: int) -> dict | None:
+    program = pe.ensure_peer(WORK, "cellxgene")
+    if program is None:
+        return None
+    csc = csc_copy(source)
+    server, url, load_s = pv.start_cellxgene(program, csc, WORK / "compare_viewer_cellxgene.log")
+    try:
+        context, page, _ = pv.open_page(browser, url, "(n) => window.__bench.firstDraw(n) !== null", n_cells)
+        rest = sorted(set(range(n_cells)) - set(cells))
+        runs = [pv.cellxgene_diffexp(page, cells, rest) for _ in range(2)]
+        context.close()
+    finally:
+        pv.stop(server)
+    print(f"cellxgene diffexp (lasso vs rest): {[r['ms'] for r in runs]} ms (server started in {load_s:.0f} s)", flush=True)
+    return {"runs": runs, "server_start_s": round(load_s, 1)}
+
+
+def summary(results: dict) -> str:
+    x = results["xgexport"]
+    ms = [r["ms"] for r in x["lassos"]]
+    mb = [r["sent_bytes"] / 1e6 for r in x["lassos"]]
+    second = [r["ms"] for r in x["second_lassos"]]
+    lines = [
+        "| comparison (100,000 cells × 20,000 genes) | time: median (range) | sent: median (range) | target |",
+        "|---|---|---|---|",
+        f"| lasso around a cluster vs the rest, fresh page ({len(ms)} clusters) | {statistics.median(ms):.0f} ms "
+        f"({min(ms)}–{max(ms)}) | {statistics.median(mb):.2f} MB ({min(mb):.2f}–{max(mb):.2f}) | ≤ 1 s, ≤ 10 MB |",
+        f"| another lasso in the same page | {statistics.median(second):.0f} ms ({min(second)}–{max(second)}) | "
+        f"{statistics.median([r['sent_bytes'] / 1e6 for r in x['second_lassos']]):.2f} MB | |",
+        f"| three clusters vs the rest | {x['union']['ms']} ms | {x['union']['sent_bytes'] / 1e6:.2f} MB | ≤ 300 ms, ≤ 3 MB (1M) |",
+    ]
+    cx = results.get("cellxgene")
+    if cx:
+        best = min(r["ms"] for r in cx["runs"])
+        lines.append(f"| cellxgene 1.3.0 diffexp, first lasso vs the rest | {best:.0f} ms (best of {len(cx['runs'])}) | "
+                     f"{cx['runs'][0]['bytes'] / 1e6:.2f} MB received, {cx['runs'][0]['sent_bytes'] / 1e6:.2f} MB sent | "
+                     f"ratio {best / x['lassos'][0]['ms']:.1f}× the viewer's |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=int, default=100_000)
+    parser.add_argument("--lassos", type=int, default=5, help="clusters lassoed, one fresh page each")
+    parser.add_argument("--no-cellxgene", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="build the bundle and its comparison data again")
+    parser.add_argument("--report", type=Path, help="print the summary of a saved results file and stop")
+    args = parser.parse_args()
+    if args.report:
+        print(summary(json.loads(args.report.read_text())))
+        return
+    from playwright.sync_api import sync_playwright
+
+    WORK.mkdir(exist_ok=True)
+    source, bundle = prepare(args)
+    cases = lassos(bundle, args.lassos)
+    server, url = serve(bundle)
+    results = {"cells": args.cells, "cpus": os.cpu_count(), "load_average_before": os.getloadavg()}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=pv.CHROMIUM, args=pv.CHROMIUM_ARGS)
+        results["xgexport"] = run_xgexport(browser, url, CountingHandler.counter, cases)
+        server.shutdown()
+        if not args.no_cellxgene:
+            results["cellxgene"] = run_cellxgene(browser, source, cases[0][1], args.cells)
+        browser.close()
+    results["load_average_after"] = os.getloadavg()
+    out = WORK / "compare_viewer.json"
+    out.write_text(json.dumps(results, indent=1))
+    print(f"\n{summary(results)}\n\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
