@@ -16,15 +16,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import zarr
-
 from browser_helpers import DATASETS, READY, REPO, build_bundle
 
 sys.path.insert(0, str(REPO / "tests"))
-from compare_bundle import add_compare_data  # noqa: E402
-from compare_helpers import reference  # noqa: E402
+from compare_bundle import add_compare_data
+from compare_helpers import reference
 
-import xgexport  # noqa: E402
-from xgexport.comparison.reader import CompareData  # noqa: E402
+import xgexport
+from xgexport.comparison.reader import CompareData
 
 pytestmark = pytest.mark.browser
 
@@ -104,9 +103,19 @@ def comparisons(case):
     root, meta = case["root"], case["meta"]
     n = case["dense"].shape[0]
     de = meta["de"]
-    codes_of = lambda d: root[f"obs/{d['obs_id']}/codes"][:].astype(np.int64)  # noqa: E731
-    labels_of = lambda d: list(root[f"obs/{d['obs_id']}/codes"].attrs["categories"])  # noqa: E731
-    big_of = lambda d: [k for k in np.argsort(-np.bincount(codes_of(d)[codes_of(d) >= 0], minlength=len(labels_of(d)))) if (codes_of(d) == k).sum() >= 2]  # noqa: E731
+
+    def codes_of(d):
+        return root[f"obs/{d['obs_id']}/codes"][:].astype(np.int64)
+
+    def labels_of(d):
+        return list(root[f"obs/{d['obs_id']}/codes"].attrs["categories"])
+
+    def big_of(d):
+        """Categories of at least 2 cells, largest first."""
+        codes = codes_of(d)
+        sizes = np.bincount(codes[codes >= 0], minlength=len(labels_of(d)))
+        return [k for k in np.argsort(-sizes) if sizes[k] >= 2]
+
     first = max(de, key=lambda d: len(big_of(d)))  # the column with most testable categories
     codes, labels, big = codes_of(first), labels_of(first), big_of(first)
     out = []
@@ -184,12 +193,20 @@ def test_viewer_equals_python_and_both_equal_scipy(case, browser):
             exact = key in ("t", "mean_a", "mean_b", "frac_a", "frac_b")  # the same operations in the same order
             np.testing.assert_allclose(viewer, python, rtol=0 if exact else 1e-12, atol=0, err_msg=f"{what}: {key}")
             if key in ("t", "pval", "pval_adj"):
-                np.testing.assert_allclose(viewer, ref[py_key], rtol=1e-6, atol=1e-300 if key != "t" else 1e-12, err_msg=f"{what}: {key} vs scipy")
+                np.testing.assert_allclose(
+                    viewer,
+                    ref[py_key],
+                    rtol=1e-6,
+                    atol=1e-300 if key != "t" else 1e-12,
+                    err_msg=f"{what}: {key} vs scipy",
+                )
             elif key.startswith("frac"):
                 np.testing.assert_array_equal(viewer, ref[py_key], err_msg=f"{what}: {key} vs scipy")
             else:
                 scale = np.nanmax(np.abs(case["dense"]))
-                np.testing.assert_allclose(viewer, ref[py_key], rtol=1e-9, atol=1e-12 * scale, err_msg=f"{what}: {key} vs scipy")
+                np.testing.assert_allclose(
+                    viewer, ref[py_key], rtol=1e-9, atol=1e-12 * scale, err_msg=f"{what}: {key} vs scipy"
+                )
     assert not errors
     context.close()
 
@@ -202,7 +219,9 @@ def test_groups_too_small_or_overlapping_are_refused_with_a_message(case, browse
     refuse = "async ([a, b]) => { try { await window.xgexport.compare(a, b); return null; } catch (e) { return e.message; } }"
     assert "has 1 cell: a comparison needs at least 2 cells" in page.evaluate(refuse, [[3], "rest"])
     assert "share 2 cells" in page.evaluate(refuse, [[1, 2, 3], [2, 3, 4]])
-    assert "no categorical obs column" in page.evaluate(refuse, [{"obs": "no such column", "categories": ["x"]}, "rest"])
+    assert "no categorical obs column" in page.evaluate(
+        refuse, [{"obs": "no such column", "categories": ["x"]}, "rest"]
+    )
     assert "must be integers" in page.evaluate(refuse, [[0, 1, 10**9], "rest"])
     context.close()
 
@@ -213,7 +232,9 @@ def test_student_t_p_values_equal_scipy_on_a_grid_of_df_and_t(rec, pbmc_site):
     from scipy import special
 
     rng = np.random.default_rng(5)
-    dfs = np.concatenate([[1, 1.5, 2, 3, 4.5, 10, 29.9, 30, 31, 100, 1e3, 1e4, 1e5, 1e6, 2e6], 10 ** rng.uniform(0, 6.3, 25)])
+    dfs = np.concatenate(
+        [[1, 1.5, 2, 3, 4.5, 10, 29.9, 30, 31, 100, 1e3, 1e4, 1e5, 1e6, 2e6], 10 ** rng.uniform(0, 6.3, 25)]
+    )
     ts = np.concatenate([[1e-3, 0.01, 0.5, 1, 1.96, 2, 3, 5, 10, 20, 38, 100, 1e3, 1e6], 10 ** rng.uniform(-3, 2, 25)])
     df, t = (g.ravel() for g in np.meshgrid(dfs, ts))
     expected = 2 * special.stdtr(df, -t)
@@ -229,7 +250,9 @@ def test_student_t_p_values_equal_scipy_on_a_grid_of_df_and_t(rec, pbmc_site):
     # has that error (against mpmath at 40 digits the viewer's stays below half this bound;
     # where they differ most, scipy is the one further off), so the bound counts it twice.
     bound = 5e-14 + 8e-16 * np.abs(np.log(expected[tested]))
-    assert (relative <= bound).all(), list(zip(df[tested][relative > bound], t[tested][relative > bound], relative[relative > bound]))
+    assert (relative <= bound).all(), list(
+        zip(df[tested][relative > bound], t[tested][relative > bound], relative[relative > bound])
+    )
     assert (got[~tested] < 1e-290).all()
     # tiny t, where scipy itself keeps only ~9 digits: the closed forms for df = 1 and 2
     tiny = [1e-12, 1e-8, 1e-5]

@@ -8,14 +8,14 @@ import csv
 import io
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-
 from browser_helpers import DATASETS, READY, REPO, build_bundle, save_artifact
 
 sys.path.insert(0, str(REPO / "tests"))
-from compare_bundle import add_compare_data  # noqa: E402
+from compare_bundle import add_compare_data
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,27 @@ PBMC = DATASETS / "scanpy_pbmc68k_reduced.h5ad"
 
 
 @pytest.fixture(scope="module")
-def compare_site(tmp_path_factory, serve):
+def compare_bundle(tmp_path_factory):
     bundle = build_bundle(PBMC, tmp_path_factory.mktemp("cmp-panel") / "bundle", "--title", "PBMC 68k (reduced)")
-    return serve(add_compare_data(bundle, PBMC))
+    return add_compare_data(bundle, PBMC)
+
+
+@pytest.fixture(scope="module")
+def compare_site(compare_bundle, serve):
+    return serve(compare_bundle)
+
+
+@pytest.fixture(scope="module")
+def rows_only_site(compare_bundle, tmp_path_factory, serve):
+    """Statistics rows without the spatial tree and the leaves (a build that leaves cell-level
+    comparison data out but keeps the categories' rows)."""
+    import shutil
+
+    bundle = tmp_path_factory.mktemp("cmp-rows") / "bundle"
+    shutil.copytree(compare_bundle, bundle)
+    for name in ("nodes", "leaf_bytes", "leaf_index", "leaf_values"):
+        shutil.rmtree(bundle / "data" / "compare" / name)
+    return serve(bundle)
 
 
 def open_panel(page):
@@ -43,11 +61,16 @@ def check_only(page, role, labels):
 
 def run_and_wait(page):
     page.locator("#cmp-run").click()
-    page.wait_for_function("() => !document.querySelector('.cmp-results').hidden && document.querySelectorAll('#cmp-table tbody tr').length > 0")
+    page.wait_for_function(
+        "() => !document.querySelector('.cmp-results').hidden && document.querySelectorAll('#cmp-table tbody tr').length > 0"
+    )
 
 
 def api_rows(page, a, b="rest"):
-    return page.evaluate("async ([a, b]) => { const r = await window.xgexport.compare(a, b); return {rows: r, info: r.comparison}; }", [a, b])
+    return page.evaluate(
+        "async ([a, b]) => { const r = await window.xgexport.compare(a, b); return {rows: r, info: r.comparison}; }",
+        [a, b],
+    )
 
 
 def red_point(page, pixel_reader):
@@ -57,7 +80,7 @@ def red_point(page, pixel_reader):
     pixels = pixel_reader(canvas.screenshot())
     box = canvas.bounding_box()
     scale = pixels.shape[1] / box["width"]
-    red = np.argwhere((np.abs(pixels[..., :3].astype(int) - [0xC0, 0x39, 0x2B]).max(axis=-1) <= 3))
+    red = np.argwhere(np.abs(pixels[..., :3].astype(int) - [0xC0, 0x39, 0x2B]).max(axis=-1) <= 3)
     assert len(red), "no point drawn in the 'higher in A' colour"
     y, x = red[len(red) // 2]
     return box["x"] + x / scale, box["y"] + y / scale
@@ -85,7 +108,7 @@ def test_categories_by_mouse_table_volcano_csv_and_link(rec, compare_site, brows
     # the CSV: every gene, every statistic, in full precision
     with page.expect_download() as download:
         page.locator("#cmp-csv").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     table = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
     assert len(table) == len(rows) == 765
     by_gene = {r["gene"]: r for r in rows}
@@ -168,7 +191,10 @@ def test_touch_tap_on_the_volcano_colours_by_the_gene(browser, compare_site, pix
     x, y = red_point(page, pixel_reader)
     before = page.evaluate("window.xgexport.getState().color")
     page.touchscreen.tap(x, y)
-    page.wait_for_function("(c) => window.xgexport.getState().color !== c && window.xgexport.getState().color.startsWith('gene:')", arg=before)
+    page.wait_for_function(
+        "(c) => window.xgexport.getState().color !== c && window.xgexport.getState().color.startsWith('gene:')",
+        arg=before,
+    )
     context.close()
 
 
@@ -196,10 +222,26 @@ def test_a_bundle_without_comparison_data_says_so(rec, pbmc_site):
     page.wait_for_function("() => document.querySelector('.cmp-note').textContent.includes('no comparison data')")
     assert "format version 2" in note.text_content() and "Marker genes" in note.text_content()
     assert page.locator("#cmp-run").is_hidden() and page.locator(".cmp-pickers").is_hidden()
-    message = page.evaluate("async () => { try { await window.xgexport.compare({obs: 'louvain', categories: ['1']}); } catch (e) { return e.message; } }")
+    message = page.evaluate(
+        "async () => { try { await window.xgexport.compare({obs: 'louvain', categories: ['1']}); } catch (e) { return e.message; } }"
+    )
     assert "no comparison data" in message
     # one look for data/compare/zarr.json (not found), nothing else of data/compare
     assert [u for u in rec.requests if "/data/compare/" in u] == [pbmc_site.url("data/compare/zarr.json")] * len(
         [u for u in rec.requests if "/data/compare/" in u]
     )
     rec.assert_clean([pbmc_site.origin], allow_console=("404",))
+
+
+def test_without_cell_level_data_only_categories_are_compared(rec, rows_only_site):
+    page = rec.goto_ready(rows_only_site.url("#color=obs%3Alouvain"))
+    open_panel(page)
+    assert "only categories of its DE columns" in page.locator(".cmp-note").text_content()
+    check_only(page, "A", {"3"})
+    run_and_wait(page)
+    assert "louvain = 3 (70 cells)" in page.locator(".cmp-summary").text_content()
+    message = page.evaluate(
+        "async () => { try { await window.xgexport.compare([1, 2, 3]); } catch (e) { return e.message; } }"
+    )
+    assert "no cell-level comparison data" in message
+    rec.assert_clean([rows_only_site.origin], allow_console=("404",))

@@ -14,11 +14,10 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import zarr
-
 from browser_helpers import READY, REPO, build_bundle
 
 sys.path.insert(0, str(REPO / "tests"))
-from compare_bundle import add_compare_data  # noqa: E402
+from compare_bundle import add_compare_data
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +64,9 @@ def big(tmp_path_factory, serve):
     folder = tmp_path_factory.mktemp("cmp-100k")
     source = synthetic(folder / "input.h5ad")
     # statistics rows for "cluster" only: "batch" is compared cell by cell, as any scattered group
-    bundle = add_compare_data(build_bundle(source, folder / "bundle"), source, leaf_cells=64, row_cells=1024, columns=["cluster"])
+    bundle = add_compare_data(
+        build_bundle(source, folder / "bundle"), source, leaf_cells=64, row_cells=1024, columns=["cluster"]
+    )
     root = zarr.open_group(str(bundle / "data"), mode="r")
     return {"site": serve(bundle), "display": root["embeddings/0/display"][:].astype(np.float64),
             "cluster": root["obs/0/codes"][:]}  # fmt: skip
@@ -90,7 +91,8 @@ def test_the_page_keeps_answering_during_a_comparison_at_100k_cells(browser, big
         page.wait_for_selector(READY, state="attached", timeout=60000)
         page.locator("#compare summary").click()
         page.locator("#compare-body[data-state=ready]").wait_for()
-        page.evaluate("() => window.xgexport.compare([0, 1], 'rest')")  # the gene index, the worker and the tree's order
+        # the gene index, the worker and the tree's order, before measuring
+        page.evaluate("() => window.xgexport.compare([0, 1], 'rest')")
         page.evaluate(LONG_TASKS)
         page.locator("#cmp-run").click()  # the default: the first cluster against the rest
         page.wait_for_function("() => document.querySelectorAll('#cmp-table tbody tr').length > 0", timeout=60000)

@@ -45,23 +45,27 @@ export class CompareData {
     this._display = null;
   }
 
+  /** The arrays read once, all requests at the same time (one after the other they cost a
+   * round trip each). */
   async _load() {
-    const info = await (await this._array("row_info")).read();
+    const whole = (name) => this._array(name).then((a) => a.read());
+    const [info, rows, spatial] = await Promise.all([whole("row_info"), this._array("rows"), this._loadTree(whole)]);
     this.rowInfo = info;
     this.rowBytes = Float64Array.from({ length: info.length / 2 }, (_, r) => info[2 * r + 1]);
-    this.rows = await this._array("rows");
+    this.rows = rows;
     this.joint = new Map();
-    try { // the spatial tree and the leaves: absent when the build left cell-level data out
-      this.nodes = await (await this._array("nodes")).read();
-      this.leafBytes = Float64Array.from(await (await this._array("leaf_bytes")).read());
-      this.leafIndex = await this._array("leaf_index");
-      this.leafValues = await this._array("leaf_values");
-      this.spatial = true;
+    Object.assign(this, spatial);
+  }
+
+  /** The spatial tree and the leaves: absent when the build left cell-level data out. */
+  async _loadTree(whole) {
+    try {
+      const [nodes, leafBytes, leafIndex, leafValues] = await Promise.all([
+        whole("nodes"), whole("leaf_bytes"), this._array("leaf_index"), this._array("leaf_values")]);
+      return { nodes, leafBytes: Float64Array.from(leafBytes), leafIndex, leafValues, spatial: true };
     } catch (err) {
       if (!(err instanceof ZarrError && err.status === 404)) throw err;
-      this.nodes = new Int32Array(0);
-      this.leafBytes = new Float64Array(0);
-      this.spatial = false;
+      return { nodes: new Int32Array(0), leafBytes: new Float64Array(0), spatial: false };
     }
   }
 
