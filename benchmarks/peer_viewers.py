@@ -28,10 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-gl=angle", "--use-angle=swiftshader",
-                 "--enable-unsafe-swiftshader"]  # fmt: skip  (as bench_scale.py)
+from bench_scale import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (one set of browser flags for the benchmarks)
+
 VIEWPORT = {"width": 1366, "height": 768}
 
 INIT_JS = """

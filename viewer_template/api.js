@@ -8,8 +8,19 @@
 //                                       resets the camera; resolves when drawn.
 //   xgexport.setCamera({cx, cy, zoom})  data coordinates of the plot centre, zoom 1 = fit all cells.
 //   xgexport.resetView()
-//   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState}
+//   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState, selected, selection,
+//                          subset}: selected is the number of selected cells; selection and
+//                          subset the link's steps (selection/link.js), or null.
 //   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
+//   xgexport.selectPolygon(points, {embedding, mode}) → Promise of the number of cells selected.
+//                          points: [x, y] pairs in the embedding's data coordinates (default
+//                          embedding: the one shown), rounded to six significant digits as a
+//                          link carries them; mode "replace" (default), "add", "subtract" or
+//                          "intersect". Cells of categories hidden in the legend, and outside a
+//                          subset, are not selected (as with the lasso).
+//   xgexport.getSelection() → sorted array of the selected cells' indices (rows of the input).
+//   xgexport.setSelection(indices) → Promise of the number selected (an empty list clears).
+//   xgexport.clearSelection() → Promise
 //   xgexport.compare(a, b = "rest") → Promise of one row per gene with Welch's test of group A
 //                                       against group B (installed by compare/client.js; README.md).
 //
@@ -25,25 +36,52 @@ import { linkState } from "./urlstate.js";
 
 export function externalState(s) {
   const link = linkState(s);
-  return { ...link, camera: link.camera ? { ...link.camera } : null, xgState: s.xgState };
+  return { ...link, camera: link.camera ? { ...link.camera } : null, xgState: s.xgState, selected: s.selection?.count ?? 0 };
+}
+
+const MAX_POINTS = 10000;
+
+/** [[x, y], …] of finite numbers, at least 3 and at most MAX_POINTS, rounded as a link would. */
+function polygon(points) {
+  if (!Array.isArray(points) || points.length < 3 || points.length > MAX_POINTS) {
+    throw new Error(`points must be an array of 3 to ${MAX_POINTS} [x, y] pairs`);
+  }
+  return points.map((p) => {
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw new Error("each point must be [x, y] with finite numbers");
+    }
+    return p.map((v) => Number(v.toPrecision(6)));
+  });
 }
 
 /**
  * `started` resolves when the bundle is loaded (or failed to); API calls made earlier wait for it.
  * controller() returns the controller, which exists once the bundle is open.
  */
-export function installApi({ store, controller, started }) {
+export function installApi({ store, controller, selection, started }) {
   async function whenLoaded() {
     await started;
     if (!store.get().embedding) throw new Error("the dataset could not be loaded");
   }
   const getState = () => externalState(store.get());
+  async function selectPolygon(points, { embedding = null, mode = "replace" } = {}) {
+    await whenLoaded();
+    const key = embedding ?? store.get().embedding.key;
+    if (typeof key !== "string") throw new Error("embedding must be an obsm key such as \"X_umap\"");
+    const found = selection().findEmbedding(key);
+    if (!found) throw new Error(`There is no embedding "${key}".`);
+    return selection().apply({ type: "lasso", embedding: found.key, points: polygon(points) }, mode, { visibleOnly: true });
+  }
   window.xgexport = {
     setColor: (spec) => whenLoaded().then(() => controller().setColor(spec)).then(getState),
     setEmbedding: (key) => whenLoaded().then(() => controller().setEmbedding(key)).then(getState),
     setCamera: (c) => controller()?.setCamera(c),
     resetView: () => controller()?.resetView(),
     getState,
+    selectPolygon,
+    getSelection: () => Array.from(selection()?.indices() ?? []),
+    setSelection: (indices) => whenLoaded().then(() => selection().setIndices(indices)),
+    clearSelection: () => whenLoaded().then(() => selection().clear()),
     onChange(callback) {
       if (typeof callback !== "function") throw new TypeError("onChange needs a function");
       return store.subscribe(() => callback(getState()));

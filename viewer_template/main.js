@@ -26,6 +26,7 @@ import { createDotplot } from "./panels/dotplot.js";
 import { renderInfo } from "./panels/info.js";
 import { createComparer, installCompareApi } from "./compare/client.js";
 import { createComparePanel } from "./compare/panel.js";
+import { setupSelection } from "./selection/setup.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -49,6 +50,7 @@ let controller = null;
 let comparer = null;
 let comparePanel = null;
 let dataset = null;
+let selecting = null; // selection/setup.js: the selection, its columns and the link's selection
 let geneStatus = () => {};
 
 function fail(err) {
@@ -72,6 +74,7 @@ async function applyView(view) {
   if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
   else if (view.camera) controller.setCamera(view.camera);
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
+  if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
   const shown = store.get().comparison;
   if (view.comparison && JSON.stringify(view.comparison) !== JSON.stringify(shown)) comparePanel.open(view.comparison);
   else if (!view.comparison && shown) store.set({ comparison: null });
@@ -109,7 +112,7 @@ function linkFullViewer(a) {
     url.hash = formatHash(linkState(store.get()));
     a.href = url.href;
   };
-  store.subscribe(update, ["embedding", "color", "camera"]);
+  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset"]);
   update();
   a.hidden = false;
 }
@@ -156,6 +159,7 @@ function setupToolbar(pointer, view) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
+  return toolbar;
 }
 
 /** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */
@@ -209,10 +213,13 @@ async function main() {
   const genes = () => (index ??= ds.genes().then(nextTask).then(createGeneIndex).catch((err) => { index = null; throw err; }));
   const colors = createColorSource(ds, genes);
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
-  setupToolbar(pointer, view);
+  const toolbar = setupToolbar(pointer, view);
   setupPanels(ds, genes, colors);
+  selecting = setupSelection({ store, dataset: ds, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
+    els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
 
-  const shown = await controller.hold(() => showFirstView(ds, colors));
+  // the first view, then the link's subset and selection: "ready" once all of it is drawn
+  const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await selecting.restore(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
   if (linked) store.set({ comparison: linked }); // kept in the hash while the panel computes it
@@ -223,5 +230,5 @@ async function main() {
 }
 
 const started = main();
-installApi({ store, controller: () => controller, started });
+installApi({ store, controller: () => controller, selection: () => selecting?.selection, started });
 installCompareApi({ comparer: () => comparer, dataset: () => dataset, started });

@@ -13,7 +13,9 @@ export function initialState() {
     color: NO_COLOR,        // the colouring shown (see colorsource.js)
     camera: null,           // {cx, cy, zoom}
     categories: NO_CATEGORIES, // hidden (Set of codes) and highlighted (code | null) categories
-    selection: null,        // selected cells (Uint32Array of indices), null when none
+    selection: null,        // selected cells: {mask (Uint8Array), count, steps, base, live, revision}
+                            // or null when none (selection/selection.js owns it)
+    subset: null,           // the cells shown after "Subset": {mask, count, groups, revision} or null
     filters: [],            // crossfilter conditions on obs columns, empty: every cell passes
     cellSets: [],           // named sets of cells [{name, cells}]
     annotations: [],        // user annotations [{name, labels}]

@@ -1,11 +1,13 @@
-// The view in the URL hash: #embedding=X_umap&color=gene%3ACD3E&view=cx,cy,zoom
-// Values are names (embedding key, obs column name, gene symbol or name), URL-encoded.
-// compare=<A>;<B>: the comparison shown (compare/spec.js).
+// The view in the URL hash: #embedding=X_umap&color=gene%3ACD3E&view=cx,cy,zoom&sel=…
+// Values are names (embedding key, obs column name, gene symbol or name), URL-encoded. The
+// selection is one `sel` per step and a subset one `subset` per step (selection/link.js);
+// compare=<A>;<B> is the comparison shown (compare/spec.js).
 
+import { formatStep } from "./selection/link.js";
 import { formatComparison, parseComparison } from "./compare/spec.js";
 
 export function parseHash(hash) {
-  const out = {};
+  const out = { selection: [], subset: [] }; // a hash without them means: none
   const text = (hash || "").replace(/^#/, "");
   if (!text) return out;
   const params = new URLSearchParams(text);
@@ -13,6 +15,10 @@ export function parseHash(hash) {
   if (embedding) out.embedding = embedding;
   const color = params.get("color");
   if (color) out.color = color;
+  const selection = params.getAll("sel");
+  if (selection.length) out.selection = selection;
+  const subset = params.getAll("subset");
+  if (subset.length) out.subset = subset;
   const view = params.get("view");
   if (view) {
     const parts = view.split(",").map(Number);
@@ -29,24 +35,36 @@ function num(v) {
   return Number(v.toPrecision(6)).toString();
 }
 
-export function formatHash({ embedding, color, camera, comparison }) {
+// a step's own separators stay readable (names inside it have their ":" and "," escaped)
+const stepParam = (key, text) => `${key}=${encodeURIComponent(text).replace(/%3A/g, ":").replace(/%2C/g, ",")}`;
+
+export function formatHash({ embedding, color, camera, selection = null, subset = null, comparison = null }) {
   const params = new URLSearchParams();
   if (embedding) params.set("embedding", embedding);
   if (color) params.set("color", color);
   if (camera) params.set("view", [num(camera.cx), num(camera.cy), num(camera.zoom)].join(","));
   const compare = formatComparison(comparison);
   if (compare) params.set("compare", compare);
-  return "#" + params.toString().replace(/%2C/g, ",");
+  const parts = [params.toString().replace(/%2C/g, ",")];
+  for (const text of subset ?? []) parts.push(stepParam("subset", text));
+  for (const text of selection ?? []) parts.push(stepParam("sel", text));
+  return "#" + parts.filter(Boolean).join("&");
 }
 
-/** The view state a link carries: embedding key, colour spec, camera, comparison. */
+/** The view state a link carries: embedding key, colour spec, camera, subset and selection steps,
+ * comparison. */
 export function linkState(s) {
-  return { embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera, comparison: s.comparison };
+  return {
+    embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera,
+    selection: s.selection ? s.selection.steps.map(formatStep) : null,
+    subset: s.subset ? s.subset.groups.flat().map(formatStep) : null,
+    comparison: s.comparison,
+  };
 }
 
 // Deliberate changes get a history entry of their own, so Back undoes them; camera moves only
 // update the current entry (Back after panning leaves neither the viewer nor a trail of views).
-const PUSH = ["embedding", "color", "selection", "comparison"];
+const PUSH = ["embedding", "color", "selection", "subset", "comparison"];
 
 /**
  * Keep the URL hash in step with the store and apply a hash that the person edits or goes Back
@@ -62,21 +80,26 @@ export function syncHash({ store, apply, onError }) {
     const hash = hashOf(store.get());
     if (hash !== location.hash) history.replaceState(history.state, "", hash);
   }
+  let settled = store.get().selection; // the last selection not being dragged
   store.subscribe((s, prev, changed) => {
+    // a brush being dragged: the link follows when it is let go (one history entry)
+    if (s.selection?.live && changed.every((k) => k === "selection")) return;
+    const left = prev.selection?.live ? { ...prev, selection: settled } : prev;
+    settled = s.selection;
     const hash = hashOf(s);
     if (hash === location.hash) return;
     if (!restoring && changed.some((k) => PUSH.includes(k))) {
       if (timer) { // the camera move still waiting belongs to the entry being left
         clearTimeout(timer);
         timer = 0;
-        history.replaceState(history.state, "", hashOf(prev));
+        history.replaceState(history.state, "", hashOf(left));
       }
       history.pushState(null, "", hash);
     } else {
       clearTimeout(timer);
       timer = setTimeout(replace, 200);
     }
-  }, ["embedding", "color", "camera", "selection", "comparison"]);
+  }, ["embedding", "color", "camera", "selection", "subset", "comparison"]);
   replace();
   window.addEventListener("hashchange", () => {
     if (location.hash === hashOf(store.get())) return; // our own entry

@@ -245,3 +245,42 @@ def test_without_cell_level_data_only_categories_are_compared(rec, rows_only_sit
     )
     assert "no cell-level comparison data" in message
     rec.assert_clean([rows_only_site.origin], allow_console=("404",))
+
+
+def test_a_lasso_drawn_with_the_mouse_against_the_rest_and_its_link(rec, compare_site, browser):
+    page = rec.goto_ready(compare_site.url("#color=obs%3Alouvain"))
+    box = page.locator("#canvas").bounding_box()
+    w, h = box["width"], box["height"]
+    page.locator("#tool-lasso").click()
+    corners = [(0.30, 0.25), (0.62, 0.20), (0.72, 0.55), (0.45, 0.80), (0.25, 0.60)]
+    page.mouse.move(box["x"] + w * corners[0][0], box["y"] + h * corners[0][1])
+    page.mouse.down()
+    for x, y in corners[1:]:
+        page.mouse.move(box["x"] + w * x, box["y"] + h * y, steps=12)
+    page.mouse.up()
+    page.wait_for_function("() => window.xgexport.getState().selected > 0")
+    cells = page.evaluate("window.xgexport.getSelection()")
+    assert 50 < len(cells) < 650
+    open_panel(page)  # a selection exists: A is the selection, B the rest
+    assert page.locator('.cmp-group[data-role="A"] .cmp-kind').input_value() == "selection"
+    run_and_wait(page)
+    summary = page.locator(".cmp-summary").text_content()
+    assert f"A: the selection ({len(cells)} cells) against B: the rest, all {700 - len(cells)} cells not in A" in summary
+    by_api = api_rows(page, cells)
+    assert by_api["info"]["route"] == "spatial"
+    with page.expect_download() as download:
+        page.locator("#cmp-csv").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    table = {r["gene_id"]: r for r in csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#"))))}
+    for row in by_api["rows"]:
+        assert float(table[row["gene"]]["t"]) == row["t"]
+    # the link carries the lasso and the comparison: it opens both
+    href = page.locator("#cmp-link").get_attribute("href")
+    assert "sel=lasso:" in href and "compare=selection%3Brest" in href, href
+    other = browser.new_context().new_page()
+    other.goto(href)
+    other.wait_for_function("() => document.querySelectorAll('#cmp-table tbody tr').length > 0", timeout=20000)
+    assert sorted(other.evaluate("window.xgexport.getSelection()")) == sorted(cells)
+    assert other.locator(".cmp-summary").text_content() == summary
+    other.context.close()
+    rec.assert_clean([compare_site.origin])

@@ -25,16 +25,16 @@ export async function resolveGroup(spec, name, { ds, store }) {
   if (spec === "selection") {
     const selected = selectedCells(store.get().selection, n);
     if (!selected) throw new GroupError(`group ${name}: no cells are selected`);
-    return { label: `the selection (${plural(selected.count, "cell")})`, member: selected.mask, n: selected.count, conditions: null, spec };
+    return { label: "the selection", member: selected.mask, n: selected.count, conditions: null, spec };
   }
   if (Array.isArray(spec) || ArrayBuffer.isView(spec)) {
-    return fromIndices(spec, n, (size) => `${name}: ${plural(size, "selected cell")}`, spec, name);
+    return fromIndices(spec, n, "the given cells", spec, name);
   }
   if (spec && typeof spec === "object" && typeof spec.labels === "string") return byLabels(spec, name, store, n);
   if (spec && typeof spec === "object" && typeof spec.set === "string") {
     const set = (store.get().cellSets || []).find((s) => s.name === spec.set);
     if (!set) throw new GroupError(`group ${name}: there is no cell set named \u201c${spec.set}\u201d`);
-    return fromIndices(set.cells, n, () => `cell set \u201c${spec.set}\u201d`, spec, name);
+    return fromIndices(set.cells, n, `cell set \u201c${spec.set}\u201d`, spec, name);
   }
   if (spec && typeof spec === "object") return byCategories(spec, name, ds);
   throw new GroupError(`group ${name}: give "selection", cell indices, {obs: column, categories: [labels]} or {set: name}` +
@@ -78,7 +78,8 @@ function byLabels(spec, name, store, n) {
   return { label: `${spec.labels} = ${wanted.join(" or ")}`, member, n: size, conditions: null, spec };
 }
 
-function fromIndices(cells, n, labelOf, spec, name) {
+/** Labels name a group; the panel and the result add its number of cells. */
+function fromIndices(cells, n, label, spec, name) {
   const member = new Uint8Array(n);
   let size = 0;
   for (const i of cells) {
@@ -86,7 +87,7 @@ function fromIndices(cells, n, labelOf, spec, name) {
     if (!member[i]) size++;
     member[i] = 1;
   }
-  return { label: labelOf(size), member, n: size, conditions: null, spec };
+  return { label, member, n: size, conditions: null, spec };
 }
 
 /** {obs: column, categories: [labels]} or {column: [labels], …}: cells matching every column. */

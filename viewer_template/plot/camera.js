@@ -36,6 +36,19 @@ export function screenToWorld(camera, bounds, width, height, sx, sy) {
   return [camera.cx + (sx - width / 2) / s, camera.cy - ySign(bounds) * (sy - height / 2) / s];
 }
 
+/**
+ * The camera that shows `box` ({min, max} in data coordinates) as large as the plot allows, like
+ * home() shows the whole of `bounds`. A box of one cell is given a hundredth of the bounds.
+ */
+export function fit(bounds, box, width, height) {
+  const bw = bounds.max[0] - bounds.min[0] || 1;
+  const bh = bounds.max[1] - bounds.min[1] || 1;
+  const sw = Math.max(box.max[0] - box.min[0], bw / 100);
+  const sh = Math.max(box.max[1] - box.min[1], bh / 100);
+  const zoom = Math.min(width / sw, height / sh) / Math.min(width / bw, height / bh);
+  return { cx: (box.min[0] + box.max[0]) / 2, cy: (box.min[1] + box.max[1]) / 2, zoom: clampZoom(zoom) };
+}
+
 export const MIN_ZOOM = 0.2;
 export const MAX_ZOOM = 2000;
 

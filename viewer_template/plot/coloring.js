@@ -84,6 +84,33 @@ export function continuous(raw, vmin, vmax, { zero = false } = {}) {
   return { mode: "continuous", values, order, vmin, vmax, lut: viridisLut() };
 }
 
+/**
+ * The draw order with the selection on top: cells outside the selection first (drawn dimmed,
+ * underneath), then the selected ones, each group in the colouring's order; cells outside the
+ * subset (`universe`) are left out. The one place that orders cells for the selection.
+ */
+export function layerSelection(order, selected, universe) {
+  if (!selected && !universe) return order;
+  let nIn = 0;
+  let nOut = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (universe && !universe[i]) continue;
+    if (selected && selected[i]) nIn++;
+    else nOut++;
+  }
+  const out = new Uint32Array(nIn + nOut);
+  let a = 0;
+  let b = nOut;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (universe && !universe[i]) continue;
+    if (selected && selected[i]) out[b++] = i;
+    else out[a++] = i;
+  }
+  return out;
+}
+
 export function identityOrder(n) {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

@@ -1,5 +1,6 @@
 // Which cell is under a point of the plot: the hover grid of the shown embedding (built on first
-// use) searched within a radius in screen pixels, skipping cells of hidden categories.
+// use) searched within a radius in screen pixels, skipping cells of hidden categories and cells
+// outside the subset.
 
 import { buildGrid } from "./hover.js";
 import * as cam from "./camera.js";
@@ -10,6 +11,7 @@ export function createPicker({ store, view }) {
 
   function isShown(s, i) {
     const { color, categories } = s;
+    if (s.subset && !s.subset.mask[i]) return false; // not drawn: outside the subset
     if (color.kind === "obs" && color.column.kind !== "continuous") {
       const c = color.column.codes[i];
       return !(c >= 0 && categories.hidden.has(c));

@@ -1,14 +1,17 @@
-// Pointer gestures on the plot: one pointer (mouse, pen or finger) pans, two fingers pinch-zoom
-// around their middle, the wheel and double-click zoom at the cursor; a mouse without a button
-// pressed hovers; a finger that lifts where it landed taps (a phone has no hover). Camera changes
-// go to the store.
+// Pointer gestures on the plot: one pointer (mouse, pen or finger) pans, or draws when a
+// selection tool is chosen (`tool`, plot/lasso.js); two fingers pinch-zoom around their middle
+// in any mode (a second finger drops a shape being drawn); the wheel and double-click zoom at
+// the cursor; a mouse without a button pressed hovers; a finger that lifts where it landed taps
+// (a phone has no hover). Camera changes go to the store.
 
 const SLOP = 8; // CSS px a finger may wander during a tap before it counts as a drag
 
 import * as cam from "./camera.js";
 
 export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
+  let tool = null; // the selection tool a drag may draw with (setTool)
   const pointers = new Map(); // active pointers by id: {x, y, x0, y0, dragged}
+  let drawing = null; // id of the pointer drawing a shape
   let multi = false; // a second finger joined since the first landed: no tap
   let pinch = null; // {dist, mx, my} of the last two-finger frame
   const local = (ev) => {
@@ -35,6 +38,13 @@ export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
     multi = pointers.size > 0;
     pointers.set(ev.pointerId, { x, y, x0: x, y0: y, dragged: ev.pointerType === "mouse" });
     pinch = pointers.size === 2 ? pinchFrame() : null;
+    if (pointers.size === 1 && tool?.takes(ev)) {
+      drawing = ev.pointerId;
+      tool.begin(x, y, ev);
+    } else if (drawing !== null) { // a second finger: zoom, not a shape
+      tool.cancel();
+      drawing = null;
+    }
     onLeave();
   });
 
@@ -47,6 +57,10 @@ export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
     const [x, y] = local(ev);
     if (!p.dragged && Math.hypot(x - p.x0, y - p.y0) < SLOP && pointers.size === 1) return; // still a tap
     p.dragged = true;
+    if (drawing === ev.pointerId) {
+      tool.move(x, y);
+      return;
+    }
     const dx = x - p.x;
     const dy = y - p.y;
     if (!dx && !dy) return;
@@ -71,7 +85,13 @@ export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
   const end = (ev) => {
     const p = pointers.get(ev.pointerId);
     if (!pointers.delete(ev.pointerId)) return;
-    if (ev.type === "pointerup" && !p.dragged && !multi && !pointers.size) onTap?.(p.x0, p.y0);
+    let drew = false;
+    if (drawing === ev.pointerId) {
+      drawing = null;
+      if (ev.type === "pointerup" && p.dragged) drew = tool.end(...local(ev));
+      else tool.cancel();
+    }
+    if (ev.type === "pointerup" && !drew && !p.dragged && !multi && !pointers.size) onTap?.(p.x0, p.y0);
     if (!pointers.size) multi = false;
     pinch = pointers.size === 2 ? pinchFrame() : null;
     if (!pointers.size) canvas.classList.remove("is-dragging");
@@ -94,5 +114,5 @@ export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
 
   canvas.addEventListener("dblclick", (ev) => zoomAt(...local(ev), ev.shiftKey ? 0.5 : 2));
 
-  return { zoomAt };
+  return { zoomAt, setTool: (t) => { tool = t; } };
 }

@@ -6,6 +6,10 @@ import { VERTEX, FRAGMENT } from "./shaders.js";
 import { scale, ySign } from "./camera.js";
 import { MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 
+// cells outside the selection: a pale grey under the selected ones, lighter than "missing"
+export const DIM_RGB = [221, 224, 228];
+const DIM_ALPHA = 0.6;
+
 const MODES = { none: 0, categorical: 1, continuous: 2 };
 const BACKGROUND = [1, 1, 1];
 
@@ -52,12 +56,13 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const program = link(gl);
   const loc = {};
   for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round"]) {
+    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha"]) {
     loc[name] = gl.getUniformLocation(program, name);
   }
   const vao = gl.createVertexArray();
   const posBuffer = gl.createBuffer();
   const valBuffer = gl.createBuffer();
+  const selBuffer = gl.createBuffer();
   const indexBuffer = gl.createBuffer();
   const paletteTex = gl.createTexture();
   const lutTex = gl.createTexture();
@@ -69,6 +74,10 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   gl.vertexAttribPointer(1, 1, gl.FLOAT, false, 0, 0);
   gl.disableVertexAttribArray(1);
   gl.vertexAttrib1f(1, 0);
+  gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
+  gl.vertexAttribPointer(2, 1, gl.UNSIGNED_BYTE, false, 0, 0); // 0 or 1, as is
+  gl.disableVertexAttribArray(2);
+  gl.vertexAttrib1f(2, 1);
   gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
   gl.bindVertexArray(null);
 
@@ -122,6 +131,17 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       } else {
         gl.disableVertexAttribArray(1);
         gl.vertexAttrib1f(1, 0);
+      }
+    }
+    if ("selected" in props) {
+      // a byte per cell, 1 = selected; none: every cell in its colours
+      if (props.selected) {
+        gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
+        gl.bufferData(gl.ARRAY_BUFFER, props.selected, gl.DYNAMIC_DRAW);
+        gl.enableVertexAttribArray(2);
+      } else {
+        gl.disableVertexAttribArray(2);
+        gl.vertexAttrib1f(2, 1);
       }
     }
     if (props.order) {
@@ -189,6 +209,8 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.uniform3f(loc.u_none, NONE_RGB[0] / 255, NONE_RGB[1] / 255, NONE_RGB[2] / 255);
       gl.uniform3f(loc.u_missing, MISSING_RGB[0] / 255, MISSING_RGB[1] / 255, MISSING_RGB[2] / 255);
       gl.uniform3f(loc.u_zero, ZERO_RGB[0] / 255, ZERO_RGB[1] / 255, ZERO_RGB[2] / 255);
+      gl.uniform3f(loc.u_dim, DIM_RGB[0] / 255, DIM_RGB[1] / 255, DIM_RGB[2] / 255);
+      gl.uniform1f(loc.u_dimAlpha, DIM_ALPHA);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, paletteTex);
       gl.uniform1i(loc.u_palette, 0);
@@ -209,6 +231,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     if (frame) cancelAnimationFrame(frame);
     gl.deleteBuffer(posBuffer);
     gl.deleteBuffer(valBuffer);
+    gl.deleteBuffer(selBuffer);
     gl.deleteBuffer(indexBuffer);
     gl.deleteTexture(paletteTex);
     gl.deleteTexture(lutTex);

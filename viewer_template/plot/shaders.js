@@ -5,6 +5,7 @@ precision highp float;
 precision highp int;
 layout(location = 0) in vec2 a_q;      // uint16 display coords, normalised to [0, 1]
 layout(location = 1) in float a_v;     // category code, or value (-3e38 = missing, -2e38 = zero)
+layout(location = 2) in float a_sel;   // 1 selected (or nothing selected), 0 not: drawn dimmed
 uniform vec2 u_min;
 uniform vec2 u_range;
 uniform vec2 u_center;
@@ -20,6 +21,8 @@ uniform sampler2D u_lut;
 uniform vec3 u_none;
 uniform vec3 u_missing;
 uniform vec3 u_zero;
+uniform vec3 u_dim;
+uniform float u_dimAlpha;
 out vec4 v_color;
 
 const vec4 OFFSCREEN = vec4(2.0, 2.0, 2.0, 1.0);
@@ -56,7 +59,12 @@ void main() {
     gl_Position = OFFSCREEN;
     gl_PointSize = 0.0;
   }
-  v_color = vec4(c.rgb, u_alpha);
+  float alpha = u_alpha;
+  if (a_sel < 0.5) {
+    c.rgb = u_dim;
+    alpha = min(u_alpha, u_dimAlpha);
+  }
+  v_color = vec4(c.rgb, alpha);
 }
 `;
 

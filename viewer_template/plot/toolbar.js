@@ -1,6 +1,6 @@
-// The plot toolbar. Tools are added to groups: "mode" (what a drag does: pan now; lasso and
-// rectangle selection go here), "zoom" (in, out, reset) and "export". A mode tool is a toggle
-// of its group; the others are plain buttons. Icons are inline SVG paths, labels are text.
+// The plot toolbar. Tools are added to groups: "mode" (what a drag does: pan, lasso,
+// rectangle), "zoom" (in, out, reset) and "export". A mode tool is a toggle of its group; the
+// others are plain buttons. Icons are inline SVG paths, labels are text.
 
 const NS = "http://www.w3.org/2000/svg";
 const GROUPS = ["mode", "zoom", "export"];
@@ -11,9 +11,14 @@ export const ICONS = {
   zoomIn: "M7 2a5 5 0 013.9 8.1l3.5 3.5-1.3 1.3-3.5-3.5A5 5 0 117 2zm0 1.8a3.2 3.2 0 100 6.4 3.2 3.2 0 000-6.4zM6.2 5h1.6v1.2H9v1.6H7.8V9H6.2V7.8H5V6.2h1.2z",
   zoomOut: "M7 2a5 5 0 013.9 8.1l3.5 3.5-1.3 1.3-3.5-3.5A5 5 0 117 2zm0 1.8a3.2 3.2 0 100 6.4 3.2 3.2 0 000-6.4zM5 6.2h4v1.6H5z",
   reset: "M2 2h4.5v1.6H3.6v2.9H2zm7.5 0H14v4.5h-1.6V3.6H9.5zM2 9.5h1.6v2.9h2.9V14H2zm10.4 0H14V14H9.5v-1.6h2.9z",
+  lasso: "M8 1.5C4.1 1.5 1 3.7 1 6.5s3.1 5 7 5 7-2.2 7-5-3.1-5-7-5zm0 1.5c3.1 0 5.5 1.6 5.5 3.5S11.1 10 8 10 2.5 8.4 2.5 6.5 4.9 3 8 3zM3.6 10.2l1.4.6-1.2 3.7-1.4-.6z",
+  rect: "M1 1h4v1.5H2.5V5H1zm6 0h2v1.5H7zm4 0h4v4h-1.5V2.5H11zM1 7h1.5v2H1zm12.5 0H15v2h-1.5zM1 11h1.5v2.5H5V15H1zm12.5 0H15v4h-4v-1.5h2.5zM7 13.5h2V15H7z",
+  add: "M7 2h2v5h5v2H9v5H7V9H2V7h5z",
+  subtract: "M2 7h12v2H2z",
+  intersect: "M3 14V8a5 5 0 0110 0v6h-2V8a3 3 0 00-6 0v6z",
 };
 
-function icon(path) {
+export function icon(path) {
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", "0 0 16 16");
   svg.setAttribute("width", "16");

@@ -1,11 +1,11 @@
-// The plot: turns the store's embedding, colouring, hidden/highlighted categories and camera into
-// renderer input. It owns the derived draw arrays (values, order, palette); the renderer marks
-// itself dirty on each change and draws once per animation frame.
+// The plot: turns the store's embedding, colouring, hidden/highlighted categories, selection,
+// subset and camera into renderer input. It owns the derived draw arrays (values, order,
+// palette); the renderer marks itself dirty on each change and draws once per animation frame.
 
 import { createRenderer } from "./renderer.js";
-import { categorical, continuous, identityOrder } from "./coloring.js";
+import { categorical, continuous, identityOrder, layerSelection } from "./coloring.js";
 
-const DRAWN = ["embedding", "color", "categories", "camera"];
+const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset"];
 
 export function createPlotView({ canvas, store }) {
   let waiters = []; // [revision, resolve]
@@ -38,15 +38,22 @@ export function createPlotView({ canvas, store }) {
     return { mode: "none", values: null, order: identityOrder(n) };
   }
 
+  let colorOrder = null; // the colouring's draw order, before the selection is put on top
   store.subscribe((s, prev, changed) => {
     if (!s.embedding) return;
-    if (changed.includes("embedding")) {
+    const has = (...keys) => keys.some((k) => changed.includes(k));
+    if (has("embedding")) {
       const e = s.embedding;
       renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
     }
-    if (changed.includes("embedding") || changed.includes("color") || changed.includes("categories")) {
-      renderer.set(drawArrays(s));
+    if (has("embedding", "color", "categories")) {
+      const arrays = drawArrays(s);
+      colorOrder = arrays.order;
+      renderer.set({ ...arrays, order: layerSelection(colorOrder, s.selection?.mask, s.subset?.mask) });
+    } else if (has("selection", "subset") && colorOrder) {
+      renderer.set({ order: layerSelection(colorOrder, s.selection?.mask, s.subset?.mask) });
     }
+    if (has("embedding", "selection")) renderer.set({ selected: s.selection?.mask ?? null });
     if (changed.includes("camera") && s.camera) renderer.set({ camera: s.camera });
   }, DRAWN);
 
