@@ -265,13 +265,18 @@ def test_a_lasso_drawn_with_the_mouse_against_the_rest_and_its_link(rec, compare
     assert page.locator('.cmp-group[data-role="A"] .cmp-kind').input_value() == "selection"
     run_and_wait(page)
     summary = page.locator(".cmp-summary").text_content()
-    assert f"A: the selection ({len(cells)} cells) against B: the rest, all {700 - len(cells)} cells not in A" in summary
+    assert (
+        f"A: the selection ({len(cells)} cells) against B: the rest, all {700 - len(cells)} cells not in A" in summary
+    )
     by_api = api_rows(page, cells)
     assert by_api["info"]["route"] == "spatial"
     with page.expect_download() as download:
         page.locator("#cmp-csv").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    table = {r["gene_id"]: r for r in csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#"))))}
+    table = {
+        r["gene_id"]: r
+        for r in csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#"))))
+    }
     for row in by_api["rows"]:
         assert float(table[row["gene"]]["t"]) == row["t"]
     # the link carries the lasso and the comparison: it opens both
