@@ -9,8 +9,9 @@
 //   xgexport.setCamera({cx, cy, zoom})  data coordinates of the plot centre, zoom 1 = fit all cells.
 //   xgexport.resetView()
 //   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState, selected, selection,
-//                          subset}: selected is the number of selected cells; selection and
-//                          subset the link's steps (selection/link.js), or null.
+//                          subset, comparison}: selected is the number of selected cells; selection
+//                          and subset the link's steps (selection/link.js), or null; comparison the
+//                          groups {a, b} of the comparison shown (compare/groups.js), or null.
 //   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
 //   xgexport.selectPolygon(points, {embedding, mode}) → Promise of the number of cells selected.
 //                          points: [x, y] pairs in the embedding's data coordinates (default
