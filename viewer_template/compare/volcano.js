@@ -32,11 +32,13 @@ function key() {
 
 export function createVolcano({ onGene, labelOf }) {
   const wrap = el("div", "volcano");
+  // the canvas joins the page with the first result (a page whose only canvas is the plot's
+  // stays so until something is compared)
   const canvas = el("canvas", "volcano-canvas");
   canvas.setAttribute("role", "img");
   const tip = el("div", "volcano-tip");
   tip.hidden = true;
-  wrap.append(canvas, tip, key());
+  wrap.append(tip, key());
   let data = null;
   let points = null; // CSS pixel positions of the rendered layer
   let layer = null; // {canvas, key, width, height, ratio}
@@ -113,6 +115,7 @@ export function createVolcano({ onGene, labelOf }) {
   async function show(columns) {
     data = volcanoData(columns);
     layer = null;
+    if (!canvas.isConnected) wrap.prepend(canvas);
     rendering = null;
     canvas.setAttribute("aria-label", `Volcano plot of ${data.n} genes: log2 fold change against −log10 adjusted p. ` +
       "The table below lists the same genes.");
