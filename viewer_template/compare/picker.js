@@ -95,7 +95,7 @@ export function createGroupPicker({ role, store, dataset, onChange }) {
         else checked.delete(label);
         onChange();
       });
-      row.append(box, el("bdi", null, label), el("span", "legend-count", count(obs.counts[k] ?? 0)));
+      row.append(box, el("bdi", null, label), el("span", "cmp-count", count(obs.counts[k] ?? 0)));
       rows.push(row);
     });
     list.replaceChildren(...rows);

@@ -52,7 +52,9 @@ export function createResults({ genes, onGene }) {
   tools.append(filter, csv, link);
   const shown = el("p", "note cmp-shown");
   const table = createMarkerTable({ onGene, id: "cmp-table", ...TABLE_TEXT });
-  box.append(summary, volcano.node, tabs, tools, shown, ...table.nodes);
+  // the parts join the page with the first result: until then the marker panel's table, note
+  // and tabs are the page's only ones
+  const parts = [summary, volcano.node, tabs, tools, shown, ...table.nodes];
 
   let index = null;
   let result = null; // {columns, info}
@@ -134,6 +136,7 @@ export function createResults({ genes, onGene }) {
     result = next;
     ranked = rank(next.columns.t);
     describe(next.info, next.columns);
+    if (!box.childElementCount) box.append(...parts);
     box.hidden = false;
     await nextTask();
     await volcano.show(next.columns);
