@@ -9,8 +9,9 @@
 //   xgexport.setCamera({cx, cy, zoom})  data coordinates of the plot centre, zoom 1 = fit all cells.
 //   xgexport.resetView()
 //   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState, selected, selection,
-//                          subset}: selected is the number of selected cells; selection and
-//                          subset the link's steps (selection/link.js), or null.
+//                          subset, comparison}: selected is the number of selected cells; selection
+//                          and subset the link's steps (selection/link.js), or null; comparison the
+//                          groups {a, b} of the comparison shown (compare/groups.js), or null.
 //   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
 //   xgexport.selectPolygon(points, {embedding, mode}) → Promise of the number of cells selected.
 //                          points: [x, y] pairs in the embedding's data coordinates (default
@@ -26,6 +27,8 @@
 //                                       matched, nUnknown, unknown, …, message}); rejects for a
 //                                       file that cannot be used (nothing changes then).
 //   xgexport.getCellSets() → [{name, cells}]: the saved cell sets, cells as ascending indices.
+//   xgexport.compare(a, b = "rest") → Promise of one row per gene with Welch's test of group A
+//                                       against group B (installed by compare/client.js; README.md).
 //
 // In an iframe: host → viewer {type: "xgexport:set", color?, embedding?, camera?: {cx, cy, zoom}},
 // read only from window.parent; other types, unknown keys and wrongly typed values are ignored;

@@ -20,6 +20,7 @@ export function initialState() {
     cellSets: [],           // named sets of cells [{id, name, cells: ascending Uint32Array}]
     annotations: [],        // label sets [{id, name, labels: [{name, color}], codes: Int16Array (-1: none)}]
     geneSets: [],           // named gene lists [{id, name, description, genes: [gene index]}]
+    comparison: null,       // the groups of the comparison shown: {a, b} (specs, see compare/groups.js)
     xgState: "loading",     // "loading" | "ready" | "error", mirrored on <html data-xg-state>
   };
 }

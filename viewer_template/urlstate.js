@@ -1,8 +1,10 @@
 // The view in the URL hash: #embedding=X_umap&color=gene%3ACD3E&view=cx,cy,zoom&sel=…
 // Values are names (embedding key, obs column name, gene symbol or name), URL-encoded. The
-// selection is one `sel` per step and a subset one `subset` per step (selection/link.js).
+// selection is one `sel` per step and a subset one `subset` per step (selection/link.js);
+// compare=<A>;<B> is the comparison shown (compare/spec.js).
 
 import { formatStep } from "./selection/link.js";
+import { formatComparison, parseComparison } from "./compare/spec.js";
 
 export function parseHash(hash) {
   const out = { selection: [], subset: [] }; // a hash without them means: none
@@ -24,6 +26,8 @@ export function parseHash(hash) {
       out.camera = { cx: parts[0], cy: parts[1], zoom: parts[2] };
     }
   }
+  const comparison = parseComparison(params.get("compare"));
+  if (comparison) out.comparison = comparison;
   return out;
 }
 
@@ -34,29 +38,33 @@ function num(v) {
 // a step's own separators stay readable (names inside it have their ":" and "," escaped)
 const stepParam = (key, text) => `${key}=${encodeURIComponent(text).replace(/%3A/g, ":").replace(/%2C/g, ",")}`;
 
-export function formatHash({ embedding, color, camera, selection = null, subset = null }) {
+export function formatHash({ embedding, color, camera, selection = null, subset = null, comparison = null }) {
   const params = new URLSearchParams();
   if (embedding) params.set("embedding", embedding);
   if (color) params.set("color", color);
   if (camera) params.set("view", [num(camera.cx), num(camera.cy), num(camera.zoom)].join(","));
+  const compare = formatComparison(comparison);
+  if (compare) params.set("compare", compare);
   const parts = [params.toString().replace(/%2C/g, ",")];
   for (const text of subset ?? []) parts.push(stepParam("subset", text));
   for (const text of selection ?? []) parts.push(stepParam("sel", text));
   return "#" + parts.filter(Boolean).join("&");
 }
 
-/** The view state a link carries: embedding key, colour spec, camera, subset and selection steps. */
+/** The view state a link carries: embedding key, colour spec, camera, subset and selection steps,
+ * comparison. */
 export function linkState(s) {
   return {
     embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera,
     selection: s.selection ? s.selection.steps.map(formatStep) : null,
     subset: s.subset ? s.subset.groups.flat().map(formatStep) : null,
+    comparison: s.comparison,
   };
 }
 
 // Deliberate changes get a history entry of their own, so Back undoes them; camera moves only
 // update the current entry (Back after panning leaves neither the viewer nor a trail of views).
-const PUSH = ["embedding", "color", "selection", "subset"];
+const PUSH = ["embedding", "color", "selection", "subset", "comparison"];
 
 /**
  * Keep the URL hash in step with the store and apply a hash that the person edits or goes Back
@@ -91,7 +99,7 @@ export function syncHash({ store, apply, onError }) {
       clearTimeout(timer);
       timer = setTimeout(replace, 200);
     }
-  }, ["embedding", "color", "camera", "selection", "subset"]);
+  }, ["embedding", "color", "camera", "selection", "subset", "comparison"]);
   replace();
   window.addEventListener("hashchange", () => {
     if (location.hash === hashOf(store.get())) return; // our own entry

@@ -17,6 +17,7 @@ const DTYPES = {
   int8: Int8Array,
   int16: Int16Array,
   int32: Int32Array,
+  uint8: Uint8Array,
   uint16: Uint16Array,
 };
 
@@ -27,7 +28,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * progress(received, expected): byte deltas as files arrive, for a progress bar.
  */
 export function createStore(base, { progress = null } = {}) {
-  const root = new URL(base, document.baseURI);
+  const root = new URL(base, globalThis.document?.baseURI ?? self.location.href); // a page or a worker
   async function get(path, signal) {
     const url = new URL(path, root);
     let response;

@@ -20,7 +20,7 @@ export function float32Text(v) {
   return String(v);
 }
 
-function field(v) {
+export function field(v) {
   let s = String(v ?? "");
   if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`; // a name, not a number: no formula
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

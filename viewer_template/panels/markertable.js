@@ -29,31 +29,33 @@ const FLAG_TEXT = {
   in_zero: "Not expressed in this category: the fold change only reflects the 1e-9 pseudo-count.",
 };
 
-function lfcCell(r) {
+function lfcCell(r, flagText) {
   const flag = lfcFlag(r.meanIn, r.meanOut);
   const td = el("td", "num", Number.isFinite(r.lfc) ? r.lfc.toFixed(2) : "NA");
   if (flag) {
     td.classList.add("lfc-flag");
     td.dataset.flag = flag;
-    td.title = FLAG_TEXT[flag];
+    td.title = flagText[flag];
     td.append(el("span", "flag-mark", " †"));
   }
   return td;
 }
 
-export function createMarkerTable({ onGene }) {
+/** labels, titles: column key → header text, tooltip; flags: flag → its explanation (for tables
+ * of other comparisons, compare/). */
+export function createMarkerTable({ onGene, id = "de-table", labels = {}, titles = {}, flags = FLAG_TEXT }) {
   let rows = [];
   let sort = { key: "rank", dir: 1 };
   let filter = "";
   const wrap = el("div", "table-wrap");
   const table = el("table", "marker-table");
-  table.id = "de-table";
+  table.id = id;
   const headRow = el("tr");
   for (const c of COLUMNS) {
     const th = el("th", c.num ? "num" : "");
-    const b = el("button", "sort", c.label);
+    const b = el("button", "sort", labels[c.key] ?? c.label);
     b.type = "button";
-    b.title = c.title;
+    b.title = titles[c.key] ?? c.title;
     b.dataset.key = c.key;
     b.addEventListener("click", () => {
       const first = c.key === "rank" || c.key === "label" || c.key === "padj" ? 1 : -1;
@@ -102,7 +104,7 @@ export function createMarkerTable({ onGene }) {
       b.title = r.label !== r.id && !r.label.includes(r.id) ? `${r.label} (${r.id}): colour the plot by this gene` : `${r.label}: colour the plot by this gene`;
       b.addEventListener("click", () => onGene(r.index));
       td.append(b);
-      tr.append(el("td", "num muted", String(r.rank)), td, lfcCell(r), el("td", "num", formatP(r.padj)),
+      tr.append(el("td", "num muted", String(r.rank)), td, lfcCell(r, flags), el("td", "num", formatP(r.padj)),
         el("td", "num", pct(r.fin)), el("td", "num", pct(r.fout)));
       frag.append(tr);
     }
