@@ -10,6 +10,7 @@ import { createColorSource } from "./colorsource.js";
 import { createController } from "./controller.js";
 import { createMessages } from "./messages.js";
 import { parseHash, syncHash, linkState, formatHash } from "./urlstate.js";
+import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
 import { createPicker } from "./plot/picker.js";
@@ -22,6 +23,7 @@ import { createExportMenu } from "./plot/exportmenu.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
+import { createAppearance } from "./panels/appearance.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
@@ -81,6 +83,7 @@ async function applyView(view) {
   const s = store.get();
   if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
   else if (view.camera) controller.setCamera(view.camera);
+  if (view.look && !sameLook(view.look, store.get().look)) store.set({ look: view.look });
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
   if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
   const shown = store.get().comparison;
@@ -88,7 +91,7 @@ async function applyView(view) {
   else if (!view.comparison && shown) store.set({ comparison: null });
 }
 
-function setupPanels(ds, genes, colors, columns) {
+function setupPanels(ds, genes, colors, columns, view) {
   const showGene = (index) => colors.forGene(index).then((r) => controller.setColor(r.spec)).catch(() => {});
   const search = createGeneSearch({ input: $("gene-input"), list: $("gene-list"), status: $("gene-status"), store, genes, onPick: showGene });
   geneStatus = (text) => search.status(text);
@@ -99,6 +102,7 @@ function setupPanels(ds, genes, colors, columns) {
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
   createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
+  createAppearance({ root: $("appearance-body"), store, view });
   createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
   createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => selecting.selection.setIndices(cells),
     idsButton: $("export-ids"), messages });
@@ -124,7 +128,7 @@ function linkFullViewer(a) {
     url.hash = formatHash(linkState(store.get()));
     a.href = url.href;
   };
-  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset"]);
+  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset", "look"]);
   update();
   a.hidden = false;
 }
@@ -186,6 +190,7 @@ async function showFirstView(ds, colors) {
   const fromHash = parseHash(location.hash);
   const byDefault = ds.embeddings.find((e) => e.id === ds.meta.defaults?.embedding) || ds.embeddings[0];
   const known = fromHash.embedding && controller.findEmbedding(fromHash.embedding);
+  store.set({ look: fromHash.look });
   try {
     loading.step("Loading the cells' positions");
     await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
@@ -239,7 +244,7 @@ async function main() {
   const toolbar = setupToolbar(pointer, view, ds);
   selecting = setupSelection({ store, dataset: ds, columns, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
     els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
-  setupPanels(ds, genes, colors, columns);
+  setupPanels(ds, genes, colors, columns, view);
 
   // the first view, then the link's subset and selection: "ready" once all of it is drawn
   const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await selecting.restore(parseHash(location.hash)), true));

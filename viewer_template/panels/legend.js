@@ -2,7 +2,8 @@
 // highlights one) or a colour bar for continuous values, for the store's colouring. Hidden and
 // highlighted categories are store state. All dataset strings go in as text.
 
-import { categoryColors, cssColor, viridis, viridisGradient, ZERO_RGB } from "../colormaps.js";
+import { categoryColors, colormap, colormapGradient, cssColor, ZERO_RGB } from "../colormaps.js";
+import { colorScale } from "../look.js";
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
 
@@ -70,8 +71,8 @@ function renderCategorical(container, column, view, actions) {
   }
 }
 
-/** A horizontal viridis colour bar with min and max; `zero`: a light grey swatch for 0 first. */
-function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false, zero = null }) {
+/** A horizontal colour bar with min and max; `zero`: a light grey swatch for 0 first. */
+function renderContinuous(container, { name, min, max, cmap, note, capped = false, cappedLow = false, empty = false, zero = null }) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", name));
@@ -80,12 +81,13 @@ function renderContinuous(container, { name, min, max, note, capped = false, cap
     // one value: a single swatch, not a bar from 3 to 3
     const row = el("div", "legend-single");
     const swatch = el("span", "swatch");
-    swatch.style.backgroundColor = cssColor(viridis(0));
+    swatch.style.backgroundColor = cssColor(colormap(cmap)(0));
     row.append(swatch, el("span", "cb-min", formatNumber(min)));
     container.append(row);
   } else if (!empty) {
     const bar = el("div", "colorbar");
-    bar.style.backgroundImage = viridisGradient();
+    bar.dataset.cmap = cmap;
+    bar.style.backgroundImage = colormapGradient(cmap);
     const labels = el("div", "colorbar-labels");
     labels.append(el("span", "cb-min", (cappedLow ? "≤" : "") + formatNumber(min)),
       el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
@@ -144,6 +146,19 @@ export function geneLegend(color, source) {
   };
 }
 
+/**
+ * A continuous legend (continuousLegend, geneLegend) on the colour scale it is drawn with
+ * (look.js): the map, and for values below 0 the range made symmetric about 0.
+ */
+export function scaledLegend(m, color, look) {
+  const { cmap, vmin, vmax, centred } = colorScale(color, look);
+  if (!centred) return { ...m, cmap };
+  const high = color.trueMax ?? color.max;
+  const low = color.trueMin ?? color.min;
+  return { ...m, cmap, min: vmin, max: vmax, capped: vmax < high, cappedLow: vmin > low,
+    note: `${m.note} Values below 0: blue, 0: white, above 0: red.` };
+}
+
 /** The legend panel. */
 export function createLegend({ box, store, dataset }) {
   const source = dataset.meta.matrix?.source ?? "X";
@@ -167,11 +182,12 @@ export function createLegend({ box, store, dataset }) {
   function render(s) {
     const { color } = s;
     if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
-    else if (color.kind === "obs") renderContinuous(box, continuousLegend(color));
-    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, geneLegend(color, source));
+    else if (color.kind === "obs") renderContinuous(box, scaledLegend(continuousLegend(color), color, s.look));
+    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, scaledLegend(geneLegend(color, source), color, s.look));
     else renderEmpty(box, "Choose a column or a gene to colour the cells.");
   }
 
-  store.subscribe(render, ["color", "categories"]);
+  store.subscribe((s, prev) => { if (s.color !== prev.color || s.categories !== prev.categories || s.look.cmap !== prev.look.cmap) render(s); },
+    ["color", "categories", "look"]);
   render(store.get());
 }
