@@ -13,6 +13,7 @@ import { parseHash, syncHash, linkState, formatHash } from "./urlstate.js";
 import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
+import { createPlotLabels } from "./plot/labels.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
@@ -161,10 +162,11 @@ function setupPlot(ds) {
   view.resize();
   new ResizeObserver(() => { if (view.resize()) tooltip.hide(); }).observe(canvas);
   const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide, onTap: tooltip.tapAt });
-  return { view, pointer };
+  const labels = createPlotLabels({ area: $("plot-area"), store, view });
+  return { view, pointer, labels };
 }
 
-function setupToolbar(pointer, view, ds) {
+function setupToolbar(pointer, view, ds, labels) {
   const toolbar = createToolbar($("toolbar"));
   const zoom = (factor) => {
     const { width, height } = view.size();
@@ -175,7 +177,7 @@ function setupToolbar(pointer, view, ds) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
-  const figure = createPlotExport({ view, store, dataset: ds, messages });
+  const figure = createPlotExport({ view, store, dataset: ds, messages, labels });
   const menu = createExportMenu({ toolbar, area: $("plot-area"), items: [
     { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend", onClick: figure.png },
     { id: "export-svg", text: "Plot as SVG", title: "Points, title and legend as vector shapes", onClick: figure.svg },
@@ -226,8 +228,9 @@ async function main() {
   if (!ds.embeddings.length) return fail(new Error("This bundle has no 2-D embedding to plot."));
   let view;
   let pointer;
+  let labels;
   try {
-    ({ view, pointer } = setupPlot(ds));
+    ({ view, pointer, labels } = setupPlot(ds));
   } catch (err) {
     return fail(err);
   }
@@ -241,7 +244,7 @@ async function main() {
   const colors = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
   workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
-  const toolbar = setupToolbar(pointer, view, ds);
+  const toolbar = setupToolbar(pointer, view, ds, labels);
   selecting = setupSelection({ store, dataset: ds, columns, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
     els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
   setupPanels(ds, genes, colors, columns, view);
