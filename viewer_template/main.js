@@ -28,6 +28,7 @@ import { createAppearance } from "./panels/appearance.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
+import { createViolin } from "./panels/violin.js";
 import { renderInfo } from "./panels/info.js";
 import { createWorkbench } from "./workbench.js";
 import { createLabelSets } from "./panels/labelsets.js";
@@ -109,7 +110,8 @@ function setupPanels(ds, genes, colors, columns, view) {
     idsButton: $("export-ids"), messages });
   comparePanel = createComparePanel({ details: $("compare"), root: $("compare-body"), store, dataset: ds, comparer, genes,
     onGene: showGene });
-  closers.push(dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
+  const violin = createViolin({ panel: $("violin"), button: $("open-violin"), store, dataset: ds, columns });
+  closers.push(violin.close, dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
 }
