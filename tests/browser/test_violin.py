@@ -115,3 +115,30 @@ def test_violin_files_have_title_and_legend(rec, pbmc_site, pbmc_bundle, pixel_r
             assert colour_pixels(px, hex_rgb(colour), tol=10) > 20, colour
     assert (px[:60, :, :3].max(axis=-1) < 90).sum() > 300  # the title
     rec.assert_clean([pbmc_site.origin])
+
+
+def test_stats_with_negative_zero_and_missing_values_against_numpy(rec, pbmc_site):
+    """violinstats.js on scaled data (below 0, exact zeros, NaN) against numpy in float64."""
+    page = rec.goto_ready(pbmc_site.url())
+    rng = np.random.default_rng(5)
+    n = 5000
+    values = rng.normal(0, 1, n).astype(np.float32)
+    values[rng.random(n) < 0.3] = 0
+    values[rng.random(n) < 0.02] = np.nan
+    codes = rng.integers(-1, 7, n)
+    codes[codes == 3] = 4  # an empty category
+    got = page.evaluate("""async ([values, codes]) => {
+        const m = await import('./viewer/panels/violinstats.js');
+        const v = Float32Array.from(values.map((x) => (x === null ? NaN : x)));
+        return m.violinStats(v, Int32Array.from(codes), 7).groups.map((g) => g && {
+            code: g.code, n: g.n, median: g.median, q1: g.q1, q3: g.q3, min: g.min, max: g.max, frac: g.frac, points: g.points });
+    }""", [[None if np.isnan(v) else float(v) for v in values], codes.tolist()])
+    assert got[3] is None
+    for k in (0, 1, 2, 4, 5, 6):
+        v = values[(codes == k) & ~np.isnan(values)].astype(np.float64)
+        g = got[k]
+        assert g["n"] == v.size and g["frac"] == pytest.approx((v > 0).mean(), rel=1e-12)
+        for key, want in (("median", np.median(v)), ("q1", np.quantile(v, 0.25)), ("q3", np.quantile(v, 0.75)), ("min", v.min()), ("max", v.max())):
+            assert g[key] == pytest.approx(want, rel=1e-12, abs=1e-12), (k, key)
+        assert g["points"] is None  # more than 100 cells each
+    rec.assert_clean([pbmc_site.origin])
