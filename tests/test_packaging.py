@@ -65,3 +65,16 @@ def test_non_editable_install_builds_the_example(tmp_path):
         [str(xgexport), "verify", "out"], cwd=elsewhere, capture_output=True, text=True, env=CLEAN_ENV
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_public_functions_survive_importing_their_submodules():
+    """`xgexport.build` and `xgexport.verify` are functions even after `import xgexport.build`
+    and `import xgexport.verify` (the import system sets the package attribute to the module)."""
+    code = (
+        "import xgexport.verify, xgexport.build, xgexport; "
+        "from xgexport import build, verify; "
+        "assert callable(xgexport.verify) and callable(xgexport.build), (xgexport.verify, xgexport.build); "
+        "assert build is xgexport.build and verify is xgexport.verify; "
+        "import sys; assert sys.modules['xgexport.verify'].verify is verify"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])

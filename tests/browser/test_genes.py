@@ -26,9 +26,9 @@ def dup_site(tmp_path_factory, serve):
     from browser_helpers import REPO
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(300, 8, seed=3, sparse=False)
+    a = synthetic_adata(300, 8, seed=3, sparse=False)
     cluster = a.obs["cluster"].to_numpy()
     X = np.asarray(a.X)
     alternate = np.arange(len(cluster)) % 2  # some spread, so that the t-test ranks these genes
@@ -195,9 +195,9 @@ def rlo_site(tmp_path_factory, serve):
     from browser_helpers import REPO
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(40, 3, seed=5, sparse=False)
+    a = synthetic_adata(40, 3, seed=5, sparse=False)
     X = np.asarray(a.X)
     X[:, 0] = 1.25
     a.X = X

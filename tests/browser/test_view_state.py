@@ -191,9 +191,9 @@ def large_site(tmp_path_factory, serve):
     from browser_helpers import REPO, build_bundle
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(60000, 4, seed=9)
+    a = synthetic_adata(60000, 4, seed=9)
     a.obsm["X_umap"] = np.random.default_rng(9).uniform(-10, 10, size=(60000, 2))
     base = tmp_path_factory.mktemp("large")
     return serve(build_bundle(write(a, base / "large.h5ad"), base / "out"))
