@@ -29,6 +29,7 @@ import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
 import { createViolin } from "./panels/violin.js";
+import { createTwoGenes } from "./panels/twogenes.js";
 import { renderInfo } from "./panels/info.js";
 import { createWorkbench } from "./workbench.js";
 import { createLabelSets } from "./panels/labelsets.js";
@@ -111,7 +112,9 @@ function setupPanels(ds, genes, colors, columns, view) {
   comparePanel = createComparePanel({ details: $("compare"), root: $("compare-body"), store, dataset: ds, comparer, genes,
     onGene: showGene });
   const violin = createViolin({ panel: $("violin"), button: $("open-violin"), store, dataset: ds, columns });
-  closers.push(violin.close, dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
+  const twoGenes = createTwoGenes({ els: { box: $("two-genes"), input: $("blend-input"), status: $("blend-status"), open: $("open-scatter"),
+    panel: $("scatter") }, store, dataset: ds, genes, colors, controller });
+  closers.push(twoGenes.close, violin.close, dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
 }

@@ -4,6 +4,7 @@
 
 import { categoryColors, colormap, colormapGradient, cssColor, ZERO_RGB } from "../colormaps.js";
 import { colorScale } from "../look.js";
+import { LEVELS, blendColor } from "../plot/blend.js";
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
 
@@ -103,6 +104,52 @@ function renderContinuous(container, { name, min, max, cmap, note, capped = fals
   if (note) container.append(el("p", "note", note));
 }
 
+/** Cells expressing neither gene, the first only, the second only, both: [{label, rgb, count}]. */
+export function blendGroups(color, keep = null) {
+  const { a, b } = color;
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < a.values.length; i++) {
+    if (keep && !keep[i]) continue;
+    const va = a.values[i];
+    const vb = b.values[i];
+    if (!Number.isFinite(va) || !Number.isFinite(vb)) continue;
+    counts[(va !== 0 ? 1 : 0) + (vb !== 0 ? 2 : 0)]++;
+  }
+  return [
+    { label: "neither", rgb: blendColor(0, 0), count: counts[0] },
+    { label: `${a.label} only`, rgb: blendColor(1, 0), count: counts[1] },
+    { label: `${b.label} only`, rgb: blendColor(0, 1), count: counts[2] },
+    { label: "both", rgb: blendColor(1, 1), count: counts[3] },
+  ];
+}
+
+/** Two genes: the map's grid (first gene across, second up) and the cells in each corner. */
+function renderBlend(container, color) {
+  container.replaceChildren();
+  const head = el("div", "legend-head");
+  head.append(el("span", "legend-name", color.label));
+  const grid = el("div", "blend-grid");
+  grid.setAttribute("aria-hidden", "true");
+  for (let lb = LEVELS - 1; lb >= 0; lb--) {
+    for (let la = 0; la < LEVELS; la++) {
+      const cell = el("span", "blend-cell");
+      cell.style.backgroundColor = cssColor(blendColor(la / (LEVELS - 1), lb / (LEVELS - 1)));
+      grid.append(cell);
+    }
+  }
+  const axes = el("div", "blend-axes");
+  axes.append(el("bdi", null, `${color.b.label} ↑`), el("bdi", null, `${color.a.label} →`));
+  const list = el("ul", "legend-list blend-list");
+  for (const g of blendGroups(color)) {
+    const li = el("li", "legend-item blend-item");
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(g.rgb);
+    li.append(swatch, el("bdi", "legend-label", g.label), el("span", "legend-count", count(g.count)));
+    list.append(li);
+  }
+  container.append(head, grid, axes, list, el("p", "note", "Each gene on its own scale (0 to its 99th percentile of expressing cells); cells expressing more are drawn on top."));
+}
+
 function renderEmpty(container, text) {
   container.replaceChildren(el("p", "note", text));
 }
@@ -184,6 +231,7 @@ export function createLegend({ box, store, dataset }) {
     if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
     else if (color.kind === "obs") renderContinuous(box, scaledLegend(continuousLegend(color), color, s.look));
     else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, scaledLegend(geneLegend(color, source), color, s.look));
+    else if (color.kind === "blend") renderBlend(box, color);
     else renderEmpty(box, "Choose a column or a gene to colour the cells.");
   }
 

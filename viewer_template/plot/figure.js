@@ -4,7 +4,7 @@
 
 import { categoryColors, colormap, cssColor, MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 import { count } from "../format.js";
-import { continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
+import { blendGroups, continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
 import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
@@ -29,6 +29,10 @@ function legendModel({ color, categories, look }, dataset) {
     return { kind: "categories", name: c.name, items };
   }
   if (color.kind === "none") return { kind: "none", name: "", items: [] };
+  if (color.kind === "blend") {
+    const items = blendGroups(color).map((g) => ({ label: g.label, color: cssColor(g.rgb), count: count(g.count) }));
+    return { kind: "categories", name: color.label, items };
+  }
   const source = dataset.meta.matrix?.source ?? "X";
   const m = scaledLegend(color.kind === "obs" ? continuousLegend(color) : geneLegend(color, source), color, look);
   return { kind: "bar", name: m.name, min: m.min, max: m.max, cmap: m.cmap, capped: !!m.capped, cappedLow: !!m.cappedLow, empty: !!m.empty,

@@ -5,6 +5,7 @@
 import { createRenderer } from "./renderer.js";
 import { categorical, continuous, identityOrder, cellState } from "./coloring.js";
 import { colorScale } from "../look.js";
+import { blendArrays } from "./blend.js";
 
 const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset", "look"];
 
@@ -35,6 +36,7 @@ export function createPlotView({ canvas, store }) {
       const c = color.column;
       return categorical(c.codes, c.colors, c.categories.length, categories);
     }
+    if (color.kind === "blend") return blendArrays(color.a.values, color.b.values, color.a, color.b);
     if (color.kind === "obs" || color.kind === "gene" || color.kind === "geneset") {
       const { cmap, vmin, vmax } = colorScale(color, look);
       const values = color.kind === "obs" ? color.column.values : color.values;
