@@ -44,6 +44,7 @@ def write_files(job: stream.CompareJob, buckets, bundle, results, run, workers: 
     started = time.perf_counter()
     reporter.stage("writing the comparison data")
     job = stream.after_pass(job, tuple(buckets), workers)
+    reporter.detail(f"comparison data: {len(job.row_ranges)} row ranges, {len(job.leaf_ranges)} leaf ranges")
     group = bundle.root.require_group(L.GROUP)
     create_big_arrays(group, job.layout, job.value_dtype, job.capacity, bundle.level)
     prefix = f"{DATA}/{L.GROUP}/"
