@@ -114,3 +114,22 @@ def test_de_within_bad_names_give_one_line(case, tmp_path):
         assert not (tmp_path / "b").exists()
     result = run_cli("build", folder / "in.h5ad", tmp_path / "b", "--de-within", "cluster:batch", "--no-compare", check=False)
     assert result.returncode == 1 and "cannot go with --no-compare" in result.stderr
+
+
+def test_inspect_suggests_de_within_and_the_flag_builds_joint_rows(case, datasets, tmp_path):
+    folder, _, kind = case
+    if kind != "csr":
+        pytest.skip("one input is enough")
+    printed = run_cli("inspect", folder / "in.h5ad").stdout
+    assert "suggestion: --de-within cluster:batch" in printed
+    heart = run_cli("inspect", datasets / "cxg-curation_heart-example-with-labels.h5ad").stdout
+    assert "--de-within cell_type:disease" in heart and "ontology_term_id:disease" not in heart
+    assert "--de-within" not in run_cli("inspect", datasets / "scanpy_pbmc68k_reduced.h5ad").stdout
+    out = tmp_path / "bundle"
+    run_cli("build", folder / "in.h5ad", out, "-q", "--de-within", "cluster:batch")
+    root = zarr.open_group(str(out / "data"), mode="r")
+    ids = {d["name"]: d["obs_id"] for d in root.attrs["xgexport"]["de"]}
+    (joint,) = root["compare"].attrs["joint"]
+    assert joint["obs_ids"] == [ids["cluster"], ids["batch"]]
+    pairs = root[f"compare/joint/{joint['id']}/pairs"][:]
+    assert len(pairs) == joint["n_rows"] == 6 * 3  # 6 clusters × (ctrl, stim, missing), all observed

@@ -105,7 +105,9 @@ def matrix_budget(plan, metadata_bytes: int, workers: int, max_memory: int) -> M
         need = sum(needs.values()) + workers * (MIN_MATRIX_BUDGET + de_per_gene)
         raise MemoryBudgetError(
             f"--max-memory {_size(max_memory)} is too small for this dataset: {shown}; raise it to at least "
-            f"{_size(need)}" + (", or narrow DE (--de-obs, --de-max-categories, --no-de)" if plan.de else "")
+            f"{_size(need)}"
+            + (", or narrow DE (--de-obs, --de-max-categories, --no-de)" if plan.de else "")
+            + (", or leave out the comparison data (--no-compare)" if getattr(plan, "compare", None) else "")
         )
     return MatrixBudget(int(left), int(de_per_gene))
 
