@@ -53,7 +53,11 @@ def case(request, tmp_path_factory):
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def in_memory(bundle: Path, adata, joints, tmp: Path) -> Path:
@@ -112,7 +116,9 @@ def test_de_within_bad_names_give_one_line(case, tmp_path):
         assert result.returncode == 1 and result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
         assert words in result.stderr, result.stderr
         assert not (tmp_path / "b").exists()
-    result = run_cli("build", folder / "in.h5ad", tmp_path / "b", "--de-within", "cluster:batch", "--no-compare", check=False)
+    result = run_cli(
+        "build", folder / "in.h5ad", tmp_path / "b", "--de-within", "cluster:batch", "--no-compare", check=False
+    )
     assert result.returncode == 1 and "cannot go with --no-compare" in result.stderr
 
 

@@ -10,8 +10,8 @@ import anndata as ad
 import numpy as np
 import pytest
 import zarr
-from compare_helpers import assert_matches, dense64
 from compare_bundle import build_with_compare
+from compare_helpers import assert_matches, dense64
 
 import xgexport
 from xgexport.comparison import ColumnGroups
@@ -100,7 +100,9 @@ def test_unions_joint_groups_and_lassos(case):
         second = columns[1]
         seconds = list(zarr.open_group(str(out / "data"))[f"obs/{second.obs_id}/codes"].attrs["categories"])
         k = int(np.bincount(first.codes[first.codes >= 0]).argmax())
-        pair = np.bincount(second.codes[(first.codes == k) & (second.codes >= 0)], minlength=len(seconds)).argsort()[::-1]
+        pair = np.bincount(second.codes[(first.codes == k) & (second.codes >= 0)], minlength=len(seconds)).argsort()[
+            ::-1
+        ]
         in_a, in_b = (first.codes == k) & (second.codes == pair[0]), (first.codes == k) & (second.codes == pair[1])
         if min(in_a.sum(), in_b.sum()) >= 2:
             frame = xgexport.compare(out, {first.name: [categories[k]], second.name: [seconds[pair[0]]]},

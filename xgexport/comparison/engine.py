@@ -76,7 +76,10 @@ def _groups(bundle_or_group, a, b) -> tuple[CompareData, Selection, Selection]:
 def _term_summary(plan: planner.Plan) -> dict:
     """How many rows and leaves the plan adds (+) and subtracts (−), for reports and tests."""
     terms = plan.a + plan.b
-    count = lambda kind, sign: sum(1 for t in terms if t.kind == kind and t.sign == sign)
+
+    def count(kind, sign):
+        return sum(1 for t in terms if t.kind == kind and t.sign == sign)
+
     return {"rows+": count(planner.ROW, 1), "rows-": count(planner.ROW, -1),
             "leaves+": count(planner.CELLS, 1), "leaves-": count(planner.CELLS, -1)}  # fmt: skip
 
@@ -129,7 +132,7 @@ def _category_route(data, a: Selection, b: Selection, column: dict, joint) -> Ro
     n_nodes = 1 + len(parts) + sum(len(c) for c in children)
     first_child, n_children = np.full(n_nodes, -1), np.zeros(n_nodes, dtype=np.int64)
     first_child[0], n_children[0] = 1, len(parts)
-    codes_of = [None] + leaves_codes
+    codes_of = [None, *leaves_codes]
     next_id = 1 + len(parts)
     for i, kids in enumerate(children):
         if kids:
@@ -140,7 +143,9 @@ def _category_route(data, a: Selection, b: Selection, column: dict, joint) -> Ro
             codes_of.append({entry["obs_ids"][0]: int(pairs[j][0]), entry["obs_ids"][1]: int(pairs[j][1])})
     rows = np.asarray(rows)
     count = data.row_info[rows, L.ROW_N].astype(np.int64)
-    tree = planner.Tree(count, first_child, n_children, rows, np.full(n_nodes, -1), data.row_info[:, L.ROW_BYTES], data.leaf_bytes)
+    tree = planner.Tree(
+        count, first_child, n_children, rows, np.full(n_nodes, -1), data.row_info[:, L.ROW_BYTES], data.leaf_bytes
+    )
     count_a, count_b = (_part_counts(tree, codes_of, s) for s in (a, b))
     name = f"categories of {column['name']!r}" + (" (joint groups of a column pair)" if joint else "")
     return Route(name, tree, count_a, count_b)
@@ -173,7 +178,9 @@ def side(data: CompareData, route: Route, plan: planner.Plan, terms, group: Sele
     extra = planner.additive(route.tree, count, plan)
     exact, _ = evaluate(data, route, extra.a, group.member)
     keep = trusted[0]
-    merged = Moments(moments.n, np.where(keep, moments.mean, exact.mean), np.where(keep, moments.m2, exact.m2), exact.n_pos)
+    merged = Moments(
+        moments.n, np.where(keep, moments.mean, exact.mean), np.where(keep, moments.m2, exact.m2), exact.n_pos
+    )
     return merged, int((~keep).sum())
 
 

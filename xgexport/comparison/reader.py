@@ -27,7 +27,9 @@ class CompareData:
         self.group = self.root[L.GROUP]
         self.attrs = dict(self.group.attrs)
         if self.attrs.get("version") != L.VERSION:
-            raise BundleError(f"comparison data of version {self.attrs.get('version')!r} is not readable by this xgexport")
+            raise BundleError(
+                f"comparison data of version {self.attrs.get('version')!r} is not readable by this xgexport"
+            )
         self.meta = dict(self.root.attrs.get("xgexport", {}))
         self.n_cells, self.n_genes = int(self.attrs["n_cells"]), int(self.attrs["n_genes"])
         self.row_info = self.group[L.ROW_INFO][:]

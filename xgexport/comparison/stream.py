@@ -64,7 +64,9 @@ def make_job(layout: CompareLayout, *, spill_dir: Path, folder: Path, value_dtyp
     cuts = np.unique(leaf_starts[np.clip(np.searchsorted(leaf_starts, wanted), 0, len(leaf_starts) - 1)])
     edges = np.unique(np.concatenate([[0], cuts, [layout.n_cells]]))
     ranges = tuple((int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a)
-    return CompareJob(layout, str(spill_dir), str(folder), np.dtype(value_dtype).newbyteorder("<").str, ranges, gzip_level)
+    return CompareJob(
+        layout, str(spill_dir), str(folder), np.dtype(value_dtype).newbyteorder("<").str, ranges, gzip_level
+    )
 
 
 def spill_bucket(job: CompareJob, bucket_index: int, block: sp.csc_matrix) -> None:

@@ -82,7 +82,13 @@ def plan_layout(display: np.ndarray, embedding_id: str, n_genes: int, columns: l
     row_n = np.zeros(n_rows, dtype=np.int64)
     for column, attrs in zip(columns, column_attrs):
         n_groups = column.n_categories + int(attrs["missing_row"] is not None)
-        groupings.append((np.where(column.codes < 0, column.n_categories, column.codes).astype(np.int64), n_groups, attrs["first_row"]))
+        groupings.append(
+            (
+                np.where(column.codes < 0, column.n_categories, column.codes).astype(np.int64),
+                n_groups,
+                attrs["first_row"],
+            )
+        )
     for (codes, pairs), attrs in zip(joint_groups, joint_attrs):
         groupings.append((codes, len(pairs), attrs["first_row"]))
     for codes, n_groups, first in groupings:
@@ -99,7 +105,9 @@ def _check_inputs(n_cells: int, display, columns: list[ColumnGroups], joints) ->
         raise ValueError(f"display coordinates of shape {np.shape(display)} for {n_cells} cells")
     for column in columns:
         if len(column.codes) != n_cells or column.codes.max(initial=-1) >= column.n_categories:
-            raise ValueError(f"codes of column {column.name!r} do not fit {n_cells} cells and {column.n_categories} categories")
+            raise ValueError(
+                f"codes of column {column.name!r} do not fit {n_cells} cells and {column.n_categories} categories"
+            )
     known = {c.obs_id for c in columns}
     for pair in joints:
         if len(pair) != 2 or not set(pair) <= known or pair[0] == pair[1]:
@@ -280,7 +288,9 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     build's pieces in one block; return the manifest's array shapes and the digests of the
     chunk files written here ({"arrays": …, "files": …})."""
     csr = canonical_matrix(matrix)
-    layout = plan_layout(display, embedding_id, csr.shape[1], columns, joints, leaf_cells=leaf_cells, row_cells=row_cells)
+    layout = plan_layout(
+        display, embedding_id, csr.shape[1], columns, joints, leaf_cells=leaf_cells, row_cells=row_cells
+    )
     group = zarr.open_group(str(store_path), mode="a").require_group(L.GROUP)
     folder = Path(store_path) / L.GROUP
     prefix = f"{Path(store_path).name}/{L.GROUP}"
