@@ -184,10 +184,12 @@ def _tree_moments(block, layout: CompareLayout) -> Moments:
         done[j] = combine_all(pieces[j], n_genes)
         if up[j] >= 0:
             pieces[up[j]].insert(1, done[j])  # own cells first, then children in node order
-        pieces[j] = []
+        pieces[j] = []  # combined: its pieces may go
+    rows = [d for d in done if d is not None]
+    assert len(rows) == len(done)  # the loop set every node's
     return Moments(
-        n=np.concatenate([d.n for d in done]), mean=np.vstack([d.mean for d in done]),
-        m2=np.vstack([d.m2 for d in done]), n_pos=np.vstack([d.n_pos for d in done]),
+        n=np.concatenate([d.n for d in rows]), mean=np.vstack([d.mean for d in rows]),
+        m2=np.vstack([d.m2 for d in rows]), n_pos=np.vstack([d.n_pos for d in rows]),
     )  # fmt: skip
 
 
