@@ -17,13 +17,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .augmented import augment
 from .errors import InputError
 from .options import BuildOptions
 from .source import Source
@@ -42,18 +42,6 @@ class LabelSet:
     codes: np.ndarray  # per cell of the dataset: category index or −1
 
 
-@dataclass(frozen=True)
-class LabelledSource(Source):
-    """A source whose obs has the label sets as columns, and whose uns has their colours."""
-
-    label_colors: dict[str, list[str]] | None = None
-
-    def uns_value(self, key: str) -> Any:
-        if self.label_colors and key.endswith("_colors") and key[: -len("_colors")] in self.label_colors:
-            return self.label_colors[key[: -len("_colors")]]
-        return super().uns_value(key)
-
-
 def add_label_sets(source: Source, options: BuildOptions) -> tuple[Source, BuildOptions, list[LabelSet]]:
     """The source with every label set of ``options.annotations`` as a categorical obs column
     (and the options with them in ``--obs`` when that lists columns); raises InputError for a
@@ -69,9 +57,7 @@ def add_label_sets(source: Source, options: BuildOptions) -> tuple[Source, Build
     obs = source.obs.copy()
     for label_set in sets:
         obs[label_set.name] = pd.Categorical.from_codes(label_set.codes, categories=list(label_set.categories))
-    colors = {s.name: list(s.colors) for s in sets}
-    values = {f.name: getattr(source, f.name) for f in fields(Source)}
-    labelled = LabelledSource(**{**values, "obs": obs}, label_colors=colors)
+    labelled = augment(source, obs=obs, uns={f"{s.name}_colors": list(s.colors) for s in sets})
     if options.obs:  # the user listed the columns to export: the label sets are asked for too
         options = replace(options, obs=(*options.obs, *(s.name for s in sets)))
     return labelled, options, sets
