@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 import scipy.stats as ss
 import zarr
+from compare_bundle import add_compare_data
 
 import xgexport
 from helpers import run_cli
@@ -64,7 +65,8 @@ def test_every_categorical_column_matches_scipy(case):
                 ref = ss.ttest_ind(inside, rest, equal_var=False)
             flat = (inside.var(axis=0) == 0) & (rest.var(axis=0) == 0)
             np.testing.assert_array_equal(rows.t.to_numpy()[flat], 0.0)
-            np.testing.assert_allclose(rows.t.to_numpy()[~flat], ref.statistic[~flat], rtol=1e-6)
+            # atol: where the two means are equal, t is 0 in one summation order and ±1e-15 in another
+            np.testing.assert_allclose(rows.t.to_numpy()[~flat], ref.statistic[~flat], rtol=1e-6, atol=1e-12)
             np.testing.assert_allclose(rows.pval.to_numpy()[~flat], ref.pvalue[~flat], rtol=1e-6, atol=1e-300)
             p = rows.pval.to_numpy()
             np.testing.assert_allclose(rows.pval_adj.to_numpy(), ss.false_discovery_control(p, method="bh"), rtol=1e-9)
@@ -118,3 +120,44 @@ def test_de_options(datasets, tmp_path):
         xgexport.load_de(out2, "louvain")
     bad = run_cli("build", "example", tmp_path / "d", "--de-obs", "n_genes", check=False)
     assert bad.returncode == 1 and "--de-obs 'n_genes'" in bad.stderr
+
+
+def test_constant_and_tight_genes_in_a_real_dataset(datasets, tmp_path):
+    """The heart dataset with two genes added: one at 0.1 in every cell (t was ±31, p 2e-150:
+    Σx/n rounding made one group's variance look non-zero) and one at 1000 ± 0.01. The build's
+    tables say what scipy says in float64 (zero variance in both groups: t = 0, p = 1, as
+    docs/FORMAT.md has it), and xgexport.compare agrees with the build on the same groups."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adata = ad.read_h5ad(datasets / "cxg-curation_heart-example-with-labels.h5ad")
+    rng = np.random.default_rng(11)
+    extra = np.column_stack([np.full(adata.n_obs, 0.1), 1000.0 + rng.normal(0, 0.01, adata.n_obs)])
+    matrix = sp.hstack([adata.X.astype(np.float64), sp.csr_matrix(extra)], format="csr")
+    var = __import__("pandas").DataFrame(index=[*adata.var_names, "CONST", "TIGHT"])
+    grown = ad.AnnData(X=matrix, obs=adata.obs, var=var, obsm=dict(adata.obsm))
+    path = tmp_path / "grown.h5ad"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grown.write_h5ad(path)
+    out = tmp_path / "bundle"
+    run_cli("build", path, out, "-q", "--de-obs", "assay", "--de-obs", "ethnicity")
+    add_compare_data(out, path)  # until the build writes it (#11)
+    for column in ("assay", "ethnicity"):
+        _check_constant_and_tight(out, grown, matrix[:, -2:].toarray(), column)
+
+
+def _check_constant_and_tight(out, grown, values, column):
+    frame = xgexport.load_de(out, column)
+    codes = grown.obs[column].cat.codes.to_numpy()
+    for k, category in enumerate(grown.obs[column].cat.categories):
+        rows = frame[frame.category == category].set_index("gene")
+        inside, rest = values[codes == k], values[(codes >= 0) & (codes != k)]
+        if len(inside) < 2 or len(rest) < 2:
+            continue
+        assert rows.loc["CONST", "t"] == 0 and rows.loc["CONST", "pval"] == 1
+        ref = ss.ttest_ind(inside[:, 1], rest[:, 1], equal_var=False)
+        np.testing.assert_allclose(rows.loc["TIGHT", "t"], ref.statistic, rtol=1e-6)
+        np.testing.assert_allclose(rows.loc["TIGHT", "pval"], ref.pvalue, rtol=1e-6)
+        compared = xgexport.compare(out, {column: [category]}).set_index("gene")
+        assert compared.loc["CONST", "t"] == 0 and compared.loc["CONST", "pval"] == 1
+        np.testing.assert_allclose(compared.loc["TIGHT", "t"], ref.statistic, rtol=1e-6)

@@ -79,6 +79,7 @@ def main():
 @click.option("--embedding", "embeddings", multiple=True, metavar="KEY", help="obsm key to show (repeatable; default: every 2-D layout).")
 @click.option("--obs", "obs", multiple=True, metavar="COLUMN", help="obs column to export (repeatable; default: all usable).")
 @click.option("--categorical", multiple=True, metavar="COLUMN", help="Show this (e.g. integer cluster id) column as categories, with DE (repeatable).")
+@click.option("--annotations", multiple=True, metavar="CSV", help="Label sets exported by the viewer (or cellxgene's annotation CSV) to add as categorical obs columns, with DE (repeatable).")
 @click.option("--no-de", is_flag=True, help="Skip differential expression.")
 @click.option("--de-obs", multiple=True, metavar="COLUMN", help="Categorical column for DE (repeatable; default: all).")
 @click.option("--de-max-categories", default=200, show_default=True, type=click.IntRange(2), help="Skip DE for columns with more categories.")
@@ -96,7 +97,7 @@ def main():
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
-def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, no_de, de_obs,
+def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, annotations, no_de, de_obs,
           de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):
     # fmt: on
@@ -115,6 +116,7 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         de=not no_de, de_obs=tuple(de_obs), de_max_categories=de_max_categories, de_top_n=de_top_n,
         compare=not no_compare, de_within=tuple(parse_de_within(text) for text in de_within),
         compare_leaf_cells=compare_leaf_cells, compare_row_cells=compare_row_cells,
+        annotations=tuple(annotations),
     )  # fmt: skip
     run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)

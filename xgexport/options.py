@@ -40,6 +40,7 @@ class BuildOptions:
     de_within: tuple[tuple[str, str], ...] = ()  # (cell type column, condition column): joint rows
     compare_leaf_cells: int = 64  # the comparison tree's leaf size (cells)
     compare_row_cells: int = 1024  # tree nodes with this many cells carry a statistics row
+    annotations: tuple[str, ...] = ()  # label set CSV files (the viewer's export) to add as obs columns
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "doi", clean_doi(self.doi))
