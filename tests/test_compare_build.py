@@ -6,6 +6,7 @@ matrix, which the engine's exactness tests check against scipy."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import warnings
 from pathlib import Path
@@ -20,6 +21,7 @@ from factories import synthetic_adata
 from helpers import run_cli
 from xgexport.build import build
 from xgexport.comparison import ColumnGroups, write_compare
+from xgexport.errors import BundleError
 from xgexport.options import BuildOptions, RunOptions
 from xgexport.report import Reporter
 from xgexport.verify import verify
@@ -139,3 +141,34 @@ def test_inspect_suggests_de_within_and_the_flag_builds_joint_rows(case, dataset
     assert joint["obs_ids"] == [ids["cluster"], ids["batch"]]
     pairs = root[f"compare/joint/{joint['id']}/pairs"][:]
     assert len(pairs) == joint["n_rows"] == 6 * 3  # 6 clusters × (ctrl, stim, missing), all observed
+
+
+def as_version_1(bundle: Path) -> Path:
+    """A bundle of format version 1 as an older xgexport wrote it: version 2 without
+    data/compare/ (--no-compare) but for the number, in data/zarr.json and the manifest."""
+    zarr_json = bundle / "data" / "zarr.json"
+    meta = json.loads(zarr_json.read_text())
+    meta["attributes"]["xgexport"]["format_version"] = 1
+    zarr_json.write_text(json.dumps(meta, indent=2, sort_keys=True))
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    data = zarr_json.read_bytes()
+    manifest["format_version"] = 1
+    manifest["files"]["data/zarr.json"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (bundle / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return bundle
+
+
+def test_version_1_and_2_bundles_verify_and_index_together(example_build, tmp_path):
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(example_build(), site / "v2")
+    as_version_1(Path(shutil.copytree(example_build(compare=False), site / "v1")))
+    assert verify(site / "v1") == [] and verify(site / "v2") == []
+    run_cli("index", site)
+    assert sorted(json.loads((site / "_index" / "files.json").read_text())["bundles"]) == ["v1", "v2"]
+    manifest = json.loads((site / "v1" / "manifest.json").read_text())
+    manifest["format_version"] = 3
+    (site / "v1" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match="format version 3 is not version 1 or 2"):
+        verify(site / "v1")

@@ -69,14 +69,17 @@ def make_job(layout: CompareLayout, *, spill_dir: Path, folder: Path, value_dtyp
     )
 
 
-def spill_bucket(job: CompareJob, bucket_index: int, block: sp.csc_matrix) -> None:
+def spill_bucket(job: CompareJob, bucket_index: int, block: sp.csc_matrix) -> list:
     """The bucket's rows and leaf pieces, spilled (``block``: all cells × the bucket's genes,
-    CSC with sorted cell indices, non-finite values already NaN)."""
+    CSC with sorted cell indices, non-finite values already NaN); returns the statistics of
+    each DE column's groups (categories, then the missing values' group) for the build's DE."""
     block = sp.csc_matrix((block.data.astype(job.value_dtype), block.indices, block.indptr), shape=block.shape)
     block.eliminate_zeros()  # the leaves hold no stored zeros; the rows' sums then run as write_compare's
     folder = Path(job.spill_dir)
     (folder / "rows").mkdir(parents=True, exist_ok=True)
-    np.save(folder / "rows" / f"b{bucket_index}.npy", block_rows(job.layout, block))
+    rows, grouped = block_rows(job.layout, block)
+    np.save(folder / "rows" / f"b{bucket_index}.npy", rows)
+    del rows
     position = np.empty(job.layout.n_cells, dtype=np.int32)
     position[job.layout.tree.order] = np.arange(job.layout.n_cells, dtype=np.int32)
     by_position = sp.csc_matrix((block.data, position[block.indices], block.indptr), shape=block.shape).tocsr()
@@ -92,6 +95,7 @@ def spill_bucket(job: CompareJob, bucket_index: int, block: sp.csc_matrix) -> No
             np.save(handle, counts[a:b])
             np.save(handle, by_position.indices[lo:hi].astype(np.int32))
             np.save(handle, by_position.data[lo:hi])
+    return grouped[: len(job.layout.column_attrs)]
 
 
 def after_pass(job: CompareJob, buckets: tuple[tuple[int, int], ...], workers: int) -> CompareJob:

@@ -29,7 +29,7 @@ from ..chunks import chunk_key, encode_gzip, write_row
 from ..stats import Moments
 from ..store import create
 from . import layout as L
-from .moments import combine_all, exact_moments, row
+from .moments import combine_all, exact_moments_many, row
 from .tree import SpatialTree, build_tree, row_groups
 
 
@@ -154,9 +154,10 @@ def canonical_matrix(matrix) -> sp.csr_matrix:
     return out
 
 
-def block_rows(layout: CompareLayout, block) -> np.ndarray:
+def block_rows(layout: CompareLayout, block) -> tuple[np.ndarray, list[Moments]]:
     """Statistics (n_rows, 3, genes of the block) of every row over a block holding all cells
-    (CSC gene bucket or CSR), float64: mean, M2, count of values > 0."""
+    (CSC gene bucket or CSR), float64: mean, M2, count of values > 0; and the statistics of
+    each grouping (the DE columns first: the build's DE shares them)."""
     out = np.empty((layout.n_rows, L.N_STATS, block.shape[1]))
 
     def put(first: int, moments: Moments) -> None:
@@ -164,20 +165,21 @@ def block_rows(layout: CompareLayout, block) -> np.ndarray:
         out[first : first + len(moments.n), L.M2] = moments.m2
         out[first : first + len(moments.n), L.N_POS] = moments.n_pos
 
-    for codes, n_groups, first in layout.groupings:
-        put(first, exact_moments(block, codes, n_groups))
-    nodes = _tree_moments(block, layout)
+    groupings = [(codes, n_groups) for codes, n_groups, _ in layout.groupings]
+    *grouped, own = exact_moments_many(block, [*groupings, (layout.tree_codes, len(layout.tree_up))])
+    for (_, _, first), moments in zip(layout.groupings, grouped):
+        put(first, moments)
+    nodes = _tree_moments(own, layout, block.shape[1])
     put(L.TOTAL_ROW, row(nodes, 0))
     for j, v in enumerate(layout.tree.row_nodes[1:], start=1):
         put(int(layout.tree.nodes[v, L.ROW]), row(nodes, j))
-    return out
+    return out, grouped
 
 
-def _tree_moments(block, layout: CompareLayout) -> Moments:
+def _tree_moments(own: Moments, layout: CompareLayout, n_genes: int) -> Moments:
     """Statistics of every node with a row (tree.row_nodes order): each from the cells below it
-    that no deeper row covers, combined bottom-up with its row-carrying descendants."""
-    up, n_genes = layout.tree_up, block.shape[1]
-    own = exact_moments(block, layout.tree_codes, len(up))
+    that no deeper row covers (``own``), combined bottom-up with its row-carrying descendants."""
+    up = layout.tree_up
     pieces = [[row(own, j)] for j in range(len(up))]
     done: list[Moments | None] = [None] * len(up)
     for j in range(len(up) - 1, -1, -1):  # children follow their parents
@@ -299,7 +301,7 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     ordered = csr[layout.tree.order]
     capacity, _ = leaf_shape(layout, np.diff(ordered.indptr))
     create_big_arrays(group, layout, csr.dtype, capacity, level)
-    stats = block_rows(layout, csr)
+    stats, _ = block_rows(layout, csr)
     row_bytes, files = np.zeros(layout.n_rows, dtype=np.int64), {}
     for r in range(layout.n_rows):
         key, (row_bytes[r], digest) = write_row_chunk(folder, r, stats[r], level)
