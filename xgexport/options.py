@@ -37,6 +37,7 @@ class BuildOptions:
     de_max_categories: int = 200
     de_top_n: int = 50
     annotations: tuple[str, ...] = ()  # label set CSV files (the viewer's export) to add as obs columns
+    embed: str | None = None  # "pca" or "umap": a layout the build computes (xgexport.embed)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "doi", clean_doi(self.doi))
