@@ -1,7 +1,7 @@
 // The automation API (window.xgexport) and the postMessage protocol of an embedded viewer.
 //
-//   xgexport.setColor(spec) → Promise   spec is "obs:<column name>", "gene:<symbol or id>" or
-//                                       "none"; resolves with the state once the plot is drawn with
+//   xgexport.setColor(spec) → Promise   spec is "obs:<column name>", "gene:<symbol or id>",
+//                                       "genes:<first>,<second>" (two genes blended) or "none"; resolves with the state once the plot is drawn with
 //                                       that colouring, rejects with an Error for an unknown name or
 //                                       unreadable data.
 //   xgexport.setEmbedding(key) → Promise  an obsm key such as "X_umap" (its name or id also work);

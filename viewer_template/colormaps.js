@@ -1,4 +1,5 @@
-// Pure colour helpers: viridis (polynomial fit of matplotlib's map), hex parsing, lookup tables.
+// Pure colour helpers: the continuous colour maps (viridis, a polynomial fit of matplotlib's map;
+// grey to red; a blue-white-red diverging map for values around 0), hex parsing, lookup tables.
 
 const VIRIDIS = [
   [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
@@ -22,25 +23,49 @@ export function viridis(t) {
   return rgb;
 }
 
-/** 256-entry RGBA lookup table (Uint8Array of 1024) */
-export function viridisLut() {
+// piecewise-linear maps as evenly spaced stops: grey-to-colour as Seurat's FeaturePlot draws a
+// gene, and ColorBrewer's RdBu reversed (blue below 0, white at 0, red above) for scaled data
+const STOPS = {
+  grey: [[217, 217, 217], [252, 187, 161], [251, 106, 74], [203, 24, 29], [103, 0, 13]],
+  diverging: [[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]],
+};
+
+/** The continuous colour maps a person can choose ("diverging" is chosen for values below 0). */
+export const COLORMAPS = ["viridis", "grey", "diverging"];
+
+/** colormap(name)(t) for t in [0, 1] → [r, g, b] in 0..255; unknown names give viridis. */
+export function colormap(name) {
+  const stops = STOPS[name];
+  if (!stops) return viridis;
+  return (t) => {
+    const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+    const k = Math.min(stops.length - 2, Math.floor(x));
+    const f = x - k;
+    return stops[k].map((a, c) => Math.round(a + (stops[k + 1][c] - a) * f));
+  };
+}
+
+/** 256-entry RGBA lookup table of a colour map */
+export function colormapLut(name) {
+  const map = colormap(name);
   const lut = new Uint8Array(256 * 4);
-  for (let i = 0; i < 256; i++) {
-    const [r, g, b] = viridis(i / 255);
-    lut.set([r, g, b, 255], i * 4);
-  }
+  for (let i = 0; i < 256; i++) lut.set([...map(i / 255), 255], i * 4);
   return lut;
+}
+
+/** [[offset, css colour], …]: 11 stops of a colour map, for gradients */
+export function colormapStops(name) {
+  const map = colormap(name);
+  return Array.from({ length: 11 }, (_, i) => [i / 10, cssColor(map(i / 10))]);
+}
+
+/** CSS linear-gradient of a colour map, for colour bars */
+export function colormapGradient(name, direction = "to right") {
+  return `linear-gradient(${direction}, ${colormapStops(name).map(([at, c]) => `${c} ${at * 100}%`).join(", ")})`;
 }
 
 export function cssColor([r, g, b]) {
   return `rgb(${r}, ${g}, ${b})`;
-}
-
-/** CSS linear-gradient for a colour bar */
-export function viridisGradient(direction = "to right") {
-  const stops = [];
-  for (let i = 0; i <= 10; i++) stops.push(`${cssColor(viridis(i / 10))} ${i * 10}%`);
-  return `linear-gradient(${direction}, ${stops.join(", ")})`;
 }
 
 /** scanpy's default_20 palette, used when a column has no colours (and for new labels) */

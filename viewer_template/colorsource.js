@@ -1,4 +1,5 @@
-// Colour specs ("obs:<column>", "gene:<name>", "geneset:<name>", "none") and the colourings they
+// Colour specs ("obs:<column>", "gene:<name>", "geneset:<name>", "genes:<name>,<name>" (two genes
+// blended, names with "%" and "," written %25 and %2C), "none") and the colourings they
 // load. A colouring is what the store's `color` slot holds: the spec plus the loaded values and
 // their ranges, from which the plot, the legend and the tooltip derive what they show. Label sets
 // and gene sets are the person's own (workbench.js): a link naming one waits until they are read.
@@ -8,6 +9,9 @@ import { iso } from "./dom.js";
 import { robustMax, robustRange } from "./plot/coloring.js";
 import { NO_COLOR } from "./store.js";
 import { geneSetMean } from "./setmean.js";
+
+/** A gene's name inside "genes:a,b": its "%" and "," escaped. */
+const linkName = (name) => name.replace(/%/g, "%25").replace(/,/g, "%2C");
 
 export function countMissing(values) {
   let n = 0;
@@ -68,6 +72,16 @@ export function createColorSource(ds, genes, { columns, geneSets = () => [], use
       if (index < 0) throw new Error(`There is no gene named "${iso(name)}".`);
       return forGene(index, await genes());
     }
+    if (colon > 0 && kind === "genes") {
+      const names = name.split(",").map((part) => part.replace(/%2C/gi, ",").replace(/%25/g, "%"));
+      if (names.length !== 2) throw new Error(`"${iso(spec)}" should name two genes: genes:<first>,<second>.`);
+      const g = await genes();
+      const [a, b] = names.map((n) => g.find(n));
+      names.forEach((n, k) => { if ([a, b][k] < 0) throw new Error(`There is no gene named "${iso(n)}".`); });
+      const token = (i) => linkName(g.token(i));
+      return { kind: "blend", a: { index: a, label: g.label(a) }, b: { index: b, label: g.label(b) },
+        label: `${g.label(a)} and ${g.label(b)}`, spec: `genes:${token(a)},${token(b)}` };
+    }
     if (colon > 0 && kind === "geneset") {
       const set = await lookup(setByName, name);
       if (!set) throw new Error(`There is no gene set named "${iso(name)}".`);
@@ -100,6 +114,10 @@ export function createColorSource(ds, genes, { columns, geneSets = () => [], use
       const values = await ds.gene(resolved.index, { signal });
       return { ...resolved, values, ...geneRange(values) };
     }
+    if (resolved.kind === "blend") {
+      const [a, b] = await Promise.all([ds.gene(resolved.a.index, { signal }), ds.gene(resolved.b.index, { signal })]);
+      return { ...resolved, a: { ...resolved.a, values: a, ...geneRange(a) }, b: { ...resolved.b, values: b, ...geneRange(b) } };
+    }
     if (resolved.kind === "geneset") {
       const onProgress = (done, total) => status(`Loading gene set ${iso(resolved.label)}: ${done} of ${total} genes…`);
       onProgress(0, resolved.genes.length);
@@ -127,5 +145,11 @@ export function createColorSource(ds, genes, { columns, geneSets = () => [], use
     return "none";
   }
 
-  return { resolve, load, defaultSpec, forGene: async (index) => forGene(index, await genes()) };
+  /** The spec of two genes (indices) blended. */
+  async function blendSpec(a, b) {
+    const g = await genes();
+    return `genes:${linkName(g.token(a))},${linkName(g.token(b))}`;
+  }
+
+  return { resolve, load, defaultSpec, blendSpec, forGene: async (index) => forGene(index, await genes()) };
 }

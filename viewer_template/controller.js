@@ -74,7 +74,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
       colorRequest = null;
       onGeneStatus("");
       const what = resolved?.kind === "gene" ? `gene ${iso(resolved.label)}` : resolved?.kind === "obs" ? `column "${iso(obsName(resolved.id))}"`
-        : resolved?.kind === "geneset" ? `gene set "${iso(resolved.label)}"` : iso(spec);
+        : resolved?.kind === "geneset" ? `gene set "${iso(resolved.label)}"` : resolved?.kind === "blend" ? `genes ${iso(resolved.label)}` : iso(spec);
       const message = resolved ? `Could not load ${what}: ${err.message}` : err.message;
       messages.show(message, "error", "color");
       throw new Error(message);

@@ -3,7 +3,7 @@
 
 import { createStore, openArray, ZarrError } from "./zarr.js";
 
-export const FORMAT_VERSIONS = [1];
+export const FORMAT_VERSIONS = [1, 2]; // 2 adds data/compare/ (docs/FORMAT.md)
 const OBS_NAMES_CHUNK = 65536;
 
 export class DatasetError extends Error {

@@ -10,8 +10,10 @@ import { createColorSource } from "./colorsource.js";
 import { createController } from "./controller.js";
 import { createMessages } from "./messages.js";
 import { parseHash, syncHash, linkState, formatHash } from "./urlstate.js";
+import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
+import { createPlotLabels } from "./plot/labels.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
@@ -22,9 +24,12 @@ import { createExportMenu } from "./plot/exportmenu.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
+import { createAppearance } from "./panels/appearance.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
+import { createViolin } from "./panels/violin.js";
+import { createTwoGenes } from "./panels/twogenes.js";
 import { renderInfo } from "./panels/info.js";
 import { createWorkbench } from "./workbench.js";
 import { createLabelSets } from "./panels/labelsets.js";
@@ -81,6 +86,7 @@ async function applyView(view) {
   const s = store.get();
   if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
   else if (view.camera) controller.setCamera(view.camera);
+  if (view.look && !sameLook(view.look, store.get().look)) store.set({ look: view.look });
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
   if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
   const shown = store.get().comparison;
@@ -88,7 +94,7 @@ async function applyView(view) {
   else if (!view.comparison && shown) store.set({ comparison: null });
 }
 
-function setupPanels(ds, genes, colors, columns) {
+function setupPanels(ds, genes, colors, columns, view) {
   const showGene = (index) => colors.forGene(index).then((r) => controller.setColor(r.spec)).catch(() => {});
   const search = createGeneSearch({ input: $("gene-input"), list: $("gene-list"), status: $("gene-status"), store, genes, onPick: showGene });
   geneStatus = (text) => search.status(text);
@@ -99,12 +105,16 @@ function setupPanels(ds, genes, colors, columns) {
     onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
   createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
+  createAppearance({ root: $("appearance-body"), store, view });
   createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
   createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => selecting.selection.setIndices(cells),
     idsButton: $("export-ids"), messages });
   comparePanel = createComparePanel({ details: $("compare"), root: $("compare-body"), store, dataset: ds, comparer, genes,
     onGene: showGene });
-  closers.push(dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
+  const violin = createViolin({ panel: $("violin"), button: $("open-violin"), store, dataset: ds, columns });
+  const twoGenes = createTwoGenes({ els: { box: $("two-genes"), input: $("blend-input"), status: $("blend-status"), open: $("open-scatter"),
+    panel: $("scatter") }, store, dataset: ds, genes, colors, controller });
+  closers.push(twoGenes.close, violin.close, dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
 }
@@ -124,7 +134,7 @@ function linkFullViewer(a) {
     url.hash = formatHash(linkState(store.get()));
     a.href = url.href;
   };
-  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset"]);
+  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset", "look"]);
   update();
   a.hidden = false;
 }
@@ -157,10 +167,11 @@ function setupPlot(ds) {
   view.resize();
   new ResizeObserver(() => { if (view.resize()) tooltip.hide(); }).observe(canvas);
   const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide, onTap: tooltip.tapAt });
-  return { view, pointer };
+  const labels = createPlotLabels({ area: $("plot-area"), store, view });
+  return { view, pointer, labels };
 }
 
-function setupToolbar(pointer, view, ds) {
+function setupToolbar(pointer, view, ds, labels) {
   const toolbar = createToolbar($("toolbar"));
   const zoom = (factor) => {
     const { width, height } = view.size();
@@ -171,7 +182,7 @@ function setupToolbar(pointer, view, ds) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
-  const figure = createPlotExport({ view, store, dataset: ds, messages });
+  const figure = createPlotExport({ view, store, dataset: ds, messages, labels });
   const menu = createExportMenu({ toolbar, area: $("plot-area"), items: [
     { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend", onClick: figure.png },
     { id: "export-svg", text: "Plot as SVG", title: "Points, title and legend as vector shapes", onClick: figure.svg },
@@ -186,6 +197,7 @@ async function showFirstView(ds, colors) {
   const fromHash = parseHash(location.hash);
   const byDefault = ds.embeddings.find((e) => e.id === ds.meta.defaults?.embedding) || ds.embeddings[0];
   const known = fromHash.embedding && controller.findEmbedding(fromHash.embedding);
+  store.set({ look: fromHash.look });
   try {
     loading.step("Loading the cells' positions");
     await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
@@ -221,8 +233,9 @@ async function main() {
   if (!ds.embeddings.length) return fail(new Error("This bundle has no 2-D embedding to plot."));
   let view;
   let pointer;
+  let labels;
   try {
-    ({ view, pointer } = setupPlot(ds));
+    ({ view, pointer, labels } = setupPlot(ds));
   } catch (err) {
     return fail(err);
   }
@@ -236,15 +249,19 @@ async function main() {
   const colors = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
   workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
-  const toolbar = setupToolbar(pointer, view, ds);
+  const toolbar = setupToolbar(pointer, view, ds, labels);
   selecting = setupSelection({ store, dataset: ds, columns, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
     els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
-  setupPanels(ds, genes, colors, columns);
+  setupPanels(ds, genes, colors, columns, view);
 
   // the first view, then the link's subset and selection: "ready" once all of it is drawn
   const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await selecting.restore(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
+  // the gene names (search, links, labels) and the matrix's metadata are read while the reader
+  // looks at the first frame, not in the path of the first gene (names were 68 of its 89 KB at
+  // 20,000 genes): a gene is then one request, its own chunk
+  (window.requestIdleCallback ?? setTimeout)(() => Promise.all([genes(), ds.array("X")]).catch(() => {}));
   if (!embedded) workbench.load();
   if (linked) store.set({ comparison: linked }); // kept in the hash while the panel computes it
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });

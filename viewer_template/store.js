@@ -2,6 +2,8 @@
 // are told which slots changed. Slots hold what is shown (loaded and ready to draw), never a
 // request in flight: loading is the controller's business, derived arrays the owner module's.
 
+import { DEFAULT_LOOK } from "./look.js";
+
 /** No category hidden, none highlighted. */
 export const NO_CATEGORIES = Object.freeze({ hidden: new Set(), highlight: null });
 export const NO_COLOR = Object.freeze({ kind: "none", spec: "none" });
@@ -12,6 +14,7 @@ export function initialState() {
     embedding: null,        // {id, key, name, xy, bounds, hidden} from Dataset.embedding()
     color: NO_COLOR,        // the colouring shown (see colorsource.js)
     camera: null,           // {cx, cy, zoom}
+    look: DEFAULT_LOOK,     // point size and opacity, colour map, labels on the plot (look.js)
     categories: NO_CATEGORIES, // hidden (Set of codes) and highlighted (code | null) categories
     selection: null,        // selected cells: {mask (Uint8Array), count, steps, base, live, revision}
                             // or null when none (selection/selection.js owns it)

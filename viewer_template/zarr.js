@@ -1,5 +1,5 @@
 // A small zarr v3 reader: exactly what docs/FORMAT.md uses, and a clear error for anything else.
-// Arrays: regular chunk grid, default chunk keys with "/", codecs bytes(little)|vlen-utf8 then
+// Arrays: regular chunk grid, default chunk keys with "." (the bundle's) or "/", codecs bytes(little)|vlen-utf8 then
 // optional gzip (decoded with the browser's DecompressionStream). Whole-file GETs only.
 
 export class ZarrError extends Error {

@@ -13,7 +13,8 @@ import math
 from typing import Any, Literal, TypedDict
 
 FORMAT_NAME = "xgexport-bundle"  # manifest.json's "format"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: data/compare/ (docs/FORMAT.md, "Changes from version 1")
+READABLE_VERSIONS = (1, 2)  # a version 1 bundle is a version 2 bundle without data/compare/
 
 # Files and folders of a bundle
 MANIFEST = "manifest.json"

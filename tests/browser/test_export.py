@@ -114,9 +114,9 @@ def many_bundle(tmp_path_factory):
     """60,000 cells (more than an SVG takes as circles) with a hostile column name and title."""
     sys.path.insert(0, str(REPO / "tests"))
     import pandas as pd
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(60000, 4, seed=3)
+    a = synthetic_adata(60000, 4, seed=3)
     a.obs[NAME] = pd.Categorical(np.array(["<b>one</b>", "two & three"])[np.arange(60000) % 2])
     base = tmp_path_factory.mktemp("many")
     return build_bundle(write(a, base / "many.h5ad"), base / "out", "--title", NAME)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from browser_helpers import READY, build_bundle, save_artifact
+from browser_helpers import READY, build_bundle, save_artifact, wait_until
 
 FIRST, SECOND = "ENSG00000284770", "ENSG00000285053"  # both "TBCE", as in GENCODE
 IDS = [FIRST, SECOND, "ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457",
@@ -26,9 +26,9 @@ def dup_site(tmp_path_factory, serve):
     from browser_helpers import REPO
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(300, 8, seed=3, sparse=False)
+    a = synthetic_adata(300, 8, seed=3, sparse=False)
     cluster = a.obs["cluster"].to_numpy()
     X = np.asarray(a.X)
     alternate = np.arange(len(cluster)) % 2  # some spread, so that the t-test ranks these genes
@@ -41,14 +41,6 @@ def dup_site(tmp_path_factory, serve):
     return serve(build_bundle(write(a, base / "dup.h5ad"), base / "out"))
 
 pytestmark = pytest.mark.browser
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.05)
-    return value
 
 
 def suggestions(page, text):
@@ -195,9 +187,9 @@ def rlo_site(tmp_path_factory, serve):
     from browser_helpers import REPO
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(40, 3, seed=5, sparse=False)
+    a = synthetic_adata(40, 3, seed=5, sparse=False)
     X = np.asarray(a.X)
     X[:, 0] = 1.25
     a.X = X

@@ -11,19 +11,11 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, build_bundle, save_artifact
+from browser_helpers import READY, REPO, build_bundle, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
 LONG = "TBC1D22A-AS1-LONGNAME"
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +27,9 @@ def rare_site(tmp_path_factory, serve):
     import pandas as pd
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(240, 6, seed=7, sparse=False)
+    a = synthetic_adata(240, 6, seed=7, sparse=False)
     labels = np.array(["a", "b", "c"])[np.arange(240) % 3].astype(object)
     labels[0] = "0 rare"
     a.obs["cluster"] = pd.Categorical(labels)
@@ -149,12 +141,12 @@ def clonotype_site(tmp_path_factory, serve):
     import pandas as pd
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
     sizes = [2 + (130 - k) // 4 for k in range(130)] + [1] * 20
     labels = np.repeat([f"clonotype {k:03d}" for k in range(150)], sizes)
     n = len(labels)
-    a = base_adata(n, 30, seed=11, sparse=False)
+    a = synthetic_adata(n, 30, seed=11, sparse=False)
     a.obs["clone_id"] = pd.Categorical(labels)
     a.obs = a.obs.drop(columns=["cluster"])
     rng = np.random.default_rng(0)

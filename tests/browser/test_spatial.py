@@ -22,11 +22,11 @@ def section(tmp_path_factory, serve):
     import pandas as pd
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
     rng = np.random.default_rng(2)
     n = 400
-    a = base_adata(n, 5, seed=2, sparse=False)
+    a = synthetic_adata(n, 5, seed=2, sparse=False)
     xy = np.column_stack([rng.uniform(0, 2000, n), rng.uniform(0, 1000, n)])  # wide section
     a.obs["region"] = pd.Categorical(np.where(xy[:, 1] < 300, "top", "rest"))
     a.uns["region_colors"] = ["#1f77b4", "#d62728"]  # categories sort as rest, top: rest blue, top red

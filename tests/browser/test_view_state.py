@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +31,6 @@ INSTRUMENT = """
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-xg-state"] });
 })();
 """
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.05)
-    return value
 
 
 def test_ready_only_after_a_frame_of_the_requested_view(rec, pbmc_site):
@@ -191,9 +183,9 @@ def large_site(tmp_path_factory, serve):
     from browser_helpers import REPO, build_bundle
 
     sys.path.insert(0, str(REPO / "tests"))
-    from corpus import base_adata, write
+    from factories import synthetic_adata, write
 
-    a = base_adata(60000, 4, seed=9)
+    a = synthetic_adata(60000, 4, seed=9)
     a.obsm["X_umap"] = np.random.default_rng(9).uniform(-10, 10, size=(60000, 2))
     base = tmp_path_factory.mktemp("large")
     return serve(build_bundle(write(a, base / "large.h5ad"), base / "out"))

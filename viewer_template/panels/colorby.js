@@ -39,7 +39,7 @@ export function createColorBy({ embSelect, embField, colorSelect, geneInput, sto
 
   function sync() {
     const s = store.get();
-    colorSelect.value = s.color.kind === "gene" ? "gene" : s.color.spec;
+    colorSelect.value = s.color.kind === "gene" || s.color.kind === "blend" ? "gene" : s.color.spec;
     if (s.embedding) embSelect.value = s.embedding.key;
   }
 

@@ -1,10 +1,14 @@
-// The dot plot panel of one DE grouping. By default the largest 30 tested categories and the top
+// The dot plot panel of one DE grouping, drawn as a dot plot or as a heatmap (heatmapsvg.js, the
+// same categories and genes; saved as PNG or SVG). By default the largest 30 tested categories and the top
 // markers of each; the person chooses categories (a checklist) and genes (add by name, remove).
 // Skipped categories (too few cells) are left out and counted in a note. Reads only the rows of
 // the categories shown: top_up, frac_in and mean_in, one small file each.
 
 import { el } from "../dom.js";
 import { drawDotplot } from "./dotplotsvg.js";
+import { drawHeatmap } from "./heatmapsvg.js";
+import { downloadButtons } from "./svgfile.js";
+import { fileName } from "../files.js";
 
 const DEFAULT_CATEGORIES = 30;
 const MAX_GENES = 60;
@@ -31,6 +35,8 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
   let shownCats = [];  // category indices, in the grouping's order
   let shownGenes = []; // gene indices, in column order
   let perCategory = 3;
+  let kind = "dot"; // "dot" | "heat"
+  let heatmap = null; // the heatmap's <svg>, for its files
 
   const tested = () => info.categories.map((_, k) => k).filter((k) => !info.skipped.includes(info.categories[k]));
   const largest = (n) => tested().sort((a, b) => (info.n_in[b] ?? 0) - (info.n_in[a] ?? 0) || a - b).slice(0, n).sort((a, b) => a - b);
@@ -82,13 +88,16 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
       figure.replaceChildren(el("p", "note", shownCats.length ? "No genes chosen." : "No categories chosen."));
       return;
     }
-    figure.replaceChildren(drawDotplot({
+    const data = {
       cats: shownCats.map((k) => info.categories[k]),
       labels: shownGenes.map((g) => index.label(g)),
       frac: (k, j) => fracRows[k][shownGenes[j]],
       mean: (k, j) => meanRows[k][shownGenes[j]],
       onGene: (j) => onGene(shownGenes[j]),
-    }));
+    };
+    heatmap = kind === "heat" ? drawHeatmap({ ...data, title: `Top markers per ${info.name}`,
+      subtitle: `${ds.meta.title || "xgexport"} · mean expression per category, from the stored differential expression` }) : null;
+    figure.replaceChildren(heatmap ?? drawDotplot(data));
   }
 
   function renderNote() {
@@ -100,7 +109,31 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
   }
 
   function renderControls() {
-    controls.replaceChildren(categoryChooser(), geneChooser(), perCategoryField());
+    controls.replaceChildren(viewChooser(), categoryChooser(), geneChooser(), perCategoryField());
+  }
+
+  /** Dot plot or heatmap (a pair of toggles), and the heatmap's PNG and SVG. */
+  function viewChooser() {
+    const wrap = el("div", "dp-view");
+    wrap.setAttribute("role", "group");
+    wrap.setAttribute("aria-label", "Draw as");
+    for (const [value, text] of [["dot", "Dot plot"], ["heat", "Heatmap"]]) {
+      const b = button(text);
+      b.id = `dp-view-${value}`;
+      b.setAttribute("aria-pressed", String(kind === value));
+      b.addEventListener("click", () => {
+        kind = value;
+        renderControls();
+        controls.querySelector(`#dp-view-${value}`)?.focus();
+        redraw().catch(fail);
+      });
+      wrap.append(b);
+    }
+    if (kind === "heat") {
+      const name = () => `${fileName(ds.meta.title, "plot")}_markers_${fileName(info?.name, "heatmap")}`;
+      wrap.append(...downloadButtons({ current: () => heatmap, name, onError: fail, idPrefix: "heatmap" }));
+    }
+    return wrap;
   }
 
   function categoryChooser() {

@@ -31,7 +31,7 @@ function scaler(nCats, mean) {
   };
 }
 
-function axes(g, { cats, labels, left, top, onGene }) {
+export function axes(g, { cats, labels, left, top, onGene }) {
   const width = labels.length * CELL;
   cats.forEach((c, k) => {
     const y = top + k * CELL + CELL / 2;

@@ -2,7 +2,9 @@
 // highlights one) or a colour bar for continuous values, for the store's colouring. Hidden and
 // highlighted categories are store state. All dataset strings go in as text.
 
-import { categoryColors, cssColor, viridis, viridisGradient, ZERO_RGB } from "../colormaps.js";
+import { categoryColors, colormap, colormapGradient, cssColor, ZERO_RGB } from "../colormaps.js";
+import { colorScale } from "../look.js";
+import { LEVELS, blendColor } from "../plot/blend.js";
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
 
@@ -70,8 +72,8 @@ function renderCategorical(container, column, view, actions) {
   }
 }
 
-/** A horizontal viridis colour bar with min and max; `zero`: a light grey swatch for 0 first. */
-function renderContinuous(container, { name, min, max, note, capped = false, cappedLow = false, empty = false, zero = null }) {
+/** A horizontal colour bar with min and max; `zero`: a light grey swatch for 0 first. */
+function renderContinuous(container, { name, min, max, cmap, note, capped = false, cappedLow = false, empty = false, zero = null }) {
   container.replaceChildren();
   const head = el("div", "legend-head");
   head.append(el("span", "legend-name", name));
@@ -80,12 +82,13 @@ function renderContinuous(container, { name, min, max, note, capped = false, cap
     // one value: a single swatch, not a bar from 3 to 3
     const row = el("div", "legend-single");
     const swatch = el("span", "swatch");
-    swatch.style.backgroundColor = cssColor(viridis(0));
+    swatch.style.backgroundColor = cssColor(colormap(cmap)(0));
     row.append(swatch, el("span", "cb-min", formatNumber(min)));
     container.append(row);
   } else if (!empty) {
     const bar = el("div", "colorbar");
-    bar.style.backgroundImage = viridisGradient();
+    bar.dataset.cmap = cmap;
+    bar.style.backgroundImage = colormapGradient(cmap);
     const labels = el("div", "colorbar-labels");
     labels.append(el("span", "cb-min", (cappedLow ? "≤" : "") + formatNumber(min)),
       el("span", "cb-max", formatNumber(max) + (capped ? "+" : "")));
@@ -99,6 +102,52 @@ function renderContinuous(container, { name, min, max, note, capped = false, cap
     container.append(row);
   }
   if (note) container.append(el("p", "note", note));
+}
+
+/** Cells expressing neither gene, the first only, the second only, both: [{label, rgb, count}]. */
+export function blendGroups(color, keep = null) {
+  const { a, b } = color;
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < a.values.length; i++) {
+    if (keep && !keep[i]) continue;
+    const va = a.values[i];
+    const vb = b.values[i];
+    if (!Number.isFinite(va) || !Number.isFinite(vb)) continue;
+    counts[(va !== 0 ? 1 : 0) + (vb !== 0 ? 2 : 0)]++;
+  }
+  return [
+    { label: "neither", rgb: blendColor(0, 0), count: counts[0] },
+    { label: `${a.label} only`, rgb: blendColor(1, 0), count: counts[1] },
+    { label: `${b.label} only`, rgb: blendColor(0, 1), count: counts[2] },
+    { label: "both", rgb: blendColor(1, 1), count: counts[3] },
+  ];
+}
+
+/** Two genes: the map's grid (first gene across, second up) and the cells in each corner. */
+function renderBlend(container, color) {
+  container.replaceChildren();
+  const head = el("div", "legend-head");
+  head.append(el("span", "legend-name", color.label));
+  const grid = el("div", "blend-grid");
+  grid.setAttribute("aria-hidden", "true");
+  for (let lb = LEVELS - 1; lb >= 0; lb--) {
+    for (let la = 0; la < LEVELS; la++) {
+      const cell = el("span", "blend-cell");
+      cell.style.backgroundColor = cssColor(blendColor(la / (LEVELS - 1), lb / (LEVELS - 1)));
+      grid.append(cell);
+    }
+  }
+  const axes = el("div", "blend-axes");
+  axes.append(el("bdi", null, `${color.b.label} ↑`), el("bdi", null, `${color.a.label} →`));
+  const list = el("ul", "legend-list blend-list");
+  for (const g of blendGroups(color)) {
+    const li = el("li", "legend-item blend-item");
+    const swatch = el("span", "swatch");
+    swatch.style.backgroundColor = cssColor(g.rgb);
+    li.append(swatch, el("bdi", "legend-label", g.label), el("span", "legend-count", count(g.count)));
+    list.append(li);
+  }
+  container.append(head, grid, axes, list, el("p", "note", "Each gene on its own scale (0 to its 99th percentile of expressing cells); cells expressing more are drawn on top."));
 }
 
 function renderEmpty(container, text) {
@@ -144,6 +193,19 @@ export function geneLegend(color, source) {
   };
 }
 
+/**
+ * A continuous legend (continuousLegend, geneLegend) on the colour scale it is drawn with
+ * (look.js): the map, and for values below 0 the range made symmetric about 0.
+ */
+export function scaledLegend(m, color, look) {
+  const { cmap, vmin, vmax, centred } = colorScale(color, look);
+  if (!centred) return { ...m, cmap };
+  const high = color.trueMax ?? color.max;
+  const low = color.trueMin ?? color.min;
+  return { ...m, cmap, min: vmin, max: vmax, capped: vmax < high, cappedLow: vmin > low,
+    note: `${m.note} Values below 0: blue, 0: white, above 0: red.` };
+}
+
 /** The legend panel. */
 export function createLegend({ box, store, dataset }) {
   const source = dataset.meta.matrix?.source ?? "X";
@@ -167,11 +229,13 @@ export function createLegend({ box, store, dataset }) {
   function render(s) {
     const { color } = s;
     if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
-    else if (color.kind === "obs") renderContinuous(box, continuousLegend(color));
-    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, geneLegend(color, source));
+    else if (color.kind === "obs") renderContinuous(box, scaledLegend(continuousLegend(color), color, s.look));
+    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, scaledLegend(geneLegend(color, source), color, s.look));
+    else if (color.kind === "blend") renderBlend(box, color);
     else renderEmpty(box, "Choose a column or a gene to colour the cells.");
   }
 
-  store.subscribe(render, ["color", "categories"]);
+  store.subscribe((s, prev) => { if (s.color !== prev.color || s.categories !== prev.categories || s.look.cmap !== prev.look.cmap) render(s); },
+    ["color", "categories", "look"]);
   render(store.get());
 }

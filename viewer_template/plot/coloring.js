@@ -1,7 +1,7 @@
 // Pure: turn a column or gene into what the renderer draws (values, draw order, palette).
 // Draw order puts missing values first (underneath) and, for continuous values, low under high.
 
-import { categoryColors, viridisLut, MISSING_RGB } from "../colormaps.js";
+import { categoryColors, colormapLut, MISSING_RGB } from "../colormaps.js";
 
 export const MISSING_VALUE = -3e38;
 export const ZERO_VALUE = -2e38; // "not expressed": drawn light grey, under every expressing cell
@@ -52,10 +52,10 @@ export function categorical(codes, colors, nCategories, { hidden = new Set(), hi
 }
 
 /**
- * Continuous values (NaN = missing) → {mode, values, order, vmin, vmax, lut}. With `zero`, cells
- * of exactly 0 are drawn light grey above the missing ones and below every other value.
+ * Continuous values (NaN = missing) → {mode, values, order, vmin, vmax, cmap, lut}. With `zero`,
+ * cells of exactly 0 are drawn light grey above the missing ones and below every other value.
  */
-export function continuous(raw, vmin, vmax, { zero = false } = {}) {
+export function continuous(raw, vmin, vmax, { zero = false, cmap = "viridis" } = {}) {
   const n = raw.length;
   const values = new Float32Array(n);
   const bins = new Uint32Array(BINS + 3); // bin 0 = missing, 1 = zero, then BINS value bins
@@ -81,7 +81,7 @@ export function continuous(raw, vmin, vmax, { zero = false } = {}) {
   for (let k = 1; k < bins.length; k++) bins[k] += bins[k - 1];
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[bins[binOf[i]]++] = i;
-  return { mode: "continuous", values, order, vmin, vmax, lut: viridisLut() };
+  return { mode: "continuous", values, order, vmin, vmax, cmap, lut: colormapLut(cmap) };
 }
 
 /**

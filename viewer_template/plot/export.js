@@ -10,6 +10,7 @@ import { cssColor } from "../colormaps.js";
 import { saveBlob, fileName } from "../files.js";
 import { count } from "../format.js";
 import { DIM_ALPHA } from "./renderer.js";
+import { LABEL_FONT } from "./labels.js";
 
 const SCALE = 2;
 export const SVG_POINT_LIMIT = 50000;
@@ -23,19 +24,33 @@ function measurer() {
   };
 }
 
-function layoutNow(view, store, dataset) {
+/** labels: plot/labels.js (the category names on the plot, placed as on screen), or null. */
+function layoutNow(view, store, dataset, labels) {
   const state = store.get();
   const drawing = view.drawing();
   if (!state.embedding || !drawing.arrays) throw new Error("nothing is drawn yet");
-  return { state, drawing, layout: figureLayout(figureModel(state, dataset), drawing.size, measurer()) };
+  const layout = figureLayout(figureModel(state, dataset), drawing.size, measurer());
+  for (const p of labels ? labels.placed(drawing.size) : []) {
+    layout.ops.push({ type: "text", x: layout.plot.x + p.x, y: layout.plot.y + p.y + 4, size: LABEL_FONT.size, weight: LABEL_FONT.weight,
+      color: "#1d232b", text: p.text, anchor: "middle", halo: true });
+  }
+  return { state, drawing, layout };
 }
+
+const ANCHORS = { end: ["right", "end"], middle: ["center", "middle"] };
 
 function paintCanvas(g, ops) {
   for (const op of ops) {
     if (op.type === "text") {
       g.font = `${op.weight ?? 400} ${op.size}px ${FONT}`;
+      g.textAlign = ANCHORS[op.anchor]?.[0] ?? "left";
+      if (op.halo) { // a white outline keeps a name readable over the points
+        g.strokeStyle = "#ffffff";
+        g.lineWidth = 3;
+        g.lineJoin = "round";
+        g.strokeText(op.text, op.x, op.y);
+      }
       g.fillStyle = op.color;
-      g.textAlign = op.anchor === "end" ? "right" : "left";
       g.fillText(op.text, op.x, op.y);
     } else if (op.type === "circle") {
       g.fillStyle = op.fill;
@@ -56,8 +71,8 @@ function paintCanvas(g, ops) {
 }
 
 /** The figure as a PNG Blob at twice the CSS pixels. */
-export async function plotPng({ view, store, dataset }) {
-  const { drawing, layout } = layoutNow(view, store, dataset);
+export async function plotPng({ view, store, dataset, labels = null }) {
+  const { drawing, layout } = layoutNow(view, store, dataset, labels);
   const plot = view.snapshot(SCALE);
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(layout.width * SCALE);
@@ -82,8 +97,9 @@ function svgOps(root, ops) {
   let gradients = 0;
   for (const op of ops) {
     if (op.type === "text") {
+      const halo = op.halo ? { stroke: "#ffffff", "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" } : {};
       root.append(node("text", { x: op.x, y: op.y, "font-size": op.size, "font-weight": op.weight ?? 400, fill: op.color,
-        "text-anchor": op.anchor === "end" ? "end" : "start" }, op.text));
+        "text-anchor": ANCHORS[op.anchor]?.[1] ?? "start", ...halo }, op.text));
     } else if (op.type === "circle") {
       root.append(node("circle", { cx: op.cx, cy: op.cy, r: op.r, fill: op.fill }));
     } else if (op.type === "bar") {
@@ -118,8 +134,8 @@ function svgPoints(g, drawing, state, radius, alpha) {
 }
 
 /** The figure as SVG text; {text, points, raster}: raster when the points are an embedded image. */
-export function plotSvg({ view, store, dataset }) {
-  const { state, drawing, layout } = layoutNow(view, store, dataset);
+export function plotSvg({ view, store, dataset, labels = null }) {
+  const { state, drawing, layout } = layoutNow(view, store, dataset, labels);
   const { size: pointSize, alpha } = drawing.style;
   const visible = eachPoint({ state, ...drawing }, pointSize / 2, () => {});
   const raster = visible > SVG_POINT_LIMIT;
@@ -151,7 +167,7 @@ export function plotSvg({ view, store, dataset }) {
 }
 
 /** Toolbar actions: download the plot as PNG or SVG; messages.show tells what happened. */
-export function createPlotExport({ view, store, dataset, messages }) {
+export function createPlotExport({ view, store, dataset, messages, labels = null }) {
   const name = () => {
     const s = store.get();
     const what = s.color.kind === "obs" ? s.color.column.name : s.color.kind === "none" ? "cells" : s.color.label;
@@ -160,14 +176,14 @@ export function createPlotExport({ view, store, dataset, messages }) {
   return {
     async png() {
       try {
-        saveBlob(await plotPng({ view, store, dataset }), `${name()}.png`);
+        saveBlob(await plotPng({ view, store, dataset, labels }), `${name()}.png`);
       } catch (err) {
         messages.show(`Could not make the PNG: ${err.message}`, "error", "export");
       }
     },
     svg() {
       try {
-        const { text, points, raster } = plotSvg({ view, store, dataset });
+        const { text, points, raster } = plotSvg({ view, store, dataset, labels });
         saveBlob(new Blob([text], { type: "image/svg+xml" }), `${name()}.svg`);
         if (raster) messages.show(`The SVG holds the ${count(points)} cells as an image (more than ${count(SVG_POINT_LIMIT)} circles make SVG editors slow); text and legend are vectors. Zoom in for fewer cells.`, "info", "export");
       } catch (err) {

@@ -2,9 +2,9 @@
 // the store's colouring like the legend panel (legend.js says what a colour bar notes), and the
 // colour of each drawn point, as the shaders compute it. Shared by the PNG and SVG exports.
 
-import { categoryColors, cssColor, viridis, MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
+import { categoryColors, colormap, cssColor, MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 import { count } from "../format.js";
-import { continuousLegend, geneLegend } from "../panels/legend.js";
+import { blendGroups, continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
 import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
@@ -18,7 +18,7 @@ export function figureModel(state, dataset) {
   return { title, subtitle, legend: legendModel(state, dataset) };
 }
 
-function legendModel({ color, categories }, dataset) {
+function legendModel({ color, categories, look }, dataset) {
   if (color.kind === "obs" && color.column.kind !== "continuous") {
     const c = color.column;
     const rgb = c.categories.map((_, k) => (categories.highlight !== null && categories.highlight !== k ? MISSING_RGB : null));
@@ -29,9 +29,13 @@ function legendModel({ color, categories }, dataset) {
     return { kind: "categories", name: c.name, items };
   }
   if (color.kind === "none") return { kind: "none", name: "", items: [] };
+  if (color.kind === "blend") {
+    const items = blendGroups(color).map((g) => ({ label: g.label, color: cssColor(g.rgb), count: count(g.count) }));
+    return { kind: "categories", name: color.label, items };
+  }
   const source = dataset.meta.matrix?.source ?? "X";
-  const m = color.kind === "obs" ? continuousLegend(color) : geneLegend(color, source);
-  return { kind: "bar", name: m.name, min: m.min, max: m.max, capped: !!m.capped, cappedLow: !!m.cappedLow, empty: !!m.empty,
+  const m = scaledLegend(color.kind === "obs" ? continuousLegend(color) : geneLegend(color, source), color, look);
+  return { kind: "bar", name: m.name, min: m.min, max: m.max, cmap: m.cmap, capped: !!m.capped, cappedLow: !!m.cappedLow, empty: !!m.empty,
     zero: m.zero ? { label: m.zero, color: cssColor(ZERO_RGB) } : null, note: m.note || "" };
 }
 
@@ -48,7 +52,7 @@ export function pointColor(arrays, i) {
     if (v < (MISSING_VALUE + ZERO_VALUE) / 2) return MISSING_RGB;
     if (v < ZERO_VALUE / 2) return ZERO_RGB;
     const span = arrays.vmax - arrays.vmin;
-    return viridis(span > 0 ? (v - arrays.vmin) / span : 0);
+    return colormap(arrays.cmap)(span > 0 ? (v - arrays.vmin) / span : 0);
   }
   return NONE_RGB;
 }

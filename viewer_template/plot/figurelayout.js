@@ -2,7 +2,7 @@
 // on its right. Produces drawing operations (text, circle, colour bar, frame) that the PNG and
 // SVG painters render alike, so both exports show the same figure. Pure but for text measuring.
 
-import { cssColor, viridis } from "../colormaps.js";
+import { colormapStops } from "../colormaps.js";
 import { formatNumber } from "../format.js";
 
 const PAD = 16;
@@ -63,8 +63,7 @@ function categories(ops, legend, x, y, w, bottom, measure) {
 
 function colourBar(ops, legend, x, y, w, bottom, measure) {
   if (!legend.empty) {
-    const stops = Array.from({ length: 11 }, (_, i) => [i / 10, cssColor(viridis(i / 10))]);
-    ops.push({ type: "bar", x, y, w, h: 12, stops });
+    ops.push({ type: "bar", x, y, w, h: 12, stops: colormapStops(legend.cmap) });
     ops.push({ type: "text", x, y: y + 27, size: 12, color: MUTED, text: (legend.cappedLow ? "≤" : "") + formatNumber(legend.min) });
     ops.push({ type: "text", x: x + w, y: y + 27, size: 12, color: MUTED, text: formatNumber(legend.max) + (legend.capped ? "+" : ""), anchor: "end" });
     y += 40;

@@ -38,8 +38,11 @@ function link(gl) {
   return program;
 }
 
-/** Point size (CSS px) and opacity from the number of cells, the plot area and the zoom. */
-export function pointStyle(n, width, height, zoom) {
+/**
+ * Point size (CSS px) and opacity from the number of cells, the plot area and the zoom; the
+ * person's look ({size: factor, opacity: null | 0..1}) scales the size and may fix the opacity.
+ */
+export function pointStyle(n, width, height, zoom, look = null) {
   const area = Math.max(1, width * height);
   const density = Math.max(n, 1) / area;
   const base = Math.min(7, Math.max(1.2, 0.75 / Math.sqrt(density)));
@@ -47,7 +50,8 @@ export function pointStyle(n, width, height, zoom) {
   // expected overdraw if cells covered about a third of the plot
   const overdraw = (n * Math.PI * (base / 2) ** 2) / (area * 0.35);
   const alpha = Math.min(1, Math.max(0.25, 2 / Math.max(overdraw, 1e-9)));
-  return { size, alpha };
+  if (!look) return { size, alpha };
+  return { size: Math.min(64, Math.max(0.5, size * (look.size ?? 1))), alpha: look.opacity ?? alpha, autoAlpha: alpha };
 }
 
 export function createRenderer(canvas, { onDraw = () => {} } = {}) {
@@ -94,7 +98,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
 
   const s = {
     n: 0, count: 0, bounds: null, skipHidden: false, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
-    width: 1, height: 1, dpr: 1,
+    width: 1, height: 1, dpr: 1, look: null,
   };
   let frame = 0;
   let destroyed = false;
@@ -157,6 +161,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     if (typeof props.vmin === "number") s.vmin = props.vmin;
     if (typeof props.vmax === "number") s.vmax = props.vmax;
     if (props.camera) s.camera = { ...props.camera };
+    if (props.look) s.look = { ...props.look };
     schedule();
   }
 
@@ -183,7 +188,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   }
 
   function currentStyle() {
-    return pointStyle(s.n, s.width, s.height, s.camera ? s.camera.zoom : 1);
+    return pointStyle(s.n, s.width, s.height, s.camera ? s.camera.zoom : 1, s.look);
   }
 
   function render() {

@@ -25,6 +25,8 @@ export function createTooltip({ box, store, dataset, view, picker }) {
       out.push([color.column.name, formatNumber(color.column.values[i])]);
     } else if (color.kind === "gene") {
       out.push([color.label, formatNumber(color.values[i])]);
+    } else if (color.kind === "blend") {
+      out.push([color.a.label, formatNumber(color.a.values[i])], [color.b.label, formatNumber(color.b.values[i])]);
     } else if (color.kind === "geneset") {
       out.push([`${color.label} (mean)`, formatNumber(color.values[i])]);
     }

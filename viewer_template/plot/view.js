@@ -4,8 +4,10 @@
 
 import { createRenderer } from "./renderer.js";
 import { categorical, continuous, identityOrder, cellState } from "./coloring.js";
+import { colorScale } from "../look.js";
+import { blendArrays } from "./blend.js";
 
-const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset"];
+const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset", "look"];
 
 export function createPlotView({ canvas, store }) {
   let waiters = []; // [revision, resolve]
@@ -28,14 +30,18 @@ export function createPlotView({ canvas, store }) {
   }
 
   function drawArrays(s) {
-    const { color, categories } = s;
+    const { color, categories, look } = s;
     const n = s.embedding.xy.length / 2;
     if (color.kind === "obs" && color.column.kind !== "continuous") {
       const c = color.column;
       return categorical(c.codes, c.colors, c.categories.length, categories);
     }
-    if (color.kind === "obs") return continuous(color.column.values, color.min, color.max);
-    if (color.kind === "gene" || color.kind === "geneset") return continuous(color.values, color.min, color.max, { zero: color.zero });
+    if (color.kind === "blend") return blendArrays(color.a.values, color.b.values, color.a, color.b);
+    if (color.kind === "obs" || color.kind === "gene" || color.kind === "geneset") {
+      const { cmap, vmin, vmax } = colorScale(color, look);
+      const values = color.kind === "obs" ? color.column.values : color.values;
+      return continuous(values, vmin, vmax, { zero: !!color.zero, cmap });
+    }
     return { mode: "none", values: null, order: identityOrder(n) };
   }
 
@@ -46,10 +52,12 @@ export function createPlotView({ canvas, store }) {
       const e = s.embedding;
       renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
     }
-    if (has("embedding", "color", "categories")) {
+    const cmapChanged = has("look") && s.look.cmap !== prev.look?.cmap;
+    if (has("embedding", "color", "categories") || cmapChanged) {
       arrays = drawArrays(s);
       renderer.set(arrays);
     }
+    if (has("embedding", "look")) renderer.set({ look: { size: s.look.size, opacity: s.look.opacity } });
     if (has("embedding", "selection", "subset")) {
       renderer.set({ cellState: cellState(s.selection?.mask, s.subset?.mask), selecting: !!s.selection });
     }

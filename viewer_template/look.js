@@ -1,0 +1,55 @@
+// The plot's appearance (the store's `look` slot): point size (a factor on the automatic size),
+// opacity (null: automatic, from the density of cells), the colour map of continuous values and
+// whether category names are drawn on the plot. Pure: defaults, the colour scale a colouring is
+// drawn with, and the link's form of it (urlstate.js).
+
+import { COLORMAPS } from "./colormaps.js";
+
+export const DEFAULT_LOOK = Object.freeze({ size: 1, opacity: null, cmap: "viridis", labels: true });
+export const SIZE_RANGE = [0.25, 4];
+export const OPACITY_RANGE = [0.05, 1];
+
+const clamp = (v, [lo, hi]) => Math.min(hi, Math.max(lo, v));
+
+/**
+ * The colour map and range a continuous colouring ({min, max}) is drawn with. Values below 0
+ * (scaled data, scores, log fold changes) get the diverging map centred on 0, so 0 is white
+ * whatever the person chose; otherwise the chosen map over [min, max].
+ */
+export function colorScale(color, look = DEFAULT_LOOK) {
+  const { min, max } = color;
+  if (Number.isFinite(min) && Number.isFinite(max) && min < 0) {
+    const m = Math.max(-min, Math.abs(max));
+    return { cmap: "diverging", vmin: -m, vmax: m, centred: true };
+  }
+  const cmap = look.cmap === "diverging" || !COLORMAPS.includes(look.cmap) ? "viridis" : look.cmap;
+  return { cmap, vmin: min, vmax: max, centred: false };
+}
+
+/** A look from link parameters (URLSearchParams); values out of range or unknown are left default. */
+export function parseLook(params) {
+  const look = { ...DEFAULT_LOOK };
+  const size = Number(params.get("size"));
+  if (params.has("size") && Number.isFinite(size) && size > 0) look.size = clamp(size, SIZE_RANGE);
+  const opacity = Number(params.get("opacity"));
+  if (params.has("opacity") && Number.isFinite(opacity) && opacity > 0) look.opacity = clamp(opacity, OPACITY_RANGE);
+  const cmap = params.get("cmap");
+  if (cmap === "viridis" || cmap === "grey") look.cmap = cmap;
+  if (params.get("labels") === "0") look.labels = false;
+  return look;
+}
+
+/** [key, value] pairs of the link for what differs from the defaults. */
+export function lookParams(look) {
+  if (!look) return [];
+  const out = [];
+  if (look.size !== DEFAULT_LOOK.size) out.push(["size", String(Number(look.size.toPrecision(3)))]);
+  if (look.opacity !== null) out.push(["opacity", String(Number(look.opacity.toPrecision(3)))]);
+  if (look.cmap !== DEFAULT_LOOK.cmap) out.push(["cmap", look.cmap]);
+  if (!look.labels) out.push(["labels", "0"]);
+  return out;
+}
+
+export function sameLook(a, b) {
+  return !!a && !!b && a.size === b.size && a.opacity === b.opacity && a.cmap === b.cmap && a.labels === b.labels;
+}

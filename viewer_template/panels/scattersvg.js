@@ -1,0 +1,141 @@
+// Drawing of one gene against another as one SVG with title and legend: every cell a dot up to
+// MAX_DOTS cells, beyond that a grid of squares shaded by how many cells fall in each (a million
+// circles would stall the page and any drawing program); dots in their legend row's colour. The legend counts the cells expressing
+// neither gene, either or both, and gives Pearson's r. Text via textContent.
+
+import { svg } from "./dotplotsvg.js";
+import { count, formatNumber } from "../format.js";
+
+export const MAX_DOTS = 20000;
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+const TOP = 62;
+const LEFT = 62;
+const SIZE = 340;
+const BINS = 85;
+
+/** Pearson's r of the pairs where both values are finite (float64), and their number. */
+export function pearson(a, b, keep = null) {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if ((keep && !keep[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+    n++;
+    sa += a[i];
+    sb += b[i];
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if ((keep && !keep[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return { n, r: saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN };
+}
+
+function ticks(lo, hi) {
+  if (!(hi > lo)) return [lo];
+  const step0 = (hi - lo) / 4;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function range(values, keep) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if ((keep && !keep[i]) || !Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(lo <= hi)) return [0, 1];
+  const pad = hi > lo ? (hi - lo) * 0.03 : 0.5;
+  return [lo - pad, hi + pad];
+}
+
+/** A dot per cell in the colour of its legend row (neither, first only, second only, both). */
+function points(root, { a, b, keep, x, y, groups }) {
+  const fills = groups.map((g) => `rgb(${g.rgb.join(", ")})`);
+  const dots = svg("g", { class: "sc-dots", "fill-opacity": 0.75, stroke: "rgba(0,0,0,0.35)", "stroke-width": 0.4 });
+  for (let i = 0; i < a.length; i++) {
+    if ((keep && !keep[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+    const fill = fills[(a[i] !== 0 ? 1 : 0) + (b[i] !== 0 ? 2 : 0)];
+    dots.append(svg("circle", { cx: x(a[i]).toFixed(2), cy: y(b[i]).toFixed(2), r: 2, fill }));
+  }
+  root.append(dots);
+}
+
+/** Cells counted in BINS × BINS squares, shaded on a log scale: dark where many cells are. */
+function density(root, { a, b, keep, x, y }) {
+  const grid = new Uint32Array(BINS * BINS);
+  const cell = SIZE / BINS;
+  for (let i = 0; i < a.length; i++) {
+    if ((keep && !keep[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+    const gx = Math.min(BINS - 1, Math.max(0, Math.floor((x(a[i]) - LEFT) / cell)));
+    const gy = Math.min(BINS - 1, Math.max(0, Math.floor((y(b[i]) - TOP) / cell)));
+    grid[gy * BINS + gx]++;
+  }
+  const top = Math.log1p(Math.max(1, ...grid));
+  const g = svg("g", { class: "sc-density" });
+  for (let k = 0; k < grid.length; k++) {
+    if (!grid[k]) continue;
+    const t = 0.25 + 0.75 * (Math.log1p(grid[k]) / top);
+    const shade = Math.round(235 - t * 210);
+    g.append(svg("rect", { x: (LEFT + (k % BINS) * cell).toFixed(2), y: (TOP + Math.floor(k / BINS) * cell).toFixed(2), width: cell.toFixed(2),
+      height: cell.toFixed(2), fill: `rgb(${shade}, ${shade}, ${Math.min(255, shade + 20)})` }));
+  }
+  root.append(g);
+}
+
+/** a, b: {label, values}; keep: subset mask or null; groups: legend.js blendGroups(); title, subtitle. */
+export function drawScatter({ a, b, keep, groups, title, subtitle }) {
+  const { n, r } = pearson(a.values, b.values, keep);
+  const [x0, x1] = range(a.values, keep);
+  const [y0, y1] = range(b.values, keep);
+  const x = (v) => LEFT + ((v - x0) / (x1 - x0)) * SIZE;
+  const y = (v) => TOP + (1 - (v - y0) / (y1 - y0)) * SIZE;
+  const width = LEFT + SIZE + 30 + 240;
+  const height = TOP + SIZE + 50;
+  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", class: "scatter-svg", width, height, viewBox: `0 0 ${width} ${height}`,
+    "font-family": FONT, "font-size": 11, "data-r": r, "data-n": n, "data-x0": x0, "data-x1": x1, "data-y0": y0, "data-y1": y1,
+    "data-left": LEFT, "data-top": TOP, "data-size": SIZE });
+  root.append(svg("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }));
+  root.append(svg("text", { x: 12, y: 24, "font-size": 17, "font-weight": 600, fill: "#1d232b" }, title));
+  root.append(svg("text", { x: 12, y: 44, "font-size": 12, fill: "#5f6873" }, subtitle));
+  root.append(svg("rect", { x: LEFT, y: TOP, width: SIZE, height: SIZE, fill: "none", stroke: "#cdd2d9" }));
+  for (const t of ticks(x0, x1)) {
+    root.append(svg("line", { x1: x(t), x2: x(t), y1: TOP + SIZE, y2: TOP + SIZE + 4, stroke: "#5f6873" }));
+    root.append(svg("text", { x: x(t), y: TOP + SIZE + 16, "text-anchor": "middle", fill: "#5f6873" }, formatNumber(t)));
+  }
+  for (const t of ticks(y0, y1)) {
+    root.append(svg("line", { x1: LEFT - 4, x2: LEFT, y1: y(t), y2: y(t), stroke: "#5f6873" }));
+    root.append(svg("text", { x: LEFT - 7, y: y(t) + 4, "text-anchor": "end", fill: "#5f6873" }, formatNumber(t)));
+  }
+  root.append(svg("text", { x: LEFT + SIZE / 2, y: TOP + SIZE + 36, "text-anchor": "middle", fill: "#1d232b", "font-weight": 600 }, a.label));
+  root.append(svg("text", { x: 16, y: TOP + SIZE / 2, "text-anchor": "middle", fill: "#1d232b", "font-weight": 600,
+    transform: `rotate(-90 16 ${TOP + SIZE / 2})` }, b.label));
+  (n > MAX_DOTS ? density : points)(root, { a: a.values, b: b.values, keep, x, y, groups });
+  const lx = LEFT + SIZE + 30;
+  root.append(svg("text", { x: lx, y: TOP + 10, "font-weight": 600, fill: "#1d232b", "font-size": 12 }, "Cells expressing"));
+  groups.forEach((g, k) => {
+    const yy = TOP + 30 + k * 18;
+    root.append(svg("circle", { cx: lx + 6, cy: yy - 4, r: 5, fill: `rgb(${g.rgb.join(", ")})` }));
+    root.append(svg("text", { x: lx + 17, y: yy, fill: "#1d232b", "font-size": 12 }, g.label));
+    root.append(svg("text", { x: lx + 236, y: yy, fill: "#5f6873", "font-size": 12, "text-anchor": "end" }, count(g.count)));
+  });
+  root.append(svg("text", { x: lx, y: TOP + 120, fill: "#1d232b", "font-size": 12, class: "sc-r" }, `Pearson r = ${Number.isFinite(r) ? r.toFixed(3) : "NA"}`));
+  root.append(svg("text", { x: lx, y: TOP + 138, fill: "#5f6873", "font-size": 11 }, n > MAX_DOTS
+    ? `${count(n)} cells, as squares shaded by count` : `${count(n)} cells, one dot each`));
+  return root;
+}

@@ -1,0 +1,89 @@
+// Category names on the plot, for the colouring's categorical column (the look's `labels`
+// toggle): HTML text over the canvas (textContent, a white halo), placed by centres.js again on
+// every camera move and resize, so names follow pan and zoom and never pile up. The centres are
+// computed once per embedding, column and subset. placed() gives the same names to the exports.
+
+import { el } from "../dom.js";
+import { FONT } from "./figurelayout.js";
+import { categoryCentres, placeLabels } from "./centres.js";
+
+export const LABEL_FONT = { size: 12, weight: 650 };
+
+export function labelMeasurer() {
+  const g = document.createElement("canvas").getContext("2d");
+  g.font = `${LABEL_FONT.weight} ${LABEL_FONT.size}px ${FONT}`;
+  const cache = new Map();
+  return (text) => {
+    if (!cache.has(text)) cache.set(text, g.measureText(text).width);
+    return cache.get(text);
+  };
+}
+
+/** The categorical column names are drawn for, or null (continuous, no colouring, toggled off). */
+function labelledColumn(s) {
+  if (!s.look.labels || !s.embedding || s.color.kind !== "obs" || s.color.column.kind === "continuous") return null;
+  return s.color.column;
+}
+
+export function createPlotLabels({ area, store, view }) {
+  const layer = el("div", "plot-labels");
+  layer.id = "plot-labels";
+  layer.setAttribute("aria-hidden", "true"); // the legend names the categories for screen readers
+  area.append(layer);
+  const measure = labelMeasurer();
+  let key = null; // [embedding, column, subset] the centres belong to
+  let centres = [];
+  let frame = 0;
+  const spans = new Map(); // code → span, reused across frames
+
+  function centresFor(s, column) {
+    const subset = s.subset?.mask ?? null;
+    if (!key || key[0] !== s.embedding || key[1] !== column || key[2] !== subset) {
+      centres = categoryCentres(s.embedding, column.codes, column.categories.length, subset);
+      key = [s.embedding, column, subset];
+    }
+    return centres;
+  }
+
+  /** Names placed for a plot of `size` (CSS px) in the current view: [{code, text, x, y, w, h}]. */
+  function placed(size = view.size()) {
+    const s = store.get();
+    const column = labelledColumn(s);
+    if (!column || !s.camera) return [];
+    return placeLabels(centresFor(s, column), { camera: s.camera, bounds: s.embedding.bounds, size, names: column.categories,
+      hidden: s.categories.hidden, measure });
+  }
+
+  function draw() {
+    frame = 0;
+    const shown = new Set();
+    for (const p of placed()) {
+      let span = spans.get(p.code);
+      if (!span || span.textContent !== p.text) {
+        span?.remove();
+        span = el("span", "plot-label", p.text);
+        span.dataset.code = String(p.code);
+        spans.set(p.code, span);
+        layer.append(span);
+      }
+      span.style.transform = `translate(${(p.x - p.w / 2).toFixed(1)}px, ${(p.y - p.h / 2).toFixed(1)}px)`;
+      span.hidden = false;
+      shown.add(p.code);
+    }
+    for (const [code, span] of spans) if (!shown.has(code)) span.hidden = true;
+  }
+
+  function schedule() {
+    if (!frame) frame = requestAnimationFrame(draw);
+  }
+
+  store.subscribe((s, prev, changed) => {
+    if (changed.includes("color") || changed.includes("embedding")) {
+      for (const span of spans.values()) span.remove();
+      spans.clear();
+    }
+    schedule();
+  }, ["embedding", "color", "categories", "camera", "subset", "look"]);
+  new ResizeObserver(schedule).observe(area);
+  return { placed };
+}
