@@ -146,3 +146,12 @@ def test_bad_files_are_one_line_and_no_bundle(pbmc, datasets, tmp_path, text, me
 def test_missing_file_is_one_line(datasets, tmp_path):
     result = run_cli("build", datasets / PBMC, tmp_path / "b", "--annotations", tmp_path / "nope.csv", check=False)
     assert "cannot read the file" in one_error(result)
+
+
+def test_a_label_set_of_ids_is_refused_not_skipped(pbmc, datasets, tmp_path):
+    """A column of one label per cell is an id (the plan skips such input columns with a note):
+    a label set asked for by name is refused in one line instead of vanishing."""
+    path = tmp_path / "ids.csv"
+    path.write_text("cell_id,per cell\n" + "".join(f"{n},L{i}\n" for i, n in enumerate(pbmc.obs_names[:40])))
+    line = one_error(run_cli("build", datasets / PBMC, tmp_path / "b", "--annotations", path, check=False))
+    assert "the label set 'per cell' cannot be shown as categories: 40 of its 40 values hold one cell each" in line

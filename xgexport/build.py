@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import budget, de, expression, labels
+from . import budget, de, embed, expression, labels
 from . import format as fmt
 from .annotations import EncodedObs, encode_embedding, encode_obs
 from .comparison import build_step as compare_data
@@ -53,6 +53,7 @@ def build(
     check_output(out, overwrite)
     source = open_source(Path(input_path), run.max_memory)
     source, options, label_sets = labels.add_label_sets(source, options)  # --annotations
+    source, computed = embed.add_embedding(source, options, run.max_memory)  # --embed
     plan = make_plan(source, options)
     workers = 1 if run.scheduler else local_workers(run.jobs, source.matrix(plan.matrix).nnz_estimate)
     memory = budget.matrix_budget(plan, source.metadata_bytes, workers, run.max_memory)  # before any writing
@@ -60,6 +61,8 @@ def build(
         describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
         if label_sets:
             reporter.stage(labels.describe(label_sets))
+        if computed:
+            reporter.stage(computed)
         write_bundle(source, plan, Writer(staging, open_store(staging / fmt.DATA), run.gzip_level), reporter,
                      MatrixPass(run.scheduler, workers, memory))  # fmt: skip
     reporter.stage(f"done: {out} ({plan.n_cells} cells, {plan.n_genes} genes)")

@@ -77,6 +77,7 @@ def main():
 @click.option("--layer", help="Matrix for expression and DE: X, raw, or a layer name (default: raw if present, else X).")
 @click.option("--gene-symbols", metavar="COLUMN", help="var column with display names (e.g. feature_name).")
 @click.option("--embedding", "embeddings", multiple=True, metavar="KEY", help="obsm key to show (repeatable; default: every 2-D layout).")
+@click.option("--embed", type=click.Choice(["pca", "umap"]), help="Compute a layout: PCA of the most variable genes, or UMAP of it (needs umap-learn); for inputs without one.")
 @click.option("--obs", "obs", multiple=True, metavar="COLUMN", help="obs column to export (repeatable; default: all usable).")
 @click.option("--categorical", multiple=True, metavar="COLUMN", help="Show this (e.g. integer cluster id) column as categories, with DE (repeatable).")
 @click.option("--annotations", multiple=True, metavar="CSV", help="Label sets exported by the viewer (or cellxgene's annotation CSV) to add as categorical obs columns, with DE (repeatable).")
@@ -97,7 +98,7 @@ def main():
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
-def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, annotations, no_de, de_obs,
+def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, embed, obs, categorical, annotations, no_de, de_obs,
           de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):
     # fmt: on
@@ -116,7 +117,7 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         de=not no_de, de_obs=tuple(de_obs), de_max_categories=de_max_categories, de_top_n=de_top_n,
         compare=not no_compare, de_within=tuple(parse_de_within(text) for text in de_within),
         compare_leaf_cells=compare_leaf_cells, compare_row_cells=compare_row_cells,
-        annotations=tuple(annotations),
+        annotations=tuple(annotations), embed=embed,
     )  # fmt: skip
     run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)

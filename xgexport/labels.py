@@ -26,6 +26,7 @@ import pandas as pd
 from .augmented import augment
 from .errors import InputError
 from .options import BuildOptions
+from .plan import classify_obs
 from .source import Source
 
 ID_NAMES = ("cell_id", "index", "obs_names", "barcode", "barcodes", "cell", "cell_barcode", "")  # labelfile.js
@@ -57,6 +58,9 @@ def add_label_sets(source: Source, options: BuildOptions) -> tuple[Source, Build
     obs = source.obs.copy()
     for label_set in sets:
         obs[label_set.name] = pd.Categorical.from_codes(label_set.codes, categories=list(label_set.categories))
+        kind, _n, why = classify_obs(obs[label_set.name], options.max_categories)
+        if kind is None:  # asked for by name: not skipped in silence as a column of the input would be
+            raise InputError(f"--annotations: the label set {label_set.name!r} cannot be shown as categories: {why}")
     labelled = augment(source, obs=obs, uns={f"{s.name}_colors": list(s.colors) for s in sets})
     if options.obs:  # the user listed the columns to export: the label sets are asked for too
         options = replace(options, obs=(*options.obs, *(s.name for s in sets)))

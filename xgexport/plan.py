@@ -195,8 +195,9 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
             or "nothing"
         )
         raise InputError(
-            f"{source.path}: no usable embedding to draw (obsm has: {have}); add one, e.g. "
-            "sc.pp.pca(adata); sc.pp.neighbors(adata); sc.tl.umap(adata); adata.write_h5ad(...)"
+            f"{source.path}: no usable embedding to draw (obsm has: {have}); let the build compute one with "
+            "--embed pca (or --embed umap), or add one, e.g. sc.pp.pca(adata); sc.pp.neighbors(adata); "
+            "sc.tl.umap(adata); adata.write_h5ad(...)"
         )
     keys.sort(key=_embedding_rank)
     return tuple(EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys))
