@@ -11,9 +11,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
+from browser_helpers import copy_bundle, save_artifact, wait_until
 
 import xgexport
-from browser_helpers import copy_bundle, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -94,13 +94,13 @@ def test_the_panels_numbers_are_load_de(rec, pbmc_site, pbmc_bundle):
     up = finite[finite.t > 0].sort_values("t", ascending=False, kind="stable")[:50]
     down = finite[finite.t < 0].sort_values("t", kind="stable")[:50]
     page = open_category(rec, pbmc_site, CATEGORY)
-    fmt = "./viewer/format.js"
     for tab, top in (("up", up), ("down", down)):
+        values = {key: [float(v) for v in top[key]] for key in ("logfoldchange", "pval_adj", "frac_in", "frac_out")}
         expected = page.evaluate(
-            """async ([fmt, r]) => { const { formatP, pct } = await import(fmt);
-              return r.gene.map((g, i) => [g, r.lfc[i].toFixed(2), formatP(r.padj[i]), pct(r.fin[i]), pct(r.fout[i])]); }""",
-            [fmt, {"gene": list(top.gene), "lfc": [float(v) for v in top.logfoldchange], "padj": list(top.pval_adj),
-                   "fin": [float(v) for v in top.frac_in], "fout": [float(v) for v in top.frac_out]}],  # fmt: skip
+            """async ([genes, r]) => { const { formatP, pct } = await import("./viewer/format.js");
+              return genes.map((g, i) => [g, r.logfoldchange[i].toFixed(2), formatP(r.pval_adj[i]),
+                pct(r.frac_in[i]), pct(r.frac_out[i])]); }""",
+            [list(top.gene), values],
         )
         assert shown(page, tab) == expected, tab
     got = page.evaluate(
@@ -118,8 +118,7 @@ def test_the_panels_numbers_are_load_de(rec, pbmc_site, pbmc_bundle):
     rec.assert_clean([pbmc_site.origin])
 
 
-def test_a_bundle_without_the_table_shows_the_same_markers_from_the_full_rows(rec, pbmc_site, legacy_site, pbmc_meta):
-    de = louvain(pbmc_meta)
+def test_a_bundle_without_the_table_shows_the_same_markers_from_the_full_rows(rec, pbmc_site, legacy_site):
     page = open_category(rec, pbmc_site, CATEGORY)
     new = {tab: shown(page, tab) for tab in ("up", "down")}
     page = open_category(rec, legacy_site, CATEGORY)
