@@ -55,8 +55,11 @@ export function createMarkers({ details, root, store, dataset, genes, onGene, on
   colField.hidden = ds.deColumns.length < 2;
   colSel.addEventListener("change", () => select(colSel.value, null));
   catSel.addEventListener("change", () => {
-    select(deId, Number(catSel.value));
-    onCategory(deId, Number(catSel.value));
+    const k = Number(catSel.value);
+    select(deId, k);
+    // the plot's highlight (a redraw, tens of ms at 20,000 cells) in the next task, once the
+    // category's file is requested: in this one it would hold the request back
+    setTimeout(() => onCategory(deId, k));
   });
   filterInput.addEventListener("input", () => table.filter(filterInput.value));
   csvBtn.addEventListener("click", saveCsv);
