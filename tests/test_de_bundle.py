@@ -93,6 +93,32 @@ def test_top_markers_are_ranked_by_t(case):
             assert len(genes) == min(n_positive, entry["top_n"])
 
 
+def test_marker_table_is_the_full_rows_at_the_top_genes(case):
+    """de/<id>/markers (one file per category, what the marker panel reads) holds, for each
+    category, top_up and top_down with each gene's statistics, the same values as the full rows."""
+    _adata, out = case
+    root = zarr.open_group(str(out / "data"), mode="r")
+    for entry in root.attrs["xgexport"]["de"]:
+        node = root[f"de/{entry['id']}"]
+        fields = node.attrs["marker_fields"]
+        table = node["markers"]
+        assert table.dtype == np.float64 and table.chunks == (1, *table.shape[1:])
+        assert table.shape == (entry["n_categories"], 2, len(fields), entry["top_n"])
+        assert fields[0] == "gene" and set(fields[1:]) == {"mean_in", "mean_out", "frac_in", "frac_out",
+                                                           "logfoldchange", "t", "pval", "pval_adj"}  # fmt: skip
+        markers = table[:]
+        for d, top in enumerate((node["top_up"][:], node["top_down"][:])):
+            np.testing.assert_array_equal(markers[:, d, 0], top)
+            pad = top < 0
+            assert np.isnan(markers[:, d, 1:][np.broadcast_to(pad[:, None], markers[:, d, 1:].shape)]).all()
+            rows, ranks = np.nonzero(~pad)
+            for f, key in enumerate(fields[1:], start=1):
+                full = node[key][:]
+                got = markers[rows, d, f, ranks]
+                assert np.array_equal(got.astype(full.dtype), full[rows, top[rows, ranks]], equal_nan=True), key
+                assert np.array_equal(got, full[rows, top[rows, ranks]].astype(np.float64), equal_nan=True), key
+
+
 def test_known_markers_of_pbmc(datasets, tmp_path):
     """Biology sanity: the top markers of B cells and monocytes are the textbook ones."""
     out = tmp_path / "b"
