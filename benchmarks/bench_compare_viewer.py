@@ -5,9 +5,8 @@
     python benchmarks/bench_compare_viewer.py --report benchmarks/work/compare_viewer.json
 
 synth.py's data (100,000 cells × 20,000 genes, 1,000 stored values per cell, 20 clusters on a
-UMAP), built by the CLI, with its comparison data written by write_compare (leaf_cells 64,
-row_cells 1,024; rows for "cluster" and "sample" and their joint groups) until the build writes
-it (phase 2). The bundle is served by a static server without Range (HTTP/1.1 keep-alive, as
+UMAP), built by the CLI with its comparison data (the defaults: leaf_cells 64, row_cells 1,024;
+rows for "cluster" and "sample" and, by --de-within cluster:sample, their joint groups). The bundle is served by a static server without Range (HTTP/1.1 keep-alive, as
 any static host) that counts the bytes it sends. For each lasso, a fresh page opens the worker
 (a comparison of two "sample" categories: the worker starts and reads the tree, ~50 KB), then
 calls window.xgexport.compare(A, "rest") and waits for the rows of all genes:
@@ -21,9 +20,7 @@ calls window.xgexport.compare(A, "rest") and waits for the rows of all genes:
   POST api/v0.2/diffexp/obs for the first lasso's cells against the rest, timed in its page.
 
 Time is the page's (performance.now() around the call); bytes are what the server sent during
-it. At 1,000,000 cells the comparison data cannot be written in memory on this machine
-(write_compare holds the matrix three times: ~20 GB): that run waits for phase 2's streaming
-build; bench_compare.py --model 1000000 estimates its bytes.
+it. The build streams the comparison data (bounded by --max-memory), so --cells 1000000 works too.
 """
 
 from __future__ import annotations
@@ -51,7 +48,6 @@ sys.path[:0] = [str(HERE.parent), str(HERE), str(HERE.parent / "tests")]
 import peer_envs as pe  # noqa: E402
 import peer_viewers as pv  # noqa: E402
 from bench_compare import SIGMA, lasso  # noqa: E402
-from compare_bundle import add_compare_data  # noqa: E402
 from peer_export import csc_copy  # noqa: E402
 from synth import synthesize  # noqa: E402
 
@@ -94,13 +90,9 @@ def prepare(args) -> tuple[Path, Path]:
     if args.rebuild or not (bundle / "data" / "compare" / "zarr.json").exists():
         shutil.rmtree(bundle, ignore_errors=True)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "-q"], check=True)
-        built = time.perf_counter()
-        add_compare_data(bundle, source, leaf_cells=64, row_cells=1024)
-        print(
-            f"built in {built - started:.0f} s; comparison data written in {time.perf_counter() - built:.0f} s",
-            flush=True,
-        )
+        command = ["build", str(source), str(bundle), "-q", "--de-within", "cluster:sample"]
+        subprocess.run([sys.executable, "-m", "xgexport.cli", *command], check=True)
+        print(f"built (with its comparison data) in {time.perf_counter() - started:.0f} s", flush=True)
     return source, bundle
 
 

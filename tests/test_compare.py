@@ -95,7 +95,9 @@ def test_untrusted_genes_are_recomputed(tmp_path):
     rng = np.random.default_rng(5)
     values = np.hstack([1000 + rng.normal(0, 1e-3, size=(400, 2)), np.log1p(rng.poisson(1.0, size=(400, 2)))])
     coords = rng.normal(size=(400, 2))
-    folder = make_data(tmp_path, values, coords, {"k": (rng.integers(0, 2, 400), ["a", "b"])}, leaf_cells=4, row_cells=8)
+    folder = make_data(
+        tmp_path, values, coords, {"k": (rng.integers(0, 2, 400), ["a", "b"])}, leaf_cells=4, row_cells=8
+    )
     data = CompareData(folder)
     data.row_info[:, L.ROW_BYTES] = 1  # rows cheap: the plan subtracts
     in_a = coords[:, 0] > 0.3
@@ -129,7 +131,9 @@ def test_category_comparisons_read_rows_only(bundle):
     union = compare(folder, {"cluster": ["c2", "c5"]}).attrs["comparison"]
     assert union["route"] == "categories of 'cluster'" and union["terms"]["leaves+"] == 0
     assert union["files_read"] == 3  # A's two rows, and the total to subtract them from
-    within = compare(folder, {"cluster": ["c1"], "state": ["x"]}, {"cluster": ["c1"], "state": ["y"]}).attrs["comparison"]
+    within = compare(folder, {"cluster": ["c1"], "state": ["x"]}, {"cluster": ["c1"], "state": ["y"]}).attrs[
+        "comparison"
+    ]
     assert within["files_read"] == 2 and "joint" in within["route"]
     rest_within = compare(folder, {"cluster": ["c1"], "state": ["x"]}, {"cluster": ["c1"], "state": ["y", "z"]})
     assert rest_within.attrs["comparison"]["files_read"] == 3
@@ -140,7 +144,10 @@ def test_rest_says_which_cells_it_holds(bundle):
     info = compare(folder, {"state": ["x"]}).attrs["comparison"]
     missing = int((columns["state"][0] < 0).sum())
     assert info["b"] == "rest"
-    assert info["rest"] == f"all {len(columns['state'][0]) - int((columns['state'][0] == 0).sum())} cells not in A, including {missing} with no value for 'state'"
+    assert (
+        info["rest"]
+        == f"all {len(columns['state'][0]) - int((columns['state'][0] == 0).sum())} cells not in A, including {missing} with no value for 'state'"
+    )
 
 
 def test_lasso_reads_its_boundary_not_its_area(bundle):
@@ -171,9 +178,9 @@ def test_planned_bytes_are_the_chunk_files(bundle):
         assert size == data.leaf_bytes[k]
 
 
-def test_refusals(bundle, example_bundle):
+def test_refusals(bundle, example_build):
     folder = bundle[0]
-    with pytest.raises(CompareError, match="group A .* has 1 cell: .* at least 2"):
+    with pytest.raises(CompareError, match=r"group A .* has 1 cell: .* at least 2"):
         compare(folder, [5])
     with pytest.raises(CompareError, match="share 2 cells"):
         compare(folder, [1, 2, 3], [2, 3, 4])
@@ -186,7 +193,7 @@ def test_refusals(bundle, example_bundle):
     with pytest.raises(CompareError, match=r"cell indices must be in 0\.\.3999"):
         compare(folder, [0, 4000])
     with pytest.raises(BundleError, match="no comparison data"):
-        xgexport.compare(example_bundle, [0, 1])  # a bundle built without it
+        xgexport.compare(example_build(compare=False), [0, 1])  # a bundle built without it (--no-compare)
 
 
 def test_written_arrays_read_back(bundle):
@@ -202,7 +209,9 @@ def test_written_arrays_read_back(bundle):
     csr = sp.csr_matrix(matrix)
     for v in np.flatnonzero(nodes[:, L.LEAF] >= 0):
         k = nodes[v, L.LEAF]
-        leaf = decode_leaf(group[L.LEAF_INDEX][k], group[L.LEAF_VALUES][k], nodes[v, L.COUNT], attrs["leaf_cells"], matrix.shape[1])
+        leaf = decode_leaf(
+            group[L.LEAF_INDEX][k], group[L.LEAF_VALUES][k], nodes[v, L.COUNT], attrs["leaf_cells"], matrix.shape[1]
+        )
         assert nodes[v, L.COUNT] <= attrs["leaf_cells"]
         assert (leaf != csr[data.cells_of(v)]).nnz == 0
     for v in range(len(nodes)):
@@ -228,7 +237,9 @@ def test_same_input_same_bytes(tmp_path):
     matrix, coords, columns = clustered(n_cells=600, seed=7)
     digests = []
     for name in ("one", "two"):
-        folder = make_data(tmp_path / name, matrix, coords, columns, joints=(("cluster", "state"),), leaf_cells=8, row_cells=32)
+        folder = make_data(
+            tmp_path / name, matrix, coords, columns, joints=(("cluster", "state"),), leaf_cells=8, row_cells=32
+        )
         files = sorted(p for p in (folder / "data" / L.GROUP).rglob("*") if p.is_file())
         digests.append({str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files})
     assert digests[0] == digests[1]
@@ -266,12 +277,14 @@ def test_exact_moments_by_cells_or_by_genes():
     for k in range(4):
         inside = values[codes == k]
         np.testing.assert_allclose(by_cells.mean[k], inside.mean(axis=0), rtol=1e-14)
-        np.testing.assert_allclose(by_cells.m2[k], ((inside - inside.mean(axis=0)) ** 2).sum(axis=0), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            by_cells.m2[k], ((inside - inside.mean(axis=0)) ** 2).sum(axis=0), rtol=1e-12, atol=1e-14
+        )
 
 
 def test_writer_refuses_inconsistent_inputs(tmp_path):
     matrix, coords, columns = clustered(n_cells=100, seed=11)
-    with pytest.raises(ValueError, match="joint groups .*two different columns"):
+    with pytest.raises(ValueError, match=r"joint groups .*two different columns"):
         make_data(tmp_path / "a", matrix, coords, columns, joints=(("cluster", "cluster"),))
     bad = {"cluster": (columns["cluster"][0][:50], columns["cluster"][1])}
     with pytest.raises(ValueError, match="codes of column 'cluster' do not fit 100 cells"):

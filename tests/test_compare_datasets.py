@@ -1,5 +1,5 @@
-"""xgexport.compare on real datasets: bundles built by the CLI, their comparison data written
-from the same matrix the build used, every category against the rest, unions, joint groups and
+"""xgexport.compare on real datasets: bundles built by the CLI with their comparison data (a
+small tree: every route runs), compared with scipy on the matrix the build used: every category against the rest, unions, joint groups and
 lassos in the default embedding, against scipy in float64 and against load_de's tables."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import anndata as ad
 import numpy as np
 import pytest
 import zarr
+from compare_bundle import build_with_compare
 from compare_helpers import assert_matches, dense64
-from helpers import run_cli
 
 import xgexport
-from xgexport.comparison import ColumnGroups, write_compare
+from xgexport.comparison import ColumnGroups
 from xgexport.comparison import layout as L
 from xgexport.comparison.reader import CompareData
 
@@ -42,19 +42,16 @@ def case(request, datasets, tmp_path_factory):
         adata = read(datasets / "scanpy_pbmc68k_reduced.h5ad")
         adata.obs.loc[adata.obs.index[::9], "louvain"] = np.nan
         adata.write_h5ad(source)
-    out = folder / "bundle"
-    run_cli("build", source, out, "-q")
+    out = build_with_compare(source, folder / "bundle")  # plain `xgexport build`, a small tree, --de-within
     adata = read(source)
-    root = zarr.open_group(str(out / "data"), mode="r+")
+    root = zarr.open_group(str(out / "data"), mode="r")
     meta = root.attrs["xgexport"]
     matrix = (adata.raw if meta["matrix"]["source"] == "raw" else adata).X
     columns = [ColumnGroups(d["obs_id"], d["name"], root[f"obs/{d['obs_id']}/codes"][:].astype(np.int64), d["n_categories"])
                for d in meta["de"]]  # fmt: skip
-    joints = ((columns[0].obs_id, columns[1].obs_id),) if len(columns) > 1 else ()
+    if len(columns) > 1:
+        assert root["compare"].attrs["joint"][0]["obs_ids"] == [columns[0].obs_id, columns[1].obs_id]
     embedding = meta["defaults"]["embedding"]
-    display = root[f"embeddings/{embedding}/display"][:]
-    small = {"leaf_cells": 8, "row_cells": 40} if adata.n_obs > 60 else {"leaf_cells": 2, "row_cells": 5}
-    write_compare(out / "data", matrix, display, embedding, columns, joints, **small)
     coords = root[f"embeddings/{embedding}/coords"][:].astype(np.float64)
     return out, dense64(matrix), columns, coords, matrix.dtype
 
@@ -103,7 +100,9 @@ def test_unions_joint_groups_and_lassos(case):
         second = columns[1]
         seconds = list(zarr.open_group(str(out / "data"))[f"obs/{second.obs_id}/codes"].attrs["categories"])
         k = int(np.bincount(first.codes[first.codes >= 0]).argmax())
-        pair = np.bincount(second.codes[(first.codes == k) & (second.codes >= 0)], minlength=len(seconds)).argsort()[::-1]
+        pair = np.bincount(second.codes[(first.codes == k) & (second.codes >= 0)], minlength=len(seconds)).argsort()[
+            ::-1
+        ]
         in_a, in_b = (first.codes == k) & (second.codes == pair[0]), (first.codes == k) & (second.codes == pair[1])
         if min(in_a.sum(), in_b.sum()) >= 2:
             frame = xgexport.compare(out, {first.name: [categories[k]], second.name: [seconds[pair[0]]]},

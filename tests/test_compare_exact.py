@@ -55,7 +55,10 @@ def coords_of(kind: str, rng, n_cells: int) -> np.ndarray:
 def cases(draw):
     groups = draw(st.sampled_from(["disc", "random", "categories", "within"]))
     smallest = 4 if groups in ("disc", "random") else 60  # joint groups need cells to exist
-    n_cells, n_genes = draw(st.one_of(st.integers(smallest, max(smallest, 20)), st.integers(max(smallest, 20), 150))), draw(st.integers(1, 6))
+    n_cells, n_genes = (
+        draw(st.one_of(st.integers(smallest, max(smallest, 20)), st.integers(max(smallest, 20), 150))),
+        draw(st.integers(1, 6)),
+    )
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     kind = draw(st.sampled_from(["counts", "offset", "scaled", "constants", "constants"]))
     density = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])) if kind in ("counts", "constants") else 1.0
@@ -122,9 +125,11 @@ def test_any_two_groups_match_scipy(case):
         frame = compare(data, a, b)
     info = frame.attrs["comparison"]
     terms = info["terms"]
-    event(f"{'spatial tree' if info['route'] == 'spatial' else 'category rows'}"
-          f"{', reads leaves' if terms['leaves+'] + terms['leaves-'] else ''}"
-          f"{', subtracts' if terms['rows-'] + terms['leaves-'] else ''}")
+    event(
+        f"{'spatial tree' if info['route'] == 'spatial' else 'category rows'}"
+        f"{', reads leaves' if terms['leaves+'] + terms['leaves-'] else ''}"
+        f"{', subtracts' if terms['rows-'] + terms['leaves-'] else ''}"
+    )
     if sum(info["genes_recomputed"].values()):
         event("some genes recomputed without subtraction")
     assert_matches(frame, dense64(matrix), in_a, in_b)

@@ -64,7 +64,8 @@ def test_every_categorical_column_matches_scipy(case):
                 ref = ss.ttest_ind(inside, rest, equal_var=False)
             flat = (inside.var(axis=0) == 0) & (rest.var(axis=0) == 0)
             np.testing.assert_array_equal(rows.t.to_numpy()[flat], 0.0)
-            np.testing.assert_allclose(rows.t.to_numpy()[~flat], ref.statistic[~flat], rtol=1e-6)
+            # atol: where the two means are equal, t is 0 in one summation order and ±1e-15 in another
+            np.testing.assert_allclose(rows.t.to_numpy()[~flat], ref.statistic[~flat], rtol=1e-6, atol=1e-12)
             np.testing.assert_allclose(rows.pval.to_numpy()[~flat], ref.pvalue[~flat], rtol=1e-6, atol=1e-300)
             p = rows.pval.to_numpy()
             np.testing.assert_allclose(rows.pval_adj.to_numpy(), ss.false_discovery_control(p, method="bh"), rtol=1e-9)
@@ -90,6 +91,32 @@ def test_top_markers_are_ranked_by_t(case):
             assert np.all(np.diff(scores) <= 0) and np.all(scores > 0)
             n_positive = int((t[k] > 0).sum())
             assert len(genes) == min(n_positive, entry["top_n"])
+
+
+def test_marker_table_is_the_full_rows_at_the_top_genes(case):
+    """de/<id>/markers (one file per category, what the marker panel reads) holds, for each
+    category, top_up and top_down with each gene's statistics, the same values as the full rows."""
+    _adata, out = case
+    root = zarr.open_group(str(out / "data"), mode="r")
+    for entry in root.attrs["xgexport"]["de"]:
+        node = root[f"de/{entry['id']}"]
+        fields = node.attrs["marker_fields"]
+        table = node["markers"]
+        assert table.dtype == np.float64 and table.chunks == (1, *table.shape[1:])
+        assert table.shape == (entry["n_categories"], 2, len(fields), entry["top_n"])
+        assert fields[0] == "gene" and set(fields[1:]) == {"mean_in", "mean_out", "frac_in", "frac_out",
+                                                           "logfoldchange", "t", "pval", "pval_adj"}  # fmt: skip
+        markers = table[:]
+        for d, top in enumerate((node["top_up"][:], node["top_down"][:])):
+            np.testing.assert_array_equal(markers[:, d, 0], top)
+            pad = top < 0
+            assert np.isnan(markers[:, d, 1:][np.broadcast_to(pad[:, None], markers[:, d, 1:].shape)]).all()
+            rows, ranks = np.nonzero(~pad)
+            for f, key in enumerate(fields[1:], start=1):
+                full = node[key][:]
+                got = markers[rows, d, f, ranks]
+                assert np.array_equal(got.astype(full.dtype), full[rows, top[rows, ranks]], equal_nan=True), key
+                assert np.array_equal(got, full[rows, top[rows, ranks]].astype(np.float64), equal_nan=True), key
 
 
 def test_known_markers_of_pbmc(datasets, tmp_path):
@@ -118,3 +145,43 @@ def test_de_options(datasets, tmp_path):
         xgexport.load_de(out2, "louvain")
     bad = run_cli("build", "example", tmp_path / "d", "--de-obs", "n_genes", check=False)
     assert bad.returncode == 1 and "--de-obs 'n_genes'" in bad.stderr
+
+
+def test_constant_and_tight_genes_in_a_real_dataset(datasets, tmp_path):
+    """The heart dataset with two genes added: one at 0.1 in every cell (t was ±31, p 2e-150:
+    Σx/n rounding made one group's variance look non-zero) and one at 1000 ± 0.01. The build's
+    tables say what scipy says in float64 (zero variance in both groups: t = 0, p = 1, as
+    docs/FORMAT.md has it), and xgexport.compare agrees with the build on the same groups."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adata = ad.read_h5ad(datasets / "cxg-curation_heart-example-with-labels.h5ad")
+    rng = np.random.default_rng(11)
+    extra = np.column_stack([np.full(adata.n_obs, 0.1), 1000.0 + rng.normal(0, 0.01, adata.n_obs)])
+    matrix = sp.hstack([adata.X.astype(np.float64), sp.csr_matrix(extra)], format="csr")
+    var = __import__("pandas").DataFrame(index=[*adata.var_names, "CONST", "TIGHT"])
+    grown = ad.AnnData(X=matrix, obs=adata.obs, var=var, obsm=dict(adata.obsm))
+    path = tmp_path / "grown.h5ad"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grown.write_h5ad(path)
+    out = tmp_path / "bundle"
+    run_cli("build", path, out, "-q", "--de-obs", "assay", "--de-obs", "ethnicity")
+    for column in ("assay", "ethnicity"):
+        _check_constant_and_tight(out, grown, matrix[:, -2:].toarray(), column)
+
+
+def _check_constant_and_tight(out, grown, values, column):
+    frame = xgexport.load_de(out, column)
+    codes = grown.obs[column].cat.codes.to_numpy()
+    for k, category in enumerate(grown.obs[column].cat.categories):
+        rows = frame[frame.category == category].set_index("gene")
+        inside, rest = values[codes == k], values[(codes >= 0) & (codes != k)]
+        if len(inside) < 2 or len(rest) < 2:
+            continue
+        assert rows.loc["CONST", "t"] == 0 and rows.loc["CONST", "pval"] == 1
+        ref = ss.ttest_ind(inside[:, 1], rest[:, 1], equal_var=False)
+        np.testing.assert_allclose(rows.loc["TIGHT", "t"], ref.statistic, rtol=1e-6)
+        np.testing.assert_allclose(rows.loc["TIGHT", "pval"], ref.pvalue, rtol=1e-6)
+        compared = xgexport.compare(out, {column: [category]}).set_index("gene")
+        assert compared.loc["CONST", "t"] == 0 and compared.loc["CONST", "pval"] == 1
+        np.testing.assert_allclose(compared.loc["TIGHT", "t"], ref.statistic, rtol=1e-6)

@@ -49,6 +49,8 @@ def documented_arrays() -> dict[str, set[str]]:
     for row in table_rows(text, "### Differential expression: `de/<id>/`"):
         for name in re.findall(r"`([a-z_]+)`", row[0]):
             arrays[f"de/<id>/{name}"] = set(row[1].split("/"))
+    for row in table_rows(text, "### Comparison data: `compare/`"):
+        arrays[row[0].strip("`")] = set(row[1].split("/"))
     return arrays
 
 
@@ -65,11 +67,14 @@ def built_arrays(bundle: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def builds(example_bundle, tmp_path_factory) -> dict[str, dict[str, set[str]]]:
-    """Two real datasets that between them write every kind of array: the example (continuous
-    and categorical columns, DE) and the heart dataset (gene symbols from feature_name)."""
+    """Real datasets that between them write every kind of array: the example (continuous and
+    categorical columns, DE, comparison data), the heart dataset (gene symbols from feature_name)
+    and the example with --de-within (joint rows)."""
     heart = tmp_path_factory.mktemp("format") / "heart"
     run_cli("build", DATASETS / "cxg-curation_heart-example-with-labels.h5ad", heart, "-q")
-    return {"example": built_arrays(example_bundle), "heart": built_arrays(heart)}
+    joint = tmp_path_factory.mktemp("format") / "joint"
+    run_cli("build", "example", joint, "-q", "--de-within", "louvain:phase")
+    return {"example": built_arrays(example_bundle), "heart": built_arrays(heart), "joint": built_arrays(joint)}
 
 
 def test_format_documents_every_array_a_build_writes_with_its_dtype(builds):

@@ -4,6 +4,7 @@ example dataset are installed with the package."""
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -37,11 +38,23 @@ def fresh_venv_seeing_these_packages(venv):
     return python
 
 
+def tracked_copy(dest: Path) -> Path:
+    """The checkout's tracked files only: an in-tree `pip install` leaves `build/` behind, and a
+    stale `build/lib` would ship modules that no longer exist (and write into the checkout)."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
 def test_non_editable_install_builds_the_example(tmp_path):
     venv = tmp_path / "venv"
     python = fresh_venv_seeing_these_packages(venv)
+    checkout = tracked_copy(tmp_path / "checkout")
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(ROOT)],
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(checkout)],
         check=True, cwd=tmp_path, capture_output=True, env=CLEAN_ENV,
     )  # fmt: skip
     elsewhere = tmp_path / "elsewhere"

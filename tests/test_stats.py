@@ -33,7 +33,8 @@ def assert_matches(dense, codes, n_groups):
         inside, rest, t_ref, p_ref = reference(dense, codes, k)
         if len(inside) < 2 or len(rest) < 2:
             continue  # the build skips such categories (tested in test_de_bundle)
-        flat = (inside.var(axis=0) == 0) & (rest.var(axis=0) == 0)
+        # constant in both groups (scipy's own variance of 0.1 repeated is not 0: its t is noise)
+        flat = (np.ptp(inside, axis=0) == 0) & (np.ptp(rest, axis=0) == 0)
         # documented policy where scipy gives NaN: both variances zero -> t = 0, p = 1
         np.testing.assert_array_equal(result.t[k][flat], 0.0)
         np.testing.assert_array_equal(result.pval[k][flat], 1.0)
@@ -183,12 +184,68 @@ def test_large_csc_blocks_are_split_into_pieces_exactly(monkeypatch):
     np.testing.assert_array_equal(pieces.n_pos, whole.n_pos)
 
 
-def test_centred_pass_runs_only_where_digits_would_be_lost():
+def test_centred_pass_runs_only_where_digits_would_be_lost(monkeypatch):
+    """Around a value of the group, Σd² ≤ (n + 1) · M2: at most log10(n + 1) digits are lost, so
+    the centred pass is for groups of millions of cells. Forced everywhere, it agrees."""
     rng = np.random.default_rng(8)
     typical = sp.csr_matrix(np.log1p(rng.poisson(1.0, size=(300, 40)).astype(np.float64)))
     codes = rng.integers(0, 3, size=300)
-    flat, values = stats._triplets(stats._layout(typical), codes, 3)
-    assert not stats._sums(flat, values, codes, 3, 40).risky().any()
-    tight = sp.csr_matrix(1000.0 + rng.normal(0, 0.01, size=(300, 4)))
-    flat, values = stats._triplets(stats._layout(tight), codes, 3)
-    assert stats._sums(flat, values, codes, 3, 4).risky().all()
+    assert not _sums_of(typical, codes, 3).risky().any()
+    tight = 1000.0 + rng.normal(0, 0.01, size=(300, 4))  # lost every digit around 0
+    assert not _sums_of(sp.csr_matrix(tight), codes, 3).risky().any()
+    one_pass = stats.group_moments(sp.csc_matrix(tight), codes, 3)
+    monkeypatch.setattr(stats, "RISKY_DIGITS", -1)
+    assert _sums_of(sp.csr_matrix(tight), codes, 3).risky().all()
+    centred = stats.group_moments(sp.csc_matrix(tight), codes, 3)
+    np.testing.assert_allclose(centred.m2, one_pass.m2, rtol=1e-9)
+    np.testing.assert_array_equal(centred.mean, one_pass.mean)
+    assert_matches(tight, codes, 3)
+
+
+def _sums_of(matrix, codes, n_groups):
+    layout = stats._layout(matrix)
+    flat, values = stats._triplets(layout, codes, n_groups)
+    return stats._sums(flat, values, codes, n_groups, stats._first_values(layout, codes, n_groups))
+
+
+def test_constant_gene_has_zero_variance_exactly():
+    """A gene at 0.1 in every cell: Σx/n is not 0.1 in float64, and M2 from it was not 0, so the
+    build gave t = ±31, p = 2e-150 for a gene that does not vary. Zero variance is a fact here."""
+    rng = np.random.default_rng(9)
+    for n_cells in (320, 700, 10_000):
+        dense = np.full((n_cells, 3), 0.1)
+        dense[:, 1] = np.float32(0.1)  # what a float32 file holds
+        dense[:, 2] = 1000.0 + rng.normal(0, 0.01, size=n_cells)
+        codes = rng.integers(0, 8, size=n_cells)
+        result = ours(dense, codes, 8)
+        assert (result.t[:, :2] == 0).all() and (result.pval[:, :2] == 1).all()
+        np.testing.assert_array_equal(result.mean_in[:, 0], 0.1)
+        assert_matches(dense, codes, 8)
+
+
+def test_constant_group_beside_varying_groups():
+    """One group constant at a value, the others varying: the constant group's M2 is 0 exactly
+    (its t against the rest is finite and matches scipy)."""
+    rng = np.random.default_rng(10)
+    codes = np.repeat(np.arange(4), 250)
+    dense = np.log1p(rng.poisson(2.0, size=(1000, 5)).astype(np.float64))
+    dense[codes == 2] = 0.7
+    moments = stats.group_moments(sp.csc_matrix(dense), codes, 4)
+    np.testing.assert_array_equal(moments.m2[2], 0.0)
+    np.testing.assert_array_equal(moments.mean[2], 0.7)
+    assert_matches(dense, codes, 4)
+
+
+def test_many_categories_with_tiny_groups_match_scipy():
+    """The rests come from prefix and suffix combinations: with 120 categories of 0 to 40 cells
+    (tiny and empty ones included), sparse log data, a constant and a 1000 ± 0.01 gene, every
+    category's test is scipy's in float64."""
+    rng = np.random.default_rng(12)
+    sizes = rng.integers(0, 40, size=120)
+    sizes[:5] = [1, 2, 0, 3, 2]
+    codes = np.repeat(np.arange(120), sizes)
+    codes[rng.uniform(size=len(codes)) < 0.05] = -1
+    dense = np.log1p(rng.negative_binomial(1, 0.7, size=(len(codes), 12)).astype(np.float64))
+    dense[:, 0] = 0.1
+    dense[:, 1] = 1000.0 + rng.normal(0, 0.01, size=len(codes))
+    assert_matches(dense, codes, 120)

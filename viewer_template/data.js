@@ -3,8 +3,10 @@
 
 import { createStore, openArray, ZarrError } from "./zarr.js";
 
-export const FORMAT_VERSIONS = [1];
+export const FORMAT_VERSIONS = [1, 2]; // 2 adds data/compare/ (docs/FORMAT.md)
 const OBS_NAMES_CHUNK = 65536;
+// de/<id>/markers' fields (docs/FORMAT.md), for bundles written before that table: read from the full rows
+const MARKER_FIELDS = ["gene", "logfoldchange", "pval_adj", "pval", "t", "mean_in", "mean_out", "frac_in", "frac_out"];
 
 export class DatasetError extends Error {
   constructor(message) {
@@ -240,6 +242,42 @@ export class Dataset {
       const row = await arr.chunk([category, 0]);
       return row.length === arr.shape[1] ? row : row.slice(0, arr.shape[1]);
     });
+  }
+
+  /**
+   * The top markers of one category of DE column `id`: {up, down}, each a list in rank order of
+   * {gene (index), logfoldchange, pval_adj, pval, t, mean_in, mean_out, frac_in, frac_out}.
+   * One small file, de/<id>/markers (after the group's and the array's metadata, once per
+   * column); bundles written before that table give the same from top_up/top_down and the
+   * full rows (ten files of up to n_genes values).
+   */
+  deMarkers(id, category) {
+    return this._once(`de:${id}:markers:${category}`, async () => {
+      const fields = (await this.deInfo(id)).marker_fields;
+      if (!Array.isArray(fields)) return this._markersFromRows(id, category);
+      const arr = await this.array(`de/${id}/markers`);
+      const [, nDir, nFields, topN] = arr.shape;
+      if (arr.shape.length !== 4 || nDir !== 2 || nFields !== fields.length || fields[0] !== "gene") {
+        throw new DatasetError(`de/${id}/markers: expected shape (n_categories, 2, ${fields.length}, top_n), gene first`);
+      }
+      const block = await arr.chunk([category, 0, 0, 0]);
+      const list = (d) => {
+        const out = [];
+        for (let r = 0, at = d * nFields * topN; r < topN; r++, at++) {
+          if (block[at] >= 0) out.push(Object.fromEntries(fields.map((f, k) => [f, block[at + k * topN]])));
+        }
+        return out;
+      };
+      return { up: list(0), down: list(1) };
+    });
+  }
+
+  async _markersFromRows(id, category) {
+    const stats = MARKER_FIELDS.slice(1);
+    const [up, down, ...rows] = await Promise.all(["top_up", "top_down", ...stats].map((s) => this.deRow(id, s, category)));
+    const list = (top) => Array.from(top).filter((j) => j >= 0)
+      .map((j) => Object.fromEntries([["gene", j], ...stats.map((f, k) => [f, rows[k][j]])]));
+    return { up: list(up), down: list(down) };
   }
 }
 

@@ -32,7 +32,12 @@ PER_CELL_NAME = 96
 PER_GENE_NAMES = 2 * 96  # gene ids and symbols as Python strings while they are written
 # Per cell in every matrix process: one float32 row of X and its gzip output.
 PER_CELL_ROW = 8
-MIN_MATRIX_BUDGET = 256 * 1024  # a few thousand stored values per piece at least
+MIN_MATRIX_BUDGET = 256 * 1024
+# data/compare/ (docs/COMPARE.md): per cell, its tree position, tree group and the row groups of
+# every DE column and joint pair (int64), in the parent and in every matrix process; per gene
+# of a bucket and per statistics row, the row and exact_moments' temporaries.
+PER_CELL_COMPARE = 8
+COMPARE_ROW_BYTES = 12 * 8  # a few thousand stored values per piece at least
 
 
 class MemoryBudgetError(XgError):
@@ -86,6 +91,10 @@ def matrix_budget(plan, metadata_bytes: int, workers: int, max_memory: int) -> M
         "DE groups per process": workers * PER_CELL_DE * len(plan.de) * n_cells,
     }
     de_per_gene = BUCKET_DE_BYTES * sum(categories)
+    if getattr(plan, "compare", None) is not None:
+        groups = 3 + len(plan.de) + len(plan.compare.joints)
+        needs["comparison groups per process"] = (workers + 1) * PER_CELL_COMPARE * groups * n_cells
+        de_per_gene += COMPARE_ROW_BYTES * compare_rows(plan)
     left = (max_memory - sum(needs.values())) // workers
     if left < MIN_MATRIX_BUDGET + de_per_gene:
         largest = sorted(needs.items(), key=lambda item: -item[1])[:2]
@@ -96,9 +105,19 @@ def matrix_budget(plan, metadata_bytes: int, workers: int, max_memory: int) -> M
         need = sum(needs.values()) + workers * (MIN_MATRIX_BUDGET + de_per_gene)
         raise MemoryBudgetError(
             f"--max-memory {_size(max_memory)} is too small for this dataset: {shown}; raise it to at least "
-            f"{_size(need)}" + (", or narrow DE (--de-obs, --de-max-categories, --no-de)" if plan.de else "")
+            f"{_size(need)}"
+            + (", or narrow DE (--de-obs, --de-max-categories, --no-de)" if plan.de else "")
+            + (", or leave out the comparison data (--no-compare)" if getattr(plan, "compare", None) else "")
         )
     return MatrixBudget(int(left), int(de_per_gene))
+
+
+def compare_rows(plan) -> int:
+    """An upper estimate of data/compare/'s statistics rows (the tree's are known only once the
+    embedding is read: about N / row_cells, counted twice for the quadtree's uneven splits)."""
+    categories = {d.obs_id: d.n_categories + 1 for d in plan.de}
+    joint = sum(min(plan.n_cells, categories[a] * categories[b]) for a, b in plan.compare.joints)
+    return 1 + sum(categories.values()) + joint + 2 * plan.n_cells // plan.compare.row_cells + 1
 
 
 def _size(n: int) -> str:

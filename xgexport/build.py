@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from . import budget, de, expression
+from . import budget, de, embed, expression, labels
 from . import format as fmt
 from .annotations import EncodedObs, encode_embedding, encode_obs
+from .comparison import build_step as compare_data
 from .genes import gene_symbols
 from .input_identity import check_unchanged
 from .manifest import write_manifest
@@ -51,11 +52,17 @@ def build(
     clean_leftovers(out)
     check_output(out, overwrite)
     source = open_source(Path(input_path), run.max_memory)
+    source, options, label_sets = labels.add_label_sets(source, options)  # --annotations
+    source, computed = embed.add_embedding(source, options, run.max_memory)  # --embed
     plan = make_plan(source, options)
     workers = 1 if run.scheduler else local_workers(run.jobs, source.matrix(plan.matrix).nnz_estimate)
     memory = budget.matrix_budget(plan, source.metadata_bytes, workers, run.max_memory)  # before any writing
     with staged(out, overwrite) as staging:
         describe_plan(plan, reporter)  # after every check that can fail early: errors stay one line
+        if label_sets:
+            reporter.stage(labels.describe(label_sets))
+        if computed:
+            reporter.stage(computed)
         write_bundle(source, plan, Writer(staging, open_store(staging / fmt.DATA), run.gzip_level), reporter,
                      MatrixPass(run.scheduler, workers, memory))  # fmt: skip
     reporter.stage(f"done: {out} ({plan.n_cells} cells, {plan.n_genes} genes)")
@@ -103,9 +110,11 @@ class MatrixPass:
 def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Reporter, matrix_pass: MatrixPass) -> None:
     reporter.stage("writing annotations and embeddings")
     encoded_obs = write_obs(source, plan, bundle)
-    write_embeddings(source, plan, bundle)
+    display = write_embeddings(source, plan, bundle)
     write_names(source, plan, bundle)
-    summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass)
+    compare = compare_data.plan_for(plan, encoded_obs, display) if plan.compare else None
+    del display
+    summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass, compare)
     matrix_info = describe_matrix(plan, summary, reporter)
     for entry, table in zip(plan.de, tables):
         if table.skipped:
@@ -139,12 +148,19 @@ def write_obs(source: Source, plan: ExportPlan, bundle: Writer) -> dict[str, Enc
     return encoded
 
 
-def write_embeddings(source: Source, plan: ExportPlan, bundle: Writer) -> None:
+def write_embeddings(source: Source, plan: ExportPlan, bundle: Writer) -> np.ndarray:
+    """Write every embedding; return the default one's display coordinates (the comparison
+    tree's)."""
+    default = None
     for entry in plan.embeddings:
         item = encode_embedding(source.embedding(entry.key), entry.key)
         coords, display = fmt.embedding_array(entry.id, "coords"), fmt.embedding_array(entry.id, "display")
         for path, values, attrs in ((coords, item.coords, {"key": entry.key}), (display, item.display, item.attrs)):
             bundle.array(path, values, chunks=fmt.cell_chunks(values.shape), attrs=attrs)
+        if entry.id == plan.default_embedding:
+            default = item.display
+    assert default is not None  # the default is one of the plan's embeddings
+    return default
 
 
 def write_names(source: Source, plan: ExportPlan, bundle: Writer) -> None:
@@ -165,20 +181,24 @@ def write_matrix(
     encoded_obs: dict[str, EncodedObs],
     reporter: Reporter,
     matrix_pass: MatrixPass,
+    compare: compare_data.CompareLayout | None = None,
 ) -> tuple[expression.ValueSummary, Iterator[de.DeTable], dict]:
-    """The pass over the matrix: X chunks and per-bucket DE results; then the DE tables, one
-    column at a time (a generator: each is assembled when written, its bucket results freed)."""
+    """The pass over the matrix: X chunks, per-bucket DE results and the comparison data's
+    pieces; then the comparison data's files; then the DE tables, one column at a time (a
+    generator: each is assembled when written, its bucket results freed)."""
     reader = source.matrix(plan.matrix)
     bundle.array(fmt.X, shape=(plan.n_genes, plan.n_cells), dtype=np.float32, chunks=(1, plan.n_cells))
     groupings = tuple(
         expression.DeGrouping(np.asarray(encoded_obs[d.obs_id].codes, dtype=np.int64), d.n_categories) for d in plan.de
     )
     spill = bundle.folder / ".spill"  # inside the staging folder: killed builds leave nothing else
+    compare_job = compare and compare_data.make_job(compare, reader, spill, bundle, matrix_pass)
     job = expression.make_job(
         source.path, plan.matrix, reader.kind, reader.shape, reader.nnz_estimate,
         max_memory=matrix_pass.memory.per_worker, spill_dir=spill, store_path=bundle.folder / fmt.DATA,
         groupings=groupings, gzip_level=bundle.level, workers=matrix_pass.workers, identity=source.identity,
-        de_bytes_per_gene=matrix_pass.memory.de_bytes_per_gene,
+        de_bytes_per_gene=matrix_pass.memory.de_bytes_per_gene, compare=compare_job,
+        extra_bytes_per_value=compare_data.BUCKET_BYTES_PER_VALUE if compare else 0,
     )  # fmt: skip
     reporter.detail(
         f"{len(job.row_blocks)} row blocks, {len(job.buckets)} gene buckets, {matrix_pass.workers} process(es)"
@@ -190,6 +210,10 @@ def write_matrix(
                 run(expression.spill_rows, job, range(len(job.row_blocks)), reporter.progress("cell blocks"))
             reporter.stage("writing expression by gene" + (" and computing DE" if plan.de else ""))
             results = run(expression.process_bucket, job, range(len(job.buckets)), reporter.progress("gene buckets"))
+            if compare_job:
+                seconds = sum(r.compare_seconds for r in results)
+                written = compare_data.write_files(compare_job, job.buckets, bundle, results, run, matrix_pass.workers,
+                                                   reporter, seconds)  # fmt: skip
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     check_unchanged(source.root, source.path, source.identity)  # obs and embeddings were read from it too
@@ -197,6 +221,8 @@ def write_matrix(
     for result in results[1:]:
         summary = summary.merge(result.summary)
     known_files = {rel: digest for result in results for rel, digest in result.files.items()}
+    if compare_job:
+        known_files.update(written)
     firsts = [r.first_gene for r in results]
     parts: list[list | None] = [[r.de[index] for r in results] for index in range(len(plan.de))]
     del results

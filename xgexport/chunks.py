@@ -2,6 +2,12 @@
 bytes), chunk keys with the "." separator (``c.12.0``: one file per chunk and no folder per
 gene, which halves the inodes a build creates), and whole-row chunk files written directly.
 
+Level 1 (the default) is deflated by ISA-L's igzip (the ``isal`` package): about 3× faster than
+zlib's level 1 on gene rows, which are mostly zeros, for ~5 % more bytes; it was half the CPU
+time of a build. Levels 2–9 are zlib's, for smaller bundles. Either way the file is standard
+gzip (RFC 1952) that the browser's DecompressionStream and every zarr reader decode; the bytes
+depend on the input and on the encoder's version, never on the time or the machine's load.
+
 No zarr import here: build workers write X through this module and start faster without it.
 """
 
@@ -14,6 +20,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from isal import isal_zlib
 
 from .format import CHUNK_SEPARATOR as SEPARATOR
 
@@ -22,6 +29,8 @@ CHUNK_NAME = re.compile(r"c(\.[0-9]+)*")
 # zlib's hash table at memLevel 6 instead of the default 8: mostly-zero gene chunks compress
 # ~15% faster (the table is slid every 32 KiB of input) for ~0.5% more bytes.
 MEM_LEVEL = 6
+# ISA-L's level 1 (of 0–3): its 0 is 30 % larger for no speed, its 3 as slow as zlib's 1.
+ISAL_LEVEL = 1
 
 
 def encode_gzip(raw, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> bytes:
@@ -30,10 +39,14 @@ def encode_gzip(raw, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> byt
     ``strategy`` (zlib's) changes only how the encoder searches; any gzip reader decodes it."""
     extra_flags = {1: 4, 9: 2}.get(level, 0)
     header = struct.pack("<BBBBLBB", 0x1F, 0x8B, 8, 0, 0, extra_flags, 255)
-    deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL, strategy)
-    body = deflate.compress(raw) + deflate.flush()
+    if level == 1 and strategy == zlib.Z_DEFAULT_STRATEGY:
+        fast = isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -15)
+        body = fast.compress(raw) + fast.flush()
+    else:
+        deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL, strategy)
+        body = deflate.compress(raw) + deflate.flush()
     size = memoryview(raw).nbytes
-    return b"".join((header, body, struct.pack("<LL", zlib.crc32(raw), size & 0xFFFFFFFF)))
+    return b"".join((header, body, struct.pack("<LL", isal_zlib.crc32(raw), size & 0xFFFFFFFF)))
 
 
 def write_row(

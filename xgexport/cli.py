@@ -77,12 +77,18 @@ def main():
 @click.option("--layer", help="Matrix for expression and DE: X, raw, or a layer name (default: raw if present, else X).")
 @click.option("--gene-symbols", metavar="COLUMN", help="var column with display names (e.g. feature_name).")
 @click.option("--embedding", "embeddings", multiple=True, metavar="KEY", help="obsm key to show (repeatable; default: every 2-D layout).")
+@click.option("--embed", type=click.Choice(["pca", "umap"]), help="Compute a layout: PCA of the most variable genes, or UMAP of it (needs umap-learn); for inputs without one.")
 @click.option("--obs", "obs", multiple=True, metavar="COLUMN", help="obs column to export (repeatable; default: all usable).")
 @click.option("--categorical", multiple=True, metavar="COLUMN", help="Show this (e.g. integer cluster id) column as categories, with DE (repeatable).")
+@click.option("--annotations", multiple=True, metavar="CSV", help="Label sets exported by the viewer (or cellxgene's annotation CSV) to add as categorical obs columns, with DE (repeatable).")
 @click.option("--no-de", is_flag=True, help="Skip differential expression.")
 @click.option("--de-obs", multiple=True, metavar="COLUMN", help="Categorical column for DE (repeatable; default: all).")
 @click.option("--de-max-categories", default=200, show_default=True, type=click.IntRange(2), help="Skip DE for columns with more categories.")
 @click.option("--de-top-n", default=50, show_default=True, type=click.IntRange(1, 10000), help="Ranked markers stored per category.")
+@click.option("--no-compare", is_flag=True, help="Leave out the comparison data (data/compare/): the viewer then compares nothing, and says why.")
+@click.option("--de-within", multiple=True, metavar="TYPE:CONDITION", help="Two DE columns whose joint groups get statistics rows: condition A against B within a cell type (repeatable).")
+@click.option("--compare-leaf-cells", default=64, show_default=True, type=click.IntRange(1), help="Cells per leaf of the comparison tree (more: fewer files, more bytes per lasso).")
+@click.option("--compare-row-cells", default=1024, show_default=True, type=click.IntRange(2), help="Tree nodes with this many cells carry a statistics row.")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
 @click.option("--max-memory", default="2G", show_default=True, help="Memory budget of the build's data: obs/var, per-cell arrays, DE tables, matrix blocks (e.g. 500M, 4G).")
 @click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks, annotations and DE tables.")
@@ -92,13 +98,13 @@ def main():
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
-def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, obs, categorical, no_de, de_obs,
-          de_max_categories, de_top_n, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
+def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, embed, obs, categorical, annotations, no_de, de_obs,
+          de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):
     # fmt: on
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
     from .build import build as run_build
-    from .options import BuildOptions, RunOptions, parse_link
+    from .options import BuildOptions, RunOptions, parse_de_within, parse_link
     from .report import Reporter
 
     if input_path == EXAMPLE and not Path(EXAMPLE).exists():
@@ -109,6 +115,9 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         layer=layer, gene_symbols=gene_symbols, embeddings=tuple(embeddings), obs=tuple(obs),
         categorical=tuple(categorical), max_categories=max_categories,
         de=not no_de, de_obs=tuple(de_obs), de_max_categories=de_max_categories, de_top_n=de_top_n,
+        compare=not no_compare, de_within=tuple(parse_de_within(text) for text in de_within),
+        compare_leaf_cells=compare_leaf_cells, compare_row_cells=compare_row_cells,
+        annotations=tuple(annotations), embed=embed,
     )  # fmt: skip
     run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)

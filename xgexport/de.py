@@ -12,7 +12,17 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .format import DATA, DE_FLOAT32, DE_FLOAT64, DE_TOP, ROOT_ATTRIBUTES_KEY, VAR_NAMES, de_group
+from .format import (
+    DATA,
+    DE_FLOAT32,
+    DE_FLOAT64,
+    DE_MARKER_FIELDS,
+    DE_MARKERS,
+    DE_TOP,
+    ROOT_ATTRIBUTES_KEY,
+    VAR_NAMES,
+    de_group,
+)
 from .store import create
 
 COLUMNS = ("category", "gene", *DE_FLOAT32, *DE_FLOAT64)  # of load_de's frame
@@ -63,6 +73,7 @@ def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict[
             "n_out": table.n_out.tolist(),
             "skipped": list(table.skipped),
             "top_n": top_n,
+            "marker_fields": list(DE_MARKER_FIELDS),
         }
     )
     n_groups, n_genes = table.arrays["t"].shape
@@ -71,10 +82,27 @@ def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict[
         dtype = np.float32 if key in DE_FLOAT32 else np.float64
         create(node, key, table.arrays[key].astype(dtype, copy=False), chunks=(1, n_genes), level=level)
         shapes[f"{de_group(de_id)}/{key}"] = [n_groups, n_genes]
-    for key, ranked in zip(DE_TOP, stats.top_genes(table.arrays["t"], top_n)):
-        create(node, key, ranked, chunks=(1, top_n), level=level)
+    ranked = stats.top_genes(table.arrays["t"], top_n)
+    for key, genes in zip(DE_TOP, ranked):
+        create(node, key, genes, chunks=(1, top_n), level=level)
         shapes[f"{de_group(de_id)}/{key}"] = [n_groups, top_n]
+    markers = marker_table(table.arrays, *ranked)
+    create(node, DE_MARKERS, markers, chunks=(1, *markers.shape[1:]), level=level)
+    shapes[f"{de_group(de_id)}/{DE_MARKERS}"] = list(markers.shape)
     return shapes
+
+
+def marker_table(arrays: dict, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The top genes of each category with their statistics (format.DE_MARKERS): what the marker
+    panel shows, so that opening a category reads one small file instead of eight rows of n_genes."""
+    n_groups, top_n = up.shape
+    out = np.full((n_groups, 2, len(DE_MARKER_FIELDS), top_n), np.nan, dtype=np.float64)
+    for d, genes in enumerate((up, down)):
+        out[:, d, 0] = genes  # −1 pads, as in top_up / top_down
+        rows, cols = np.nonzero(genes >= 0)
+        for f, key in enumerate(DE_MARKER_FIELDS[1:], start=1):
+            out[rows, d, f, cols] = arrays[key][rows, genes[rows, cols]]
+    return out
 
 
 def load_de(bundle_path, obs_column: str):

@@ -17,8 +17,10 @@ a local loop or on a Dask cluster, and gives the same bytes either way.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,6 +55,7 @@ class MatrixJob:
     groupings: tuple[DeGrouping, ...]
     gzip_level: int = 1
     identity: tuple | None = None  # of the input when the build opened it (source.identity_of)
+    compare: Any = None  # a comparison.stream.CompareJob: data/compare/'s rows and leaf pieces too
 
     @property
     def transposes(self) -> bool:
@@ -107,6 +110,7 @@ class BucketResult:
     de: tuple[stats.DeBlock, ...]
     summary: ValueSummary
     files: dict  # X chunk path relative to the bundle -> (size, sha256)
+    compare_seconds: float = 0.0  # of this task, spent on the comparison data
 
 
 def make_job(
@@ -124,16 +128,20 @@ def make_job(
     workers: int = 1,
     identity: tuple | None = None,
     de_bytes_per_gene: int = 0,
+    extra_bytes_per_value: int = 0,
+    compare: Any = None,
 ) -> MatrixJob:
     """Choose block and bucket sizes so that no task holds more than about ``max_memory``:
     a row block a quarter of it; a gene bucket its stored values, its genes' DE statistics
-    (``de_bytes_per_gene``) and the merge's counts per row block."""
+    (``de_bytes_per_gene``: the comparison rows' too) and the merge's counts per row block;
+    ``extra_bytes_per_value``: what the comparison data's pieces add per stored value."""
     n_cells, n_genes = shape
-    budget_values = max(10_000, max_memory // BYTES_PER_SPILLED_VALUE)
+    per_value = BYTES_PER_SPILLED_VALUE + extra_bytes_per_value
+    budget_values = max(10_000, max_memory // per_value)
     per_row = max(1.0, nnz / max(1, n_cells))
     rows = int(np.clip(budget_values // 4 / per_row, 1, max(1, n_cells)))  # wide dense rows: few per block
     row_blocks = tuple((a, min(a + rows, n_cells)) for a in range(0, n_cells, rows))
-    per_gene = BYTES_PER_SPILLED_VALUE * nnz / n_genes + de_bytes_per_gene + MERGE_BYTES * len(row_blocks)
+    per_gene = per_value * nnz / n_genes + de_bytes_per_gene + MERGE_BYTES * len(row_blocks)
     n_buckets = int(np.clip(np.ceil(per_gene * n_genes / max(1, max_memory)), 1, n_genes))
     if n_buckets > 1:  # whole rounds of work for every worker: none idles at the end
         n_buckets = min(n_genes, -(-n_buckets // workers) * workers)
@@ -141,7 +149,7 @@ def make_job(
     buckets = tuple((int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a)
     return MatrixJob(
         str(source_path), matrix, kind, n_cells, n_genes, buckets, row_blocks,
-        str(spill_dir), str(store_path), groupings, gzip_level, identity,
+        str(spill_dir), str(store_path), groupings, gzip_level, identity, compare,
     )  # fmt: skip
 
 
@@ -227,9 +235,23 @@ def process_bucket(job: MatrixJob, bucket_index: int) -> BucketResult:
     if nonfinite.any():  # inf is shown as missing, like NaN; DE of those genes is NaN
         block.data = np.where(nonfinite, np.nan, block.data)
     files = write_expression(job, g0, block)
-    moments = stats.moments_of_block(block, [(g.codes, g.n_groups) for g in job.groupings])
+    started = time.perf_counter()
+    if job.compare is not None:
+        from .comparison.stream import spill_bucket
+
+        # The comparison data's exact statistics of the DE columns' groups (categories, then
+        # the missing values' group) serve DE too: one computation, not two.
+        shared = spill_bucket(job.compare, bucket_index, block)
+        moments = [_first_groups(m, g.n_groups) for m, g in zip(shared, job.groupings, strict=True)]
+    else:
+        moments = stats.moments_of_block(block, [(g.codes, g.n_groups) for g in job.groupings])
+    compare_seconds = time.perf_counter() - started if job.compare is not None else 0.0
     de = tuple(_stored_precision(stats.one_vs_rest(m)) for m in moments)
-    return BucketResult(g0, de, summary, files)
+    return BucketResult(g0, de, summary, files, compare_seconds)
+
+
+def _first_groups(moments: stats.Moments, k: int) -> stats.Moments:
+    return stats.Moments(moments.n[:k], moments.mean[:k], moments.m2[:k], moments.n_pos[:k])
 
 
 def _stored_precision(block: stats.DeBlock) -> stats.DeBlock:

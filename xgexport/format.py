@@ -13,7 +13,8 @@ import math
 from typing import Any, Literal, TypedDict
 
 FORMAT_NAME = "xgexport-bundle"  # manifest.json's "format"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: data/compare/ (docs/FORMAT.md, "Changes from version 1")
+READABLE_VERSIONS = (1, 2)  # a version 1 bundle is a version 2 bundle without data/compare/
 
 # Files and folders of a bundle
 MANIFEST = "manifest.json"
@@ -50,6 +51,12 @@ def de_group(de_id: str) -> str:
 DE_FLOAT32 = ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange")
 DE_FLOAT64 = ("t", "pval", "pval_adj")
 DE_TOP = ("top_up", "top_down")  # (n_categories, top_n) int32 gene indices, −1 pads
+# A category's markers in one small file: (n_categories, 2 directions (up, down), fields, top_n)
+# float64, the fields in this order (also the group attribute ``marker_fields``): the gene index
+# of top_up / top_down, then its statistics. float64 holds the indices and every float32 value
+# exactly, so one array (one dtype) carries them all; −1 / NaN pad.
+DE_MARKERS = "markers"
+DE_MARKER_FIELDS = ("gene", "logfoldchange", "pval_adj", "pval", "t", "mean_in", "mean_out", "frac_in", "frac_out")
 
 # Layout
 CHUNK_SEPARATOR = "."  # zarr v3 "default" chunk key encoding with this separator: c.<i>.<j>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .options import BuildOptions, RunOptions
@@ -9,6 +10,17 @@ from .plan import make_plan
 from .source import open_source
 
 SAMPLE_VALUES = 2_000_000  # at most this many matrix entries are read for the value range
+
+# Names of obs columns that hold cell types (clusterings) and conditions (what differs between
+# samples): "condition A against B within one cell type" is what --de-within answers from rows.
+CELL_TYPE_NAMES = re.compile(
+    r"cell_?type|celltype|cell_?label|leiden|louvain|cluster|annotation|subclass|bulk_labels", re.I
+)
+CONDITION_NAMES = re.compile(
+    r"condition|disease|treatment|stim|sample|donor|batch|genotype|patient|individual|time_?point|status", re.I
+)
+ONTOLOGY_IDS = re.compile(r"ontology_term_id$", re.I)  # CELLxGENE's id twins of the label columns
+MAX_SUGGESTIONS = 6
 
 
 def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | None = None,
@@ -34,7 +46,17 @@ def inspect_input(path: Path, *, layer: str | None = None, gene_symbols: str | N
     report["obsm"] = {key: list(shape) for key, shape in source.obsm_shapes.items()}
     report["layers"] = list(source.layer_names)
     report["has_raw"] = source.raw_var is not None
+    report["de_within_suggestions"] = suggest_de_within([d["name"] for d in report["de"]])
     return report
+
+
+def suggest_de_within(de_columns: list[str]) -> list[str]:
+    """Likely --de-within pairs among the DE columns: a cell-type-like column crossed with a
+    condition-like one (by name only: a suggestion, not a judgement of the data)."""
+    names = [n for n in de_columns if not ONTOLOGY_IDS.search(n)]
+    types = [n for n in names if CELL_TYPE_NAMES.search(n)]
+    conditions = [n for n in names if CONDITION_NAMES.search(n) and n not in types]
+    return [f"{t}:{c}" for t in types for c in conditions][:MAX_SUGGESTIONS]
 
 
 def format_report(report: dict) -> str:
@@ -54,6 +76,11 @@ def format_report(report: dict) -> str:
         ],
         "differential expression: " + (", ".join(d["name"] for d in report["de"]) or "none"),
     ]
+    for pair in report["de_within_suggestions"]:
+        kind, condition = pair.split(":", 1)
+        lines.append(
+            f"suggestion: --de-within {pair} (compare {condition} groups within each {kind} category from stored rows)"
+        )
     lines.extend(f"note: {hint}" for hint in report["hints"])
     lines.extend(f"warning: {warning}" for warning in report["warnings"])
     if report["skipped"]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BundleError, first_line
-from .format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, canonical_json
+from .format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, READABLE_VERSIONS, canonical_json
 from .version import GENERATOR
 
 # A manifest lists ~110 bytes per file (4 MB for 30,000 genes): no manifest is larger than this.
@@ -85,10 +85,11 @@ def parse_manifest(data: bytes, location: Any) -> dict:
         raise BundleError(f"{location}: {MANIFEST} is not valid JSON ({detail})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise BundleError(f"{location}: {MANIFEST} is not an xgexport manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
+        readable = " or ".join(map(str, READABLE_VERSIONS))
         raise BundleError(
             f"{location}: bundle format version {manifest.get('format_version')} is not "
-            f"version {FORMAT_VERSION}, which this xgexport reads; use a matching xgexport"
+            f"version {readable}, which this xgexport reads; use a matching xgexport"
         )
     _check_structure(location, manifest)
     return manifest

@@ -36,6 +36,12 @@ class BuildOptions:
     de_obs: tuple[str, ...] = ()
     de_max_categories: int = 200
     de_top_n: int = 50
+    compare: bool = True  # data/compare/: comparisons of any two groups (docs/COMPARE.md)
+    de_within: tuple[tuple[str, str], ...] = ()  # (cell type column, condition column): joint rows
+    compare_leaf_cells: int = 64  # the comparison tree's leaf size (cells)
+    compare_row_cells: int = 1024  # tree nodes with this many cells carry a statistics row
+    annotations: tuple[str, ...] = ()  # label set CSV files (the viewer's export) to add as obs columns
+    embed: str | None = None  # "pca" or "umap": a layout the build computes (xgexport.embed)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "doi", clean_doi(self.doi))
@@ -62,6 +68,16 @@ def clean_doi(doi: str) -> str:
     if text and not re.fullmatch(r"10\.\d{4,9}/\S+", text):
         raise InputError(f"--doi {doi!r}: not a DOI like 10.1038/s41586-020-2649-2")
     return text
+
+
+def parse_de_within(text: str) -> tuple[str, str]:
+    """'cell_type:condition' → ('cell_type', 'condition')."""
+    first, sep, second = str(text).partition(":")
+    if not sep or not first.strip() or not second.strip() or first.strip() == second.strip():
+        raise InputError(
+            f"--de-within {text!r}: use TYPE_COLUMN:CONDITION_COLUMN, e.g. --de-within cell_type:condition"
+        )
+    return first.strip(), second.strip()
 
 
 def parse_link(text: str) -> tuple[str, str]:

@@ -48,6 +48,16 @@ class DePlan:
 
 
 @dataclass(frozen=True)
+class ComparePlan:
+    """data/compare/ (docs/COMPARE.md): rows for every DE column's categories, joint rows for
+    the pairs of DE columns named by --de-within (obs ids), a tree over the default embedding."""
+
+    joints: tuple[tuple[str, str], ...]
+    leaf_cells: int
+    row_cells: int
+
+
+@dataclass(frozen=True)
 class ExportPlan:
     """Everything the bundle will hold, decided: what ``inspect`` prints and ``build`` writes."""
 
@@ -71,6 +81,7 @@ class ExportPlan:
     warnings: tuple[str, ...] = field(default=())
     default_embedding: str = "0"
     default_color: str = "none"
+    compare: ComparePlan | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -111,6 +122,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
         warnings=tuple(gene_name_warnings(genes, symbols, "raw.var" if matrix == "raw" else "var")),
         default_embedding=_default_embedding(embeddings),
         default_color=_default_color(obs, de),
+        compare=choose_compare(de, options),
     )
 
 
@@ -183,8 +195,9 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
             or "nothing"
         )
         raise InputError(
-            f"{source.path}: no usable embedding to draw (obsm has: {have}); add one, e.g. "
-            "sc.pp.pca(adata); sc.pp.neighbors(adata); sc.tl.umap(adata); adata.write_h5ad(...)"
+            f"{source.path}: no usable embedding to draw (obsm has: {have}); let the build compute one with "
+            "--embed pca (or --embed umap), or add one, e.g. sc.pp.pca(adata); sc.pp.neighbors(adata); "
+            "sc.tl.umap(adata); adata.write_h5ad(...)"
         )
     keys.sort(key=_embedding_rank)
     return tuple(EmbeddingPlan(str(i), key, display_name(key), int(shapes[key][1])) for i, key in enumerate(keys))
@@ -318,6 +331,33 @@ def choose_de(obs: tuple[ObsPlan, ...], options: BuildOptions, skipped) -> tuple
         else:
             plans.append(DePlan(str(len(plans)), plan.id, plan.name, plan.n_categories, options.de_top_n))
     return tuple(plans)
+
+
+def choose_compare(de: tuple[DePlan, ...], options: BuildOptions) -> ComparePlan | None:
+    """The comparison data asked for, checked: --de-within names two different DE columns."""
+    if not options.compare:
+        if options.de_within:
+            raise InputError("--de-within writes comparison data: it cannot go with --no-compare")
+        return None
+    if not 1 <= options.compare_leaf_cells < options.compare_row_cells:
+        raise InputError(
+            f"--compare-leaf-cells {options.compare_leaf_cells} and --compare-row-cells "
+            f"{options.compare_row_cells}: need 1 <= leaf cells < row cells"
+        )
+    by_name = {d.name: d for d in de}
+    joints = []
+    for pair in options.de_within:
+        for name in pair:
+            if name not in by_name:
+                have = ", ".join(by_name) or "none (--no-de)"
+                raise InputError(
+                    f"--de-within {pair[0]}:{pair[1]}: {name!r} is not a column with DE (columns with DE: {have})"
+                )
+        ids = (by_name[pair[0]].obs_id, by_name[pair[1]].obs_id)
+        if pair[0] == pair[1] or ids in joints:
+            raise InputError(f"--de-within {pair[0]}:{pair[1]}: name two different columns, each pair once")
+        joints.append(ids)
+    return ComparePlan(tuple(joints), options.compare_leaf_cells, options.compare_row_cells)
 
 
 def _default_embedding(embeddings: tuple[EmbeddingPlan, ...]) -> str:

@@ -5,14 +5,18 @@ Dask) and give the same numbers:
 
 1. ``group_moments(block, codes, n_groups)``: for a block holding every cell of its genes, the
    sufficient statistics of every group: count, mean, M2 (sum of squared deviations) and the
-   number of cells with a value > 0. One pass gives Σx and Σx²; M2 = Σx² − (Σx)²/n keeps
-   enough digits unless the spread is tiny against the mean, and exactly there (``risky``:
-   more than 6 digits would be lost, e.g. constant groups) a second, centred pass recomputes it:
-   each stored value taken from its own group's mean, the implicit zeros adding
-   ``(n − stored) · mean²``. So precision never depends on the data's offset.
+   number of cells with a value > 0. One pass gives the sums of d and d² for d = x − s, where
+   s is a *data value* of the group (its first cell's value of the gene, as
+   ``comparison.moments`` does): a group whose values are all equal has d = 0 exactly, so its
+   mean is exactly that value and its M2 exactly 0 (Σx/n is not: 0.1 in every cell gave a
+   non-zero variance and t = ±31). M2 = Σd² − (Σd)²/n keeps enough digits unless the spread is
+   tiny against |mean − s|, and exactly there (``risky``: more than 6 digits would be lost) a
+   second, centred pass recomputes it: each stored value taken from its own group's mean, the
+   implicit zeros adding ``(n − stored) · mean²``. So precision never depends on the offset.
 2. ``one_vs_rest(moments)``: for every category the rest's statistics are *combined* from the
-   other groups (Chan et al.'s pairwise formula), never obtained by subtracting the category
-   from a total, then Welch's t, Welch–Satterthwaite degrees of freedom and the two-sided p.
+   other groups (Chan et al.'s pairwise formula, through running prefix and suffix
+   combinations), never obtained by subtracting the category from a total, then Welch's t,
+   Welch–Satterthwaite degrees of freedom and the two-sided p.
 
 Benjamini–Hochberg needs every gene of a category, so ``bh_adjust`` runs once at the end.
 """
@@ -93,8 +97,9 @@ def _moments_of_piece(block, groupings) -> list[Moments]:
     layout = _layout(block)
     moments = []
     for codes, n_groups in groupings:
+        shift = _first_values(layout, codes, n_groups)
         flat, values = _triplets(layout, codes, n_groups)
-        sums = _sums(flat, values, codes, n_groups, block.shape[1])
+        sums = _sums(flat, values, codes, n_groups, shift)
         risky = sums.risky()
         squares = _squares(flat, values, sums.mean(), risky) if risky.any() else None
         moments.append(finish_moments(sums, squares, risky))
@@ -118,16 +123,18 @@ def _columns(block: sp.csc_matrix, a: int, b: int) -> sp.csc_matrix:
 
 @dataclass(frozen=True)
 class GroupSums:
-    """Additive per group × gene totals: cells, sum, sum of squares, stored values, values > 0."""
+    """Per group × gene totals: cells, Σd and Σd² of d = x − shift (implicit zeros included),
+    stored values, values > 0, and the shift (a value of the group's, see the module's doc)."""
 
     n: np.ndarray
     total: np.ndarray
     sq: np.ndarray
     stored: np.ndarray
     n_pos: np.ndarray
+    shift: np.ndarray
 
     def naive_m2(self) -> np.ndarray:
-        """Σx² − (Σx)²/n: exact enough unless the spread is tiny against the mean (see risky)."""
+        """Σd² − (Σd)²/n: exact enough unless the spread is tiny against |mean − shift| (risky)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             m2 = self.sq - self.total * self.total / self.n[:, None]
         m2[self.n == 0] = 0.0
@@ -140,7 +147,7 @@ class GroupSums:
 
     def mean(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = self.total / self.n[:, None]
+            mean = self.shift + self.total / self.n[:, None]
         mean[self.n == 0] = 0.0
         return mean
 
@@ -153,6 +160,25 @@ def _layout(block: sp.spmatrix):
         gene_of = np.repeat(np.arange(block.shape[1], dtype=np.int64), np.diff(block.indptr))
         return "csc", gene_of, values, block
     return "csr", None, values, block
+
+
+def _first_values(layout, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group and gene, the value of the group's first cell (0 where it stores none)."""
+    fmt, gene_of, values, block = layout
+    member = np.flatnonzero(codes >= 0)
+    groups, where = np.unique(codes[member], return_index=True)
+    first = member[where]
+    shift = np.zeros((n_groups, block.shape[1]))
+    if fmt == "csc":
+        is_first = np.zeros(len(codes), dtype=bool)
+        is_first[first] = True
+        at = np.flatnonzero(is_first[block.indices])
+        shift[codes[block.indices[at]], gene_of[at]] = values[at]
+    else:
+        for group, cell in zip(groups.tolist(), first.tolist()):
+            lo, hi = block.indptr[cell], block.indptr[cell + 1]
+            shift[group, block.indices[lo:hi]] = values[lo:hi]
+    return shift
 
 
 def _triplets(layout, codes: np.ndarray, n_groups: int):
@@ -172,10 +198,13 @@ def _triplets(layout, codes: np.ndarray, n_groups: int):
     return flat, values
 
 
-def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
+def _sums(flat, values, codes, n_groups: int, shift: np.ndarray) -> GroupSums:
+    n_genes = shift.shape[1]
     size = n_groups * n_genes
-    total = np.bincount(flat, weights=values, minlength=size)
-    sq = np.bincount(flat, weights=values * values, minlength=size)
+    deviation = values - shift.ravel()[flat]
+    total = np.bincount(flat, weights=deviation, minlength=size).astype(np.float64, copy=False)
+    deviation *= deviation
+    sq = np.bincount(flat, weights=deviation, minlength=size).astype(np.float64, copy=False)
     stored = np.bincount(flat, minlength=size).astype(np.float64)
     # values <= 0 (or NaN) are rare in expression data: count those, not the positives
     if values.size and values.min() > 0:  # the usual case; NaN fails the test and is counted
@@ -184,9 +213,11 @@ def _sums(flat, values, codes, n_groups: int, n_genes: int) -> GroupSums:
         not_positive = np.bincount(flat[~(values > 0)], minlength=size)
     n = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)
     shape = (n_groups, n_genes)
-    return GroupSums(
-        n, total.reshape(shape), sq.reshape(shape), stored.reshape(shape), (stored - not_positive).reshape(shape)
-    )
+    stored, total, sq = stored.reshape(shape), total.reshape(shape), sq.reshape(shape)
+    implicit = n[:, None] - stored  # each implicit zero is d = −shift
+    total -= implicit * shift
+    sq += implicit * shift * shift
+    return GroupSums(n, total, sq, stored, (stored.ravel() - not_positive).reshape(shape), shift)
 
 
 def _squares(flat, values, mean: np.ndarray, risky: np.ndarray | None = None) -> np.ndarray:
@@ -231,32 +262,56 @@ def combine(a: Moments, b: Moments) -> Moments:
 
 
 def one_vs_rest(moments: Moments) -> DeBlock:
-    """Welch's t-test of every group against all other groups, for every gene."""
+    """Welch's t-test of every group against all other groups, for every gene.
+
+    The rest of group k is groups 0..k−1 combined with groups k+1..K−1: running prefix and
+    suffix combinations (Chan's formula, as ``combine``) give every rest in O(K·G), where
+    summing the other groups for each k cost O(K²·G) (35 s for 200 categories × 30,000 genes).
+    Combining, never subtracting a group from a total, keeps every digit, and a constant gene
+    stays exactly constant (equal means add no spread).
+    """
     n, mean, m2, n_pos = moments.n, moments.mean, moments.m2, moments.n_pos
     n_groups = len(n)
-    shape = mean.shape
-    mean_out = np.empty(shape)
-    m2_out = np.empty(shape)
-    n_out = np.empty(n_groups)
-    pos_out = np.empty(shape)
+    suffix = _suffixes(n, mean, m2)
+    mean_out = np.empty(mean.shape)
+    m2_out = np.empty(mean.shape)
+    before = (0.0, np.zeros(mean.shape[1]), np.zeros(mean.shape[1]))  # groups 0..k−1
     for k in range(n_groups):  # a loop over categories, never over genes
-        rest = np.arange(n_groups) != k
-        n_rest = n[rest].sum()
-        n_out[k] = n_rest
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mr = (n[rest, None] * mean[rest]).sum(axis=0) / n_rest
-        spread = mean[rest] - mr
-        m2_out[k] = m2[rest].sum(axis=0) + (n[rest, None] * spread * spread).sum(axis=0)
-        mean_out[k] = mr
-        pos_out[k] = n_pos[rest].sum(axis=0)
+        _n, mean_out[k], m2_out[k] = _merge(*before, *(suffix[0][k + 1], suffix[1][k + 1], suffix[2][k + 1]))
+        before = _merge(*before, n[k], mean[k], m2[k])
     n_in = n[:, None]
-    n_rest = n_out[:, None]
+    n_rest = (n.sum() - n)[:, None]
+    pos_out = n_pos.sum(axis=0) - n_pos  # counts: exact in float64
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         t, pval = welch(mean, m2 / (n_in - 1), n_in, mean_out, m2_out / (n_rest - 1), n_rest)
         frac_in = n_pos / n_in
         frac_out = pos_out / n_rest
         lfc = np.log2((np.expm1(mean) + LFC_EPS) / (np.expm1(mean_out) + LFC_EPS))
     return DeBlock(mean, mean_out, frac_in, frac_out, lfc, t, pval)
+
+
+def _suffixes(n, mean, m2):
+    """Row k: groups k..K−1 combined (row K: none), as (n, mean, M2) arrays."""
+    n_groups, n_genes = mean.shape
+    n_after = np.zeros(n_groups + 1)
+    mean_after = np.zeros((n_groups + 1, n_genes))
+    m2_after = np.zeros((n_groups + 1, n_genes))
+    for k in range(n_groups - 1, -1, -1):
+        later = (n_after[k + 1], mean_after[k + 1], m2_after[k + 1])
+        n_after[k], mean_after[k], m2_after[k] = _merge(n[k], mean[k], m2[k], *later)
+    return n_after, mean_after, m2_after
+
+
+def _merge(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
+    """``combine`` for one row of two disjoint cell sets (counts are scalars here)."""
+    if n_b == 0:
+        return n_a, mean_a, m2_a
+    if n_a == 0:
+        return n_b, mean_b, m2_b
+    n = n_a + n_b
+    share = n_b / n
+    delta = mean_b - mean_a
+    return n, mean_a + delta * share, m2_a + m2_b + delta * delta * (n_a * share)
 
 
 def welch(mean1, var1, n1, mean2, var2, n2) -> tuple[np.ndarray, np.ndarray]:

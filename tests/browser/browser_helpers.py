@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +47,13 @@ def build_bundle(source: Path, out: Path, *extra: str) -> Path:
     if result.returncode != 0:
         raise RuntimeError(f"xgexport build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return out
+
+
+def wait_until(fn, timeout: float = 20.0):
+    """Poll fn until it returns something true (and return that); fail after `timeout` seconds.
+    Generous because the suite runs on a shared 2-core machine: it bounds a hang, not a speed."""
+    end = time.monotonic() + timeout
+    while not (value := fn()):
+        assert time.monotonic() < end, f"timed out after {timeout:g} s waiting for {getattr(fn, '__name__', fn)}"
+        time.sleep(0.03)
+    return value

@@ -16,14 +16,15 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import zarr
-from browser_helpers import DATASETS, READY, REPO, build_bundle
+from browser_helpers import DATASETS, READY, REPO
 
 sys.path.insert(0, str(REPO / "tests"))
-from compare_bundle import add_compare_data
+from compare_bundle import build_with_compare
 from compare_helpers import reference
 
 import xgexport
 from xgexport.comparison.reader import CompareData
+from xgexport.verify import verify
 
 pytestmark = pytest.mark.browser
 
@@ -85,9 +86,8 @@ def case(request, tmp_path_factory, serve):
     folder = tmp_path_factory.mktemp("cmp-view")
     made = CASES[request.param]
     source = DATASETS / made if isinstance(made, str) else made(folder / "input.h5ad")
-    bundle = build_bundle(source, folder / "bundle")
-    add_compare_data(bundle, source)
-    assert xgexport.verify(bundle) == []
+    bundle = build_with_compare(source, folder / "bundle")
+    assert verify(bundle) == []  # (xgexport.verify is the module once anything imported it)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         adata = ad.read_h5ad(source)

@@ -15,7 +15,7 @@ import pytest
 from browser_helpers import DATASETS, READY, REPO, build_bundle, save_artifact
 
 sys.path.insert(0, str(REPO / "tests"))
-from compare_bundle import add_compare_data
+from compare_bundle import build_with_compare
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +24,7 @@ PBMC = DATASETS / "scanpy_pbmc68k_reduced.h5ad"
 
 @pytest.fixture(scope="module")
 def compare_bundle(tmp_path_factory):
-    bundle = build_bundle(PBMC, tmp_path_factory.mktemp("cmp-panel") / "bundle", "--title", "PBMC 68k (reduced)")
-    return add_compare_data(bundle, PBMC)
+    return build_with_compare(PBMC, tmp_path_factory.mktemp("cmp-panel") / "bundle", "--title", "PBMC 68k (reduced)")
 
 
 @pytest.fixture(scope="module")
@@ -215,8 +214,39 @@ def test_groups_refused_in_words_and_b_as_categories(rec, compare_site):
     rec.assert_clean([compare_site.origin])
 
 
-def test_a_bundle_without_comparison_data_says_so(rec, pbmc_site):
+def version_1_bundle(out: Path) -> Path:
+    """A bundle of format version 1 as an older xgexport wrote it: a version 2 bundle without
+    data/compare/ (--no-compare) differs from it only in the version number."""
+    import hashlib
+    import json
+
+    build_bundle(PBMC, out, "--title", "PBMC 68k (reduced)", "--no-compare")
+    zarr_json = out / "data" / "zarr.json"
+    meta = json.loads(zarr_json.read_text())
+    assert meta["attributes"]["xgexport"]["format_version"] == 2
+    meta["attributes"]["xgexport"]["format_version"] = 1
+    zarr_json.write_text(json.dumps(meta, indent=2, sort_keys=True))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    data = zarr_json.read_bytes()
+    manifest["files"]["data/zarr.json"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return out
+
+
+@pytest.fixture(scope="module")
+def v1_site(tmp_path_factory, serve):
+    bundle = version_1_bundle(tmp_path_factory.mktemp("cmp-v1") / "bundle")
+    from xgexport.verify import verify
+
+    assert verify(bundle) == []  # verify reads version 1 too
+    return serve(bundle)
+
+
+def test_a_version_1_bundle_opens_and_says_why_it_compares_nothing(rec, v1_site):
+    pbmc_site = v1_site
     page = rec.goto_ready(pbmc_site.url())
+    assert "PBMC 68k (reduced)" in page.title()
     page.locator("#compare summary").click()
     note = page.locator(".cmp-note")
     page.wait_for_function("() => document.querySelector('.cmp-note').textContent.includes('no comparison data')")

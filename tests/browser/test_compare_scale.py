@@ -17,7 +17,6 @@ import zarr
 from browser_helpers import READY, REPO, build_bundle
 
 sys.path.insert(0, str(REPO / "tests"))
-from compare_bundle import add_compare_data
 
 pytestmark = pytest.mark.browser
 
@@ -64,9 +63,7 @@ def big(tmp_path_factory, serve):
     folder = tmp_path_factory.mktemp("cmp-100k")
     source = synthetic(folder / "input.h5ad")
     # statistics rows for "cluster" only: "batch" is compared cell by cell, as any scattered group
-    bundle = add_compare_data(
-        build_bundle(source, folder / "bundle"), source, leaf_cells=64, row_cells=1024, columns=["cluster"]
-    )
+    bundle = build_bundle(source, folder / "bundle", "--de-obs", "cluster")
     root = zarr.open_group(str(bundle / "data"), mode="r")
     return {"site": serve(bundle), "display": root["embeddings/0/display"][:].astype(np.float64),
             "cluster": root["obs/0/codes"][:]}  # fmt: skip

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from browser_helpers import READY, build_bundle, save_artifact
+from browser_helpers import READY, build_bundle, save_artifact, wait_until
 
 FIRST, SECOND = "ENSG00000284770", "ENSG00000285053"  # both "TBCE", as in GENCODE
 IDS = [FIRST, SECOND, "ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457",
@@ -41,14 +41,6 @@ def dup_site(tmp_path_factory, serve):
     return serve(build_bundle(write(a, base / "dup.h5ad"), base / "out"))
 
 pytestmark = pytest.mark.browser
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.05)
-    return value
 
 
 def suggestions(page, text):

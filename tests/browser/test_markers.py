@@ -11,19 +11,11 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, build_bundle, save_artifact
+from browser_helpers import READY, REPO, build_bundle, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
 LONG = "TBC1D22A-AS1-LONGNAME"
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture(scope="session")

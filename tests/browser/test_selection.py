@@ -9,20 +9,12 @@ import time
 import numpy as np
 import pytest
 
-from browser_helpers import READY, colour_pixels, save_artifact
+from browser_helpers import READY, colour_pixels, save_artifact, wait_until
 from selection_helpers import clear_polygon, display, inside, obs, screen_positions, to_display
 
 pytestmark = pytest.mark.browser
 
 COUNTED = "html[data-xg-counts=ready]"
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.03)
-    return value
 
 
 def state(page):

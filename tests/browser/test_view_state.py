@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +31,6 @@ INSTRUMENT = """
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-xg-state"] });
 })();
 """
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.05)
-    return value
 
 
 def test_ready_only_after_a_frame_of_the_requested_view(rec, pbmc_site):

@@ -9,20 +9,9 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, colour_pixels, copy_bundle, hex_rgb, save_artifact
+from browser_helpers import READY, REPO, colour_pixels, copy_bundle, hex_rgb, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
-
-
-def wait_until(fn, timeout=10.0, interval=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting")
-        time.sleep(interval)
 
 
 def canvas_pixels(page, pixel_reader, artifact=None):

@@ -13,19 +13,11 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, save_artifact, wait_until
 from selection_helpers import clear_polygon, display, inside, screen_positions
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def wait_until(fn, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not (value := fn()):
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.03)
-    return value
 
 
 def selected(page) -> set[int]:

@@ -1,13 +1,12 @@
 // The marker-gene panel: one category of one DE grouping versus the rest (data/de/<id>/), its
-// top up/down genes in a table, the full CSV, the dot plot. Nothing is read while the panel is
+// top up/down genes in a table (one small file per category: Dataset.deMarkers), the full CSV
+// (the full rows, read when asked for), the dot plot. Nothing is read while the panel is
 // closed. The category follows the legend's highlight and, chosen here, is highlighted in the
 // plot (onCategory). Everything from the dataset is inserted as text.
 
 import { el } from "../dom.js";
 import { createMarkerTable } from "./markertable.js";
 import { download, markerCsv } from "./markercsv.js";
-
-const STATS = ["logfoldchange", "pval_adj", "frac_in", "frac_out", "mean_in", "mean_out"];
 
 function field(label, id) {
   const wrap = el("label", "field");
@@ -56,8 +55,11 @@ export function createMarkers({ details, root, store, dataset, genes, onGene, on
   colField.hidden = ds.deColumns.length < 2;
   colSel.addEventListener("change", () => select(colSel.value, null));
   catSel.addEventListener("change", () => {
-    select(deId, Number(catSel.value));
-    onCategory(deId, Number(catSel.value));
+    const k = Number(catSel.value);
+    select(deId, k);
+    // the plot's highlight (a redraw, tens of ms at 20,000 cells) in the next task, once the
+    // category's file is requested: in this one it would hold the request back
+    setTimeout(() => onCategory(deId, k));
   });
   filterInput.addEventListener("input", () => table.filter(filterInput.value));
   csvBtn.addEventListener("click", saveCsv);
@@ -113,16 +115,13 @@ export function createMarkers({ details, root, store, dataset, genes, onGene, on
   }
 
   async function load(my, id, cat) {
-    const [up, down, g, ...stats] = await Promise.all([
-      ds.deRow(id, "top_up", cat), ds.deRow(id, "top_down", cat), genes(), ...STATS.map((s) => ds.deRow(id, s, cat)),
-    ]);
+    const [markers, g] = await Promise.all([ds.deMarkers(id, cat), genes()]);
     if (my !== token) return;
-    const [lfc, padj, fin, fout, meanIn, meanOut] = stats;
-    const rows = (list) => Array.from(list).flatMap((j, r) => (j < 0 ? [] : [{
-      rank: r + 1, index: j, label: g.label(j), id: g.id(j), lfc: lfc[j], padj: padj[j], fin: fin[j], fout: fout[j],
-      meanIn: meanIn[j], meanOut: meanOut[j],
-    }]));
-    top = { up: rows(up), down: rows(down) };
+    const rows = (list) => list.map((m, r) => ({
+      rank: r + 1, index: m.gene, label: g.label(m.gene), id: g.id(m.gene), lfc: m.logfoldchange, padj: m.pval_adj,
+      fin: m.frac_in, fout: m.frac_out, meanIn: m.mean_in, meanOut: m.mean_out,
+    }));
+    top = { up: rows(markers.up), down: rows(markers.down) };
     note.replaceChildren();
     const nIn = info.n_in?.[cat];
     if (nIn !== undefined) note.append(el("bdi", null, info.categories[cat]), ` (${nIn} cells) vs the rest (${info.n_out?.[cat]} cells), Welch's t-test.`);

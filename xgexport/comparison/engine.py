@@ -76,7 +76,10 @@ def _groups(bundle_or_group, a, b) -> tuple[CompareData, Selection, Selection]:
 def _term_summary(plan: planner.Plan) -> dict:
     """How many rows and leaves the plan adds (+) and subtracts (−), for reports and tests."""
     terms = plan.a + plan.b
-    count = lambda kind, sign: sum(1 for t in terms if t.kind == kind and t.sign == sign)
+
+    def count(kind, sign):
+        return sum(1 for t in terms if t.kind == kind and t.sign == sign)
+
     return {"rows+": count(planner.ROW, 1), "rows-": count(planner.ROW, -1),
             "leaves+": count(planner.CELLS, 1), "leaves-": count(planner.CELLS, -1)}  # fmt: skip
 
@@ -99,7 +102,7 @@ def category_routes(data: CompareData, a: Selection, b: Selection) -> list[Route
     named = [s for s in (a, b) if s.rest_of is None]
     if any(s.conditions is None for s in named):
         return []
-    used = set().union(*(s.conditions for s in named))
+    used: set[str] = set().union(*(s.conditions or {} for s in named))
     columns = {c["obs_id"]: c for c in data.attrs.get("columns", [])}
     routes = []
     if len(used) == 1 and next(iter(used)) in columns:
@@ -118,7 +121,7 @@ def _category_route(data, a: Selection, b: Selection, column: dict, joint) -> Ro
     breadth-first: the root, the column's parts, then each part's joint groups in turn."""
     parts = list(range(column["n_categories"])) + ([-1] if column["missing_row"] is not None else [])
     first_row = column["first_row"]
-    rows = [L.TOTAL_ROW] + [first_row + k if k >= 0 else column["missing_row"] for k in parts]
+    row_list = [L.TOTAL_ROW] + [first_row + k if k >= 0 else column["missing_row"] for k in parts]
     leaves_codes = [{column["obs_id"]: k} for k in parts]
     children: list[list[int]] = [[] for _ in parts]
     if joint is not None:
@@ -129,18 +132,20 @@ def _category_route(data, a: Selection, b: Selection, column: dict, joint) -> Ro
     n_nodes = 1 + len(parts) + sum(len(c) for c in children)
     first_child, n_children = np.full(n_nodes, -1), np.zeros(n_nodes, dtype=np.int64)
     first_child[0], n_children[0] = 1, len(parts)
-    codes_of = [None] + leaves_codes
+    codes_of = [None, *leaves_codes]
     next_id = 1 + len(parts)
     for i, kids in enumerate(children):
         if kids:
             first_child[1 + i], n_children[1 + i] = next_id, len(kids)
             next_id += len(kids)
         for j in kids:
-            rows.append(entry["first_row"] + j)
+            row_list.append(entry["first_row"] + j)
             codes_of.append({entry["obs_ids"][0]: int(pairs[j][0]), entry["obs_ids"][1]: int(pairs[j][1])})
-    rows = np.asarray(rows)
+    rows = np.asarray(row_list)
     count = data.row_info[rows, L.ROW_N].astype(np.int64)
-    tree = planner.Tree(count, first_child, n_children, rows, np.full(n_nodes, -1), data.row_info[:, L.ROW_BYTES], data.leaf_bytes)
+    tree = planner.Tree(
+        count, first_child, n_children, rows, np.full(n_nodes, -1), data.row_info[:, L.ROW_BYTES], data.leaf_bytes
+    )
     count_a, count_b = (_part_counts(tree, codes_of, s) for s in (a, b))
     name = f"categories of {column['name']!r}" + (" (joint groups of a column pair)" if joint else "")
     return Route(name, tree, count_a, count_b)
@@ -149,7 +154,7 @@ def _category_route(data, a: Selection, b: Selection, column: dict, joint) -> Ro
 def _part_counts(tree: planner.Tree, codes_of: list, group: Selection) -> np.ndarray:
     """Cells of the group in each node: a part is wholly in or out; parents add up children."""
     named = group.rest_of if group.rest_of is not None else group
-    inside = np.array([codes is not None and all(codes.get(c, -2) in allowed for c, allowed in named.conditions.items())
+    inside = np.array([codes is not None and all(codes.get(c, -2) in allowed for c, allowed in (named.conditions or {}).items())
                        for codes in codes_of])  # fmt: skip
     leaf_level = tree.n_children == 0
     count = np.where(leaf_level & inside, tree.count, 0)
@@ -173,15 +178,17 @@ def side(data: CompareData, route: Route, plan: planner.Plan, terms, group: Sele
     extra = planner.additive(route.tree, count, plan)
     exact, _ = evaluate(data, route, extra.a, group.member)
     keep = trusted[0]
-    merged = Moments(moments.n, np.where(keep, moments.mean, exact.mean), np.where(keep, moments.m2, exact.m2), exact.n_pos)
+    merged = Moments(
+        moments.n, np.where(keep, moments.mean, exact.mean), np.where(keep, moments.m2, exact.m2), exact.n_pos
+    )
     return merged, int((~keep).sum())
 
 
 def evaluate(data: CompareData, route: Route, terms, member: np.ndarray) -> tuple[Moments, Moments]:
     """The combined + terms and the combined − terms: rows as stored, the cells of all leaf
     terms of one sign as one exact piece (after the rows, in term order)."""
-    rows = {1: [], -1: []}
-    cells = {1: [], -1: []}
+    rows: dict[int, list[Moments]] = {1: [], -1: []}
+    cells: dict[int, list] = {1: [], -1: []}
     for term in terms:
         if term.kind == planner.ROW:
             rows[term.sign].append(data.row(int(route.tree.row[term.node])))

@@ -35,7 +35,9 @@ def select(data: CompareData, spec, name: str) -> Selection:
     values = np.asarray(spec)
     if values.dtype == bool:
         if values.shape != (data.n_cells,):
-            raise CompareError(f"group {name}: a boolean mask needs one value per cell ({data.n_cells}), not {values.shape}")
+            raise CompareError(
+                f"group {name}: a boolean mask needs one value per cell ({data.n_cells}), not {values.shape}"
+            )
         return Selection(f"{name}: {int(values.sum())} selected cells", values.copy())
     if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
         raise CompareError(f"group {name}: give cell indices (integers), a boolean mask or {{column: [categories]}}")
@@ -61,7 +63,7 @@ def check_pair(a: Selection, b: Selection) -> None:
     if shared:
         raise CompareError(
             f"groups A and B share {shared} cells: a comparison needs disjoint groups "
-            "(give B as \"rest\" for every cell not in A)"
+            '(give B as "rest" for every cell not in A)'
         )
 
 
@@ -81,12 +83,16 @@ def describe_rest(data: CompareData, rest: Selection) -> str:
 def _by_categories(data: CompareData, spec: dict, name: str) -> Selection:
     if not spec:
         raise CompareError(f"group {name}: name at least one column and its categories")
-    columns = {entry["name"]: entry for entry in data.meta.get("obs", []) if entry.get("kind") in ("categorical", "boolean")}
+    columns = {
+        entry["name"]: entry for entry in data.meta.get("obs", []) if entry.get("kind") in ("categorical", "boolean")
+    }
     member = np.ones(data.n_cells, dtype=bool)
     conditions, parts = {}, []
     for column, wanted in spec.items():
         if column not in columns:
-            raise CompareError(f"group {name}: no categorical obs column {column!r} (columns: {', '.join(columns) or 'none'})")
+            raise CompareError(
+                f"group {name}: no categorical obs column {column!r} (columns: {', '.join(columns) or 'none'})"
+            )
         obs_id = columns[column]["id"]
         categories = list(data.root[f"obs/{obs_id}/codes"].attrs["categories"])
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)

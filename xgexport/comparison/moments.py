@@ -38,34 +38,50 @@ def empty(n_genes: int, n_groups: int = 1) -> Moments:
 
 def exact_moments(matrix, codes: np.ndarray, n_groups: int) -> Moments:
     """Statistics of each group (codes < 0: no group) over a CSR or CSC matrix of cells × genes
-    with duplicate-free indices (the build has a gene bucket as CSC, the engine leaves as CSR).
-    Blocks along the stored axis keep temporaries small."""
+    with duplicate-free indices (the build has a gene bucket as CSC, the engine leaves as CSR)."""
+    return exact_moments_many(matrix, [(codes, n_groups)])[0]
+
+
+def exact_moments_many(matrix, groupings) -> list[Moments]:
+    """:func:`exact_moments` for several groupings ((codes, n_groups) pairs) of one matrix, in
+    blocks along the stored axis (temporaries stay small), each block's float64 values and
+    per-value cells or genes shared by the groupings. Each grouping's sums run in the same
+    order as alone: the same bits."""
     n_genes = matrix.shape[1]
-    codes = np.asarray(codes, dtype=np.int64)
-    member = codes >= 0
-    n = np.bincount(codes[member], minlength=n_groups).astype(np.float64)
-    shift = _shift(matrix, codes, n_groups)
+    prepared = []
+    for codes, n_groups in groupings:
+        codes = np.asarray(codes, dtype=np.int64)
+        n = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)
+        prepared.append((codes, n_groups, n, _shift(matrix, codes, n_groups)))
     blocks = _blocks(matrix)
-    size = n_groups * n_genes
-    s1, stored, n_pos = np.zeros(size), np.zeros(size), np.zeros(size)
+    sums = [(np.zeros(k * n_genes), np.zeros(k * n_genes), np.zeros(k * n_genes)) for _, k, _, _ in prepared]
     for a, b in blocks:
-        flat, values = _triplets(matrix, codes, a, b)
-        s1 += np.bincount(flat, weights=values - shift.ravel()[flat], minlength=size)
-        stored += np.bincount(flat, minlength=size)
-        n_pos += np.bincount(flat[values > 0], minlength=size)
-    shape = (n_groups, n_genes)
-    s1, stored, n_pos = s1.reshape(shape), stored.reshape(shape), n_pos.reshape(shape)
-    implicit = n[:, None] - stored  # cells whose value is an implicit zero
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = shift + (s1 - implicit * shift) / n[:, None]
-    mean[n == 0] = 0.0
-    squares = np.zeros(size)
+        shared = _block(matrix, a, b)
+        for (codes, n_groups, _, shift), (s1, stored, n_pos) in zip(prepared, sums):
+            flat, values = _triplets(shared, codes, n_genes)
+            size = n_groups * n_genes
+            s1 += np.bincount(flat, weights=values - shift.ravel()[flat], minlength=size)
+            stored += np.bincount(flat, minlength=size)
+            n_pos += np.bincount(flat[values > 0], minlength=size)
+    means = []
+    for (_, n_groups, n, shift), (s1, stored, _) in zip(prepared, sums):
+        implicit = n[:, None] - stored.reshape(n_groups, n_genes)  # cells whose value is an implicit zero
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = shift + (s1.reshape(n_groups, n_genes) - implicit * shift) / n[:, None]
+        mean[n == 0] = 0.0
+        means.append((mean, implicit))
+    squares = [np.zeros(k * n_genes) for _, k, _, _ in prepared]
     for a, b in blocks:
-        flat, values = _triplets(matrix, codes, a, b)
-        deviation = values - mean.ravel()[flat]
-        squares += np.bincount(flat, weights=deviation * deviation, minlength=size)
-    m2 = squares.reshape(shape) + implicit * mean * mean
-    return Moments(n=n, mean=mean, m2=m2, n_pos=n_pos)
+        shared = _block(matrix, a, b)
+        for (codes, n_groups, _, _), (mean, _), total in zip(prepared, means, squares):
+            flat, values = _triplets(shared, codes, n_genes)
+            deviation = values - mean.ravel()[flat]
+            total += np.bincount(flat, weights=deviation * deviation, minlength=n_groups * n_genes)
+    out = []
+    for (_, n_groups, n, _), (mean, implicit), total, (_, _, n_pos) in zip(prepared, means, squares, sums):
+        m2 = total.reshape(n_groups, n_genes) + implicit * mean * mean
+        out.append(Moments(n=n, mean=mean, m2=m2, n_pos=n_pos.reshape(n_groups, n_genes)))
+    return out
 
 
 def _shift(matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -89,19 +105,26 @@ def _blocks(matrix) -> list[tuple[int, int]]:
     return [(a, min(a + step, majors)) for a in range(0, majors, step)]
 
 
-def _triplets(matrix, codes: np.ndarray, a: int, b: int):
-    """Flat (group, gene) bin and float64 value of each stored value of the major range [a, b)
-    whose cell is in a group."""
-    n_genes = matrix.shape[1]
+def _block(matrix, a: int, b: int) -> tuple:
+    """The major range [a, b): its values in float64 and, per value, its cell (CSR: row index
+    into codes) or its gene (CSC), with the other axis's indices."""
     lo, hi = matrix.indptr[a], matrix.indptr[b]
     counts = np.diff(matrix.indptr[a : b + 1])
     values = matrix.data[lo:hi].astype(np.float64)
-    if matrix.format == "csr":
-        group = np.repeat(codes[a:b], counts)
-        flat = group * n_genes + matrix.indices[lo:hi]
+    major = np.repeat(np.arange(a, b, dtype=np.int64), counts)
+    return matrix.format == "csr", major, matrix.indices[lo:hi], values
+
+
+def _triplets(shared: tuple, codes: np.ndarray, n_genes: int):
+    """Flat (group, gene) bin and float64 value of each stored value of a block whose cell is
+    in a group."""
+    is_csr, major, minor, values = shared
+    if is_csr:
+        group = codes[major]
+        flat = group * n_genes + minor
     else:
-        group = codes[matrix.indices[lo:hi]]
-        flat = group * n_genes + np.repeat(np.arange(a, b, dtype=np.int64), counts)
+        group = codes[minor]
+        flat = group * n_genes + major
     if (group < 0).any():
         keep = group >= 0
         return flat[keep], values[keep]

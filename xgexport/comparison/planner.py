@@ -76,9 +76,10 @@ def plan(tree: Tree, count_a: np.ndarray, count_b: np.ndarray) -> Plan:
     """The cheaper of planning A first or B first; leaves that A or B only partly fill must be
     read in any plan and are free for both."""
     must = _partial_leaves(tree, count_a) | _partial_leaves(tree, count_b)
-    best = None
+    best: Plan | None = None
     for a_first in (True, False):
-        free_rows, free_leaves = set(), set(must)
+        free_rows: set[int] = set()
+        free_leaves = set(must)
         one = side_terms(tree, count_a if a_first else count_b, free_rows, free_leaves, allow_sub=True)
         _mark(tree, one, free_rows, free_leaves)
         two = side_terms(tree, count_b if a_first else count_a, free_rows, free_leaves, allow_sub=True)
@@ -87,6 +88,7 @@ def plan(tree: Tree, count_a: np.ndarray, count_b: np.ndarray) -> Plan:
         if best is None or cost < best.bytes:
             terms_a, terms_b = (one, two) if a_first else (two, one)
             best = Plan(terms_a, terms_b, sorted(free_rows), sorted(free_leaves), cost)
+    assert best is not None  # two orders were planned
     return best
 
 
@@ -95,7 +97,8 @@ def additive(tree: Tree, count: np.ndarray, have: Plan) -> Plan:
     ``have`` reads; the plan's rows/leaves/bytes are what it reads in addition."""
     free_rows, free_leaves = set(have.rows), set(have.leaves)
     terms = side_terms(tree, count, free_rows, free_leaves, allow_sub=False)
-    more_rows, more_leaves = set(), set()
+    more_rows: set[int] = set()
+    more_leaves: set[int] = set()
     _mark(tree, terms, more_rows, more_leaves)
     more_rows -= free_rows
     more_leaves -= free_leaves
@@ -152,7 +155,7 @@ def _choices(tree: Tree, count, free_rows: set, free_leaves: set, allow_sub: boo
                     rest = row_cost + sum(cost[k][1 - x] for k in range(first, first + n_kids))
                     if rest < best:
                         best, choice = rest, SUB
-            if choice is None:
+            if best is None or choice is None:
                 raise ValueError(f"node {v} has neither row, cells nor children for its {c} cells")
             cost[v][x], how[v][x] = best, choice
     return how

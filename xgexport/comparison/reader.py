@@ -4,6 +4,7 @@ with the bytes read counted from the sizes the writer recorded."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,11 +25,13 @@ class CompareData:
                 "this bundle has no comparison data (it was built without it, or by a version of "
                 "xgexport before format version 2): only its precomputed DE tables can be read"
             )
-        self.group = self.root[L.GROUP]
-        self.attrs = dict(self.group.attrs)
+        self.group: Any = self.root[L.GROUP]
+        self.attrs: dict[str, Any] = dict(self.group.attrs)
         if self.attrs.get("version") != L.VERSION:
-            raise BundleError(f"comparison data of version {self.attrs.get('version')!r} is not readable by this xgexport")
-        self.meta = dict(self.root.attrs.get("xgexport", {}))
+            raise BundleError(
+                f"comparison data of version {self.attrs.get('version')!r} is not readable by this xgexport"
+            )
+        self.meta: dict[str, Any] = dict(self.root.attrs.get("xgexport", {}))
         self.n_cells, self.n_genes = int(self.attrs["n_cells"]), int(self.attrs["n_genes"])
         self.row_info = self.group[L.ROW_INFO][:]
         self.nodes = self.group[L.NODES][:].astype(np.int64)
@@ -96,7 +99,7 @@ def decode_leaf(planes: np.ndarray, values: np.ndarray, n_cells: int, leaf_cells
     return sp.csr_matrix((values[:nnz], genes, indptr), shape=(n_cells, n_genes))
 
 
-def _open_root(bundle_or_group) -> zarr.Group:
+def _open_root(bundle_or_group) -> Any:  # zarr types nodes and attributes as JSON unions
     if isinstance(bundle_or_group, zarr.Group):
         return bundle_or_group
     path = Path(bundle_or_group)

@@ -1,9 +1,17 @@
-"""Writing ``data/compare/`` from an in-memory matrix (scipy sparse or dense, cells × genes),
-an embedding's display coordinates and the categorical codes of the DE columns.
+"""Writing ``data/compare/``: the pieces shared by the build's streamed writer
+(:mod:`.stream`) and :func:`write_compare` (one in-memory matrix, for tests and benchmarks).
+
+1. :func:`plan_layout` (from the display coordinates and the DE columns' codes, before the
+   matrix is read): the tree, the row numbers and each row's groups of cells.
+2. :func:`block_rows`: every row's statistics for one block of genes (all cells): genes are
+   independent, so a gene's row values do not depend on how the genes were cut into blocks.
+3. :func:`write_row_chunk` and :func:`write_leaves`: chunk files written directly with the
+   bundle's gzip encoding (the bytes zarr-python would write), so their sizes are known.
+4. :func:`finish`: the small arrays (row_info, nodes, leaf_bytes, joint pairs), the big
+   arrays' metadata and the group's attributes.
 
 Everything is computed in float64 from the source values (as DE is) with the exact kernel of
-:mod:`.moments`. Chunk files are written directly with the bundle's gzip encoding (the bytes
-zarr-python would write), so their sizes are known for the planner's byte estimates.
+:mod:`.moments`.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from ..chunks import chunk_key, encode_gzip, write_row
 from ..stats import Moments
 from ..store import create
 from . import layout as L
-from .moments import combine_all, exact_moments, row
+from .moments import combine_all, exact_moments_many, row
 from .tree import SpatialTree, build_tree, row_groups
 
 
@@ -35,59 +43,61 @@ class ColumnGroups:
     n_categories: int
 
 
-def canonical_matrix(matrix) -> sp.csr_matrix:
-    """CSR in the stored value dtype with sorted, summed duplicates and no stored zeros; values
-    beyond float32's range become NaN, as the build's DE treats them."""
-    csr = sp.csr_matrix(matrix) if sp.issparse(matrix) else sp.csr_matrix(np.asarray(matrix))
-    csr = csr.copy()
-    csr.sum_duplicates()
-    data = csr.data.astype(L.value_dtype(csr.dtype))
-    data[~(np.abs(data) <= np.finfo(np.float32).max)] = np.nan
-    out = sp.csr_matrix((data, csr.indices.astype(np.int32), csr.indptr), shape=csr.shape)
-    out.eliminate_zeros()
-    return out
+@dataclass(frozen=True)
+class CompareLayout:
+    """What the comparison data holds, decided before the matrix is read (picklable: the
+    build's tasks carry it)."""
+
+    embedding_id: str
+    n_genes: int
+    leaf_cells: int
+    row_cells: int
+    tree: SpatialTree
+    groupings: tuple[tuple[np.ndarray, int, int], ...]  # (codes, n_groups, first row) per column and joint pair
+    tree_codes: np.ndarray  # per cell, its deepest row-carrying node (index into tree.row_nodes)
+    tree_up: np.ndarray  # per row node, its nearest row-carrying ancestor (−1: the root)
+    row_n: np.ndarray  # cells per row
+    column_attrs: tuple[dict, ...]
+    joint_attrs: tuple[dict, ...]
+    joint_pairs: tuple[np.ndarray, ...]
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.tree.order)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_n)
 
 
-def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: str, columns: list[ColumnGroups],
-                  joints: tuple[tuple[str, str], ...] = (), *, leaf_cells: int = L.LEAF_CELLS,
-                  row_cells: int = L.ROW_CELLS, level: int = 1) -> dict:  # fmt: skip
-    """Write the comparison data under ``store_path/compare``; return the manifest's array
-    shapes and the digests of the chunk files written here ({"arrays": …, "files": …})."""
-    csr = canonical_matrix(matrix)
-    n_cells, n_genes = csr.shape
+def plan_layout(display: np.ndarray, embedding_id: str, n_genes: int, columns: list[ColumnGroups],
+                joints: tuple[tuple[str, str], ...] = (), *, leaf_cells: int = L.LEAF_CELLS,
+                row_cells: int = L.ROW_CELLS) -> CompareLayout:  # fmt: skip
+    n_cells = len(display)
     _check_inputs(n_cells, display, columns, joints)
-    root = zarr.open_group(str(store_path), mode="a")
-    group = root.require_group(L.GROUP)
-    folder = Path(store_path) / L.GROUP
     column_attrs, joint_groups, joint_attrs, first_row = _row_layout(columns, joints)
     tree = build_tree(display, leaf_cells, row_cells, first_row)
     n_rows = first_row + len(tree.row_nodes) - 1
-    writer = _RowWriter(group, folder, n_rows, n_genes, level)
-    node_rows = _tree_moments(csr, tree)
-    writer.put(L.TOTAL_ROW, row(node_rows, 0))
+    groupings = []
+    row_n = np.zeros(n_rows, dtype=np.int64)
     for column, attrs in zip(columns, column_attrs):
-        codes = np.where(column.codes < 0, column.n_categories, column.codes)
-        writer.put(attrs["first_row"], exact_moments(csr, codes, column.n_categories + int(attrs["missing_row"] is not None)))
+        n_groups = column.n_categories + int(attrs["missing_row"] is not None)
+        groupings.append(
+            (
+                np.where(column.codes < 0, column.n_categories, column.codes).astype(np.int64),
+                n_groups,
+                attrs["first_row"],
+            )
+        )
     for (codes, pairs), attrs in zip(joint_groups, joint_attrs):
-        writer.put(attrs["first_row"], exact_moments(csr, codes, len(pairs)))
-        create(group, f"{L.JOINT}/{attrs['id']}/pairs", pairs.astype(np.int32), level=level)
-    for j, v in enumerate(tree.row_nodes[1:], start=1):
-        writer.put(int(tree.nodes[v, L.ROW]), row(node_rows, j))
-    leaf_info = _write_leaves(group, folder, csr, tree, leaf_cells, level)
-    create(group, L.ROW_INFO, writer.info, level=level)
-    create(group, L.NODES, tree.nodes, level=level)
-    group.attrs.update({
-        "version": L.VERSION, "embedding": embedding_id, "curve": "morton-xy-uint16",
-        "leaf_cells": leaf_cells, "row_cells": row_cells, "n_cells": n_cells, "n_genes": n_genes,
-        "value_dtype": leaf_info["value_dtype"], "index_planes": leaf_info["planes"],
-        "leaf_capacity": leaf_info["capacity"], "nonnegative": bool(not (csr.data < 0).any()),
-        "order_checksum": L.order_checksum(tree.order), "total_row": L.TOTAL_ROW,
-        "columns": column_attrs, "joint": joint_attrs,
-    })  # fmt: skip
-    arrays = {f"{L.GROUP}/{name}": list(group[name].shape) for name in (L.ROWS, L.ROW_INFO, L.NODES, L.LEAF_INDEX, L.LEAF_VALUES, L.LEAF_BYTES)}
-    for attrs in joint_attrs:
-        arrays[f"{L.GROUP}/{L.JOINT}/{attrs['id']}/pairs"] = [attrs["n_rows"], 2]
-    return {"arrays": arrays, "files": {**writer.files, **leaf_info["files"]}}
+        groupings.append((codes, len(pairs), attrs["first_row"]))
+    for codes, n_groups, first in groupings:
+        row_n[first : first + n_groups] = np.bincount(codes, minlength=n_groups)
+    row_nodes = tree.row_nodes
+    row_n[tree.nodes[row_nodes, L.ROW]] = tree.nodes[row_nodes, L.COUNT]
+    tree_codes, tree_up = row_groups(tree, n_cells)
+    return CompareLayout(embedding_id, n_genes, leaf_cells, row_cells, tree, tuple(groupings), tree_codes, tree_up,
+                         row_n, tuple(column_attrs), tuple(joint_attrs), tuple(p for _, p in joint_groups))  # fmt: skip
 
 
 def _check_inputs(n_cells: int, display, columns: list[ColumnGroups], joints) -> None:
@@ -95,7 +105,9 @@ def _check_inputs(n_cells: int, display, columns: list[ColumnGroups], joints) ->
         raise ValueError(f"display coordinates of shape {np.shape(display)} for {n_cells} cells")
     for column in columns:
         if len(column.codes) != n_cells or column.codes.max(initial=-1) >= column.n_categories:
-            raise ValueError(f"codes of column {column.name!r} do not fit {n_cells} cells and {column.n_categories} categories")
+            raise ValueError(
+                f"codes of column {column.name!r} do not fit {n_cells} cells and {column.n_categories} categories"
+            )
     known = {c.obs_id for c in columns}
     for pair in joints:
         if len(pair) != 2 or not set(pair) <= known or pair[0] == pair[1]:
@@ -129,77 +141,179 @@ def _joint_codes(first: ColumnGroups, second: ColumnGroups) -> tuple[np.ndarray,
     return codes.astype(np.int64), pairs
 
 
-def _tree_moments(csr: sp.csr_matrix, tree: SpatialTree) -> Moments:
+def canonical_matrix(matrix) -> sp.csr_matrix:
+    """CSR in the stored value dtype with sorted, summed duplicates and no stored zeros; values
+    beyond float32's range become NaN, as the build's DE treats them."""
+    csr = sp.csr_matrix(matrix) if sp.issparse(matrix) else sp.csr_matrix(np.asarray(matrix))
+    csr = csr.copy()
+    csr.sum_duplicates()
+    data = csr.data.astype(L.value_dtype(csr.dtype))
+    data[~(np.abs(data) <= np.finfo(np.float32).max)] = np.nan
+    out = sp.csr_matrix((data, csr.indices.astype(np.int32), csr.indptr), shape=csr.shape)
+    out.eliminate_zeros()
+    return out
+
+
+def block_rows(layout: CompareLayout, block) -> tuple[np.ndarray, list[Moments]]:
+    """Statistics (n_rows, 3, genes of the block) of every row over a block holding all cells
+    (CSC gene bucket or CSR), float64: mean, M2, count of values > 0; and the statistics of
+    each grouping (the DE columns first: the build's DE shares them)."""
+    out = np.empty((layout.n_rows, L.N_STATS, block.shape[1]))
+
+    def put(first: int, moments: Moments) -> None:
+        out[first : first + len(moments.n), L.MEAN] = moments.mean
+        out[first : first + len(moments.n), L.M2] = moments.m2
+        out[first : first + len(moments.n), L.N_POS] = moments.n_pos
+
+    groupings = [(codes, n_groups) for codes, n_groups, _ in layout.groupings]
+    *grouped, own = exact_moments_many(block, [*groupings, (layout.tree_codes, len(layout.tree_up))])
+    for (_, _, first), moments in zip(layout.groupings, grouped):
+        put(first, moments)
+    nodes = _tree_moments(own, layout, block.shape[1])
+    put(L.TOTAL_ROW, row(nodes, 0))
+    for j, v in enumerate(layout.tree.row_nodes[1:], start=1):
+        put(int(layout.tree.nodes[v, L.ROW]), row(nodes, j))
+    return out, grouped
+
+
+def _tree_moments(own: Moments, layout: CompareLayout, n_genes: int) -> Moments:
     """Statistics of every node with a row (tree.row_nodes order): each from the cells below it
-    that no deeper row covers, combined bottom-up with its row-carrying descendants."""
-    codes, up = row_groups(tree, csr.shape[0])
-    own = exact_moments(csr, codes, len(up))
+    that no deeper row covers (``own``), combined bottom-up with its row-carrying descendants."""
+    up = layout.tree_up
     pieces = [[row(own, j)] for j in range(len(up))]
     done: list[Moments | None] = [None] * len(up)
     for j in range(len(up) - 1, -1, -1):  # children follow their parents
-        done[j] = combine_all(pieces[j], csr.shape[1])
+        done[j] = combine_all(pieces[j], n_genes)
         if up[j] >= 0:
             pieces[up[j]].insert(1, done[j])  # own cells first, then children in node order
+        pieces[j] = []  # combined: its pieces may go
+    rows = [d for d in done if d is not None]
+    assert len(rows) == len(done)  # the loop set every node's
     return Moments(
-        n=np.concatenate([d.n for d in done]), mean=np.vstack([d.mean for d in done]),
-        m2=np.vstack([d.m2 for d in done]), n_pos=np.vstack([d.n_pos for d in done]),
+        n=np.concatenate([d.n for d in rows]), mean=np.vstack([d.mean for d in rows]),
+        m2=np.vstack([d.m2 for d in rows]), n_pos=np.vstack([d.n_pos for d in rows]),
     )  # fmt: skip
 
 
-class _RowWriter:
-    """Statistics rows written as chunk files (1, 3, n_genes) of float64, one file per row."""
-
-    def __init__(self, group, folder: Path, n_rows: int, n_genes: int, level: int):
-        create(group, L.ROWS, shape=(n_rows, L.N_STATS, n_genes), dtype=np.float64, chunks=(1, L.N_STATS, n_genes), level=level)
-        self.folder, self.level = folder / L.ROWS, level
-        self.info = np.full((n_rows, 2), -1, dtype=np.int32)
-        self.files: dict = {}
-
-    def put(self, first: int, moments: Moments) -> None:
-        for k in range(len(moments.n)):
-            raw = np.stack([moments.mean[k], moments.m2[k], moments.n_pos[k]]).astype("<f8")
-            key = chunk_key(first + k, 0, 0)
-            size, digest = _write_chunk(self.folder / key, raw, self.level)
-            self.info[first + k] = (int(moments.n[k]), size)
-            self.files[f"{self.folder.parent.parent.name}/{L.GROUP}/{L.ROWS}/{key}"] = (size, digest)
+def write_row_chunk(folder: Path, r: int, stats: np.ndarray, level: int) -> tuple[str, tuple[int, str]]:
+    """Row ``r`` ((3, n_genes) float64) as its chunk file; (key, (size, sha256))."""
+    key = chunk_key(r, 0, 0)
+    return key, _write_chunk(Path(folder) / L.ROWS / key, np.asarray(stats, dtype="<f8"), level)
 
 
-def _write_leaves(group, folder: Path, csr: sp.csr_matrix, tree: SpatialTree, leaf_cells: int, level: int) -> dict:
-    """One chunk of each leaf array per leaf: counts and gene gaps as byte planes, then values
-    (docs/COMPARE.md). The planes are gzipped with zlib's run-length strategy: the same bytes
-    as its default search on this data, several times faster."""
-    leaves = tree.leaves
-    per_cell = np.diff(csr.indptr)[tree.order]
-    per_position = np.concatenate([[0], np.cumsum(per_cell)])
-    starts, counts = tree.nodes[leaves, L.START].astype(np.int64), tree.nodes[leaves, L.COUNT].astype(np.int64)
-    capacity = max(1, int((per_position[starts + counts] - per_position[starts]).max(initial=1)))
-    planes, value_dtype = L.index_planes(csr.shape[1]), csr.data.dtype.newbyteorder("<")
-    width = leaf_cells + capacity
-    create(group, L.LEAF_INDEX, shape=(len(leaves), planes, width), dtype=np.uint8, chunks=(1, planes, width), level=level)
-    create(group, L.LEAF_VALUES, shape=(len(leaves), capacity), dtype=value_dtype, chunks=(1, capacity), level=level)
+def leaf_shape(layout: CompareLayout, per_position: np.ndarray) -> tuple[int, int]:
+    """(capacity, index planes) of the leaves, from each tree position's stored-value count."""
+    cumulative = np.concatenate([[0], np.cumsum(per_position, dtype=np.int64)])
+    leaves = layout.tree.leaves
+    starts = layout.tree.nodes[leaves, L.START].astype(np.int64)
+    stops = starts + layout.tree.nodes[leaves, L.COUNT]
+    capacity = max(1, int((cumulative[stops] - cumulative[starts]).max(initial=1)))
+    return capacity, L.index_planes(layout.n_genes)
+
+
+def write_leaves(folder: Path, layout: CompareLayout, cells: sp.csr_matrix, first_position: int, capacity: int,
+                 level: int) -> tuple[np.ndarray, np.ndarray, dict]:  # fmt: skip
+    """Write the leaves whose cells are the rows of ``cells`` (tree positions from
+    ``first_position``, whole leaves, indices sorted, no stored zeros): counts and gene gaps
+    as byte planes, then values (docs/FORMAT.md). The planes are gzipped with zlib's run-length
+    strategy: the same bytes as its default search on this data, several times faster.
+    Returns the leaf numbers, their byte sizes and the files' (size, sha256) by key."""
+    folder, leaf_cells = Path(folder), layout.leaf_cells
+    nodes = layout.tree.nodes
+    leaves = layout.tree.leaves
+    starts = nodes[leaves, L.START].astype(np.int64)
+    inside = np.flatnonzero((starts >= first_position) & (starts < first_position + cells.shape[0]))
+    planes, width = L.index_planes(layout.n_genes), leaf_cells + capacity
     index_planes = np.zeros((planes, width), dtype=np.uint8)  # only the used part is set and reset
-    value_row = np.zeros(capacity, dtype=value_dtype)
-    sizes, files = np.zeros(len(leaves), dtype=np.int64), {}
-    prefix = f"{Path(folder).parent.name}/{L.GROUP}"
-    for k, (start, count) in enumerate(zip(starts, counts)):
-        block = csr[tree.order[start : start + count]]
-        gaps = block.indices.astype(np.int64)
-        gaps[1:] -= block.indices[:-1]
-        firsts = block.indptr[:-1][np.diff(block.indptr) > 0]
-        gaps[firsts] = block.indices[firsts]  # each cell's first gene is absolute
-        index_planes[:, :count] = L.to_planes(np.diff(block.indptr), planes)
-        index_planes[:, leaf_cells : leaf_cells + block.nnz] = L.to_planes(gaps, planes)
-        value_row[: block.nnz] = block.data
-        key = chunk_key(k, 0, 0)
+    value_row = np.zeros(capacity, dtype=cells.dtype.newbyteorder("<"))
+    sizes, files = np.zeros(len(inside), dtype=np.int64), {}
+    for i, k in enumerate(inside):
+        a = int(starts[k]) - first_position
+        b = a + int(nodes[leaves[k], L.COUNT])
+        lo, hi = cells.indptr[a], cells.indptr[b]
+        indices, counts = cells.indices[lo:hi], np.diff(cells.indptr[a : b + 1])
+        gaps = indices.astype(np.int64)
+        gaps[1:] -= indices[:-1]
+        firsts = (cells.indptr[a:b] - lo)[counts > 0]
+        gaps[firsts] = indices[firsts]  # each cell's first gene is absolute
+        index_planes[:, : b - a] = L.to_planes(counts, planes)
+        index_planes[:, leaf_cells : leaf_cells + hi - lo] = L.to_planes(gaps, planes)
+        value_row[: hi - lo] = cells.data[lo:hi]
+        key = chunk_key(int(k), 0, 0)
         size, digest = _write_chunk(folder / L.LEAF_INDEX / key, index_planes, level, zlib.Z_RLE)
-        files[f"{prefix}/{L.LEAF_INDEX}/{key}"] = (size, digest)
-        rel, (size2, digest2) = write_row(folder / L.LEAF_VALUES, k, value_row, level)
-        files[f"{prefix}/{L.LEAF_VALUES}/{rel}"] = (size2, digest2)
-        sizes[k] = size + size2
-        index_planes[:, : leaf_cells + block.nnz] = 0
-        value_row[: block.nnz] = 0
-    create(group, L.LEAF_BYTES, sizes.astype(np.int32), level=level)
-    return {"capacity": capacity, "planes": planes, "value_dtype": value_dtype.name, "files": files}
+        files[f"{L.LEAF_INDEX}/{key}"] = (size, digest)
+        rel, (size2, digest2) = write_row(folder / L.LEAF_VALUES, int(k), value_row, level)
+        files[f"{L.LEAF_VALUES}/{rel}"] = (size2, digest2)
+        sizes[i] = size + size2
+        index_planes[:, : leaf_cells + hi - lo] = 0
+        value_row[: hi - lo] = 0
+    return inside, sizes, files
+
+
+def create_big_arrays(group, layout: CompareLayout, value_dtype, capacity: int, level: int) -> None:
+    """The metadata (zarr.json) of rows and leaves, whose chunks are written directly."""
+    planes, n_leaves = L.index_planes(layout.n_genes), len(layout.tree.leaves)
+    create(group, L.ROWS, shape=(layout.n_rows, L.N_STATS, layout.n_genes), dtype=np.float64,
+           chunks=(1, L.N_STATS, layout.n_genes), level=level)  # fmt: skip
+    width = layout.leaf_cells + capacity
+    create(group, L.LEAF_INDEX, shape=(n_leaves, planes, width), dtype=np.uint8, chunks=(1, planes, width), level=level)
+    create(group, L.LEAF_VALUES, shape=(n_leaves, capacity), dtype=np.dtype(value_dtype).newbyteorder("<"),
+           chunks=(1, capacity), level=level)  # fmt: skip
+
+
+def finish(group, layout: CompareLayout, row_bytes: np.ndarray, leaf_bytes: np.ndarray, *, value_dtype, capacity: int,
+           nonnegative: bool, level: int) -> dict[str, list[int]]:  # fmt: skip
+    """The small arrays and the attributes; returns every array's shape by path under data/."""
+    info = np.stack([layout.row_n, row_bytes]).T.astype(np.int32)
+    create(group, L.ROW_INFO, info, level=level)
+    create(group, L.NODES, layout.tree.nodes, level=level)
+    create(group, L.LEAF_BYTES, np.asarray(leaf_bytes, dtype=np.int32), level=level)
+    for attrs, pairs in zip(layout.joint_attrs, layout.joint_pairs):
+        create(group, f"{L.JOINT}/{attrs['id']}/pairs", pairs.astype(np.int32), level=level)
+    group.attrs.update({
+        "version": L.VERSION, "embedding": layout.embedding_id, "curve": "morton-xy-uint16",
+        "leaf_cells": layout.leaf_cells, "row_cells": layout.row_cells, "n_cells": layout.n_cells,
+        "n_genes": layout.n_genes, "value_dtype": np.dtype(value_dtype).name,
+        "index_planes": L.index_planes(layout.n_genes), "leaf_capacity": capacity, "nonnegative": bool(nonnegative),
+        "order_checksum": L.order_checksum(layout.tree.order), "total_row": L.TOTAL_ROW,
+        "columns": list(layout.column_attrs), "joint": list(layout.joint_attrs),
+    })  # fmt: skip
+    names = (L.ROWS, L.ROW_INFO, L.NODES, L.LEAF_INDEX, L.LEAF_VALUES, L.LEAF_BYTES)
+    arrays = {f"{L.GROUP}/{name}": list(group[name].shape) for name in names}
+    for attrs in layout.joint_attrs:
+        arrays[f"{L.GROUP}/{L.JOINT}/{attrs['id']}/pairs"] = [attrs["n_rows"], 2]
+    return arrays
+
+
+def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: str, columns: list[ColumnGroups],
+                  joints: tuple[tuple[str, str], ...] = (), *, leaf_cells: int = L.LEAF_CELLS,
+                  row_cells: int = L.ROW_CELLS, level: int = 1) -> dict:  # fmt: skip
+    """Write the comparison data of an in-memory matrix under ``store_path/compare`` with the
+    build's pieces in one block; return the manifest's array shapes and the digests of the
+    chunk files written here ({"arrays": …, "files": …})."""
+    csr = canonical_matrix(matrix)
+    layout = plan_layout(
+        display, embedding_id, csr.shape[1], columns, joints, leaf_cells=leaf_cells, row_cells=row_cells
+    )
+    group = zarr.open_group(str(store_path), mode="a").require_group(L.GROUP)
+    folder = Path(store_path) / L.GROUP
+    prefix = f"{Path(store_path).name}/{L.GROUP}"
+    ordered = csr[layout.tree.order]
+    capacity, _ = leaf_shape(layout, np.diff(ordered.indptr))
+    create_big_arrays(group, layout, csr.dtype, capacity, level)
+    stats, _ = block_rows(layout, csr)
+    row_bytes, files = np.zeros(layout.n_rows, dtype=np.int64), {}
+    for r in range(layout.n_rows):
+        key, (row_bytes[r], digest) = write_row_chunk(folder, r, stats[r], level)
+        files[f"{prefix}/{L.ROWS}/{key}"] = (int(row_bytes[r]), digest)
+    del stats
+    leaves, sizes, leaf_files = write_leaves(folder, layout, ordered, 0, capacity, level)
+    files.update({f"{prefix}/{key}": value for key, value in leaf_files.items()})
+    leaf_bytes = np.zeros(len(layout.tree.leaves), dtype=np.int64)
+    leaf_bytes[leaves] = sizes
+    arrays = finish(group, layout, row_bytes, leaf_bytes, value_dtype=csr.dtype, capacity=capacity,
+                    nonnegative=not (csr.data < 0).any(), level=level)  # fmt: skip
+    return {"arrays": arrays, "files": files}
 
 
 def _write_chunk(path: Path, data: np.ndarray, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> tuple[int, str]:
