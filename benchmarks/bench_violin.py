@@ -11,7 +11,9 @@ the violin panel is opened with the mouse and each column chosen in turn, three 
 - shown_ms: from the column's change event until the SVG is in the page (stats + drawing),
 - long_tasks_ms: main-thread tasks over 50 ms meanwhile (PerformanceObserver "longtask"),
 - dense_stats_ms: violinStats() on a million values none of which is 0 (nothing skipped, every
-  value sorted: the worst case), 20 and 500 categories, three runs each.
+  value sorted: the worst case), 20 and 500 categories, three runs each,
+- label_centres: the category names on the plot (plot/centres.js) at a million cells: the
+  medians (once per colouring) and one placement (on every camera move), 20 and 500 categories.
 
     python benchmarks/bench_violin.py --cells 1000000
 
@@ -70,6 +72,30 @@ DENSE = """async ([n, k]) => {
 }"""
 
 
+# Category names on the plot (plot/centres.js): each category's median position at 1M cells,
+# computed once per colouring, and one placement (done again on every camera move).
+CENTRES = """async ([n, k]) => {
+  const { categoryCentres, placeLabels } = await import("./viewer/plot/centres.js");
+  const xy = new Uint16Array(2 * n);
+  const codes = new Int16Array(n);
+  let seed = 7;
+  const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  for (let i = 0; i < n; i++) { codes[i] = Math.floor(rand() * k); xy[2 * i] = Math.floor(rand() * 65535); xy[2 * i + 1] = Math.floor(rand() * 65535); }
+  const e = { xy, bounds: { min: [0, 0], max: [1, 1] }, hidden: 0 };
+  const out = { centres_ms: [], place_ms: [] };
+  for (let r = 0; r < 3; r++) {
+    let t0 = performance.now();
+    const c = categoryCentres(e, codes, k);
+    out.centres_ms.push(Math.round(performance.now() - t0));
+    t0 = performance.now();
+    placeLabels(c, { camera: { cx: 0.5, cy: 0.5, zoom: 1 }, bounds: e.bounds, size: { width: 1200, height: 900 },
+      names: Array.from({ length: k }, (_, j) => `category ${j}`), hidden: new Set(), measure: (t) => 7 * t.length });
+    out.place_ms.push(Math.round((performance.now() - t0) * 10) / 10);
+  }
+  return out;
+}"""
+
+
 def prepare(n_cells: int) -> Path:
     source = WORK / f"violin_{n_cells}.h5ad"
     bundle = WORK / f"violin_bundle_{n_cells}"
@@ -113,6 +139,7 @@ def measure(bundle: Path, gene: str, rounds: int = 3) -> dict:
                     "long_tasks_ms": [r["long_tasks_ms"] for r in rs],
                 }
             out["dense_stats_ms"] = {k: page.evaluate(DENSE, [1_000_000, k]) for k in (20, 500)}
+            out["label_centres"] = {k: page.evaluate(CENTRES, [1_000_000, k]) for k in (20, 500)}
             out["cells"] = page.evaluate("window.xgexport.getState().selected === 0 && document.getElementById('counts').textContent")
             browser.close()
     finally:

@@ -14,6 +14,7 @@ import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
 import { createPlotLabels } from "./plot/labels.js";
+import { createSplitViews } from "./plot/split.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
@@ -65,6 +66,8 @@ let comparePanel = null;
 let dataset = null;
 let selecting = null; // selection/setup.js: the selection, its columns and the link's selection
 let geneStatus = () => {};
+let split = null; // plot/split.js: the side-by-side views
+let colorSource = null;
 
 function fail(err) {
   loading.done();
@@ -88,6 +91,7 @@ async function applyView(view) {
   else if (view.camera) controller.setCamera(view.camera);
   if (view.look && !sameLook(view.look, store.get().look)) store.set({ look: view.look });
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
+  if (view.split && JSON.stringify(view.split) !== JSON.stringify(store.get().split.map((c) => c.spec))) await split.restore(view.split);
   if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
   const shown = store.get().comparison;
   if (view.comparison && JSON.stringify(view.comparison) !== JSON.stringify(shown)) comparePanel.open(view.comparison);
@@ -134,7 +138,7 @@ function linkFullViewer(a) {
     url.hash = formatHash(linkState(store.get()));
     a.href = url.href;
   };
-  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset", "look"]);
+  store.subscribe(update, ["embedding", "color", "camera", "selection", "subset", "look", "split"]);
   update();
   a.hidden = false;
 }
@@ -182,6 +186,10 @@ function setupToolbar(pointer, view, ds, labels) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
+  split = createSplitViews({ container: $("plot-views"), store, colors: colorSource, messages });
+  const splitButton = toolbar.add({ id: "split-add", label: "Side by side: keep this colouring in a view of its own (one camera for all)",
+    icon: ICONS.split, group: "view", onClick: () => split.add(store.get().color.spec).catch((err) => messages.show(err.message, "error", "split")) });
+  store.subscribe((s) => { splitButton.disabled = s.split.length >= 3; }, ["split"]);
   const figure = createPlotExport({ view, store, dataset: ds, messages, labels });
   const menu = createExportMenu({ toolbar, area: $("plot-area"), items: [
     { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend", onClick: figure.png },
@@ -246,7 +254,7 @@ async function main() {
   // every column cells can be coloured, selected and counted by: the bundle's and the label sets
   const columns = createColumns({ dataset: ds });
   // label sets and gene sets are read when a link names one, or after the first frame
-  const colors = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
+  const colors = colorSource = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
   workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
   const toolbar = setupToolbar(pointer, view, ds, labels);
@@ -255,7 +263,8 @@ async function main() {
   setupPanels(ds, genes, colors, columns, view);
 
   // the first view, then the link's subset and selection: "ready" once all of it is drawn
-  const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await selecting.restore(parseHash(location.hash)), true));
+  const shown = await controller.hold(async () => (await showFirstView(ds, colors)) &&
+    (await split.restore(parseHash(location.hash).split), await selecting.restore(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
   // the gene names (search, links, labels) and the matrix's metadata are read while the reader

@@ -24,6 +24,7 @@ export function initialState() {
     annotations: [],        // label sets [{id, name, labels: [{name, color}], codes: Int16Array (-1: none)}]
     geneSets: [],           // named gene lists [{id, name, description, genes: [gene index]}]
     comparison: null,       // the groups of the comparison shown: {a, b} (specs, see compare/groups.js)
+    split: [],              // side-by-side views' colourings (loaded, as `color`), at most 3 (plot/split.js)
     xgState: "loading",     // "loading" | "ready" | "error", mirrored on <html data-xg-state>
   };
 }

@@ -2,18 +2,19 @@
 // Values are names (embedding key, obs column name, gene symbol or name), URL-encoded. The
 // selection is one `sel` per step and a subset one `subset` per step (selection/link.js);
 // compare=<A>;<B> is the comparison shown (compare/spec.js); size, opacity, cmap and labels the
-// plot's look where it is not the default (look.js).
+// plot's look where it is not the default (look.js); split=<colour spec> one per side-by-side view.
 
 import { formatStep } from "./selection/link.js";
 import { formatComparison, parseComparison } from "./compare/spec.js";
 import { DEFAULT_LOOK, lookParams, parseLook } from "./look.js";
 
 export function parseHash(hash) {
-  const out = { selection: [], subset: [], look: DEFAULT_LOOK }; // a hash without them means: none, the defaults
+  const out = { selection: [], subset: [], look: DEFAULT_LOOK, split: [] }; // a hash without them means: none, the defaults
   const text = (hash || "").replace(/^#/, "");
   if (!text) return out;
   const params = new URLSearchParams(text);
   out.look = parseLook(params);
+  out.split = params.getAll("split").filter(Boolean);
   const embedding = params.get("embedding");
   if (embedding) out.embedding = embedding;
   const color = params.get("color");
@@ -41,7 +42,7 @@ function num(v) {
 // a step's own separators stay readable (names inside it have their ":" and "," escaped)
 const stepParam = (key, text) => `${key}=${encodeURIComponent(text).replace(/%3A/g, ":").replace(/%2C/g, ",")}`;
 
-export function formatHash({ embedding, color, camera, selection = null, subset = null, comparison = null, look = null }) {
+export function formatHash({ embedding, color, camera, selection = null, subset = null, comparison = null, look = null, split = [] }) {
   const params = new URLSearchParams();
   if (embedding) params.set("embedding", embedding);
   if (color) params.set("color", color);
@@ -49,6 +50,7 @@ export function formatHash({ embedding, color, camera, selection = null, subset 
   const compare = formatComparison(comparison);
   if (compare) params.set("compare", compare);
   for (const [key, value] of lookParams(look)) params.set(key, value);
+  for (const spec of split ?? []) params.append("split", spec);
   const parts = [params.toString().replace(/%2C/g, ",")];
   for (const text of subset ?? []) parts.push(stepParam("subset", text));
   for (const text of selection ?? []) parts.push(stepParam("sel", text));
@@ -62,14 +64,14 @@ export function linkState(s) {
     embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera,
     selection: s.selection ? s.selection.steps.map(formatStep) : null,
     subset: s.subset ? s.subset.groups.flat().map(formatStep) : null,
-    comparison: s.comparison, look: s.look,
+    comparison: s.comparison, look: s.look, split: s.split.map((c) => c.spec),
   };
 }
 
 // Deliberate changes get a history entry of their own, so Back undoes them; camera moves only
 // update the current entry (Back after panning leaves neither the viewer nor a trail of views);
 // so do changes of look (a slider dragged would leave one entry per step).
-const PUSH = ["embedding", "color", "selection", "subset", "comparison"];
+const PUSH = ["embedding", "color", "selection", "subset", "comparison", "split"];
 
 /**
  * Keep the URL hash in step with the store and apply a hash that the person edits or goes Back
@@ -104,7 +106,7 @@ export function syncHash({ store, apply, onError }) {
       clearTimeout(timer);
       timer = setTimeout(replace, 200);
     }
-  }, ["embedding", "color", "camera", "selection", "subset", "comparison", "look"]);
+  }, ["embedding", "color", "camera", "selection", "subset", "comparison", "look", "split"]);
   replace();
   window.addEventListener("hashchange", () => {
     if (location.hash === hashOf(store.get())) return; // our own entry

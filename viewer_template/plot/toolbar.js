@@ -3,7 +3,7 @@
 // others are plain buttons. Icons are inline SVG paths, labels are text.
 
 const NS = "http://www.w3.org/2000/svg";
-const GROUPS = ["mode", "zoom", "export"];
+const GROUPS = ["mode", "zoom", "view", "export"];
 
 /** 16×16 icon paths */
 export const ICONS = {
@@ -14,6 +14,7 @@ export const ICONS = {
   lasso: "M8 1.5C4.1 1.5 1 3.7 1 6.5s3.1 5 7 5 7-2.2 7-5-3.1-5-7-5zm0 1.5c3.1 0 5.5 1.6 5.5 3.5S11.1 10 8 10 2.5 8.4 2.5 6.5 4.9 3 8 3zM3.6 10.2l1.4.6-1.2 3.7-1.4-.6z",
   rect: "M1 1h4v1.5H2.5V5H1zm6 0h2v1.5H7zm4 0h4v4h-1.5V2.5H11zM1 7h1.5v2H1zm12.5 0H15v2h-1.5zM1 11h1.5v2.5H5V15H1zm12.5 0H15v4h-4v-1.5h2.5zM7 13.5h2V15H7z",
   add: "M7 2h2v5h5v2H9v5H7V9H2V7h5z",
+  split: "M1 2h14v12H1zm1.5 1.5v9h4.75v-9zm6.25 0v9h4.75v-9z",
   subtract: "M2 7h12v2H2z",
   intersect: "M3 14V8a5 5 0 0110 0v6h-2V8a3 3 0 00-6 0v6z",
 };

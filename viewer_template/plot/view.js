@@ -9,6 +9,23 @@ import { blendArrays } from "./blend.js";
 
 const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset", "look"];
 
+/** What the renderer draws for a state's colouring: {mode, values, order, palette | lut, …}. */
+export function drawArrays(s) {
+  const { color, categories, look } = s;
+  const n = s.embedding.xy.length / 2;
+  if (color.kind === "obs" && color.column.kind !== "continuous") {
+    const c = color.column;
+    return categorical(c.codes, c.colors, c.categories.length, categories);
+  }
+  if (color.kind === "blend") return blendArrays(color.a.values, color.b.values, color.a, color.b);
+  if (color.kind === "obs" || color.kind === "gene" || color.kind === "geneset") {
+    const { cmap, vmin, vmax } = colorScale(color, look);
+    const values = color.kind === "obs" ? color.column.values : color.values;
+    return continuous(values, vmin, vmax, { zero: !!color.zero, cmap });
+  }
+  return { mode: "none", values: null, order: identityOrder(n) };
+}
+
 export function createPlotView({ canvas, store }) {
   let waiters = []; // [revision, resolve]
   let drawnRevision = 0;
@@ -27,22 +44,6 @@ export function createPlotView({ canvas, store }) {
     const want = renderer.revision();
     if (drawnRevision >= want) return Promise.resolve();
     return new Promise((resolve) => waiters.push([want, resolve]));
-  }
-
-  function drawArrays(s) {
-    const { color, categories, look } = s;
-    const n = s.embedding.xy.length / 2;
-    if (color.kind === "obs" && color.column.kind !== "continuous") {
-      const c = color.column;
-      return categorical(c.codes, c.colors, c.categories.length, categories);
-    }
-    if (color.kind === "blend") return blendArrays(color.a.values, color.b.values, color.a, color.b);
-    if (color.kind === "obs" || color.kind === "gene" || color.kind === "geneset") {
-      const { cmap, vmin, vmax } = colorScale(color, look);
-      const values = color.kind === "obs" ? color.column.values : color.values;
-      return continuous(values, vmin, vmax, { zero: !!color.zero, cmap });
-    }
-    return { mode: "none", values: null, order: identityOrder(n) };
   }
 
   store.subscribe((s, prev, changed) => {
