@@ -33,7 +33,7 @@ TIMEOUT = 120
 FIXED_WORDS = {
     "zarr.json", "c", "X", "obs_names", "var", "names", "symbols", "embeddings", "coords", "display",
     "obs", "codes", "values", "de", "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange",
-    "t", "pval", "pval_adj", "top_up", "top_down",
+    "t", "pval", "pval_adj", "top_up", "top_down", "markers",
 }  # fmt: skip
 TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/([a-z]+/)?[A-Za-z0-9_-]+\.(js|css|svg|png))$")
 

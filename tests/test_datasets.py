@@ -163,6 +163,7 @@ def test_no_path_comes_from_dataset_strings(built):
                 "pval_adj",
                 "top_up",
                 "top_down",
+                "markers",
                 "symbols",
             )
         ), part

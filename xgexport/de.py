@@ -86,22 +86,23 @@ def write_de(group, de_id: str, table: DeTable, top_n: int, level: int) -> dict[
     for key, genes in zip(DE_TOP, ranked):
         create(node, key, genes, chunks=(1, top_n), level=level)
         shapes[f"{de_group(de_id)}/{key}"] = [n_groups, top_n]
-    markers = marker_table(table.arrays, *ranked)
-    create(node, DE_MARKERS, markers, chunks=(1, *markers.shape[1:]), level=level)
-    shapes[f"{de_group(de_id)}/{DE_MARKERS}"] = list(markers.shape)
+    shape = (n_groups, 2, len(DE_MARKER_FIELDS), top_n)
+    markers = create(node, DE_MARKERS, shape=shape, dtype=np.float64, chunks=(1, *shape[1:]), level=level)
+    for k in range(n_groups):  # a category (one chunk) at a time: top_n may exceed n_genes
+        markers[k] = marker_block(table.arrays, k, *(genes[k] for genes in ranked))
+    shapes[f"{de_group(de_id)}/{DE_MARKERS}"] = list(shape)
     return shapes
 
 
-def marker_table(arrays: dict, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-    """The top genes of each category with their statistics (format.DE_MARKERS): what the marker
-    panel shows, so that opening a category reads one small file instead of eight rows of n_genes."""
-    n_groups, top_n = up.shape
-    out = np.full((n_groups, 2, len(DE_MARKER_FIELDS), top_n), np.nan, dtype=np.float64)
+def marker_block(arrays: dict, k: int, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Category k's top genes with their statistics (format.DE_MARKERS), (2, fields, top_n): what
+    the marker panel shows, so that opening a category reads one small file, not eight rows of n_genes."""
+    out = np.full((2, len(DE_MARKER_FIELDS), len(up)), np.nan, dtype=np.float64)
     for d, genes in enumerate((up, down)):
-        out[:, d, 0] = genes  # −1 pads, as in top_up / top_down
-        rows, cols = np.nonzero(genes >= 0)
+        out[d, 0] = genes  # −1 pads, as in top_up / top_down
+        ranks = np.flatnonzero(genes >= 0)
         for f, key in enumerate(DE_MARKER_FIELDS[1:], start=1):
-            out[rows, d, f, cols] = arrays[key][rows, genes[rows, cols]]
+            out[d, f, ranks] = arrays[key][k, genes[ranks]]
     return out
 
 
