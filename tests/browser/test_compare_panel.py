@@ -53,9 +53,15 @@ def open_panel(page):
 def check_only(page, role, labels):
     """Tick exactly these categories in group `role`'s checklist, by clicking."""
     group = page.locator(f'.cmp-group[data-role="{role}"]')
-    for box in group.locator(".cmp-checklist input").all():
-        if box.is_checked() != (box.get_attribute("value") in labels):
+    # by value, not by position: the checklist is drawn again when its column changes, and a
+    # list of positions taken before that may point past the new list's end
+    for label in labels:
+        box = group.locator(f'.cmp-checklist input[value="{label}"]')
+        if not box.is_checked():
             box.click()
+    checked = group.locator(".cmp-checklist input:checked")
+    for value in [v for v in checked.evaluate_all("(boxes) => boxes.map((b) => b.value)") if v not in labels]:
+        group.locator(f'.cmp-checklist input[value="{value}"]').click()
 
 
 def run_and_wait(page):

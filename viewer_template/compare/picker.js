@@ -34,6 +34,7 @@ export function createGroupPicker({ role, store, dataset, onChange }) {
   kind.replaceChildren(...kinds.map((k) => Object.assign(el("option", null, KIND_LABELS[k]), { value: k })));
   let checked = new Set();
   let shownFor = null;
+  let order = []; // the shown column's categories in their own order (a link lists them so)
 
   /** Obs columns, then the person's label sets; option values "obs:<name>" and "labels:<name>". */
   function fillColumns(labelSets) {
@@ -80,10 +81,13 @@ export function createGroupPicker({ role, store, dataset, onChange }) {
   }
 
   async function showCategories() {
-    const obs = await choices(column.value);
-    if (!obs) return;
+    const wanted = column.value;
+    const obs = await choices(wanted);
+    // a column chosen while this one loaded has drawn (or will draw) its own list
+    if (!obs || column.value !== wanted) return;
     if (shownFor !== column.value) checked = new Set();
     shownFor = column.value;
+    order = obs.categories;
     const text = filter.value.trim().toLowerCase();
     const rows = [];
     obs.categories.forEach((label, k) => {
@@ -121,7 +125,9 @@ export function createGroupPicker({ role, store, dataset, onChange }) {
     if (kind.value === "set") return set.value ? { set: set.value } : null;
     if (!checked.size) return null;
     const [source, ...rest] = column.value.split(":");
-    return source === "labels" ? { labels: rest.join(":"), categories: [...checked] } : { obs: rest.join(":"), categories: [...checked] };
+    // the column's order, not the order of the clicks: one comparison, one link
+    const categories = [...order.filter((label) => checked.has(label)), ...[...checked].filter((label) => !order.includes(label))];
+    return source === "labels" ? { labels: rest.join(":"), categories } : { obs: rest.join(":"), categories };
   }
 
   /** Show a spec (from a link or a default); false when this chooser cannot show it. */
