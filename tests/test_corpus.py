@@ -34,6 +34,7 @@ FIXED_WORDS = {
     "zarr.json", "c", "X", "obs_names", "var", "names", "symbols", "embeddings", "coords", "display",
     "obs", "codes", "values", "de", "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange",
     "t", "pval", "pval_adj", "top_up", "top_down",
+    "compare", "rows", "row_info", "nodes", "leaf_index", "leaf_values", "leaf_bytes", "joint", "pairs",
 }  # fmt: skip
 TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/([a-z]+/)?[A-Za-z0-9_-]+\.(js|css|svg|png))$")
 
