@@ -5,7 +5,7 @@ Generates (once, streaming, into benchmarks/work/) an .h5ad of N cells with few 
 matrix does not matter here) and the obs columns that make crossfilter work: the synthetic
 generator's categorical columns plus a 500-category "guide" column (a perturbation screen) and
 a 197-category "clonotype" column (scirpy), and 8 continuous columns; builds it once
-(`--no-de`), then opens it in Debian's Chromium on 127.0.0.1 and, for each kind of selection
+(`--no-de --no-compare`), then opens it in Debian's Chromium on 127.0.0.1 and, for each kind of selection
 (a lasso through the API, a category, a histogram range), records
 
 - the time from the call until the selection is drawn (the API's promise),
@@ -58,7 +58,7 @@ def prepare(n_cells: int) -> Path:
     stale = [f for f in [*viewer.rglob("*.js"), *viewer.rglob("*.css")] if not (copy(f).exists() and filecmp.cmp(f, copy(f), shallow=False))]
     if not (bundle / "manifest.json").exists() or stale:  # built once, again when the viewer changed
         started = time.perf_counter()
-        cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de"]
+        cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]
         subprocess.run(cmd, check=True)
         print(f"built {bundle.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return bundle

@@ -54,7 +54,7 @@ def prepare(n_cells: int) -> Path:
         partial.rename(source)
     page = REPO / "viewer_template" / "index.html"
     if not (bundle / "manifest.json").exists() or page.stat().st_mtime > (bundle / "index.html").stat().st_mtime:
-        cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de"]
+        cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]
         subprocess.run(cmd, check=True, cwd=REPO)
     # this checkout's viewer (the page's HTML too): the data stays as built
     shutil.rmtree(bundle / "viewer")
