@@ -4,7 +4,7 @@
 // keeps the largest categories first and drops a name that would overlap one already placed,
 // so zoomed out the plot shows the big clusters' names and zooming in reveals the rest.
 
-import { scale, ySign } from "./camera.js";
+import { worldToScreen } from "./camera.js";
 
 /** k-th smallest of a[lo..hi) (Hoare's selection, in place). */
 function select(a, lo, hi, k) {
@@ -85,8 +85,6 @@ export function categoryCentres(embedding, codes, nCategories, keep = null) {
  * measure(text) → width in px; names: the categories; hidden: Set of codes not drawn.
  */
 export function placeLabels(centres, { camera, bounds, size, names, hidden, measure, height = 16, gap = 3 }) {
-  const px = scale(camera, bounds, size.width, size.height);
-  const sy = ySign(bounds);
   const placed = [];
   const grid = new Map(); // 64-px cells → boxes placed there, so a thousand names stay quick
   const cellsOf = (b) => {
@@ -98,8 +96,7 @@ export function placeLabels(centres, { camera, bounds, size, names, hidden, meas
   };
   const bySize = centres.filter((c) => !hidden.has(c.code)).sort((a, b) => b.n - a.n || a.code - b.code);
   for (const c of bySize) {
-    const x = size.width / 2 + (c.x - camera.cx) * px;
-    const y = size.height / 2 - sy * (c.y - camera.cy) * px;
+    const [x, y] = worldToScreen(camera, bounds, size.width, size.height, c.x, c.y);
     const text = String(names[c.code]);
     const w = measure(text);
     const box = { x0: x - w / 2 - gap, x1: x + w / 2 + gap, y0: y - height / 2 - gap, y1: y + height / 2 + gap };
