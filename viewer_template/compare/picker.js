@@ -53,7 +53,8 @@ export function createGroupPicker({ role, store, dataset, onChange }) {
 
   function refreshOptions(s) {
     const selection = kind.querySelector('option[value="selection"]');
-    const n = selectedCells(s.selection, ds.nCells)?.count || 0;
+    // the count alone: this runs on every selection change (a brush step at 1M cells)
+    const n = s.selection ? (s.selection.mask ? s.selection.count : selectedCells(s.selection, ds.nCells)?.count) || 0 : 0;
     selection.textContent = n ? `The selection (${count(n)} cells)` : "The selection (none yet)";
     selection.disabled = !n;
     const sets = s.cellSets || [];
