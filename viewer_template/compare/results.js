@@ -5,7 +5,7 @@
 import { el } from "../dom.js";
 import { count } from "../format.js";
 import { createMarkerTable } from "../panels/markertable.js";
-import { download } from "../panels/markercsv.js";
+import { saveText } from "../files.js";
 import { comparisonCsv } from "./csv.js";
 import { createVolcano } from "./volcano.js";
 
@@ -63,7 +63,7 @@ export function createResults({ genes, onGene }) {
   filter.addEventListener("input", render);
   csv.addEventListener("click", () => {
     if (!result) return;
-    download(comparisonCsv(result.columns, index, about()), "comparison.csv");
+    saveText(comparisonCsv(result.columns, index, about()), "comparison.csv");
   });
 
   function about() {

@@ -45,15 +45,3 @@ export async function markerCsv(ds, genes, deId, cat) {
   });
   return lines.join("\n") + "\n";
 }
-
-/** Offer `text` as a file download. */
-export function download(text, filename) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}

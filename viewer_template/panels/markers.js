@@ -6,7 +6,8 @@
 
 import { el } from "../dom.js";
 import { createMarkerTable } from "./markertable.js";
-import { download, markerCsv } from "./markercsv.js";
+import { markerCsv } from "./markercsv.js";
+import { saveText } from "../files.js";
 
 function field(label, id) {
   const wrap = el("label", "field");
@@ -134,7 +135,7 @@ export function createMarkers({ details, root, store, dataset, genes, onGene, on
     csvBtn.disabled = true;
     try {
       const text = await markerCsv(ds, genes, deId, category);
-      download(text, `markers_${safe(info.name)}_${safe(info.categories[category])}.csv`);
+      saveText(text, `markers_${safe(info.name)}_${safe(info.categories[category])}.csv`);
     } catch (err) {
       note.textContent = `Could not write the CSV: ${err.message}`;
       note.classList.add("error");
