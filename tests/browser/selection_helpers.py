@@ -37,6 +37,13 @@ def obs(bundle: Path, name: str) -> tuple[np.ndarray, dict]:
     return arr[:], dict(arr.attrs)
 
 
+def gene_values(bundle: Path, name: str) -> np.ndarray:
+    """A gene's value in every cell, from the bundle's X, in float64."""
+    g = zarr.open_group(str(bundle / "data"), mode="r")
+    names = list(g["var/names"][:])
+    return g["X"][names.index(name), :].astype(np.float64)
+
+
 def screen_positions(q, lo, hi, camera, width, height, y_down=False):
     """CSS pixels in the canvas of every cell, as plot/camera.js worldToScreen places them."""
     xy = lo + q / Q * (hi - lo)

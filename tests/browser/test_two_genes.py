@@ -10,18 +10,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
-import zarr
 
 from browser_helpers import READY, save_artifact
+from selection_helpers import gene_values
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def gene_values(bundle, name):
-    g = zarr.open_group(str(bundle / "data"), mode="r")
-    names = list(g["var/names"][:])
-    return g["X"][names.index(name), :].astype(np.float64)
 
 
 def blend(page, first, second):

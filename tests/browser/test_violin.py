@@ -9,19 +9,12 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-import zarr
 
 from browser_helpers import colour_pixels, hex_rgb, save_artifact
-from selection_helpers import obs
+from selection_helpers import gene_values, obs
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def gene_values(bundle, name):
-    g = zarr.open_group(str(bundle / "data"), mode="r")
-    names = list(g["var/names"][:])
-    return g["X"][names.index(name), :].astype(np.float64)
 
 
 def violins(page):
