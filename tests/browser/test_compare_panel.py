@@ -40,7 +40,7 @@ def rows_only_site(compare_bundle, tmp_path_factory, serve):
 
     bundle = tmp_path_factory.mktemp("cmp-rows") / "bundle"
     shutil.copytree(compare_bundle, bundle)
-    for name in ("nodes", "leaf_bytes", "leaf_index", "leaf_values"):
+    for name in ("nodes", "leaf_bytes", "leaves"):
         shutil.rmtree(bundle / "data" / "compare" / name)
     return serve(bundle)
 
