@@ -167,6 +167,14 @@ def test_squares_and_spots_line_up_and_libraries_switch(rec, pattern, pixel_read
         assert all(np.abs(p - square).max() <= 3 for p in ring), (k, ring)
     # lib1's cells are not drawn while lib0 is shown
     assert (np.abs(shot - orange).max(-1) <= 3).sum() == 0
+    # nor found by hovering: a lib1 cell far from lib0's spots shows no tooltip
+    far = len(xy) // 2 + int(np.argmax(np.sqrt(((spots[len(xy) // 2 :, None] - spots[None, lib0]) ** 2).sum(-1)).min(1)))
+    box = page.locator("#canvas").bounding_box()
+    hover = (box["x"] + spots[far, 0], box["y"] + spots[far, 1])
+    page.mouse.move(hover[0] - 3, hover[1] - 3)
+    page.mouse.move(*hover)
+    page.wait_for_timeout(300)
+    assert page.locator("#tooltip").is_hidden()
     # choose lib1 as a person does: its plain image, its cells, and the link says so
     page.locator("#appearance summary").click()
     page.select_option("#tissue-library", "lib1")
@@ -177,6 +185,10 @@ def test_squares_and_spots_line_up_and_libraries_switch(rec, pattern, pixel_read
     assert (np.abs(shot - orange).max(-1) <= 3).sum() > 20
     gap, _ = to_screen(page, lo, hi, (np.array([[300.0, 700.0]]) - 0.5) / SCALEF)  # between squares
     assert np.abs(pixel_at(shot, gap) - (250, 240, 190)).max() <= 2
+    page.mouse.move(hover[0] - 3, hover[1] - 3)
+    page.mouse.move(*hover)
+    page.locator("#tooltip").wait_for(state="visible")
+    assert f"cell{far}" in page.locator("#tooltip").text_content()
     rec.assert_clean([site.origin])
 
 

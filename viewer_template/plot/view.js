@@ -121,5 +121,7 @@ export function createPlotView({ canvas, store, dataset = null }) {
       };
     },
     snapshot: (scale) => renderer.snapshot(scale),
+    /** The cells of the tissue image's library (1 = drawn), or null: every cell's library is shown. */
+    libraryCells: () => tissue.cells,
   };
 }
