@@ -210,3 +210,12 @@ def test_png_writer_round_trips_rgba_and_shrink_keeps_means():
     np.testing.assert_array_equal(pixels_of(encode_png(rgba)), rgba)
     flat = np.full((5, 5, 3), 100.0)
     np.testing.assert_array_equal(shrink(flat, 2), np.full((3, 3, 3), 100, dtype=np.uint8))
+
+
+def test_inspect_names_the_tissue_images_and_the_skipped_ones(tmp_path):
+    result = run_cli("inspect", VISIUM)
+    assert "tissue image: V1_Adult_Mouse_Brain (hires or lowres)" in result.stdout
+    source = write(spatial_adata({"hires": np.zeros((20, 20, 2))}), tmp_path / "odd.h5ad")
+    result = run_cli("inspect", source)
+    assert "tissue image:" not in result.stdout
+    assert "uns['spatial']['lib0'] image: hires: shape (20, 20, 2)" in result.stdout
