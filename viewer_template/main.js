@@ -188,7 +188,7 @@ function setupToolbar(pointer, view, ds, labels) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
-  split = createSplitViews({ container: $("plot-views"), store, colors: colorSource, messages });
+  split = createSplitViews({ container: $("plot-views"), store, colors: colorSource, messages, plot: view });
   const splitButton = toolbar.add({ id: "split-add", label: "Side by side: keep this colouring in a view of its own (one camera for all)",
     icon: ICONS.split, group: "view", onClick: () => split.add(store.get().color.spec).catch((err) => messages.show(err.message, "error", "split")) });
   store.subscribe((s) => { splitButton.disabled = s.split.length >= 3; }, ["split"]);

@@ -269,3 +269,25 @@ def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
     circles = sum(1 for _ in plot.iter(f"{SVG}circle"))
     assert circles == len(spots_of(out)[0]) // 2  # lib0's cells only
     rec.assert_clean([site.origin])
+
+
+def test_side_by_side_views_draw_the_image_and_the_library(rec, pattern, pixel_reader):
+    site, out = pattern
+    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&split=obs%3Alibrary_id&opacity=1&labels=0&img=0.5"))
+    page.wait_for_selector(IMAGE_SHOWN, state="attached")
+    side = page.locator(".split-canvas")
+    side.wait_for()
+    page.wait_for_timeout(200)
+    xy, lo, hi = spots_of(out)
+    box = side.bounding_box()
+    cam = page.evaluate("window.xgexport.getState().camera")
+    s = min(box["width"] / (hi[0] - lo[0]), box["height"] / (hi[1] - lo[1])) * 0.92 * cam["zoom"]
+    at = lambda p: (int(box["height"] / 2 + (p[1] - cam["cy"]) * s), int(box["width"] / 2 + (p[0] - cam["cx"]) * s))  # noqa: E731
+    png = side.screenshot()
+    save_artifact("tissue_split.png", png)
+    shot = pixel_reader(png)[..., :3].astype(int)
+    background = (np.array([550.0, 500.0]) - 0.5) / SCALEF
+    assert np.abs(shot[at(background)] - (0.5 * np.array(BACKGROUND) + 0.5 * 255)).max() <= 2
+    assert (np.abs(shot - hex_rgb("#ff7f0e")).max(-1) <= 3).sum() == 0  # lib1's cells stay hidden
+    assert np.abs(shot[at(xy[0])] - hex_rgb("#e377c2")).max() <= 3
+    rec.assert_clean([site.origin])

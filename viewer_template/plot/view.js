@@ -36,6 +36,8 @@ export function createPlotView({ canvas, store, dataset = null }) {
   // the tissue image shown: {info, bitmap} once loaded; its library's cells (null: every cell)
   let tissue = { key: null, info: null, bitmap: null, cells: null };
   const shown = (s) => bothMasks(s.subset?.mask ?? null, tissue.cells);
+  const tissueListeners = new Set(); // side-by-side views draw the same image
+  const tissueChanged = () => tissueListeners.forEach((fn) => fn());
   const html = document.documentElement;
 
   /** Show the image of the embedding and the look's library (loaded once), with its opacity. */
@@ -52,6 +54,7 @@ export function createPlotView({ canvas, store, dataset = null }) {
     renderer.set({ image: null });
     if (hadCells) renderer.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
     delete html.dataset.xgImage;
+    tissueChanged();
     if (!info) return;
     Promise.all([dataset.imageBitmap(info), libraryMask(dataset, info)]).then(([bitmap, cells]) => {
       if (tissue.key !== key) return; // another image was asked for meanwhile
@@ -59,6 +62,7 @@ export function createPlotView({ canvas, store, dataset = null }) {
       const now = store.get();
       renderer.set({ image: { ...look, opacity: now.look.image ?? 1, bitmap, extent: info.extent } });
       if (cells) renderer.set({ cellState: cellState(now.selection?.mask, shown(now)), selecting: !!now.selection });
+      tissueChanged();
       drawn().then(() => { if (tissue.key === key) html.dataset.xgImage = info.id; }); // for tests and automation
     }).catch((err) => {
       html.dataset.xgImage = "error";
@@ -123,5 +127,8 @@ export function createPlotView({ canvas, store, dataset = null }) {
     snapshot: (scale) => renderer.snapshot(scale),
     /** The cells of the tissue image's library (1 = drawn), or null: every cell's library is shown. */
     libraryCells: () => tissue.cells,
+    /** The tissue image drawn now ({bitmap, extent, spot}) or null; onTissue(fn) is told of changes. */
+    tissue: () => (tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent, spot: tissue.info.spot_diameter ?? null } : null),
+    onTissue: (fn) => tissueListeners.add(fn),
   };
 }
