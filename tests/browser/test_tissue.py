@@ -258,6 +258,8 @@ def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
     with page.expect_download() as dl:
         page.locator("#export-svg").click()
     root = ET.fromstring(open(dl.value.path(), "rb").read())
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "library_id · spatial · lib0 · 50 cells" in texts  # the library drawn is named
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     (image,) = [e for e in plot.iter(f"{SVG}image")]
     assert image.get("href").startswith("data:image/png;base64,") and float(image.get("opacity")) == 0.8
