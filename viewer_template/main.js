@@ -26,6 +26,7 @@ import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
 import { createAppearance } from "./panels/appearance.js";
+import { createTissuePanel } from "./panels/tissue.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { createMarkers } from "./panels/markers.js";
 import { createDotplot } from "./panels/dotplot.js";
@@ -110,6 +111,7 @@ function setupPanels(ds, genes, colors, columns, view) {
   createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
   createAppearance({ root: $("appearance-body"), store, view });
+  createTissuePanel({ root: $("appearance-body"), store, dataset: ds });
   createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
   createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => selecting.selection.setIndices(cells),
     idsButton: $("export-ids"), messages });
@@ -165,7 +167,7 @@ function closeMarkers(details) {
 
 function setupPlot(ds) {
   const canvas = $("canvas");
-  const view = createPlotView({ canvas, store });
+  const view = createPlotView({ canvas, store, dataset: ds });
   const picker = createPicker({ store, view });
   const tooltip = createTooltip({ box: $("tooltip"), store, dataset: ds, view, picker });
   view.resize();
@@ -186,7 +188,7 @@ function setupToolbar(pointer, view, ds, labels) {
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
-  split = createSplitViews({ container: $("plot-views"), store, colors: colorSource, messages });
+  split = createSplitViews({ container: $("plot-views"), store, colors: colorSource, messages, plot: view });
   const splitButton = toolbar.add({ id: "split-add", label: "Side by side: keep this colouring in a view of its own (one camera for all)",
     icon: ICONS.split, group: "view", onClick: () => split.add(store.get().color.spec).catch((err) => messages.show(err.message, "error", "split")) });
   store.subscribe((s) => { splitButton.disabled = s.split.length >= 3; }, ["split"]);
