@@ -232,3 +232,11 @@ def test_an_image_beyond_the_memory_budget_is_skipped_not_the_build(tmp_path):
     assert images_of(out) == []
     run_cli("build", source, out, "--no-de", "--no-compare", "--max-memory", "400M", "--overwrite")
     assert len(images_of(out)) == 1
+
+
+def test_images_without_spatial_coordinates_are_skipped_with_the_reason(tmp_path):
+    a = spatial_adata({"hires": np.zeros((20, 20, 3), dtype=np.uint8)})
+    a.obsm["X_coords"] = a.obsm.pop("spatial")
+    result = run_cli("build", write(a, tmp_path / "in.h5ad"), tmp_path / "out", "--no-de", "--no-compare", "-v")
+    assert "skipped uns['spatial'] images: no exported obsm['spatial'] to place them on" in result.stderr
+    assert images_of(tmp_path / "out") == []
