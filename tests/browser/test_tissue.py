@@ -188,7 +188,7 @@ def test_squares_and_spots_line_up_and_libraries_switch(rec, pattern, pixel_read
     page.mouse.move(hover[0] - 3, hover[1] - 3)
     page.mouse.move(*hover)
     page.locator("#tooltip").wait_for(state="visible")
-    assert f"cell{far}" in page.locator("#tooltip").text_content()
+    wait_until(lambda: f"cell{far}" in page.locator("#tooltip").text_content())  # the name once obs_names are read
     rec.assert_clean([site.origin])
 
 
