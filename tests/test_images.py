@@ -219,3 +219,24 @@ def test_inspect_names_the_tissue_images_and_the_skipped_ones(tmp_path):
     result = run_cli("inspect", source)
     assert "tissue image:" not in result.stdout
     assert "uns['spatial']['lib0'] image: hires: shape (20, 20, 2)" in result.stdout
+
+
+def test_an_image_beyond_the_memory_budget_is_skipped_not_the_build(tmp_path):
+    out = tmp_path / "out"
+    source = write(spatial_adata({"hires": np.zeros((2000, 2000, 3), dtype=np.uint8)}), tmp_path / "big.h5ad")
+    result = run_cli("build", source, out, "--no-de", "--no-compare", "--max-memory", "200M")
+    assert (
+        "skipped uns['spatial']['lib0'] image hires: converting it needs about 286 MB, more than --max-memory"
+        in result.stderr
+    )
+    assert images_of(out) == []
+    run_cli("build", source, out, "--no-de", "--no-compare", "--max-memory", "400M", "--overwrite")
+    assert len(images_of(out)) == 1
+
+
+def test_images_without_spatial_coordinates_are_skipped_with_the_reason(tmp_path):
+    a = spatial_adata({"hires": np.zeros((20, 20, 3), dtype=np.uint8)})
+    a.obsm["X_coords"] = a.obsm.pop("spatial")
+    result = run_cli("build", write(a, tmp_path / "in.h5ad"), tmp_path / "out", "--no-de", "--no-compare", "-v")
+    assert "skipped uns['spatial'] images: no exported obsm['spatial'] to place them on" in result.stderr
+    assert images_of(tmp_path / "out") == []

@@ -112,7 +112,9 @@ def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Rep
     encoded_obs = write_obs(source, plan, bundle)
     display = write_embeddings(source, plan, bundle)
     write_names(source, plan, bundle)
-    tissue = images.write_images(source, plan.images, bundle.folder, reporter)  # before the input check
+    # before the matrix pass: an image may use the memory its blocks use later
+    budget_left = matrix_pass.memory.per_worker * matrix_pass.workers
+    tissue = images.write_images(source, plan.images, bundle.folder, reporter, budget_left)
     compare = compare_data.plan_for(plan, encoded_obs, display) if plan.compare else None
     del display
     summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass, compare)

@@ -149,11 +149,21 @@ def _library_column(source: Any, obs: tuple, libraries: list[str]) -> str | None
     return None
 
 
-def write_images(source: Any, images: tuple[ImagePlan, ...], folder: Path, reporter: Reporter) -> list[dict]:
-    """Write each planned image as images/<id>.png; return their descriptions (root attrs)."""
+def write_images(
+    source: Any, images: tuple[ImagePlan, ...], folder: Path, reporter: Reporter, max_memory: int | None = None
+) -> list[dict]:
+    """Write each planned image as images/<id>.png; return their descriptions (root attrs).
+    Written before the matrix pass, so an image may use the memory budget that pass uses later."""
     written = []
     for plan in images:
         for resolution, scale in plan.candidates:
+            need = _conversion_bytes(source, plan.library, resolution)
+            if max_memory is not None and need > max_memory:
+                reporter.warn(
+                    f"skipped uns['spatial'][{plan.library!r}] image {resolution}: converting it needs about "
+                    f"{need / 1024**2:.0f} MB, more than --max-memory"
+                )
+                continue
             pixels = _read_pixels(source, plan.library, resolution)
             if isinstance(pixels, str):
                 reporter.warn(f"skipped uns['spatial'][{plan.library!r}] image {resolution}: {pixels}")
@@ -192,6 +202,15 @@ def describe(plan: ImagePlan, resolution: str, scale: float, shape: tuple, facto
     if plan.obs_id is not None:
         info["obs_id"] = plan.obs_id
     return info
+
+
+def _conversion_bytes(source: Any, library: str, resolution: str) -> int:
+    """Peak bytes of converting one image: its float64 RGB(A) copy, the padded copy and the
+    block sums of :func:`shrink`, with the input as stored."""
+    node = _child(_spatial_libraries(source).get(library), "images", resolution)
+    shape = tuple(getattr(node, "shape", ()))
+    channels = max(3, shape[2]) if len(shape) == 3 else 3
+    return math.prod(shape[:2]) * channels * 8 * 3 + math.prod(shape) * np.dtype(getattr(node, "dtype", "f8")).itemsize
 
 
 def _read_pixels(source: Any, library: str, resolution: str) -> np.ndarray | str:

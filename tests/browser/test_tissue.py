@@ -188,7 +188,7 @@ def test_squares_and_spots_line_up_and_libraries_switch(rec, pattern, pixel_read
     page.mouse.move(hover[0] - 3, hover[1] - 3)
     page.mouse.move(*hover)
     page.locator("#tooltip").wait_for(state="visible")
-    assert f"cell{far}" in page.locator("#tooltip").text_content()
+    wait_until(lambda: f"cell{far}" in page.locator("#tooltip").text_content())  # the name once obs_names are read
     rec.assert_clean([site.origin])
 
 
@@ -292,4 +292,27 @@ def test_side_by_side_views_draw_the_image_and_the_library(rec, pattern, pixel_r
     assert np.abs(shot[at(background)] - (0.5 * np.array(BACKGROUND) + 0.5 * 255)).max() <= 2
     assert (np.abs(shot - hex_rgb("#ff7f0e")).max(-1) <= 3).sum() == 0  # lib1's cells stay hidden
     assert np.abs(shot[at(xy[0])] - hex_rgb("#e377c2")).max() <= 3
+    rec.assert_clean([site.origin])
+
+
+def test_visium_spots_at_their_true_size(rec, visium, pixel_reader):
+    """Visium spots are 55 µm across at 100 µm centre to centre: at their true size (89.4 full-resolution
+    pixels, the file's spot_diameter_fullres) each is a disc of its cluster's colour that far out."""
+    site, out = visium
+    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Aleiden&opacity=1&labels=0&spots=1"))
+    page.wait_for_selector(IMAGE_SHOWN, state="attached")
+    (info,) = meta_of(out)["images"]
+    xy, lo, hi = spots_of(out)
+    shot = canvas(page, pixel_reader, "tissue_visium_true_size.png")
+    spots, s = to_screen(page, lo, hi, xy)
+    assert page.evaluate("window.xgexport.getState().look.spots") is True
+    # every spot's centre and a point 40 % of its diameter to the right are its cluster's colour
+    root = zarr.open_group(str(out / "data"), mode="r")
+    column = next(o for o in meta_of(out)["obs"] if o["name"] == "leiden")
+    codes = root[f"obs/{column['id']}/codes"]
+    colours = np.array([hex_rgb(c) for c in codes.attrs["colors"]])[codes[:]]
+    off = 0.4 * info["spot_diameter"] * s
+    inside = (spots[:, 0] + off < shot.shape[1]) & (spots[:, 1] < shot.shape[0])
+    at = shot[np.floor(spots[inside, 1]).astype(int), np.floor(spots[inside, 0] + off).astype(int)]
+    assert (np.abs(at - colours[inside]).max(1) <= 3).mean() > 0.9
     rec.assert_clean([site.origin])
