@@ -28,6 +28,15 @@ class Command(click.Command):
     """Turns XgError (and unexpected errors) into one line on stderr, unless --debug."""
 
     def invoke(self, ctx):
+        try:
+            return self._invoke(ctx)
+        finally:
+            if "zarr.core.sync" in sys.modules:  # only when the command used zarr
+                from .store import stop_zarr_io
+
+                stop_zarr_io()
+
+    def _invoke(self, ctx):
         debug = ctx.params.get("debug", False)
         try:
             return super().invoke(ctx)

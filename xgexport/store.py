@@ -74,3 +74,17 @@ def create(
     if data is not None:
         array[...] = data
     return array
+
+
+def stop_zarr_io(timeout: float = 60.0) -> None:
+    """Stop zarr's I/O thread and wait for it to finish. zarr's exit hook waits 0.2 s for that
+    thread, then closes its event loop: on a loaded machine the thread is still running, and a
+    command that succeeded ended with a traceback ("Cannot close a running event loop").
+    After this, the hook finds the loop stopped and closes it quietly."""
+    from zarr.core import sync
+
+    loop, thread = sync.loop[0], sync.iothread[0]
+    if loop is None or thread is None or not thread.is_alive():
+        return
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout)
