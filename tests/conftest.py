@@ -1,8 +1,14 @@
 """Shared fixtures: the real datasets, built bundles, and one headless Chromium per session
-(sync playwright allows one instance per thread, so every browser test shares this one)."""
+(sync playwright allows one instance per thread, so every browser test shares this one).
+
+The suite runs in parallel (pytest-xdist, pyproject's addopts): a session fixture runs once per
+worker, so the bundles every worker reads are built once per run, in ``shared_tmp``, under a
+file lock (``built_once``); servers and Chromium stay per worker."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +16,17 @@ from typing import Any
 
 import pytest
 
-from helpers import DATASETS
+from helpers import DATASETS, built_once
+
+
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder every worker of this run sees (xdist's workers each have their own basetemp below
+    the run's); without xdist, this session's own."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -21,23 +37,20 @@ def datasets() -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_build(tmp_path_factory) -> Callable[..., Path]:
-    """Bundles of the built-in example, one per set of BuildOptions, built once per session:
-    read-only (copy one with ``bundle_copy`` to change it)."""
+def example_build(shared_tmp) -> Callable[..., Path]:
+    """Bundles of the built-in example, one per set of BuildOptions, built once per run (for all
+    workers): read-only (copy one with ``bundle_copy`` to change it)."""
     from xgexport.build import build
     from xgexport.cli import example_path
     from xgexport.options import BuildOptions
     from xgexport.report import Reporter
 
-    built: dict[str, Path] = {}
-
     def get(**options: Any) -> Path:
-        key = repr(sorted(options.items()))
-        if key not in built:
-            out = tmp_path_factory.mktemp("example") / "bundle"
-            build(example_path(), out, options=BuildOptions(**options), reporter=Reporter(0))
-            built[key] = out
-        return built[key]
+        key = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()[:16]
+        return built_once(
+            shared_tmp / f"example-{key}",
+            lambda out: build(example_path(), out, options=BuildOptions(**options), reporter=Reporter(0)),
+        )
 
     return get
 
