@@ -3,20 +3,59 @@
 
 The suite runs in parallel (pytest-xdist, pyproject's addopts): a session fixture runs once per
 worker, so the bundles every worker reads are built once per run, in ``shared_tmp``, under a
-file lock (``built_once``); servers and Chromium stay per worker."""
+file lock (``built_once``); servers and Chromium stay per worker. A test marked ``alone`` (it
+times the page) runs while no other test runs: the other workers wait (``pytest_runtest_call``)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpers import DATASETS, built_once
+
+
+@contextmanager
+def run_lock(config: pytest.Config, exclusive: bool) -> Iterator[None]:
+    """Across the xdist workers of this run (nothing without xdist): shared by every test, held
+    alone by an ``alone`` test. A gate taken first lets an ``alone`` test that waits go before
+    tests that start later, so it is not starved between two of them."""
+    if not hasattr(config, "workerinput") or not config.option.basetemp:
+        yield
+        return
+    run = Path(config.option.basetemp).parent  # each worker's basetemp is a folder in the run's
+    with ExitStack() as stack:
+        gate, lock = (stack.enter_context(open(run / name, "a")) for name in ("alone.gate", "alone.lock"))
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        if not exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        yield  # closing the files releases what is still held
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Every test but an ``alone`` one holds the run's lock shared from its setup to its teardown."""
+    if item.get_closest_marker("alone"):
+        return (yield)
+    with run_lock(item.config, exclusive=False):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """An ``alone`` test's call (not its setup: building its data may overlap) holds it alone."""
+    if not item.get_closest_marker("alone"):
+        return (yield)
+    with run_lock(item.config, exclusive=True):
+        return (yield)
 
 
 @pytest.fixture(scope="session")

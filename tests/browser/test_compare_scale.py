@@ -76,6 +76,7 @@ def lasso_of(big, k=3, share=0.08):
     return np.flatnonzero(distance <= np.percentile(distance, share * 100)).tolist()
 
 
+@pytest.mark.alone
 def test_the_page_keeps_answering_during_a_comparison_at_100k_cells(browser, big):
     """Up to three fresh pages (a loaded machine stretches tasks): in at least one, two
     comparisons through the panel, a cluster and then a lasso (the selection) against the rest,

@@ -159,6 +159,7 @@ def clonotype_site(tmp_path_factory, serve):
     return serve(build_bundle(write(a, base / "clones.h5ad"), base / "out")), sizes
 
 
+@pytest.mark.alone
 def test_dot_plot_of_many_categories_is_small_fast_and_chosen(rec, clonotype_site):
     site, sizes = clonotype_site
     page = rec.goto_ready(site.url("#color=obs%3Aclone_id"))
