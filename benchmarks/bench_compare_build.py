@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_scale import WORK, measure_build  # noqa: E402
-from synth import synthesize  # noqa: E402
+from bench_scale import measure_build  # noqa: E402
+from common import WORK, generated  # noqa: E402
 
 
 def measure(source: Path, out: Path, extra: list[str]) -> dict:
@@ -46,9 +46,7 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     rows = []
     for n_cells in args.sizes:
-        source = WORK / f"scale_{n_cells}.h5ad"
-        if not source.exists():
-            synthesize(source, n_cells, args.genes, args.nnz_per_cell)
+        source = generated(WORK / f"scale_{n_cells}.h5ad", n_cells, args.genes, args.nnz_per_cell)
         row = {"cells": n_cells}
         for label, extra in (("without", ["--no-compare"]), ("with", [])):
             out = WORK / f"compare_build_{n_cells}_{label}"

@@ -27,9 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import synthesize  # noqa: E402
-
-WORK = Path(__file__).parent / "work"
+from common import WORK, generated  # noqa: E402
 
 
 def xgexport_de(matrix_csc, codes, n_groups):
@@ -59,11 +57,7 @@ def main():
     parser.add_argument("--nnz-per-cell", type=int, default=1500)
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
-    path = WORK / f"de_{args.cells}x{args.genes}x{args.nnz_per_cell}.h5ad"
-    if not path.exists():
-        started = time.perf_counter()
-        synthesize(path, args.cells, args.genes, args.nnz_per_cell)
-        print(f"generated {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+    path = generated(WORK / f"de_{args.cells}x{args.genes}x{args.nnz_per_cell}.h5ad", args.cells, args.genes, args.nnz_per_cell)
 
     outs = remove_old_bundles()
 

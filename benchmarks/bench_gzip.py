@@ -20,10 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+from common import WORK, generated  # noqa: E402
 from proctree import folder_bytes, run_measured  # noqa: E402
-from synth import synthesize  # noqa: E402
 
-WORK = HERE / "work"
 GENES, NNZ_PER_CELL, EXTRA_COLUMNS = 15_000, 1350, 2  # bench_peers.py's input
 
 
@@ -70,9 +69,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
-    source = WORK / f"peers_{args.cells}x{GENES}x{NNZ_PER_CELL}.h5ad"
-    if not source.exists():
-        synthesize(source, args.cells, GENES, NNZ_PER_CELL, n_extra=EXTRA_COLUMNS)
+    source = generated(WORK / f"peers_{args.cells}x{GENES}x{NNZ_PER_CELL}.h5ad", args.cells, GENES, NNZ_PER_CELL, n_extra=EXTRA_COLUMNS)
     trees = {"baseline": args.baseline.resolve(), "this": HERE.parent.resolve()}
     for r in range(args.rounds):
         for name in list(trees) if r % 2 == 0 else list(trees)[::-1]:

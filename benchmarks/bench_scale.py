@@ -27,13 +27,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import synthesize  # noqa: E402
-
-WORK = Path(__file__).parent / "work"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-gl=angle", "--use-angle=swiftshader",
-                 "--enable-unsafe-swiftshader"]  # fmt: skip
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
 
 
 def measure_build(source: Path, out: Path, extra: list[str]) -> dict:
@@ -112,12 +106,7 @@ def main():
         subprocess.run(["rm", "-rf", str(old)], check=True)
     results = []
     for n_cells in args.sizes:
-        source = WORK / f"scale_{n_cells}.h5ad"
-        if not source.exists():
-            started = time.perf_counter()
-            synthesize(source, n_cells, args.genes, args.nnz_per_cell)
-            print(f"generated {source.name} ({source.stat().st_size / 1e9:.1f} GB) in "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+        source = generated(WORK / f"scale_{n_cells}.h5ad", n_cells, args.genes, args.nnz_per_cell)
         out = WORK / f"bundle_{n_cells}"
         row = {"cells": n_cells, **measure_build(source, out, args.build_args.split())}
         print(json.dumps(row), flush=True)

@@ -33,26 +33,14 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import synthesize  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
 
-WORK = Path(__file__).parent / "work"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-gl=angle", "--use-angle=swiftshader",
-                 "--enable-unsafe-swiftshader"]  # fmt: skip
 CONTINUOUS = ["n_genes", "n_counts", "percent_mito", "score_1", "score_2", "score_3", "score_4", "score_5"]
 
 
 def prepare(n_cells: int) -> Path:
-    source = WORK / f"selection_{n_cells}.h5ad"
+    source = generated(WORK / f"selection_{n_cells}.h5ad", n_cells, 2000, 50, then=lambda p: add_obs_columns(p, n_cells))
     bundle = WORK / f"selection_bundle_{n_cells}"
-    if not source.exists():
-        started = time.perf_counter()
-        partial = source.with_suffix(".partial.h5ad")
-        synthesize(partial, n_cells, 2000, 50)
-        add_obs_columns(partial, n_cells)
-        partial.rename(source)
-        print(f"generated {source.name} in {time.perf_counter() - started:.0f} s", flush=True)
     viewer = Path(__file__).resolve().parents[1] / "viewer_template"
     copy = lambda f: bundle / "viewer" / f.relative_to(viewer)  # noqa: E731
     stale = [f for f in [*viewer.rglob("*.js"), *viewer.rglob("*.css")] if not (copy(f).exists() and filecmp.cmp(f, copy(f), shallow=False))]

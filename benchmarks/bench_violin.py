@@ -32,10 +32,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_selection import CHROMIUM, CHROMIUM_ARGS, NO_DRAW, add_obs_columns  # noqa: E402
-from synth import synthesize  # noqa: E402
+from bench_selection import NO_DRAW, add_obs_columns  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
 
-WORK = Path(__file__).parent / "work"
 COLUMNS = ["cluster", "guide", "clonotype"]
 
 CHOOSE = """async (name) => {
@@ -97,13 +96,8 @@ CENTRES = """async ([n, k]) => {
 
 
 def prepare(n_cells: int) -> Path:
-    source = WORK / f"violin_{n_cells}.h5ad"
+    source = generated(WORK / f"violin_{n_cells}.h5ad", n_cells, 2000, 50, then=lambda p: add_obs_columns(p, n_cells))
     bundle = WORK / f"violin_bundle_{n_cells}"
-    if not source.exists():
-        partial = source.with_suffix(".partial.h5ad")
-        synthesize(partial, n_cells, 2000, 50)
-        add_obs_columns(partial, n_cells)
-        partial.rename(source)
     # built again each run: the bundle carries the viewer being measured
     cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]
     subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])

@@ -32,26 +32,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import synthesize  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-WORK = Path(__file__).parent / "work"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-gl=angle", "--use-angle=swiftshader",
-                 "--enable-unsafe-swiftshader"]  # fmt: skip
 NO_DRAW = "WebGL2RenderingContext.prototype.drawElements = function () {};"
 READY = "html[data-xg-state=ready]"
 
 
 def prepare(n_cells: int) -> Path:
-    source = WORK / f"workbench_{n_cells}.h5ad"
+    source = generated(WORK / f"workbench_{n_cells}.h5ad", n_cells, 200, 20)
     bundle = WORK / f"workbench_bundle_{n_cells}"
-    if not source.exists():
-        WORK.mkdir(parents=True, exist_ok=True)
-        partial = source.with_suffix(".partial.h5ad")
-        synthesize(partial, n_cells, 200, 20)
-        partial.rename(source)
     page = REPO / "viewer_template" / "index.html"
     if not (bundle / "manifest.json").exists() or page.stat().st_mtime > (bundle / "index.html").stat().st_mtime:
         cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]

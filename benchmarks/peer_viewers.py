@@ -28,7 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_scale import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (one set of browser flags for the benchmarks)
+from common import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (one set of browser flags for the benchmarks)
 
 VIEWPORT = {"width": 1366, "height": 768}
 

@@ -1,16 +1,71 @@
 """Shared fixtures: the real datasets, built bundles, and one headless Chromium per session
-(sync playwright allows one instance per thread, so every browser test shares this one)."""
+(sync playwright allows one instance per thread, so every browser test shares this one).
+
+The suite runs in parallel (pytest-xdist, pyproject's addopts): a session fixture runs once per
+worker, so the bundles every worker reads are built once per run, in ``shared_tmp``, under a
+file lock (``built_once``); servers and Chromium stay per worker. A test marked ``alone`` (it
+times the page) runs while no other test runs: the other workers wait (``pytest_runtest_call``)."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import DATASETS
+from helpers import DATASETS, built_once
+
+
+@contextmanager
+def run_lock(config: pytest.Config, exclusive: bool) -> Iterator[None]:
+    """Across the xdist workers of this run (nothing without xdist): shared by every test, held
+    alone by an ``alone`` test. A gate taken first lets an ``alone`` test that waits go before
+    tests that start later, so it is not starved between two of them."""
+    if not hasattr(config, "workerinput") or not config.option.basetemp:
+        yield
+        return
+    run = Path(config.option.basetemp).parent  # each worker's basetemp is a folder in the run's
+    with ExitStack() as stack:
+        gate, lock = (stack.enter_context(open(run / name, "a")) for name in ("alone.gate", "alone.lock"))
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        if not exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        yield  # closing the files releases what is still held
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Every test but an ``alone`` one holds the run's lock shared from its setup to its teardown."""
+    if item.get_closest_marker("alone"):
+        return (yield)
+    with run_lock(item.config, exclusive=False):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """An ``alone`` test's call (not its setup: building its data may overlap) holds it alone."""
+    if not item.get_closest_marker("alone"):
+        return (yield)
+    with run_lock(item.config, exclusive=True):
+        return (yield)
+
+
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder every worker of this run sees (xdist's workers each have their own basetemp below
+    the run's); without xdist, this session's own."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -21,23 +76,20 @@ def datasets() -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_build(tmp_path_factory) -> Callable[..., Path]:
-    """Bundles of the built-in example, one per set of BuildOptions, built once per session:
-    read-only (copy one with ``bundle_copy`` to change it)."""
+def example_build(shared_tmp) -> Callable[..., Path]:
+    """Bundles of the built-in example, one per set of BuildOptions, built once per run (for all
+    workers): read-only (copy one with ``bundle_copy`` to change it)."""
     from xgexport.build import build
     from xgexport.cli import example_path
     from xgexport.options import BuildOptions
     from xgexport.report import Reporter
 
-    built: dict[str, Path] = {}
-
     def get(**options: Any) -> Path:
-        key = repr(sorted(options.items()))
-        if key not in built:
-            out = tmp_path_factory.mktemp("example") / "bundle"
-            build(example_path(), out, options=BuildOptions(**options), reporter=Reporter(0))
-            built[key] = out
-        return built[key]
+        key = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()[:16]
+        return built_once(
+            shared_tmp / f"example-{key}",
+            lambda out: build(example_path(), out, options=BuildOptions(**options), reporter=Reporter(0)),
+        )
 
     return get
 

@@ -3,10 +3,13 @@ as "conftest")."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,3 +70,18 @@ def leftovers(out: Path) -> list[str]:
         return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.xgexport-"))
     except OSError:  # the parent is a file or does not exist
         return []
+
+
+def built_once(out: Path, make: Callable[[Path], object]) -> Path:
+    """``out``, made by ``make(out)`` unless an earlier call made it: the parallel workers of a
+    run (conftest's ``shared_tmp``) wait on one exclusive lock, so the first builds and the others
+    read. A marker written after ``make`` returned tells a finished ``out`` from a failed one."""
+    done = out.with_name(out.name + ".done")
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if not done.exists():
+            if out.exists():  # a worker failed half-way: start again
+                shutil.rmtree(out)
+            make(out)
+            done.touch()
+    return out

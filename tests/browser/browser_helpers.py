@@ -57,3 +57,29 @@ def wait_until(fn, timeout: float = 20.0):
         assert time.monotonic() < end, f"timed out after {timeout:g} s waiting for {getattr(fn, '__name__', fn)}"
         time.sleep(0.03)
     return value
+
+
+def frames(page) -> int:
+    """How many frames the plot has drawn (plot/renderer.js counts them in the canvas's data-frames)."""
+    return int(page.locator("#canvas").get_attribute("data-frames") or 0)
+
+
+def drawn_after(page, before: int, timeout: float = 20.0) -> int:
+    """Wait until the plot has drawn a frame after the ``before``-th (read with ``frames`` before
+    the change): what the change did is on the canvas."""
+    return wait_until(lambda: frames(page) > before and frames(page), timeout)
+
+
+def settled(page) -> None:
+    """Wait until the page has loaded all it asks for (no request for 500 ms: playwright's
+    "networkidle" of the page's navigation) and drawn its next frames: the state that a check
+    that something did NOT happen after loading reads."""
+    page.wait_for_load_state("networkidle")
+    next_frames(page)
+
+
+def next_frames(page, n: int = 2) -> None:
+    """Wait for the page's next ``n`` animation frames: the input sent before has been handled,
+    and what it changed synchronously (the plot, the DOM) has been drawn. What a negative check
+    (nothing happened) waits for, instead of a fixed time."""
+    page.evaluate("(n) => new Promise((done) => { const step = (k) => k ? requestAnimationFrame(() => step(k - 1)) : done(); step(n); })", n)

@@ -1,5 +1,6 @@
 """Fixtures for the browser tests: bundles built with the real CLI from the shared datasets,
-served by http.server (no Range support) on 127.0.0.1, and one headless Chromium per session."""
+served by http.server (no Range support) on 127.0.0.1, and one headless Chromium per session
+(per xdist worker; the PBMC bundle is built once per run, tests/conftest.py's ``shared_tmp``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from xgexport.serve import make_server
 
 from browser_helpers import DATASETS, READY, build_bundle
+from helpers import built_once
 
 VIEWPORT = {"width": 1366, "height": 768}
 
@@ -51,9 +53,9 @@ def serve():
 
 
 @pytest.fixture(scope="session")
-def pbmc_bundle(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "pbmc"
-    return build_bundle(DATASETS / "scanpy_pbmc68k_reduced.h5ad", out, "--title", "PBMC 68k (reduced)")
+def pbmc_bundle(shared_tmp) -> Path:
+    source = DATASETS / "scanpy_pbmc68k_reduced.h5ad"
+    return built_once(shared_tmp / "pbmc", lambda out: build_bundle(source, out, "--title", "PBMC 68k (reduced)"))
 
 
 @pytest.fixture(scope="session")

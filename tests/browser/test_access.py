@@ -3,11 +3,10 @@ is, Escape closes what it should, and text meets WCAG AA contrast."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -131,10 +130,7 @@ def test_tapping_a_cell_on_a_phone_shows_it(browser, pbmc_site, pbmc_bundle):
     page.locator("#canvas").tap(position={"x": sx + 3, "y": sy - 2})  # a finger is not exact
     tip = page.locator("#tooltip")
     tip.wait_for(state="visible")
-    deadline = time.monotonic() + 5
-    while name not in tip.text_content():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: name in tip.text_content(), 5)
     assert "louvain" in tip.text_content()
     assert page.evaluate("window.xgexport.getState().camera") == cam  # a tap is not a pan
     save_artifact("phone_tap_tooltip.png", page.screenshot())

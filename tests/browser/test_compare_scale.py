@@ -76,6 +76,7 @@ def lasso_of(big, k=3, share=0.08):
     return np.flatnonzero(distance <= np.percentile(distance, share * 100)).tolist()
 
 
+@pytest.mark.alone
 def test_the_page_keeps_answering_during_a_comparison_at_100k_cells(browser, big):
     """Up to three fresh pages (a loaded machine stretches tasks): in at least one, two
     comparisons through the panel, a cluster and then a lasso (the selection) against the rest,
@@ -94,7 +95,7 @@ def test_the_page_keeps_answering_during_a_comparison_at_100k_cells(browser, big
         page.evaluate("() => window.xgexport.compare([0, 1], 'rest')")
         page.evaluate("(cells) => window.xgexport.setSelection(cells)", cells)
         page.wait_for_function("(n) => window.xgexport.getState().selected === n", arg=len(cells))
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(500)  # the work the selection started (not measured) is done before the measuring starts
         page.evaluate(LONG_TASKS)
         page.locator("#cmp-run").click()  # the default: the first cluster against the rest
         page.wait_for_function("() => document.querySelectorAll('#cmp-table tbody tr').length > 0", timeout=60000)
@@ -103,7 +104,7 @@ def test_the_page_keeps_answering_during_a_comparison_at_100k_cells(browser, big
         page.wait_for_function(
             "() => document.querySelector('.cmp-summary').textContent.startsWith('A: the selection')", timeout=60000
         )
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(500)  # long tasks are reported after they end: a blocking tail of the run is counted too
         assert f"the selection ({len(cells):,} cells)" in page.locator(".cmp-summary").text_content()
         attempts.append(page.evaluate("window.__long"))
         context.close()
@@ -128,7 +129,7 @@ def test_a_scattered_group_asks_first_and_cancel_stops_reading(rec, big):
     leaves = lambda: len([u for u in rec.requests if "/data/compare/leaves/c" in u])  # noqa: E731
     confirm.locator("button", has_text="Cancel").click()
     page.locator(".cmp-status", has_text="Cancelled").wait_for()
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(500)  # nothing may be read: a window for a request that should not come
     assert leaves() == 0  # nothing was read
     # asked again: read, then cancel while reading
     page.locator("#cmp-run").click()
@@ -136,9 +137,9 @@ def test_a_scattered_group_asks_first_and_cancel_stops_reading(rec, big):
     page.wait_for_function("() => document.querySelector('.cmp-progress progress')?.value > 0", timeout=60000)
     page.locator("#cmp-cancel").click()
     page.locator(".cmp-status", has_text="Cancelled").wait_for()
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # the requests already sent end (cancelling stops asking, not what is on the wire)
     stopped = leaves()
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1500)  # then nothing more is asked for: a window, as above
     assert leaves() == stopped  # nothing more asked for
     assert 0 < stopped < 1500, "cancelled before reading everything"
     assert page.locator(".cmp-results").is_hidden()

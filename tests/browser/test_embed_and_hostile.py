@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from browser_helpers import READY, build_bundle, save_artifact
+from browser_helpers import READY, build_bundle, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -57,10 +57,7 @@ def test_hostile_strings_are_text(rec, hostile_site):
     assert page.locator("#gene-list li").first.text_content() == GENE
     page.locator("#gene-input").press("Enter")
     page.wait_for_selector(READY, state="attached")
-    deadline = time.monotonic() + 10
-    while page.evaluate("window.xgexport.getState().color") != f"gene:{GENE}":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: page.evaluate("window.xgexport.getState().color") == f"gene:{GENE}", 10)
     # markers table with the hostile category and gene names
     page.locator("#markers summary").click()
     page.locator("#de-table .gene-link").first.wait_for()
@@ -144,7 +141,7 @@ def test_iframe_embed_postmessage(rec, pbmc_site, serve, tmp_path_factory):
         "null",
     ]:
         page.evaluate(f"send({bad})")
-    time.sleep(0.5)
+    time.sleep(0.5)  # an ignored message leaves nothing to wait for: longer than the view's 100 ms (api.js)
     assert len(views()) == n and views()[-1]["color"] == "gene:CD3E"
     # a hostile colour name is a message, never markup
     page.evaluate("send({type: 'xgexport:set', color: 'obs:<img src=x onerror=alert(5)>'})")

@@ -5,7 +5,6 @@ visible cells the SVG holds the points as an image and says so."""
 from __future__ import annotations
 
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, build_bundle, colour_pixels, hex_rgb, save_artifact
+from browser_helpers import READY, REPO, build_bundle, colour_pixels, drawn_after, frames, hex_rgb, save_artifact
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
@@ -99,8 +98,9 @@ def test_svg_has_every_cell_in_its_colour(rec, pbmc_site, pbmc_bundle, pbmc_meta
     assert "0: not expressed (424 cells)" in [t.text for t in root.iter(f"{SVG}text")]
     # zoomed in on cell 0: only the cells in view
     x0, y0 = (float(v) for v in zarr.open_group(str(pbmc_bundle / "data"), mode="r")["embeddings/0/coords"][0])
+    drawn = frames(page)
     page.evaluate("([x, y]) => window.xgexport.setCamera({cx: x, cy: y, zoom: 4})", [x0, y0])
-    time.sleep(0.3)
+    drawn_after(page, drawn)
     _, root = svg_of(page)
     assert 0 < sum(circle_colours(root).values()) < 700
     rec.assert_clean([pbmc_site.origin])
@@ -146,8 +146,9 @@ def test_large_svg_embeds_the_points_as_an_image_and_names_stay_text(rec, many_s
     assert colour_pixels(png, hex_rgb("#1f77b4")) > 1000 and colour_pixels(png, hex_rgb("#ff7f0e")) > 1000
     # zoomed far in on cell 0, few cells are visible: circles again
     x0, y0 = (float(v) for v in zarr.open_group(str(many_bundle / "data"), mode="r")["embeddings/0/coords"][0])
+    drawn = frames(page)
     page.evaluate("([x, y]) => window.xgexport.setCamera({cx: x, cy: y, zoom: 40})", [x0, y0])
-    time.sleep(0.3)
+    drawn_after(page, drawn)
     _, root = svg_of(page)
     assert root.find(f".//{SVG}image") is None and 0 < sum(circle_colours(root).values()) < 50000
     save_artifact("export_many.png", page.screenshot())

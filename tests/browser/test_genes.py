@@ -3,11 +3,10 @@ missing symbols, zero expression, and names that would reorder the text around t
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from browser_helpers import READY, build_bundle, save_artifact, wait_until
+from browser_helpers import READY, build_bundle, next_frames, save_artifact, wait_until
 
 FIRST, SECOND = "ENSG00000284770", "ENSG00000285053"  # both "TBCE", as in GENCODE
 IDS = [FIRST, SECOND, "ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457",
@@ -130,7 +129,7 @@ def test_missing_symbols_use_the_id(rec, dup_site):
         assert page.locator(".legend-name").text_content() == gene
     # "nan" is not a gene's name here: nothing is suggested for it
     page.locator("#gene-input").fill("nan")
-    time.sleep(0.3)
+    next_frames(page)  # the gene index is loaded: suggestions follow the input at once
     assert page.locator("#gene-list li").count() == 0
     rec.assert_clean([dup_site.origin])
 

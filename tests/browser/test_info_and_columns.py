@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 
-from browser_helpers import REPO, build_bundle, colour_pixels, save_artifact
+from browser_helpers import REPO, build_bundle, colour_pixels, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -256,8 +255,5 @@ def test_touch_pinch_zoom_and_one_finger_pan(rec, pbmc_site):
     assert panned["cx"] < pinched["cx"]  # dragged right: the view moves left in data space
     assert after == panned
     # the view is in the URL like a mouse drag's
-    deadline = time.monotonic() + 5
-    while "view=" not in page.evaluate("location.hash"):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: "view=" in page.evaluate("location.hash"), 5)
     rec.assert_clean([pbmc_site.origin])

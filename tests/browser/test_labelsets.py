@@ -8,12 +8,11 @@ import csv
 import io
 import json
 import shutil
-import time
 
 import pytest
 import zarr
 
-from browser_helpers import READY, save_artifact, wait_until
+from browser_helpers import READY, save_artifact, settled, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -291,7 +290,7 @@ def test_two_tabs_see_each_others_work_and_deleting_the_shown_set_restores_the_d
 
 def test_embedded_viewer_reads_no_manifest_and_shows_no_workbench(rec, pbmc_site):
     page = rec.goto_ready(pbmc_site.url("?embed=1"))
-    time.sleep(0.5)
+    settled(page)
     assert not [u for u in rec.requests if u.endswith("/manifest.json")]
     assert not page.locator("#labelsets").is_visible() and not page.locator("#genesets").is_visible()
     rec.assert_clean([pbmc_site.origin])

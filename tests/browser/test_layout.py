@@ -3,7 +3,6 @@ scrolls on its own and can be hidden; on a phone they are drawers. Screenshots i
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -108,5 +107,4 @@ def test_phone_drawers(browser, pbmc_site):
     page.locator("#toggle-cells").tap()
     page.locator("#backdrop").tap(position={"x": 380, "y": 400})
     assert drawer.is_hidden()
-    time.sleep(0.1)
     context.close()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, build_bundle, save_artifact, wait_until
+from browser_helpers import READY, REPO, build_bundle, next_frames, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +74,8 @@ def test_legend_and_marker_panel_follow_each_other_without_reading_while_closed(
     de_requests = lambda: [u for u in rec.requests if "/data/de/" in u]  # noqa: E731
     page.locator(".legend-toggle").nth(2).click()  # hide category 2
     page.locator(".legend-only").nth(4).click()  # highlight category 4
-    time.sleep(0.3)
+    wait_until(lambda: "is-highlight" in (page.locator(".legend-item").nth(4).get_attribute("class") or ""))
+    next_frames(page)
     assert de_requests() == [], "the closed marker panel read DE rows"
     # opened: the highlighted category, not the hidden one
     page.locator("#markers summary").click()
@@ -158,6 +159,7 @@ def clonotype_site(tmp_path_factory, serve):
     return serve(build_bundle(write(a, base / "clones.h5ad"), base / "out")), sizes
 
 
+@pytest.mark.alone
 def test_dot_plot_of_many_categories_is_small_fast_and_chosen(rec, clonotype_site):
     site, sizes = clonotype_site
     page = rec.goto_ready(site.url("#color=obs%3Aclone_id"))

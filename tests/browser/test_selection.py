@@ -4,7 +4,6 @@ checked in Python against the bundle's display coordinates; the deep link and Ba
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -174,8 +173,9 @@ def test_lasso_on_spatial_coordinates_drawn_y_down(rec, starmap_site):
     page = rec.goto_ready(site.url())
     assert state(page)["embedding"] == "spatial"
     page.mouse.move(*(lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2))(page.locator("#canvas").bounding_box()))
+    zoom = state(page)["camera"]["zoom"]
     page.mouse.wheel(0, -400)
-    time.sleep(0.3)
+    wait_until(lambda: state(page)["camera"]["zoom"] > zoom)
     plot = Plot(page, bundle, "spatial")
     w, h = plot.box["width"], plot.box["height"]
     poly = clear_polygon(plot.screen, [(w * 0.35, h * 0.30), (w * 0.60, h * 0.38), (w * 0.52, h * 0.62), (w * 0.38, h * 0.55)], margin=0.75)

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from browser_helpers import DATASETS, build_bundle, save_artifact
+from browser_helpers import DATASETS, build_bundle, next_frames, save_artifact
 from selection_helpers import bin_edges, clear_polygon, display, inside, obs, to_display
 from test_selection import COUNTED, Plot, selected, settle, state, wait_until
 
@@ -158,7 +158,7 @@ def test_escape_drops_a_lasso_being_drawn_and_hover_still_works(rec, pbmc_site, 
     page.keyboard.press("Escape")
     page.mouse.move(bx + 60, by + 480, steps=5)
     page.mouse.up()
-    page.wait_for_timeout(200)
+    next_frames(page)
     assert state(page)["selected"] == 0 and page.locator(".lasso-layer path").get_attribute("d") == ""
     # hovering a cell in lasso mode still shows its tooltip
     i = int(np.argmin(np.hypot(plot.screen[:, 0] - plot.box["width"] / 2, plot.screen[:, 1] - plot.box["height"] / 2)))
@@ -177,7 +177,6 @@ def test_five_hundred_guides_with_hostile_names(rec, screen_site, screen_bundle)
     assert 8 <= block.locator(".cat-row").count() <= 30
     scroller = block.locator(".cat-scroll")
     scroller.evaluate("e => { e.scrollTop = e.scrollHeight; }")
-    page.wait_for_timeout(100)
     last = int(np.argsort(-np.array(attrs["counts"]), kind="stable")[-1])
     wait_until(lambda: block.locator(f'.cat-row[data-code="{last}"]').count() == 1)
     # markup and controls in names stay text; the link escapes its own separators

@@ -6,12 +6,11 @@ categories. Checked against the bundle's values in Python."""
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pytest
 
-from browser_helpers import colour_pixels, save_artifact
+from browser_helpers import colour_pixels, next_frames, save_artifact
 from selection_helpers import bin_edges, display, obs
 from test_selection import COUNTED, Plot, selected, settle, state, wait_until
 
@@ -136,7 +135,7 @@ def test_category_browser_clicks_modifiers_search_and_sort(rec, pbmc_site, pbmc_
     assert labels and all("cd4" in t.lower() for t in labels)
     block.locator("input[type=search]").fill("")
     block.locator("select").select_option("name")
-    time.sleep(0.1)
+    next_frames(page)  # the list lays its rows out in an animation frame (catlist.js)
     shown = [block.locator(f'.cat-row[data-code="{k}"]').evaluate("e => parseFloat(e.style.top)") for k in range(len(cats))]
     by_top = [cats[k] for k in np.argsort(shown)]
     natural = lambda t: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", t.lower())]  # noqa: E731

@@ -3,13 +3,12 @@ other embeddings keep y up."""
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import DATASETS, READY, REPO, build_bundle, colour_pixels, hex_rgb, save_artifact
+from browser_helpers import DATASETS, READY, REPO, build_bundle, colour_pixels, hex_rgb, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -73,10 +72,7 @@ def test_spatial_is_drawn_y_down_and_umap_y_up(rec, section, pixel_reader):
     tip = page.locator("#tooltip")
     tip.wait_for(state="visible")
     name = str(root["obs_names"][:][i])
-    deadline = time.monotonic() + 5
-    while name not in tip.text_content():
-        assert time.monotonic() < deadline, tip.text_content()
-        time.sleep(0.05)
+    wait_until(lambda: name in tip.text_content(), 5)
     # dragging down moves the section down, like a map
     before = page.evaluate("window.xgexport.getState().camera")
     page.mouse.move(box["x"] + 200, box["y"] + 200)

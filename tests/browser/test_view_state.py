@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from browser_helpers import READY, save_artifact, wait_until
+from browser_helpers import READY, save_artifact, settled, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ INSTRUMENT = """
 def test_ready_only_after_a_frame_of_the_requested_view(rec, pbmc_site):
     rec.context.add_init_script(INSTRUMENT)
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
-    time.sleep(0.3)
+    settled(page)
     draws, states = page.evaluate("[window.__draws, window.__states]")
     readies = [n for s, n in states if s == "ready"]
     assert len(readies) == 1, f"ready more than once while loading: {states}"
@@ -56,7 +56,7 @@ def test_wrong_link_keeps_its_message_and_falls_back_to_the_default(rec, pbmc_si
     default = next(o["name"] for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
     page = rec.goto_ready(pbmc_site.url("#embedding=X_foo"))
     status = page.locator("#status")
-    time.sleep(1.0)  # the first colouring has been drawn since: the message stays
+    settled(page)  # the first colouring has been drawn since: the message stays
     assert status.is_visible() and "X_foo" in status.text_content()
     assert page.evaluate("window.xgexport.getState()")["embedding"] == "X_umap"
     status.locator(".status-close").click()
@@ -65,7 +65,7 @@ def test_wrong_link_keeps_its_message_and_falls_back_to_the_default(rec, pbmc_si
     page.goto("about:blank")
     page.goto(pbmc_site.url("#color=obs%3Anope"))
     page.wait_for_selector(READY, state="attached")
-    time.sleep(0.5)
+    settled(page)
     assert page.evaluate("window.xgexport.getState()")["color"] == f"obs:{default}"
     assert status.is_visible() and "nope" in status.text_content()
     rec.assert_clean([pbmc_site.origin])
@@ -73,7 +73,7 @@ def test_wrong_link_keeps_its_message_and_falls_back_to_the_default(rec, pbmc_si
 
 def test_back_steps_through_colour_changes_not_camera_moves(rec, pbmc_site):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
-    time.sleep(0.3)
+    settled(page)
     start_length = page.evaluate("history.length")
     page.locator("#color-select").select_option("obs:phase")
     page.wait_for_selector(READY, state="attached")
@@ -88,7 +88,7 @@ def test_back_steps_through_colour_changes_not_camera_moves(rec, pbmc_site):
     page.mouse.up()
     page.mouse.wheel(0, -300)
     wait_until(lambda: "view=" in page.evaluate("location.hash") and page.evaluate("location.hash").split("view=")[1] != "")
-    time.sleep(0.4)
+    time.sleep(0.4)  # a camera move is written 200 ms after the last one (urlstate.js): waited out, it added no entry
     assert page.evaluate("history.length") == start_length + 2
     moved = page.evaluate("window.xgexport.getState().camera")
     assert "bulk_labels" in page.evaluate("location.hash")
@@ -136,7 +136,8 @@ def test_embed_tells_the_host_once_and_about_errors_and_links_the_full_viewer(re
     page = rec.page
     got = lambda kind: [m for m in page.evaluate("window.got") if m.get("type") == kind]  # noqa: E731
     wait_until(lambda: got("xgexport:view"))
-    time.sleep(1.0)
+    settled(page)
+    time.sleep(0.3)  # the host is told 100 ms after the last change (api.js): a second message would be here
     assert len(got("xgexport:view")) == 1, got("xgexport:view")
     # a failure is posted to the host, as text
     page.evaluate("send({type: 'xgexport:set', color: 'gene:NOPE_GENE'})")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, colour_pixels, copy_bundle, hex_rgb, save_artifact, wait_until
+from browser_helpers import READY, REPO, colour_pixels, copy_bundle, drawn_after, frames, hex_rgb, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -67,14 +66,16 @@ def test_legend_hides_and_highlights(rec, pbmc_site, pbmc_bundle, pbmc_meta, pix
     colour = hex_rgb(attrs["colors"][k])
     before = colour_pixels(canvas_pixels(page, pixel_reader), colour)
     assert before > 100
+    drawn = frames(page)
     page.locator(".legend-toggle").nth(k).click()
-    time.sleep(0.2)
+    drawn_after(page, drawn)
     assert colour_pixels(canvas_pixels(page, pixel_reader), colour) == 0
     assert page.locator(".legend-item").nth(k).get_attribute("class").count("is-hidden") == 1
     page.locator(".legend-toggle").nth(k).click()  # show again
     other = (k + 1) % len(attrs["categories"])
+    drawn = frames(page)
     page.locator(".legend-toggle").nth(other).click(modifiers=["Shift"])  # highlight one
-    time.sleep(0.2)
+    drawn_after(page, drawn)
     px = canvas_pixels(page, pixel_reader, "legend_highlight.png")
     assert colour_pixels(px, colour) == 0, "non-highlighted categories should be grey"
     assert colour_pixels(px, hex_rgb(attrs["colors"][other])) > 10

@@ -105,6 +105,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   let frame = 0;
   let destroyed = false;
   let revision = 0;
+  let frames = 0; // frames drawn, on the canvas's data-frames: what tests wait on instead of sleeping
 
   function uploadTexture(tex, rgba, maxWidth) {
     const k = Math.max(1, rgba.length / 4);
@@ -253,6 +254,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.drawElements(gl.POINTS, s.count, gl.UNSIGNED_INT, 0);
       gl.bindVertexArray(null);
     }
+    canvas.dataset.frames = String(++frames);
     onDraw(revision);
   }
 
