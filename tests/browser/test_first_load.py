@@ -1,5 +1,6 @@
 """The first load: the page names every module of the first view, so the browser fetches the
-whole module graph at once instead of discovering it one import level at a time."""
+whole module graph at once instead of discovering it one import level at a time; the panels the
+first frame does not need (viewer_template/later.js and what it imports) load after it."""
 
 from __future__ import annotations
 
@@ -33,6 +34,36 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
     late = {name: round(by_name[name]["start"] - main_arrived) for name in graph[1:] if by_name[name]["start"] > main_arrived}
     # without the preload links every import level waits for the one above it (here: 8 levels)
     assert not late, f"modules requested only after main.js arrived (ms after): {late}"
+
+
+# panels and tools that main.js loads with import() after the first frame (later.js)
+LATER = ["later.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
+         "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
+         "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js"]  # fmt: skip
+
+# the time of the first data-xg-state=ready, in the page's clock
+READY_TIME = """new MutationObserver((_, obs) => {
+  if (document.documentElement.dataset.xgState !== "ready") return;
+  window.__readyAt = performance.now();
+  obs.disconnect();
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-xg-state"] });"""
+
+
+def test_the_first_frame_requests_only_its_own_modules(rec, pbmc_site, pbmc_bundle):
+    """No panel module is in the first frame's static graph (one static import of a panel pulls
+    its whole subtree back in front of the first frame), and the page requests no module outside
+    that graph before it is ready; the panels' modules come after it, without being asked for."""
+    graph = module_graph(pbmc_bundle / "viewer", ENTRY)
+    assert all((pbmc_bundle / "viewer" / name).is_file() for name in LATER)
+    assert not set(LATER) & set(graph), set(LATER) & set(graph)
+    rec.page.add_init_script(READY_TIME)
+    page = rec.goto_ready(pbmc_site.url(""))
+    modules = """() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/viewer/") && e.name.endsWith(".js"))
+        .map((e) => [e.name.split("/viewer/")[1], e.startTime])"""
+    wait_until(lambda: set(LATER) <= {name for name, _ in page.evaluate(modules)})
+    ready = page.evaluate("window.__readyAt")
+    before = {name for name, start in page.evaluate(modules) if start < ready}
+    assert before == set(graph), (before - set(graph), set(graph) - before)
 
 
 def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bundle):

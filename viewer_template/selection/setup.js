@@ -8,7 +8,7 @@ import { createCrossfilter } from "./crossfilter.js";
 import { createSelectMode } from "./mode.js";
 import { formatStep, parseStep, splitGroups } from "./link.js";
 import { createLassoTool } from "../plot/lasso.js";
-import { ICONS } from "../plot/toolbar.js";
+import { SELECT_TOOLS } from "../plot/toolbar.js";
 import { createSelectionBar } from "../panels/selectionbar.js";
 import { createCategoryBrowser } from "../panels/categories.js";
 import { createHistograms } from "../panels/histograms.js";
@@ -20,8 +20,12 @@ function addTools({ toolbar, lasso, bar }) {
     lasso.setTool(tool);
     bar.setDrawing(tool !== "pan");
   };
-  toolbar.add({ id: "tool-lasso", label: "Lasso: draw around cells to select them", icon: ICONS.lasso, group: "mode", onClick: choose("lasso") });
-  toolbar.add({ id: "tool-rect", label: "Rectangle: drag to select cells", icon: ICONS.rect, group: "mode", onClick: choose("rect") });
+  // main.js adds the buttons before the first frame (no toolbar shift when this module arrives)
+  for (const { tool, ...desc } of SELECT_TOOLS) {
+    const button = document.getElementById(desc.id) ?? toolbar.add({ ...desc, group: "mode" });
+    button.addEventListener("click", choose(tool));
+    if (button.getAttribute("aria-pressed") === "true") choose(tool)(); // pressed before it had a handler
+  }
   document.getElementById("tool-pan")?.addEventListener("click", choose("pan"));
 }
 
