@@ -21,8 +21,8 @@ import { setupSelection } from "./selection/setup.js";
 const $ = (id) => document.getElementById(id);
 
 /**
- * ctx: {store, ds, genes, colors, columns, controller, view, pointer, toolbar, labels, messages,
- * closers (Escape's list), showGene}. Returns {selecting, workbench, comparer, comparePanel,
+ * ctx: {store, ds, genes, colors, columns, controller, view, pointer, toolbar, labels, selectMode, bar,
+ * messages, closers (Escape's list), showGene}. Returns {selecting, workbench, comparer, comparePanel,
  * split, figure}.
  */
 export function setupLater(ctx) {
@@ -32,7 +32,7 @@ export function setupLater(ctx) {
   const split = createSplitViews({ container: $("plot-views"), store, colors, messages });
   const figure = createPlotExport({ view: ctx.view, store, dataset: ds, messages, labels: ctx.labels });
   const selecting = setupSelection({ store, dataset: ds, columns, genes, view: ctx.view, pointer: ctx.pointer, toolbar: ctx.toolbar,
-    messages, area: $("plot-area"), canvas: $("canvas"),
+    messages, area: $("plot-area"), canvas: $("canvas"), selectMode: ctx.selectMode, bar: ctx.bar,
     els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
   const comparePanel = setupPanels({ ...ctx, workbench, comparer, selecting });
   installCompareApi({ comparer: () => comparer, dataset: () => ds, started: Promise.resolve() });

@@ -27,6 +27,8 @@ import { createAppearance } from "./panels/appearance.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { renderInfo } from "./panels/info.js";
 import { createColumns } from "./selection/columns.js";
+import { createSelectMode } from "./selection/mode.js";
+import { createSelectionBar } from "./panels/selectionbar.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -126,7 +128,13 @@ function setupPlot(ds) {
   new ResizeObserver(() => { if (view.resize()) tooltip.hide(); }).observe(canvas);
   const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide, onTap: tooltip.tapAt });
   const labels = createPlotLabels({ area: $("plot-area"), store, view });
-  return { view, pointer, labels };
+  // the selection's chip over the plot is part of the first frame; its buttons show only once
+  // there is a selection or a subset, which later.js's selection makes (and acts on)
+  const selectMode = createSelectMode();
+  const act = (name) => () => later?.selecting.selection[name]();
+  const bar = createSelectionBar({ root: $("selection-bar"), store, dataset: ds, selectMode,
+    selection: { clear: act("clear"), subset: act("subset"), resetSubset: act("resetSubset") } });
+  return { view, pointer, labels, selectMode, bar };
 }
 
 /** The toolbar, whole from the first frame; the tools of later.js act once it is loaded. */
@@ -230,16 +238,17 @@ async function main() {
   const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await restoreLinked(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
-  await loadLater(); // the panels and tools the first frame did not need
   // the gene names (search, links, labels) and the matrix's metadata are read while the reader
   // looks at the first frame, not in the path of the first gene (names were 68 of its 89 KB at
   // 20,000 genes): a gene is then one request, its own chunk
   (window.requestIdleCallback ?? setTimeout)(() => Promise.all([genes(), ds.array("X")]).catch(() => {}));
-  if (!embedded) later.workbench.load();
   if (linked) store.set({ comparison: linked }); // kept in the hash while the panel computes it
+  // links and host pages are followed from the first frame on (applyView loads later.js if they need it)
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));
+  await loadLater(); // the panels and tools the first frame did not need
+  if (!embedded) later.workbench.load();
   if (linked) later.comparePanel.open(linked);
 }
 

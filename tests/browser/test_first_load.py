@@ -31,7 +31,11 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
     # workers and modules loaded on demand are not part of the first view's graph
     assert set(graph) <= set(by_name), set(graph) - set(by_name)
     main_arrived = by_name[ENTRY]["end"]
-    late = {name: round(by_name[name]["start"] - main_arrived) for name in graph[1:] if by_name[name]["start"] > main_arrived}
+    late = {
+        name: round(by_name[name]["start"] - main_arrived)
+        for name in graph[1:]
+        if by_name[name]["start"] > main_arrived
+    }
     # without the preload links every import level waits for the one above it (here: 8 levels)
     assert not late, f"modules requested only after main.js arrived (ms after): {late}"
 
@@ -71,9 +75,13 @@ def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bun
     at it; picking the first gene then fetches that gene's chunk and nothing else."""
     page = rec.goto_ready(pbmc_site.url(""))
     fetched = """() => performance.getEntriesByType("resource").map((e) => e.name.split("/data/").pop())"""
+    # and the panels' modules (later.js), which the page loads at the same time
+    later = {f"viewer/{name}" for name in module_graph(pbmc_bundle / "viewer", "later.js")}
+    everything = """() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname.slice(1))"""
+    wait_until(lambda: later <= set(page.evaluate(everything)))
     wait_until(lambda: {"var/names/c.0", "X/zarr.json"} <= set(page.evaluate(fetched)))
     requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url.split("/data/")[-1]))
+    page.on("request", lambda r: requests.append(r.url.split("/data/")[-1]) if "/data/" in r.url else None)
     box = page.locator("#gene-input")
     box.click()
     box.type("CD3E")
@@ -82,3 +90,24 @@ def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bun
     wait_until(lambda: page.evaluate("window.xgexport.getState().color").startswith("gene:"))
     wait_until(lambda: page.evaluate("document.documentElement.dataset.xgState") == "ready")
     assert len(requests) == 1 and re.fullmatch(r"X/c\.\d+\.0", requests[0]), requests
+
+
+def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_site, pbmc_bundle, pbmc_meta):
+    """The page names the files of the dataset's own first view (`<link rel="preload">`): they are
+    requested while the modules arrive, not one after another once the code runs, and the code's
+    own reads use those responses (one request per file)."""
+    html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
+    preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
+    emb = f"data/embeddings/{pbmc_meta['defaults']['embedding']}/display"
+    codes = f"data/obs/{pbmc_meta['defaults']['color'].removeprefix('obs:')}/codes"
+    assert preloaded == ["data/zarr.json", f"{emb}/zarr.json", f"{emb}/c.0.0", f"{codes}/zarr.json", f"{codes}/c.0"]
+    page = rec.goto_ready(pbmc_site.url(""))
+    entries = page.evaluate(
+        """() => performance.getEntriesByType("resource")
+            .map((e) => ({name: new URL(e.name).pathname.slice(1), start: e.startTime, end: e.responseEnd}))"""
+    )
+    main_arrived = next(e["end"] for e in entries if e["name"] == f"viewer/{ENTRY}")
+    for name in preloaded:
+        requests = [e for e in entries if e["name"] == name]
+        assert len(requests) == 1, (name, requests)
+        assert requests[0]["start"] < main_arrived, (name, requests[0], main_arrived)

@@ -37,17 +37,21 @@ export function readLink(view) {
 }
 
 /** columns: selection/columns.js, shared with the colourings and the label sets (made here when not given). */
-export function setupSelection({ store, dataset, columns = createColumns({ dataset }), genes, view, pointer, toolbar, messages, area, canvas, els }) {
+/**
+ * selectMode and bar: main.js makes them before the first frame (the chip over the plot is
+ * there from the start; its buttons act on this selection); made here when not given.
+ */
+export function setupSelection({ store, dataset, columns = createColumns({ dataset }), genes, view, pointer, toolbar, messages, area, canvas, els,
+  selectMode = createSelectMode(), bar = null }) {
   const selection = createSelection({ store, dataset, columns, genes, view });
   const crossfilter = createCrossfilter({ store });
-  const selectMode = createSelectMode();
   const report = (err) => messages.show(err.message, "error", "selection");
   const lasso = createLassoTool({
     area, canvas, store, view, selectMode,
     onSelect: (clause, mode) => selection.apply(clause, mode, { visibleOnly: true }).catch(report),
   });
   pointer.setTool(lasso);
-  const bar = createSelectionBar({ root: els.bar, store, dataset, selection, selectMode });
+  bar ??= createSelectionBar({ root: els.bar, store, dataset, selection, selectMode });
   addTools({ toolbar, lasso, bar });
   const browser = createCategoryBrowser({ box: els.categories, store, columns, crossfilter, selection, selectMode, messages });
   createHistograms({ box: els.histograms, geneBox: els.geneHistogram, store, columns, crossfilter, selection, selectMode });
