@@ -147,7 +147,8 @@ function setupToolbar(pointer, view) {
   const report = (topic) => (err) => messages.show(err.message, "error", topic);
   // lasso and rectangle selection join "pan" in the mode group; export gets its own group
   toolbar.add({ id: "tool-pan", label: "Pan (drag the plot)", icon: ICONS.pan, group: "mode", pressed: true });
-  for (const { id, label, icon } of SELECT_TOOLS) toolbar.add({ id, label, icon, group: "mode" }); // selection/setup.js handles them
+  // selection/setup.js (later.js) handles them and turns them on: until then a drag would pan
+  for (const { id, label, icon } of SELECT_TOOLS) toolbar.add({ id, label, icon, group: "mode" }).disabled = true;
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });

@@ -24,7 +24,7 @@ function addTools({ toolbar, lasso, bar }) {
   for (const { tool, ...desc } of SELECT_TOOLS) {
     const button = document.getElementById(desc.id) ?? toolbar.add({ ...desc, group: "mode" });
     button.addEventListener("click", choose(tool));
-    if (button.getAttribute("aria-pressed") === "true") choose(tool)(); // pressed before it had a handler
+    button.disabled = false;
   }
   document.getElementById("tool-pan")?.addEventListener("click", choose("pan"));
 }
