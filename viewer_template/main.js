@@ -162,6 +162,7 @@ function setupToolbar(pointer, view) {
       onClick: () => loadLater().then((l) => l.figure.svg()).catch(report("export")) },
     { id: "export-ids", text: "Selected cells' ids (CSV)", onClick: () => {} }, // panels/cellsets.js acts on it
   ] });
+  menu.item("export-ids").disabled = true; // no cell is selected yet (panels/cellsets.js keeps it in step)
   closers.unshift(menu.close);
   return toolbar;
 }
