@@ -145,8 +145,7 @@ def planned_files(bundle: Path, cells: list[int]) -> list[str]:
     data = CompareData(bundle)
     a = select(data, np.asarray(cells), "A")
     _, plan = choose_route(data, a, rest_of(a))
-    return ([f"data/compare/rows/c.{r}.0.0" for r in plan.rows] + [f"data/compare/leaf_index/c.{k}.0.0" for k in plan.leaves]
-            + [f"data/compare/leaf_values/c.{k}.0" for k in plan.leaves])  # fmt: skip
+    return [f"data/compare/rows/c.{r}.0.0" for r in plan.rows] + [f"data/compare/leaves/c.{k}.0" for k in plan.leaves]
 
 
 def fresh_page(browser, url: str):

@@ -46,3 +46,29 @@ def test_level_1_is_isal_deflate_and_smaller_levels_zlib():
     # another strategy (the comparison data's run-length planes) stays zlib's at level 1 too
     rle = zlib.compressobj(1, zlib.DEFLATED, -15, chunks.MEM_LEVEL, zlib.Z_RLE)
     assert chunks.encode_gzip(raw, 1, zlib.Z_RLE)[10:-8] == rle.compress(raw) + rle.flush()
+
+
+def leaf_parts():
+    """A comparison leaf as the build writes it: 64 cells' values (log1p counts), zero padded,
+    then the cells' value counts and gene gaps as two byte planes."""
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(300, size=64)
+    gaps = rng.geometric(0.05, size=counts.sum())
+    index = np.zeros(64 + 24_000, dtype=np.int64)
+    index[:64], index[64 : 64 + gaps.size] = counts, gaps
+    values = np.zeros(24_000, dtype="<f4")
+    values[: counts.sum()] = np.log1p(rng.poisson(1.5, size=counts.sum()) + 1)
+    return values, np.stack([index & 0xFF, index >> 8]).astype(np.uint8)
+
+
+@pytest.mark.parametrize("level", [1, 6])
+def test_parts_are_one_standard_stream_each_part_in_its_own_blocks(level):
+    """A comparison leaf's file: its float values, then its index bytes, in one gzip stream."""
+    values, planes = leaf_parts()
+    packed = chunks.encode_gzip_parts((values, planes), level)
+    assert gzip.decompress(packed) == values.tobytes() + planes.tobytes()
+    assert chunks.encode_gzip_parts((values, planes), level) == packed
+    apart = len(chunks.encode_gzip(values, level)) + len(chunks.encode_gzip(planes, level)) - 2 * 18
+    mixed = len(chunks.encode_gzip(values.tobytes() + planes.tobytes(), level)) - 18
+    assert len(packed) - 18 <= 1.01 * apart < mixed  # the parts compress as if apart
+    assert chunks.encode_gzip_parts((values,), level) == chunks.encode_gzip(values, level)

@@ -174,8 +174,7 @@ def test_planned_bytes_are_the_chunk_files(bundle):
     for r in range(len(data.row_info)):
         assert (base / L.ROWS / f"c.{r}.0.0").stat().st_size == data.row_info[r, L.ROW_BYTES]
     for k in range(len(data.leaf_bytes)):
-        size = (base / L.LEAF_INDEX / f"c.{k}.0.0").stat().st_size + (base / L.LEAF_VALUES / f"c.{k}.0").stat().st_size
-        assert size == data.leaf_bytes[k]
+        assert (base / L.LEAVES / f"c.{k}.0").stat().st_size == data.leaf_bytes[k]  # one file per leaf
 
 
 def test_refusals(bundle, example_build):
@@ -204,14 +203,18 @@ def test_written_arrays_read_back(bundle):
     data = CompareData(folder)
     attrs, nodes = group.attrs, data.nodes
     assert group[L.ROWS].dtype == np.float64 and group[L.ROWS].chunks == (1, 3, matrix.shape[1])
-    assert group[L.LEAF_VALUES].dtype == np.float32 and group[L.LEAF_INDEX].dtype == np.uint8
-    assert group[L.LEAF_INDEX].chunks == (1, 2, attrs["leaf_cells"] + attrs["leaf_capacity"])
+    capacity, width = attrs["leaf_capacity"], attrs["leaf_cells"] + attrs["leaf_capacity"]
+    assert group[L.LEAVES].dtype == np.uint8 and group[L.LEAVES].chunks == (1, capacity * 4 + 2 * width)
     csr = sp.csr_matrix(matrix)
     for v in np.flatnonzero(nodes[:, L.LEAF] >= 0):
         k = nodes[v, L.LEAF]
-        leaf = decode_leaf(
-            group[L.LEAF_INDEX][k], group[L.LEAF_VALUES][k], nodes[v, L.COUNT], attrs["leaf_cells"], matrix.shape[1]
-        )
+        record = group[L.LEAVES][k]
+        leaf = decode_leaf(record, np.dtype("<f4"), nodes[v, L.COUNT], attrs["leaf_cells"], matrix.shape[1])
+        # the record as docs/FORMAT.md describes it: values first, then the counts' byte planes
+        planes = record[capacity * 4 :].reshape(2, width)
+        counts = planes[0, : nodes[v, L.COUNT]] + planes[1, : nodes[v, L.COUNT]].astype(np.int64) * 256
+        assert np.array_equal(counts, np.diff(csr[data.cells_of(v)].indptr))
+        assert np.array_equal(record[: capacity * 4].view("<f4")[: counts.sum()], csr[data.cells_of(v)].data)
         assert nodes[v, L.COUNT] <= attrs["leaf_cells"]
         assert (leaf != csr[data.cells_of(v)]).nnz == 0
     for v in range(len(nodes)):

@@ -143,6 +143,35 @@ def test_inspect_suggests_de_within_and_the_flag_builds_joint_rows(case, dataset
     assert len(pairs) == joint["n_rows"] == 6 * 3  # 6 clusters × (ctrl, stim, missing), all observed
 
 
+def test_two_de_within_pairs_each_answer_from_their_joint_rows(tmp_path):
+    """--de-within given twice: each pair gets its joint rows, and a comparison within a cell
+    type reads that pair's rows only (no cells) and equals scipy on the original values."""
+    from compare_helpers import assert_matches, dense64
+
+    from xgexport.comparison import compare
+
+    adata = make_adata("csr")
+    rng = np.random.default_rng(13)
+    adata.obs["donor"] = pd.Categorical(rng.choice(["d1", "d2", "d3"], N_CELLS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adata.write_h5ad(tmp_path / "in.h5ad")
+    out = tmp_path / "bundle"
+    run_cli("build", tmp_path / "in.h5ad", out, "-q", "--de-within", "cluster:batch", "--de-within", "cluster:donor")
+    root = zarr.open_group(str(out / "data"), mode="r")
+    ids = {d["name"]: d["obs_id"] for d in root.attrs["xgexport"]["de"]}
+    joints = root["compare"].attrs["joint"]
+    assert [j["obs_ids"] for j in joints] == [[ids["cluster"], ids["batch"]], [ids["cluster"], ids["donor"]]]
+    dense = dense64(adata.X)
+    cluster, first = adata.obs["cluster"].to_numpy(), adata.obs["cluster"].cat.categories[0]
+    for column, a, b in (("batch", "ctrl", "stim"), ("donor", "d1", "d3")):
+        frame = compare(out, {"cluster": [first], column: [a]}, {"cluster": [first], column: [b]})
+        info = frame.attrs["comparison"]
+        assert "joint" in info["route"] and info["files_read"] == 2, info
+        values = adata.obs[column].to_numpy()
+        assert_matches(frame, dense, (cluster == first) & (values == a), (cluster == first) & (values == b))
+
+
 def as_version_1(bundle: Path) -> Path:
     """A bundle of format version 1 as an older xgexport wrote it: version 2 without
     data/compare/ (--no-compare) but for the number, in data/zarr.json and the manifest."""

@@ -35,7 +35,7 @@ FIXED_WORDS = {
     "obs", "codes", "values", "de", "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange",
     "t", "pval", "pval_adj", "top_up", "top_down", "markers",
     # data/compare/ (docs/FORMAT.md, xgexport.comparison.layout)
-    "compare", "rows", "row_info", "nodes", "leaf_index", "leaf_values", "leaf_bytes", "joint", "pairs",
+    "compare", "rows", "row_info", "nodes", "leaves", "leaf_bytes", "joint", "pairs",
 }  # fmt: skip
 TOP_LEVEL = re.compile(r"^(index\.html|\.nojekyll|manifest\.json|viewer/([a-z]+/)?[A-Za-z0-9_-]+\.(js|css|svg|png))$")
 

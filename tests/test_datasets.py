@@ -144,7 +144,7 @@ def test_no_path_comes_from_dataset_strings(built):
         ".nojekyll",
         "markers",  # de/<id>/markers: each category's top genes (docs/FORMAT.md)
         # data/compare/ (docs/FORMAT.md): fixed names from xgexport.comparison.layout
-        "compare", "rows", "row_info", "nodes", "leaf_index", "leaf_values", "leaf_bytes", "joint", "pairs",
+        "compare", "rows", "row_info", "nodes", "leaves", "leaf_bytes", "joint", "pairs",
     }  # fmt: skip
     for path in (out / "data").rglob("*"):
         part = path.name

@@ -96,6 +96,31 @@ export class Dataset {
     });
   }
 
+  /**
+   * Tissue images lying under embedding `id` (docs/FORMAT.md, "Tissue images"), only those whose
+   * file is a path the format allows (a bundle's own images/<n>.png, never another host's).
+   */
+  images(id) {
+    const all = Array.isArray(this.meta.images) ? this.meta.images : [];
+    return all.filter((m) => m && typeof m === "object" && m.embedding === id && typeof m.library === "string" &&
+      /^images\/[0-9]+\.png$/.test(m.file) && Array.isArray(m.extent) && m.extent.length === 4 && m.extent.every(Number.isFinite));
+  }
+
+  /** A tissue image as an ImageBitmap (premultiplied, colours as stored), read once. */
+  imageBitmap(info) {
+    return this._once(`image:${info.file}`, async () => {
+      const url = new URL(`../${info.file}`, new URL(this.store.base, document.baseURI));
+      let response;
+      try {
+        response = await fetch(url, { credentials: "same-origin" });
+      } catch (err) {
+        throw new DatasetError(`${info.file}: network error (${err.message})`);
+      }
+      if (!response.ok) throw new DatasetError(`${info.file}: HTTP ${response.status}`);
+      return createImageBitmap(await response.blob(), { premultiplyAlpha: "premultiply", colorSpaceConversion: "none" });
+    });
+  }
+
   /** {id, name, kind, codes | values, categories, colors, counts, min, max} */
   obs(id) {
     return this._once(`obs:${id}`, async () => {

@@ -29,7 +29,7 @@ export function setupLater(ctx) {
   const { store, ds, genes, colors, columns, controller, messages } = ctx;
   const workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
   const comparer = createComparer({ ds, store });
-  const split = createSplitViews({ container: $("plot-views"), store, colors, messages });
+  const split = createSplitViews({ container: $("plot-views"), store, colors, messages, plot: ctx.view });
   const figure = createPlotExport({ view: ctx.view, store, dataset: ds, messages, labels: ctx.labels });
   const selecting = setupSelection({ store, dataset: ds, columns, genes, view: ctx.view, pointer: ctx.pointer, toolbar: ctx.toolbar,
     messages, area: $("plot-area"), canvas: $("canvas"), selectMode: ctx.selectMode, bar: ctx.bar,

@@ -1,11 +1,12 @@
 // The plot's appearance (the store's `look` slot): point size (a factor on the automatic size),
 // opacity (null: automatic, from the density of cells), the colour map of continuous values and
-// whether category names are drawn on the plot. Pure: defaults, the colour scale a colouring is
+// whether category names are drawn on the plot; for spatial data with a tissue image, the image's
+// opacity, the library shown (null: the first) and whether spots are drawn at their true size. Pure: defaults, the colour scale a colouring is
 // drawn with, and the link's form of it (urlstate.js).
 
 import { COLORMAPS } from "./colormaps.js";
 
-export const DEFAULT_LOOK = Object.freeze({ size: 1, opacity: null, cmap: "viridis", labels: true });
+export const DEFAULT_LOOK = Object.freeze({ size: 1, opacity: null, cmap: "viridis", labels: true, image: 1, lib: null, spots: false });
 export const SIZE_RANGE = [0.25, 4];
 export const OPACITY_RANGE = [0.05, 1];
 
@@ -36,6 +37,10 @@ export function parseLook(params) {
   const cmap = params.get("cmap");
   if (cmap === "viridis" || cmap === "grey") look.cmap = cmap;
   if (params.get("labels") === "0") look.labels = false;
+  const image = Number(params.get("img"));
+  if (params.has("img") && params.get("img") !== "" && Number.isFinite(image)) look.image = clamp(image, [0, 1]);
+  if (params.get("lib")) look.lib = params.get("lib");
+  if (params.get("spots") === "1") look.spots = true;
   return look;
 }
 
@@ -47,9 +52,13 @@ export function lookParams(look) {
   if (look.opacity !== null) out.push(["opacity", String(Number(look.opacity.toPrecision(3)))]);
   if (look.cmap !== DEFAULT_LOOK.cmap) out.push(["cmap", look.cmap]);
   if (!look.labels) out.push(["labels", "0"]);
+  if (look.image !== undefined && look.image !== DEFAULT_LOOK.image) out.push(["img", String(Number(look.image.toPrecision(3)))]);
+  if (look.lib) out.push(["lib", look.lib]);
+  if (look.spots) out.push(["spots", "1"]);
   return out;
 }
 
 export function sameLook(a, b) {
-  return !!a && !!b && a.size === b.size && a.opacity === b.opacity && a.cmap === b.cmap && a.labels === b.labels;
+  return !!a && !!b && a.size === b.size && a.opacity === b.opacity && a.cmap === b.cmap && a.labels === b.labels &&
+    a.image === b.image && a.lib === b.lib && a.spots === b.spots;
 }

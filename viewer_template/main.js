@@ -24,6 +24,7 @@ import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
 import { createAppearance } from "./panels/appearance.js";
+import { createTissuePanel } from "./panels/tissue.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { renderInfo } from "./panels/info.js";
 import { createColumns } from "./selection/columns.js";
@@ -94,6 +95,7 @@ function setupPanels(ds, genes, colors, columns, view) {
     geneInput: $("gene-input"), store, dataset: ds, columns, controller });
   createLegend({ box: $("legend"), store, dataset: ds });
   createAppearance({ root: $("appearance-body"), store, view });
+  createTissuePanel({ root: $("appearance-body"), store, dataset: ds });
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
   return showGene;
@@ -121,7 +123,7 @@ function linkFullViewer(a) {
 
 function setupPlot(ds) {
   const canvas = $("canvas");
-  const view = createPlotView({ canvas, store });
+  const view = createPlotView({ canvas, store, dataset: ds });
   const picker = createPicker({ store, view });
   const tooltip = createTooltip({ box: $("tooltip"), store, dataset: ds, view, picker });
   view.resize();

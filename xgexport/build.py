@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import budget, de, embed, expression, labels
+from . import budget, de, embed, expression, images, labels
 from . import format as fmt
 from .annotations import EncodedObs, encode_embedding, encode_obs
 from .comparison import build_step as compare_data
@@ -112,6 +112,9 @@ def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Rep
     encoded_obs = write_obs(source, plan, bundle)
     display = write_embeddings(source, plan, bundle)
     write_names(source, plan, bundle)
+    # before the matrix pass: an image may use the memory its blocks use later
+    budget_left = matrix_pass.memory.per_worker * matrix_pass.workers
+    tissue = images.write_images(source, plan.images, bundle.folder, reporter, budget_left)
     compare = compare_data.plan_for(plan, encoded_obs, display) if plan.compare else None
     del display
     summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass, compare)
@@ -124,7 +127,10 @@ def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Rep
             )
         bundle.shapes.update(de.write_de(bundle.root, entry.id, table, entry.top_n, level=bundle.level))
         del table  # before the next column's table is assembled
-    bundle.root.attrs[fmt.ROOT_ATTRIBUTES_KEY] = fmt.json_safe(root_attributes(plan, matrix_info))
+    attributes = root_attributes(plan, matrix_info)
+    if tissue:
+        attributes["images"] = tissue
+    bundle.root.attrs[fmt.ROOT_ATTRIBUTES_KEY] = fmt.json_safe(attributes)
     reporter.stage("rendering the viewer")
     render_site(bundle.folder, plan.title)
     dataset = {"title": plan.title, "n_cells": plan.n_cells, "n_genes": plan.n_genes}

@@ -18,6 +18,7 @@ import re
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from isal import isal_zlib
@@ -37,16 +38,30 @@ def encode_gzip(raw, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> byt
     """The one gzip encoding of the bundle: a header with mtime 0 and OS "unknown" (255), so
     the bytes depend neither on the time nor on the platform; raw DEFLATE; CRC-32 and size.
     ``strategy`` (zlib's) changes only how the encoder searches; any gzip reader decodes it."""
+    return encode_gzip_parts((raw,), level, strategy)
+
+
+def encode_gzip_parts(parts, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> bytes:
+    """One gzip member of the parts' concatenation, each part but the last ended by a sync
+    flush: the next part starts a new DEFLATE block with its own Huffman tables, so unlike
+    data in one file (a leaf's float values, then its index bytes) compresses as well as it
+    would in separate files. Readers see one ordinary stream."""
     extra_flags = {1: 4, 9: 2}.get(level, 0)
     header = struct.pack("<BBBBLBB", 0x1F, 0x8B, 8, 0, 0, extra_flags, 255)
+    deflate = _deflater(level, strategy)
+    body, crc, size = [], 0, 0
+    for i, raw in enumerate(parts):
+        body.append(deflate.compress(raw))
+        body.append(deflate.flush(zlib.Z_SYNC_FLUSH) if i < len(parts) - 1 else deflate.flush())
+        crc, size = isal_zlib.crc32(raw, crc), size + memoryview(raw).nbytes
+    return b"".join((header, *body, struct.pack("<LL", crc, size & 0xFFFFFFFF)))
+
+
+def _deflater(level: int, strategy: int) -> Any:
+    """ISA-L at level 1 (default strategy), zlib otherwise; both take zlib's flush modes."""
     if level == 1 and strategy == zlib.Z_DEFAULT_STRATEGY:
-        fast = isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -15)
-        body = fast.compress(raw) + fast.flush()
-    else:
-        deflate = zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL, strategy)
-        body = deflate.compress(raw) + deflate.flush()
-    size = memoryview(raw).nbytes
-    return b"".join((header, body, struct.pack("<LL", isal_zlib.crc32(raw), size & 0xFFFFFFFF)))
+        return isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -15)
+    return zlib.compressobj(level, zlib.DEFLATED, -15, MEM_LEVEL, strategy)
 
 
 def write_row(

@@ -89,6 +89,7 @@ def main():
 @click.option("--de-within", multiple=True, metavar="TYPE:CONDITION", help="Two DE columns whose joint groups get statistics rows: condition A against B within a cell type (repeatable).")
 @click.option("--compare-leaf-cells", default=64, show_default=True, type=click.IntRange(1), help="Cells per leaf of the comparison tree (more: fewer files, more bytes per lasso).")
 @click.option("--compare-row-cells", default=1024, show_default=True, type=click.IntRange(2), help="Tree nodes with this many cells carry a statistics row.")
+@click.option("--no-images", is_flag=True, help="Leave out the tissue images of uns['spatial'] (drawn under spatial spots).")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
 @click.option("--max-memory", default="2G", show_default=True, help="Memory budget of the build's data: obs/var, per-cell arrays, DE tables, matrix blocks (e.g. 500M, 4G).")
 @click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks, annotations and DE tables.")
@@ -99,7 +100,7 @@ def main():
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
 def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, embed, obs, categorical, annotations, no_de, de_obs,
-          de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
+          de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, no_images, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):
     # fmt: on
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
@@ -117,7 +118,7 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         de=not no_de, de_obs=tuple(de_obs), de_max_categories=de_max_categories, de_top_n=de_top_n,
         compare=not no_compare, de_within=tuple(parse_de_within(text) for text in de_within),
         compare_leaf_cells=compare_leaf_cells, compare_row_cells=compare_row_cells,
-        annotations=tuple(annotations), embed=embed,
+        annotations=tuple(annotations), embed=embed, images=not no_images,
     )  # fmt: skip
     run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 FORMAT_NAME = "xgexport-bundle"  # manifest.json's "format"
 FORMAT_VERSION = 2  # 2: data/compare/ (docs/FORMAT.md, "Changes from version 1")
@@ -33,6 +33,14 @@ X = "X"  # (n_genes, n_cells) float32, one chunk per gene
 VAR_NAMES = "var/names"
 VAR_SYMBOLS = "var/symbols"
 OBS_NAMES = "obs_names"
+
+
+IMAGES = "images"  # tissue images (PNG), beside data/: they are no zarr arrays
+
+
+def image_file(image_id: str) -> str:
+    """A tissue image's path in the bundle: numbered, never a library's name."""
+    return f"{IMAGES}/{image_id}.png"
 
 
 def embedding_array(embedding_id: str, part: Literal["coords", "display"]) -> str:
@@ -133,6 +141,7 @@ class RootAttributes(TypedDict):
     obs: list[ObsInfo]
     de: list[DeInfo]
     defaults: Defaults
+    images: NotRequired[list[dict[str, Any]]]  # tissue images; absent when there are none
 
 
 ROOT_ATTRIBUTES_KEY = "xgexport"  # data/zarr.json: attributes.xgexport

@@ -76,6 +76,8 @@ def format_report(report: dict) -> str:
         ],
         "differential expression: " + (", ".join(d["name"] for d in report["de"]) or "none"),
     ]
+    for image in report.get("images", ()):  # tissue images (xgexport.images): the first usable is exported
+        lines.append(f"tissue image: {image['library']} ({' or '.join(r for r, _ in image['candidates'])})")
     for pair in report["de_within_suggestions"]:
         kind, condition = pair.split(":", 1)
         lines.append(

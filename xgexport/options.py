@@ -42,6 +42,7 @@ class BuildOptions:
     compare_row_cells: int = 1024  # tree nodes with this many cells carry a statistics row
     annotations: tuple[str, ...] = ()  # label set CSV files (the viewer's export) to add as obs columns
     embed: str | None = None  # "pca" or "umap": a layout the build computes (xgexport.embed)
+    images: bool = True  # tissue images of uns['spatial'] (xgexport.images)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "doi", clean_doi(self.doi))

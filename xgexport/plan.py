@@ -14,6 +14,7 @@ import pandas as pd
 
 from .errors import InputError
 from .genes import choose_symbols, gene_name_warnings
+from .images import ImagePlan, plan_images
 from .options import BuildOptions
 from .source import Source
 
@@ -82,6 +83,7 @@ class ExportPlan:
     default_embedding: str = "0"
     default_color: str = "none"
     compare: ComparePlan | None = None
+    images: tuple[ImagePlan, ...] = field(default=())  # tissue images under the spatial spots
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +103,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
     embeddings = choose_embeddings(source, options.embeddings, skipped)
     obs = choose_obs(source, options, skipped)
     de = choose_de(obs, options, skipped)
+    images = plan_images(source, embeddings, obs, options.images, skipped)
     return ExportPlan(
         title=options.title or source.path.stem,
         description=options.description,
@@ -123,6 +126,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
         default_embedding=_default_embedding(embeddings),
         default_color=_default_color(obs, de),
         compare=choose_compare(de, options),
+        images=images,
     )
 
 

@@ -40,7 +40,7 @@ def rows_only_site(compare_bundle, tmp_path_factory, serve):
 
     bundle = tmp_path_factory.mktemp("cmp-rows") / "bundle"
     shutil.copytree(compare_bundle, bundle)
-    for name in ("nodes", "leaf_bytes", "leaf_index", "leaf_values"):
+    for name in ("nodes", "leaf_bytes", "leaves"):
         shutil.rmtree(bundle / "data" / "compare" / name)
     return serve(bundle)
 
@@ -257,6 +257,7 @@ def test_a_version_1_bundle_opens_and_says_why_it_compares_nothing(rec, v1_site)
     note = page.locator(".cmp-note")
     page.wait_for_function("() => document.querySelector('.cmp-note')?.textContent.includes('no comparison data')")
     assert "format version 2" in note.text_content() and "Marker genes" in note.text_content()
+    assert "xgexport build --no-compare" in note.text_content()  # the publisher learns how it came to be
     assert page.locator("#cmp-run").is_hidden() and page.locator(".cmp-pickers").is_hidden()
     message = page.evaluate(
         "async () => { try { await window.xgexport.compare({obs: 'louvain', categories: ['1']}); } catch (e) { return e.message; } }"

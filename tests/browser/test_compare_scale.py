@@ -125,7 +125,7 @@ def test_a_scattered_group_asks_first_and_cancel_stops_reading(rec, big):
     text = confirm.text_content()
     megabytes = float(text.split("reads ")[1].split(" MB")[0])
     assert megabytes > 40, text
-    leaves = lambda: len([u for u in rec.requests if "/data/compare/leaf_values/c" in u])  # noqa: E731
+    leaves = lambda: len([u for u in rec.requests if "/data/compare/leaves/c" in u])  # noqa: E731
     confirm.locator("button", has_text="Cancel").click()
     page.locator(".cmp-status", has_text="Cancelled").wait_for()
     page.wait_for_timeout(500)

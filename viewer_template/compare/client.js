@@ -86,8 +86,9 @@ export function createComparer({ ds, store, base = "data/" }) {
 /** Why a bundle offers no comparisons, in words. */
 export function unavailableText(info) {
   if (info.error) return `Comparisons cannot be read: ${info.error}`;
-  return "This bundle has no comparison data: it was exported before bundle format version 2, or with the " +
-    "option that leaves it out. The marker genes of each category are under \u201cMarker genes\u201d.";
+  return "This bundle has no comparison data: it was exported before bundle format version 2, or with " +
+    "\u201cxgexport build --no-compare\u201d, which leaves it out. The marker genes of each category are under " +
+    "\u201cMarker genes\u201d.";
 }
 
 /** The API's rows: one object per gene with every statistic. */

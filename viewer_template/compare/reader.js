@@ -7,7 +7,7 @@ import { createStore, openArray, ZarrError } from "../zarr.js";
 import { treeOrder, orderChecksum } from "./order.js";
 
 const GROUP = "compare";
-const VERSION = 1;
+const VERSION = 2; // 2: one file per leaf (values, then index planes)
 const PARALLEL = 12; // requests in flight (a browser opens 6 connections per host over HTTP/1.1)
 export const CACHE_LIMIT = 256 * 1024 * 1024; // decoded rows and leaves kept between comparisons
 
@@ -60,9 +60,8 @@ export class CompareData {
   /** The spatial tree and the leaves: absent when the build left cell-level data out. */
   async _loadTree(whole) {
     try {
-      const [nodes, leafBytes, leafIndex, leafValues] = await Promise.all([
-        whole("nodes"), whole("leaf_bytes"), this._array("leaf_index"), this._array("leaf_values")]);
-      return { nodes, leafBytes: Float64Array.from(leafBytes), leafIndex, leafValues, spatial: true };
+      const [nodes, leafBytes, leaves] = await Promise.all([whole("nodes"), whole("leaf_bytes"), this._array("leaves")]);
+      return { nodes, leafBytes: Float64Array.from(leafBytes), leaves, spatial: true };
     } catch (err) {
       if (!(err instanceof ZarrError && err.status === 404)) throw err;
       return { nodes: new Int32Array(0), leafBytes: new Float64Array(0), spatial: false };
@@ -132,9 +131,12 @@ export class CompareData {
   /** Leaf k: {indptr, genes, values}, its cells in tree order (CSR). */
   leaf(k, signal) {
     return this._cached(`l${k}`, signal, async () => {
-      const [planes, values] = await Promise.all([this.leafIndex.chunk([k, 0, 0], { signal }), this.leafValues.chunk([k, 0], { signal })]);
-      this._count(this.leafBytes[k], 2);
-      const value = decodeLeaf(planes, values, this.attrs.index_planes, this.attrs.leaf_cells, this.nGenes);
+      const record = await this.leaves.chunk([k, 0], { signal });
+      this._count(this.leafBytes[k], 1);
+      const { value_dtype: dtype, leaf_capacity: capacity, index_planes: planes, leaf_cells: cells } = this.attrs;
+      const Values = dtype === "float64" ? Float64Array : Float32Array;
+      const values = new Values(record.buffer, 0, capacity); // first in the record, so aligned
+      const value = decodeLeaf(record.subarray(capacity * Values.BYTES_PER_ELEMENT), values, planes, cells, this.nGenes);
       return { value, size: value.indptr.byteLength + value.genes.byteLength + value.values.byteLength };
     });
   }
@@ -182,7 +184,7 @@ export class CompareData {
   }
 }
 
-/** Counts per cell, then gene gaps (each cell's first absolute), as byte planes; then values.
+/** Counts per cell, then gene gaps (each cell's first absolute), as byte planes; the values.
  * Slots past the leaf's cells count 0 values; the node's COUNT says how many cells it has. */
 export function decodeLeaf(planes, values, nPlanes, leafCells, nGenes) {
   const width = planes.length / nPlanes;

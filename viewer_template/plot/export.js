@@ -11,6 +11,8 @@ import { saveBlob, fileName } from "../files.js";
 import { count } from "../format.js";
 import { DIM_ALPHA } from "./renderer.js";
 import { LABEL_FONT } from "./labels.js";
+import { worldToScreen } from "./camera.js";
+import { imageDataUrl } from "./tissue.js";
 
 const SCALE = 2;
 export const SVG_POINT_LIMIT = 50000;
@@ -133,6 +135,21 @@ function svgPoints(g, drawing, state, radius, alpha) {
   });
 }
 
+/** The tissue image under the points, placed as the plot shows it (its first row up, as drawn y-down). */
+function svgTissue(drawing, state) {
+  const { bitmap, extent, opacity } = drawing.tissue;
+  const { width, height } = drawing.size;
+  const corner = (x, y) => worldToScreen(state.camera, state.embedding.bounds, width, height, x, y);
+  const [x0, y0] = corner(extent[0], extent[1]);
+  const [x1, y1] = corner(extent[2], extent[3]);
+  const url = imageDataUrl(bitmap);
+  const image = node("image", { x: Math.min(x0, x1), y: Math.min(y0, y1), width: Math.abs(x1 - x0), height: Math.abs(y1 - y0),
+    href: url, opacity: opacity.toFixed(3), preserveAspectRatio: "none" });
+  if (y1 < y0) image.setAttribute("transform", `matrix(1 0 0 -1 0 ${y0 + y1})`); // y up: the first row at the bottom
+  image.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", url);
+  return image;
+}
+
 /** The figure as SVG text; {text, points, raster}: raster when the points are an embedded image. */
 export function plotSvg({ view, store, dataset, labels = null }) {
   const { state, drawing, layout } = layoutNow(view, store, dataset, labels);
@@ -158,6 +175,7 @@ export function plotSvg({ view, store, dataset, labels = null }) {
     plot.append(image);
   } else {
     const g = node("g", { transform: `translate(${p.x} ${p.y})` });
+    if (drawing.tissue?.opacity > 0) g.append(svgTissue(drawing, state));
     svgPoints(g, drawing, state, pointSize / 2, alpha);
     plot.append(g);
   }

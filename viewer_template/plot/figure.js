@@ -8,13 +8,16 @@ import { blendGroups, continuousLegend, geneLegend, scaledLegend } from "../pane
 import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
+import { chosenImage } from "./tissue.js";
 
 /** Title, subtitle and legend of the current view. */
 export function figureModel(state, dataset) {
   const { color, embedding } = state;
   const title = typeof dataset.meta.title === "string" && dataset.meta.title ? dataset.meta.title : "xgexport";
   const what = color.kind === "obs" ? color.column.name : color.kind === "none" ? "no colouring" : color.label;
-  const subtitle = `${what} · ${embedding.name || embedding.key} · ${count(dataset.nCells)} cells`;
+  // of several libraries, the one drawn (its image and its cells) is named
+  const library = dataset.images && dataset.images(embedding.id).length > 1 ? chosenImage(dataset, embedding.id, state.look?.lib) : null;
+  const subtitle = `${what} · ${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${count(dataset.nCells)} cells`;
   return { title, subtitle, legend: legendModel(state, dataset) };
 }
 

@@ -1,6 +1,6 @@
 // Which cell is under a point of the plot: the hover grid of the shown embedding (built on first
-// use) searched within a radius in screen pixels, skipping cells of hidden categories and cells
-// outside the subset.
+// use) searched within a radius in screen pixels, skipping cells of hidden categories, cells
+// outside the subset and cells of another library than the tissue image's (view.libraryCells).
 
 import { buildGrid } from "./hover.js";
 import * as cam from "./camera.js";
@@ -9,9 +9,10 @@ export function createPicker({ store, view }) {
   let grid = null;
   let gridFor = null;
 
-  function isShown(s, i) {
+  function isShown(s, i, library) {
     const { color, categories } = s;
     if (s.subset && !s.subset.mask[i]) return false; // not drawn: outside the subset
+    if (library && !library[i]) return false; // not drawn: another library's cell
     if (color.kind === "obs" && color.column.kind !== "continuous") {
       const c = color.column.codes[i];
       return !(c >= 0 && categories.hidden.has(c));
@@ -38,7 +39,8 @@ export function createPicker({ store, view }) {
     const pxY = (pxPerUnit * rangeY) / 65535;
     const qx = ((wx - b.min[0]) / rangeX) * 65535;
     const qy = ((wy - b.min[1]) / rangeY) * 65535;
-    return grid.nearest(qx, qy, radius / pxX, radius / pxY, pxX, pxY, (i) => isShown(s, i));
+    const library = view.libraryCells?.() ?? null;
+    return grid.nearest(qx, qy, radius / pxX, radius / pxY, pxX, pxY, (i) => isShown(s, i, library));
   }
 
   /** The hover radius for the current point size. */

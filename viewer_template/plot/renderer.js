@@ -3,6 +3,7 @@
 // Each set() raises the revision; onDraw(revision) tells which one a finished frame shows.
 
 import { VERTEX, FRAGMENT } from "./shaders.js";
+import { createImageLayer } from "./tissue.js";
 import { scale, ySign } from "./camera.js";
 import { MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 
@@ -95,10 +96,11 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   }
   setupTexture(paletteTex, gl.NEAREST);
   setupTexture(lutTex, gl.LINEAR);
+  const tissue = createImageLayer(gl); // a tissue image under spatial spots (plot/tissue.js)
 
   const s = {
     n: 0, count: 0, bounds: null, skipHidden: false, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
-    width: 1, height: 1, dpr: 1, look: null,
+    width: 1, height: 1, dpr: 1, look: null, image: null, spot: null,
   };
   let frame = 0;
   let destroyed = false;
@@ -162,6 +164,11 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     if (typeof props.vmax === "number") s.vmax = props.vmax;
     if (props.camera) s.camera = { ...props.camera };
     if (props.look) s.look = { ...props.look };
+    if ("image" in props) { // {bitmap, extent, opacity, spot} or null
+      const { bitmap = null, ...image } = props.image ?? {};
+      if (bitmap || !props.image) tissue.upload(bitmap);
+      s.image = props.image ? { ...s.image, ...image } : null;
+    }
     schedule();
   }
 
@@ -188,7 +195,10 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   }
 
   function currentStyle() {
-    return pointStyle(s.n, s.width, s.height, s.camera ? s.camera.zoom : 1, s.look);
+    const style = pointStyle(s.n, s.width, s.height, s.camera ? s.camera.zoom : 1, s.look);
+    // spots at their true size: the spot diameter in data units, at the camera's scale
+    if (s.look?.spots && s.image?.spot > 0 && s.camera && s.bounds) style.size = s.image.spot * scale(s.camera, s.bounds, s.width, s.height);
+    return style;
   }
 
   function render() {
@@ -196,6 +206,11 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.clearColor(BACKGROUND[0], BACKGROUND[1], BACKGROUND[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
+    if (s.bounds && s.camera && s.image) {
+      const px = scale(s.camera, s.bounds, s.width, s.height);
+      tissue.draw({ extent: s.image.extent, center: [s.camera.cx, s.camera.cy], opacity: s.image.opacity,
+        clipScale: [(2 * px) / s.width, (ySign(s.bounds) * 2 * px) / s.height] });
+    }
     if (s.bounds && s.camera && s.count > 0) {
       const px = scale(s.camera, s.bounds, s.width, s.height);
       const { size, alpha } = currentStyle();
@@ -271,6 +286,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     gl.deleteBuffer(indexBuffer);
     gl.deleteTexture(paletteTex);
     gl.deleteTexture(lutTex);
+    tissue.destroy();
     gl.deleteVertexArray(vao);
     gl.deleteProgram(program);
   }

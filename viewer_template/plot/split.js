@@ -8,6 +8,7 @@ import { createRenderer } from "./renderer.js";
 import { setupPointer } from "./pointer.js";
 import { drawArrays } from "./view.js";
 import { cellState } from "./coloring.js";
+import { bothMasks } from "./tissue.js";
 import { NO_CATEGORIES } from "../store.js";
 
 export const MAX_SPLIT = 3;
@@ -17,9 +18,33 @@ function colourName(color) {
   return color.kind === "none" ? "no colouring" : color.label;
 }
 
-/** container: the element holding the main plot area; colors: colorsource.js. */
-export function createSplitViews({ container, store, colors, messages }) {
-  const views = []; // {root, canvas, renderer, color}
+/**
+ * container: the element holding the main plot area; colors: colorsource.js; plot: the main
+ * plot (plot/view.js), whose tissue image and library the side views draw too.
+ */
+export function createSplitViews({ container, store, colors, messages, plot = null }) {
+  const views = []; // {root, canvas, renderer, color, bitmap}
+  const shown = (s) => bothMasks(s.subset?.mask ?? null, plot?.libraryCells() ?? null);
+
+  /** The main plot's tissue image, with the look's opacity (the texture uploaded once per image). */
+  function paintTissue(view, s) {
+    const tissue = plot?.tissue() ?? null;
+    if (!tissue) {
+      if (view.bitmap) view.renderer.set({ image: null });
+      view.bitmap = null;
+      return;
+    }
+    const image = { extent: tissue.extent, spot: tissue.spot, opacity: s.look.image ?? 1 };
+    view.renderer.set({ image: view.bitmap === tissue.bitmap ? image : { ...image, bitmap: tissue.bitmap } });
+    view.bitmap = tissue.bitmap;
+  }
+  plot?.onTissue(() => {
+    const s = store.get();
+    for (const v of views) {
+      paintTissue(v, s);
+      v.renderer.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
+    }
+  });
 
   function build(color, index) {
     const root = el("div", "split-view");
@@ -35,7 +60,7 @@ export function createSplitViews({ container, store, colors, messages }) {
     root.append(canvas, head);
     container.append(root);
     const renderer = createRenderer(canvas);
-    const view = { root, canvas, renderer, color, index };
+    const view = { root, canvas, renderer, color, index, bitmap: null };
     setupPointer({ canvas, store, view: { size: () => renderer.size() }, onHover: () => {}, onLeave: () => {} });
     new ResizeObserver(() => renderer.resize()).observe(canvas);
     renderer.resize();
@@ -51,8 +76,9 @@ export function createSplitViews({ container, store, colors, messages }) {
       r.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
     }
     if (has("embedding", "look")) r.set(drawArrays({ ...s, color: view.color, categories: NO_CATEGORIES }));
-    if (has("embedding", "look")) r.set({ look: { size: s.look.size, opacity: s.look.opacity } });
-    if (has("embedding", "selection", "subset")) r.set({ cellState: cellState(s.selection?.mask, s.subset?.mask), selecting: !!s.selection });
+    if (has("embedding", "look")) r.set({ look: { size: s.look.size, opacity: s.look.opacity, spots: s.look.spots } });
+    if (has("embedding", "look")) paintTissue(view, s);
+    if (has("embedding", "selection", "subset")) r.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
     if (has("camera", "embedding") && s.camera) r.set({ camera: s.camera });
   }
 

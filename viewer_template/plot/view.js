@@ -6,6 +6,7 @@ import { createRenderer } from "./renderer.js";
 import { categorical, continuous, identityOrder, cellState } from "./coloring.js";
 import { colorScale } from "../look.js";
 import { blendArrays } from "./blend.js";
+import { chosenImage, libraryMask, bothMasks } from "./tissue.js";
 
 const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset", "look"];
 
@@ -26,11 +27,48 @@ export function drawArrays(s) {
   return { mode: "none", values: null, order: identityOrder(n) };
 }
 
-export function createPlotView({ canvas, store }) {
+/** dataset: data.js (for tissue images under spatial spots; none without it). */
+export function createPlotView({ canvas, store, dataset = null }) {
   let waiters = []; // [revision, resolve]
   let drawnRevision = 0;
   let arrays = null; // what the renderer draws now (for exports)
   const renderer = createRenderer(canvas, { onDraw });
+  // the tissue image shown: {info, bitmap} once loaded; its library's cells (null: every cell)
+  let tissue = { key: null, info: null, bitmap: null, cells: null };
+  const shown = (s) => bothMasks(s.subset?.mask ?? null, tissue.cells);
+  const tissueListeners = new Set(); // side-by-side views draw the same image
+  const tissueChanged = () => tissueListeners.forEach((fn) => fn());
+  const html = document.documentElement;
+
+  /** Show the image of the embedding and the look's library (loaded once), with its opacity. */
+  function updateTissue(s) {
+    const info = chosenImage(dataset, s.embedding.id, s.look.lib);
+    const key = info ? `${s.embedding.id}:${info.id}` : null;
+    const look = { opacity: s.look.image ?? 1, spot: info?.spot_diameter ?? null };
+    if (key === tissue.key) {
+      if (info) renderer.set({ image: look });
+      return;
+    }
+    const hadCells = !!tissue.cells;
+    tissue = { key, info, bitmap: null, cells: null };
+    renderer.set({ image: null });
+    if (hadCells) renderer.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
+    delete html.dataset.xgImage;
+    tissueChanged();
+    if (!info) return;
+    Promise.all([dataset.imageBitmap(info), libraryMask(dataset, info)]).then(([bitmap, cells]) => {
+      if (tissue.key !== key) return; // another image was asked for meanwhile
+      Object.assign(tissue, { bitmap, cells });
+      const now = store.get();
+      renderer.set({ image: { ...look, opacity: now.look.image ?? 1, bitmap, extent: info.extent } });
+      if (cells) renderer.set({ cellState: cellState(now.selection?.mask, shown(now)), selecting: !!now.selection });
+      tissueChanged();
+      drawn().then(() => { if (tissue.key === key) html.dataset.xgImage = info.id; }); // for tests and automation
+    }).catch((err) => {
+      html.dataset.xgImage = "error";
+      console.warn(`The tissue image ${info.file} could not be shown: ${err.message}`);
+    });
+  }
 
   function onDraw(revision) {
     drawnRevision = revision;
@@ -58,9 +96,10 @@ export function createPlotView({ canvas, store }) {
       arrays = drawArrays(s);
       renderer.set(arrays);
     }
-    if (has("embedding", "look")) renderer.set({ look: { size: s.look.size, opacity: s.look.opacity } });
+    if (has("embedding", "look")) renderer.set({ look: { size: s.look.size, opacity: s.look.opacity, spots: s.look.spots } });
+    if (has("embedding", "look")) updateTissue(s);
     if (has("embedding", "selection", "subset")) {
-      renderer.set({ cellState: cellState(s.selection?.mask, s.subset?.mask), selecting: !!s.selection });
+      renderer.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
     }
     if (changed.includes("camera") && s.camera) renderer.set({ camera: s.camera });
   }, DRAWN);
@@ -79,11 +118,17 @@ export function createPlotView({ canvas, store }) {
       return {
         arrays,
         selected: s.selection?.mask ?? null,
-        subset: s.subset?.mask ?? null,
+        subset: shown(s),
         size: renderer.size(),
         style: renderer.pointStyle(),
+        tissue: tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent, opacity: s.look.image ?? 1 } : null,
       };
     },
     snapshot: (scale) => renderer.snapshot(scale),
+    /** The cells of the tissue image's library (1 = drawn), or null: every cell's library is shown. */
+    libraryCells: () => tissue.cells,
+    /** The tissue image drawn now ({bitmap, extent, spot}) or null; onTissue(fn) is told of changes. */
+    tissue: () => (tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent, spot: tissue.info.spot_diameter ?? null } : null),
+    onTissue: (fn) => tissueListeners.add(fn),
   };
 }

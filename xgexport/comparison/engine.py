@@ -62,7 +62,7 @@ def plan_comparison(bundle_or_group, a, b=REST) -> dict:
     data, group_a, group_b = _groups(bundle_or_group, a, b)
     route, plan = choose_route(data, group_a, group_b)
     return {"route": route.name, "bytes": plan.bytes, "rows": len(plan.rows), "leaves": len(plan.leaves),
-            "files": len(plan.rows) + 2 * len(plan.leaves), "terms": _term_summary(plan)}  # fmt: skip
+            "files": len(plan.rows) + len(plan.leaves), "terms": _term_summary(plan)}  # fmt: skip
 
 
 def _groups(bundle_or_group, a, b) -> tuple[CompareData, Selection, Selection]:

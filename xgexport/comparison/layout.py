@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-VERSION = 1
+VERSION = 2
 GROUP = "compare"
 
 # Quadtree: a node with more than LEAF_CELLS cells is split; nodes with ROW_CELLS cells or more
@@ -44,16 +44,24 @@ START, COUNT, FIRST_CHILD, N_CHILDREN, ROW, LEAF = range(6)
 N_NODE_COLUMNS = 6
 NONE = -1  # no row / no leaf / no first child
 
-# leaves: leaf_index uint8 (n_leaves, planes, leaf_cells + capacity): a vector of unsigned
-# integers, the stored-value count of each cell (leaf_cells slots, 0 past the leaf's cells), then
-# every cell's gene indices as gaps (each cell's first absolute, then differences), zero padded;
-# stored as byte planes (plane p holds byte p, little end first: 2 planes for up to 65,535 genes,
-# else 4). Gaps are small, so the high plane is nearly all zeros: planes compress 30 % smaller
-# and 2.5× faster than uint16 (measured on synth data, docs/COMPARE.md).
-# leaf_values (n_leaves, capacity): the values in the same order, zero padded.
-LEAF_INDEX = "leaf_index"
-LEAF_VALUES = "leaf_values"
-LEAF_BYTES = "leaf_bytes"  # int32 (n_leaves,): bytes of the leaf's two chunk files
+# leaves uint8 (n_leaves, record): one file per leaf, a record of two parts. First the values,
+# little-endian value_dtype, capacity of them (the leaf's stored values in cell, then gene
+# order, zero padded; first so they are aligned for a typed-array view). Then the index: a
+# vector of unsigned integers, the stored-value count of each cell (leaf_cells slots, 0 past the
+# leaf's cells), then every cell's gene indices as gaps (each cell's first absolute, then
+# differences), zero padded to leaf_cells + capacity, as byte planes (plane p holds byte p,
+# little end first: 2 planes for up to 65,535 genes, else 4). Gaps are small, so the high plane
+# is nearly all zeros: planes compress 30 % smaller and 2.5× faster than uint16 (docs/COMPARE.md).
+# One file instead of two per leaf halves the files a build writes and a lasso requests.
+LEAVES = "leaves"
+LEAF_BYTES = "leaf_bytes"  # int32 (n_leaves,): bytes of the leaf's file
+
+
+def leaf_record(capacity: int, itemsize: int, planes: int, leaf_cells: int) -> tuple[int, int]:
+    """(bytes of a leaf's record, where its index planes start)."""
+    values = capacity * itemsize
+    return values + planes * (leaf_cells + capacity), values
+
 
 JOINT = "joint"  # joint/<id>/pairs: int32 (n_rows, 2), the codes (−1 = missing) of each joint row
 

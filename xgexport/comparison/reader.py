@@ -66,10 +66,10 @@ class CompareData:
         k = int(self.nodes[node, L.LEAF])
         if k not in self._leaves:
             self._leaves[k] = decode_leaf(
-                self.group[L.LEAF_INDEX][k], self.group[L.LEAF_VALUES][k],
+                self.group[L.LEAVES][k], np.dtype(self.attrs["value_dtype"]).newbyteorder("<"),
                 int(self.nodes[node, L.COUNT]), int(self.attrs["leaf_cells"]), self.n_genes,
             )  # fmt: skip
-            self._count(int(self.leaf_bytes[k]), files=2)
+            self._count(int(self.leaf_bytes[k]))
         return self._leaves[k]
 
     def cells_of(self, node: int) -> np.ndarray:
@@ -85,9 +85,16 @@ class CompareData:
         self.files_read += files
 
 
-def decode_leaf(planes: np.ndarray, values: np.ndarray, n_cells: int, leaf_cells: int, n_genes: int) -> sp.csr_matrix:
-    """Counts per cell, then gene gaps (each cell's first absolute), then values: as CSR."""
-    index = L.from_planes(planes)
+def decode_leaf(
+    record: np.ndarray, value_dtype: np.dtype, n_cells: int, leaf_cells: int, n_genes: int
+) -> sp.csr_matrix:
+    """A leaf's record (values, then counts per cell and gene gaps, each cell's first
+    absolute, as byte planes) as CSR."""
+    planes = L.index_planes(n_genes)
+    capacity = (len(record) - planes * leaf_cells) // (value_dtype.itemsize + planes)
+    _, start = L.leaf_record(capacity, value_dtype.itemsize, planes, leaf_cells)
+    values = record[:start].view(value_dtype)
+    index = L.from_planes(record[start:].reshape(planes, leaf_cells + capacity))
     counts = index[:n_cells]
     nnz = int(counts.sum())
     gaps = index[leaf_cells : leaf_cells + nnz].astype(np.int64)

@@ -17,7 +17,6 @@ Everything is computed in float64 from the source values (as DE is) with the exa
 from __future__ import annotations
 
 import hashlib
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 import zarr
 
-from ..chunks import chunk_key, encode_gzip, write_row
+from ..chunks import chunk_key, encode_gzip, encode_gzip_parts
 from ..stats import Moments
 from ..store import create
 from . import layout as L
@@ -214,10 +213,9 @@ def leaf_shape(layout: CompareLayout, per_position: np.ndarray) -> tuple[int, in
 def write_leaves(folder: Path, layout: CompareLayout, cells: sp.csr_matrix, first_position: int, capacity: int,
                  level: int) -> tuple[np.ndarray, np.ndarray, dict]:  # fmt: skip
     """Write the leaves whose cells are the rows of ``cells`` (tree positions from
-    ``first_position``, whole leaves, indices sorted, no stored zeros): counts and gene gaps
-    as byte planes, then values (docs/FORMAT.md). The planes are gzipped with zlib's run-length
-    strategy: the same bytes as its default search on this data, several times faster.
-    Returns the leaf numbers, their byte sizes and the files' (size, sha256) by key."""
+    ``first_position``, whole leaves, indices sorted, no stored zeros), one file each: values,
+    then counts and gene gaps as byte planes (layout.py, docs/FORMAT.md), each part its own
+    DEFLATE blocks. Returns the leaf numbers, their byte sizes and the files' (size, sha256)."""
     folder, leaf_cells = Path(folder), layout.leaf_cells
     nodes = layout.tree.nodes
     leaves = layout.tree.leaves
@@ -239,12 +237,11 @@ def write_leaves(folder: Path, layout: CompareLayout, cells: sp.csr_matrix, firs
         index_planes[:, : b - a] = L.to_planes(counts, planes)
         index_planes[:, leaf_cells : leaf_cells + hi - lo] = L.to_planes(gaps, planes)
         value_row[: hi - lo] = cells.data[lo:hi]
-        key = chunk_key(int(k), 0, 0)
-        size, digest = _write_chunk(folder / L.LEAF_INDEX / key, index_planes, level, zlib.Z_RLE)
-        files[f"{L.LEAF_INDEX}/{key}"] = (size, digest)
-        rel, (size2, digest2) = write_row(folder / L.LEAF_VALUES, int(k), value_row, level)
-        files[f"{L.LEAF_VALUES}/{rel}"] = (size2, digest2)
-        sizes[i] = size + size2
+        key = chunk_key(int(k), 0)
+        packed = encode_gzip_parts((value_row, index_planes), level)
+        (folder / L.LEAVES / key).write_bytes(packed)
+        files[f"{L.LEAVES}/{key}"] = (len(packed), hashlib.sha256(packed).hexdigest())
+        sizes[i] = len(packed)
         index_planes[:, : leaf_cells + hi - lo] = 0
         value_row[: hi - lo] = 0
     return inside, sizes, files
@@ -255,10 +252,8 @@ def create_big_arrays(group, layout: CompareLayout, value_dtype, capacity: int, 
     planes, n_leaves = L.index_planes(layout.n_genes), len(layout.tree.leaves)
     create(group, L.ROWS, shape=(layout.n_rows, L.N_STATS, layout.n_genes), dtype=np.float64,
            chunks=(1, L.N_STATS, layout.n_genes), level=level)  # fmt: skip
-    width = layout.leaf_cells + capacity
-    create(group, L.LEAF_INDEX, shape=(n_leaves, planes, width), dtype=np.uint8, chunks=(1, planes, width), level=level)
-    create(group, L.LEAF_VALUES, shape=(n_leaves, capacity), dtype=np.dtype(value_dtype).newbyteorder("<"),
-           chunks=(1, capacity), level=level)  # fmt: skip
+    record, _ = L.leaf_record(capacity, np.dtype(value_dtype).itemsize, planes, layout.leaf_cells)
+    create(group, L.LEAVES, shape=(n_leaves, record), dtype=np.uint8, chunks=(1, record), level=level)
 
 
 def finish(group, layout: CompareLayout, row_bytes: np.ndarray, leaf_bytes: np.ndarray, *, value_dtype, capacity: int,
@@ -278,7 +273,7 @@ def finish(group, layout: CompareLayout, row_bytes: np.ndarray, leaf_bytes: np.n
         "order_checksum": L.order_checksum(layout.tree.order), "total_row": L.TOTAL_ROW,
         "columns": list(layout.column_attrs), "joint": list(layout.joint_attrs),
     })  # fmt: skip
-    names = (L.ROWS, L.ROW_INFO, L.NODES, L.LEAF_INDEX, L.LEAF_VALUES, L.LEAF_BYTES)
+    names = (L.ROWS, L.ROW_INFO, L.NODES, L.LEAVES, L.LEAF_BYTES)
     arrays = {f"{L.GROUP}/{name}": list(group[name].shape) for name in names}
     for attrs in layout.joint_attrs:
         arrays[f"{L.GROUP}/{L.JOINT}/{attrs['id']}/pairs"] = [attrs["n_rows"], 2]
@@ -316,7 +311,7 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     return {"arrays": arrays, "files": files}
 
 
-def _write_chunk(path: Path, data: np.ndarray, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> tuple[int, str]:
-    packed = encode_gzip(np.ascontiguousarray(data), level, strategy)
+def _write_chunk(path: Path, data: np.ndarray, level: int) -> tuple[int, str]:
+    packed = encode_gzip(np.ascontiguousarray(data), level)
     path.write_bytes(packed)
     return len(packed), hashlib.sha256(packed).hexdigest()
