@@ -14,13 +14,11 @@ import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
 import { createPlotLabels } from "./plot/labels.js";
-import { createSplitViews } from "./plot/split.js";
 import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
 import { createLoading } from "./plot/loading.js";
-import { createToolbar, ICONS } from "./plot/toolbar.js";
-import { createPlotExport } from "./plot/export.js";
+import { createToolbar, ICONS, SELECT_TOOLS } from "./plot/toolbar.js";
 import { createExportMenu } from "./plot/exportmenu.js";
 import { setupLayout } from "./panels/layout.js";
 import { createLegend } from "./panels/legend.js";
@@ -28,19 +26,10 @@ import { createColorBy } from "./panels/colorby.js";
 import { createAppearance } from "./panels/appearance.js";
 import { createTissuePanel } from "./panels/tissue.js";
 import { createGeneSearch } from "./panels/genesearch.js";
-import { createMarkers } from "./panels/markers.js";
-import { createDotplot } from "./panels/dotplot.js";
-import { createViolin } from "./panels/violin.js";
-import { createTwoGenes } from "./panels/twogenes.js";
 import { renderInfo } from "./panels/info.js";
-import { createWorkbench } from "./workbench.js";
-import { createLabelSets } from "./panels/labelsets.js";
-import { createGeneSets } from "./panels/genesets.js";
-import { createCellSets } from "./panels/cellsets.js";
-import { createComparer, installCompareApi } from "./compare/client.js";
-import { createComparePanel } from "./compare/panel.js";
-import { setupSelection } from "./selection/setup.js";
 import { createColumns } from "./selection/columns.js";
+import { createSelectMode } from "./selection/mode.js";
+import { createSelectionBar } from "./panels/selectionbar.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
 
@@ -61,14 +50,9 @@ const host = createHostLink();
 const messages = createMessages({ status: $("status"), fatalBox: $("fatal"), onError: host.error });
 const loading = createLoading($("loading"));
 let controller = null;
-let workbench = null;
-let comparer = null;
-let comparePanel = null;
-let dataset = null;
-let selecting = null; // selection/setup.js: the selection, its columns and the link's selection
 let geneStatus = () => {};
-let split = null; // plot/split.js: the side-by-side views
-let colorSource = null;
+let later = null; // later.js once set up: {selecting, workbench, comparer, comparePanel, split, figure}
+let loadLater = () => Promise.reject(new Error("the dataset could not be loaded"));
 
 function fail(err) {
   loading.done();
@@ -85,6 +69,9 @@ function showHeader(meta) {
   renderInfo($("about"), meta);
 }
 
+/** Does a view (link, history entry, host page) need later.js: side views, a selection, a subset, a comparison? */
+const needsLater = (view) => !!(view.split?.length || view.selection?.length || view.subset?.length || view.comparison);
+
 /** Apply a view from a link or a host page: embedding (with camera), then colour. */
 async function applyView(view) {
   const s = store.get();
@@ -92,10 +79,11 @@ async function applyView(view) {
   else if (view.camera) controller.setCamera(view.camera);
   if (view.look && !sameLook(view.look, store.get().look)) store.set({ look: view.look });
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
-  if (view.split && JSON.stringify(view.split) !== JSON.stringify(store.get().split.map((c) => c.spec))) await split.restore(view.split);
-  if (view.selection !== undefined || view.subset !== undefined) await selecting?.restore(view);
+  if (!later && needsLater(view)) await loadLater();
+  if (view.split && JSON.stringify(view.split) !== JSON.stringify(store.get().split.map((c) => c.spec))) await later.split.restore(view.split);
+  if (view.selection !== undefined || view.subset !== undefined) await later?.selecting.restore(view);
   const shown = store.get().comparison;
-  if (view.comparison && JSON.stringify(view.comparison) !== JSON.stringify(shown)) comparePanel.open(view.comparison);
+  if (view.comparison && JSON.stringify(view.comparison) !== JSON.stringify(shown)) later.comparePanel.open(view.comparison);
   else if (!view.comparison && shown) store.set({ comparison: null });
 }
 
@@ -105,24 +93,12 @@ function setupPanels(ds, genes, colors, columns, view) {
   geneStatus = (text) => search.status(text);
   createColorBy({ embSelect: $("embedding-select"), embField: $("embedding-field"), colorSelect: $("color-select"),
     geneInput: $("gene-input"), store, dataset: ds, columns, controller });
-  const dotplot = createDotplot({ panel: $("dotplot"), dataset: ds, genes, onGene: showGene });
-  const markers = createMarkers({ details: $("markers"), root: $("markers-body"), store, dataset: ds, genes, onGene: showGene,
-    onShowDotplot: (id) => dotplot.show(id), onCategory: (id, k) => highlightCategory(ds, id, k) });
-  createGeneSets({ root: $("genesets-body"), store, dataset: ds, genes, controller, markerChoice: () => markers.current() });
   createLegend({ box: $("legend"), store, dataset: ds });
   createAppearance({ root: $("appearance-body"), store, view });
   createTissuePanel({ root: $("appearance-body"), store, dataset: ds });
-  createLabelSets({ root: $("labelsets-body"), store, dataset: ds, controller, workbench });
-  createCellSets({ root: $("cellsets-body"), store, dataset: ds, select: (cells) => selecting.selection.setIndices(cells),
-    idsButton: $("export-ids"), messages });
-  comparePanel = createComparePanel({ details: $("compare"), root: $("compare-body"), store, dataset: ds, comparer, genes,
-    onGene: showGene });
-  const violin = createViolin({ panel: $("violin"), button: $("open-violin"), store, dataset: ds, columns });
-  const twoGenes = createTwoGenes({ els: { box: $("two-genes"), input: $("blend-input"), status: $("blend-status"), open: $("open-scatter"),
-    panel: $("scatter") }, store, dataset: ds, genes, colors, controller });
-  closers.push(twoGenes.close, violin.close, dotplot.close, () => closeMarkers($("markers")), () => closeMarkers($("compare")));
   offerDefaultColors($("color-reset"), colors);
   $("markers").hidden = ds.deColumns.length === 0;
+  return showGene;
 }
 
 /** A button back to the dataset's default colouring, shown when the plot is coloured otherwise. */
@@ -145,26 +121,6 @@ function linkFullViewer(a) {
   a.hidden = false;
 }
 
-/** Highlight category k of DE column `deId` in the plot, colouring by its grouping first if needed. */
-async function highlightCategory(ds, deId, k) {
-  const obsId = ds.deColumns.find((d) => d.id === deId)?.obs_id;
-  const column = ds.obsColumns.find((o) => o.id === obsId);
-  if (!column) return;
-  if (store.get().color.kind !== "obs" || store.get().color.id !== obsId) {
-    await controller.setColor(`obs:${column.name}`).catch(() => {});
-  }
-  if (store.get().color.id === obsId) store.update((s) => ({ categories: { ...s.categories, highlight: k } }));
-}
-
-/** Close the marker panel when the focus is in it (or nowhere); true when it did. */
-function closeMarkers(details) {
-  const focus = document.activeElement;
-  if (!details.open || !(details.contains(focus) || focus === document.body)) return false;
-  details.open = false;
-  details.querySelector("summary").focus();
-  return true;
-}
-
 function setupPlot(ds) {
   const canvas = $("canvas");
   const view = createPlotView({ canvas, store, dataset: ds });
@@ -174,30 +130,41 @@ function setupPlot(ds) {
   new ResizeObserver(() => { if (view.resize()) tooltip.hide(); }).observe(canvas);
   const pointer = setupPointer({ canvas, store, view, onHover: tooltip.hoverAt, onLeave: tooltip.hide, onTap: tooltip.tapAt });
   const labels = createPlotLabels({ area: $("plot-area"), store, view });
-  return { view, pointer, labels };
+  // the selection's chip over the plot is part of the first frame; its buttons show only once
+  // there is a selection or a subset, which later.js's selection makes (and acts on)
+  const selectMode = createSelectMode();
+  const act = (name) => () => later?.selecting.selection[name]();
+  const bar = createSelectionBar({ root: $("selection-bar"), store, dataset: ds, selectMode,
+    selection: { clear: act("clear"), subset: act("subset"), resetSubset: act("resetSubset") } });
+  return { view, pointer, labels, selectMode, bar };
 }
 
-function setupToolbar(pointer, view, ds, labels) {
+/** The toolbar, whole from the first frame; the tools of later.js act once it is loaded. */
+function setupToolbar(pointer, view) {
   const toolbar = createToolbar($("toolbar"));
   const zoom = (factor) => {
     const { width, height } = view.size();
     pointer.zoomAt(width / 2, height / 2, factor);
   };
+  const report = (topic) => (err) => messages.show(err.message, "error", topic);
   // lasso and rectangle selection join "pan" in the mode group; export gets its own group
   toolbar.add({ id: "tool-pan", label: "Pan (drag the plot)", icon: ICONS.pan, group: "mode", pressed: true });
+  // selection/setup.js (later.js) handles them and turns them on: until then a drag would pan
+  for (const { id, label, icon } of SELECT_TOOLS) toolbar.add({ id, label, icon, group: "mode" }).disabled = true;
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
-  split = createSplitViews({ container: $("plot-views"), store, colors: colorSource, messages, plot: view });
   const splitButton = toolbar.add({ id: "split-add", label: "Side by side: keep this colouring in a view of its own (one camera for all)",
-    icon: ICONS.split, group: "view", onClick: () => split.add(store.get().color.spec).catch((err) => messages.show(err.message, "error", "split")) });
+    icon: ICONS.split, group: "view", onClick: () => loadLater().then((l) => l.split.add(store.get().color.spec)).catch(report("split")) });
   store.subscribe((s) => { splitButton.disabled = s.split.length >= 3; }, ["split"]);
-  const figure = createPlotExport({ view, store, dataset: ds, messages, labels });
   const menu = createExportMenu({ toolbar, area: $("plot-area"), items: [
-    { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend", onClick: figure.png },
-    { id: "export-svg", text: "Plot as SVG", title: "Points, title and legend as vector shapes", onClick: figure.svg },
+    { id: "export-png", text: "Plot as PNG (2×)", title: "Twice the plot's size, with title and legend",
+      onClick: () => loadLater().then((l) => l.figure.png()).catch(report("export")) },
+    { id: "export-svg", text: "Plot as SVG", title: "Points, title and legend as vector shapes",
+      onClick: () => loadLater().then((l) => l.figure.svg()).catch(report("export")) },
     { id: "export-ids", text: "Selected cells' ids (CSV)", onClick: () => {} }, // panels/cellsets.js acts on it
   ] });
+  menu.item("export-ids").disabled = true; // no cell is selected yet (panels/cellsets.js keeps it in step)
   closers.unshift(menu.close);
   return toolbar;
 }
@@ -229,6 +196,14 @@ async function showFirstView(ds, colors) {
   return true;
 }
 
+/** The link's side views, subset and selection (later.js, loaded for them first). */
+async function restoreLinked(hash) {
+  if (!needsLater(hash)) return;
+  await loadLater();
+  if (hash.split?.length) await later.split.restore(hash.split);
+  await later.selecting.restore(hash);
+}
+
 async function main() {
   const linked = parseHash(location.hash).comparison; // before syncHash rewrites the hash
   let ds;
@@ -238,14 +213,10 @@ async function main() {
     return fail(err);
   }
   showHeader(ds.meta);
-  dataset = ds;
-  comparer = createComparer({ ds, store });
   if (!ds.embeddings.length) return fail(new Error("This bundle has no 2-D embedding to plot."));
-  let view;
-  let pointer;
-  let labels;
+  let plot;
   try {
-    ({ view, pointer, labels } = setupPlot(ds));
+    plot = setupPlot(ds);
   } catch (err) {
     return fail(err);
   }
@@ -256,31 +227,36 @@ async function main() {
   // every column cells can be coloured, selected and counted by: the bundle's and the label sets
   const columns = createColumns({ dataset: ds });
   // label sets and gene sets are read when a link names one, or after the first frame
-  const colors = colorSource = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets, userReady: () => workbench.load() });
-  controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => geneStatus(text) });
-  workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
-  const toolbar = setupToolbar(pointer, view, ds, labels);
-  selecting = setupSelection({ store, dataset: ds, columns, genes, view, pointer, toolbar, messages, area: $("plot-area"), canvas: $("canvas"),
-    els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });
-  setupPanels(ds, genes, colors, columns, view);
+  const colors = createColorSource(ds, genes, { columns, geneSets: () => store.get().geneSets,
+    userReady: () => loadLater().then((l) => l.workbench.load()) });
+  controller = createController({ store, dataset: ds, colors, view: plot.view, messages, onGeneStatus: (text) => geneStatus(text) });
+  const toolbar = setupToolbar(plot.pointer, plot.view);
+  const showGene = setupPanels(ds, genes, colors, columns, plot.view);
+  let pending = null;
+  loadLater = () => (pending ??= import("./later.js").then(({ setupLater }) => {
+    later = setupLater({ store, ds, genes, colors, columns, controller, messages, closers, showGene, toolbar, ...plot });
+    return later;
+  }));
 
   // the first view, then the link's subset and selection: "ready" once all of it is drawn
-  const shown = await controller.hold(async () => (await showFirstView(ds, colors)) &&
-    (await split.restore(parseHash(location.hash).split), await selecting.restore(parseHash(location.hash)), true));
+  const shown = await controller.hold(async () => (await showFirstView(ds, colors)) && (await restoreLinked(parseHash(location.hash)), true));
   if (!shown) return;
   loading.done();
   // the gene names (search, links, labels) and the matrix's metadata are read while the reader
   // looks at the first frame, not in the path of the first gene (names were 68 of its 89 KB at
   // 20,000 genes): a gene is then one request, its own chunk
   (window.requestIdleCallback ?? setTimeout)(() => Promise.all([genes(), ds.array("X")]).catch(() => {}));
-  if (!embedded) workbench.load();
   if (linked) store.set({ comparison: linked }); // kept in the hash while the panel computes it
+  // links and host pages are followed from the first frame on (applyView loads later.js if they need it)
   syncHash({ store, apply: applyView, onError: (err) => messages.show(err.message, "error", "link") });
   host.listen({ store, apply: applyView });
   if (embedded) linkFullViewer($("open-full"));
-  if (linked) comparePanel.open(linked);
+  await loadLater(); // the panels and tools the first frame did not need
+  if (!embedded) later.workbench.load();
+  if (linked) later.comparePanel.open(linked);
 }
 
 const started = main();
-installApi({ store, controller: () => controller, selection: () => selecting?.selection, workbench: () => workbench, started });
-installCompareApi({ comparer: () => comparer, dataset: () => dataset, started });
+installApi({ store, controller: () => controller, selection: () => later?.selecting.selection, workbench: () => later?.workbench, started });
+// xgexport.compare is compare/client.js's, installed by later.js; a call made before waits for it
+window.xgexport.compare = (...args) => started.then(loadLater).then(() => window.xgexport.compare(...args));

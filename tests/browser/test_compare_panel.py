@@ -255,7 +255,7 @@ def test_a_version_1_bundle_opens_and_says_why_it_compares_nothing(rec, v1_site)
     assert "PBMC 68k (reduced)" in page.title()
     page.locator("#compare summary").click()
     note = page.locator(".cmp-note")
-    page.wait_for_function("() => document.querySelector('.cmp-note').textContent.includes('no comparison data')")
+    page.wait_for_function("() => document.querySelector('.cmp-note')?.textContent.includes('no comparison data')")
     assert "format version 2" in note.text_content() and "Marker genes" in note.text_content()
     assert "xgexport build --no-compare" in note.text_content()  # the publisher learns how it came to be
     assert page.locator("#cmp-run").is_hidden() and page.locator(".cmp-pickers").is_hidden()

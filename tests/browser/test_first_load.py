@@ -1,5 +1,6 @@
 """The first load: the page names every module of the first view, so the browser fetches the
-whole module graph at once instead of discovering it one import level at a time."""
+whole module graph at once instead of discovering it one import level at a time; the panels the
+first frame does not need (viewer_template/later.js and what it imports) load after it."""
 
 from __future__ import annotations
 
@@ -30,9 +31,43 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
     # workers and modules loaded on demand are not part of the first view's graph
     assert set(graph) <= set(by_name), set(graph) - set(by_name)
     main_arrived = by_name[ENTRY]["end"]
-    late = {name: round(by_name[name]["start"] - main_arrived) for name in graph[1:] if by_name[name]["start"] > main_arrived}
+    late = {
+        name: round(by_name[name]["start"] - main_arrived)
+        for name in graph[1:]
+        if by_name[name]["start"] > main_arrived
+    }
     # without the preload links every import level waits for the one above it (here: 8 levels)
     assert not late, f"modules requested only after main.js arrived (ms after): {late}"
+
+
+# panels and tools that main.js loads with import() after the first frame (later.js)
+LATER = ["later.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
+         "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
+         "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js"]  # fmt: skip
+
+# the time of the first data-xg-state=ready, in the page's clock
+READY_TIME = """new MutationObserver((_, obs) => {
+  if (document.documentElement.dataset.xgState !== "ready") return;
+  window.__readyAt = performance.now();
+  obs.disconnect();
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-xg-state"] });"""
+
+
+def test_the_first_frame_requests_only_its_own_modules(rec, pbmc_site, pbmc_bundle):
+    """No panel module is in the first frame's static graph (one static import of a panel pulls
+    its whole subtree back in front of the first frame), and the page requests no module outside
+    that graph before it is ready; the panels' modules come after it, without being asked for."""
+    graph = module_graph(pbmc_bundle / "viewer", ENTRY)
+    assert all((pbmc_bundle / "viewer" / name).is_file() for name in LATER)
+    assert not set(LATER) & set(graph), set(LATER) & set(graph)
+    rec.page.add_init_script(READY_TIME)
+    page = rec.goto_ready(pbmc_site.url(""))
+    modules = """() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/viewer/") && e.name.endsWith(".js"))
+        .map((e) => [e.name.split("/viewer/")[1], e.startTime])"""
+    wait_until(lambda: set(LATER) <= {name for name, _ in page.evaluate(modules)})
+    ready = page.evaluate("window.__readyAt")
+    before = {name for name, start in page.evaluate(modules) if start < ready}
+    assert before == set(graph), (before - set(graph), set(graph) - before)
 
 
 def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bundle):
@@ -40,9 +75,13 @@ def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bun
     at it; picking the first gene then fetches that gene's chunk and nothing else."""
     page = rec.goto_ready(pbmc_site.url(""))
     fetched = """() => performance.getEntriesByType("resource").map((e) => e.name.split("/data/").pop())"""
+    # and the panels' modules (later.js), which the page loads at the same time
+    later = {f"viewer/{name}" for name in module_graph(pbmc_bundle / "viewer", "later.js")}
+    everything = """() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname.slice(1))"""
+    wait_until(lambda: later <= set(page.evaluate(everything)))
     wait_until(lambda: {"var/names/c.0", "X/zarr.json"} <= set(page.evaluate(fetched)))
     requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url.split("/data/")[-1]))
+    page.on("request", lambda r: requests.append(r.url.split("/data/")[-1]) if "/data/" in r.url else None)
     box = page.locator("#gene-input")
     box.click()
     box.type("CD3E")
@@ -51,3 +90,24 @@ def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bun
     wait_until(lambda: page.evaluate("window.xgexport.getState().color").startswith("gene:"))
     wait_until(lambda: page.evaluate("document.documentElement.dataset.xgState") == "ready")
     assert len(requests) == 1 and re.fullmatch(r"X/c\.\d+\.0", requests[0]), requests
+
+
+def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_site, pbmc_bundle, pbmc_meta):
+    """The page names the files of the dataset's own first view (`<link rel="preload">`): they are
+    requested while the modules arrive, not one after another once the code runs, and the code's
+    own reads use those responses (one request per file)."""
+    html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
+    preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
+    emb = f"data/embeddings/{pbmc_meta['defaults']['embedding']}/display"
+    codes = f"data/obs/{pbmc_meta['defaults']['color'].removeprefix('obs:')}/codes"
+    assert preloaded == ["data/zarr.json", f"{emb}/zarr.json", f"{emb}/c.0.0", f"{codes}/zarr.json", f"{codes}/c.0"]
+    page = rec.goto_ready(pbmc_site.url(""))
+    entries = page.evaluate(
+        """() => performance.getEntriesByType("resource")
+            .map((e) => ({name: new URL(e.name).pathname.slice(1), start: e.startTime, end: e.responseEnd}))"""
+    )
+    main_arrived = next(e["end"] for e in entries if e["name"] == f"viewer/{ENTRY}")
+    for name in preloaded:
+        requests = [e for e in entries if e["name"] == name]
+        assert len(requests) == 1, (name, requests)
+        assert requests[0]["start"] < main_arrived, (name, requests[0], main_arrived)

@@ -20,6 +20,8 @@ SELECTED_RGB = (0x2F, 0x5F, 0xB3)  # the histogram's selected bars (panels/histo
 
 
 def histogram(page, name):
+    # a histogram is loaded once its block is scrolled into view, as a person would scroll to it
+    page.locator(f'.hist-block[data-column="{name}"]').scroll_into_view_if_needed()
     canvas = page.locator(f'.hist-block[data-column="{name}"] canvas')
     canvas.scroll_into_view_if_needed()
     canvas.wait_for()

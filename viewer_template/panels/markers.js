@@ -148,13 +148,15 @@ export function createMarkers({ details, root, store, dataset, genes, onGene, on
   const deOfColor = (color) => (color.kind === "obs" ? ds.deColumns.find((d) => d.obs_id === color.id) || null : null);
 
   // the legend's highlighted category is the one shown here (read when the panel is open)
-  store.subscribe((s) => {
+  const follow = (s) => {
     const de = deOfColor(s.color);
     const k = s.categories.highlight;
     if (!de || k === null) return;
     if (!details.open) wanted = { deId: de.id, category: k };
     else if (de.id !== deId || k !== category) select(de.id, k);
-  }, ["categories"]);
+  };
+  store.subscribe(follow, ["categories"]);
+  follow(store.get()); // highlighted before this module was loaded (main.js loads it after the first frame)
 
   details.addEventListener("toggle", () => {
     if (!details.open) return;

@@ -19,6 +19,12 @@ export const ICONS = {
   intersect: "M3 14V8a5 5 0 0110 0v6h-2V8a3 3 0 00-6 0v6z",
 };
 
+/** The selection tools of the "mode" group (selection/setup.js gives them their handlers) */
+export const SELECT_TOOLS = [
+  { id: "tool-lasso", tool: "lasso", label: "Lasso: draw around cells to select them", icon: ICONS.lasso },
+  { id: "tool-rect", tool: "rect", label: "Rectangle: drag to select cells", icon: ICONS.rect },
+];
+
 export function icon(path) {
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", "0 0 16 16");

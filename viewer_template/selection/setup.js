@@ -8,7 +8,7 @@ import { createCrossfilter } from "./crossfilter.js";
 import { createSelectMode } from "./mode.js";
 import { formatStep, parseStep, splitGroups } from "./link.js";
 import { createLassoTool } from "../plot/lasso.js";
-import { ICONS } from "../plot/toolbar.js";
+import { SELECT_TOOLS } from "../plot/toolbar.js";
 import { createSelectionBar } from "../panels/selectionbar.js";
 import { createCategoryBrowser } from "../panels/categories.js";
 import { createHistograms } from "../panels/histograms.js";
@@ -20,8 +20,12 @@ function addTools({ toolbar, lasso, bar }) {
     lasso.setTool(tool);
     bar.setDrawing(tool !== "pan");
   };
-  toolbar.add({ id: "tool-lasso", label: "Lasso: draw around cells to select them", icon: ICONS.lasso, group: "mode", onClick: choose("lasso") });
-  toolbar.add({ id: "tool-rect", label: "Rectangle: drag to select cells", icon: ICONS.rect, group: "mode", onClick: choose("rect") });
+  // main.js adds the buttons before the first frame (no toolbar shift when this module arrives)
+  for (const { tool, ...desc } of SELECT_TOOLS) {
+    const button = document.getElementById(desc.id) ?? toolbar.add({ ...desc, group: "mode" });
+    button.addEventListener("click", choose(tool));
+    button.disabled = false;
+  }
   document.getElementById("tool-pan")?.addEventListener("click", choose("pan"));
 }
 
@@ -33,17 +37,21 @@ export function readLink(view) {
 }
 
 /** columns: selection/columns.js, shared with the colourings and the label sets (made here when not given). */
-export function setupSelection({ store, dataset, columns = createColumns({ dataset }), genes, view, pointer, toolbar, messages, area, canvas, els }) {
+/**
+ * selectMode and bar: main.js makes them before the first frame (the chip over the plot is
+ * there from the start; its buttons act on this selection); made here when not given.
+ */
+export function setupSelection({ store, dataset, columns = createColumns({ dataset }), genes, view, pointer, toolbar, messages, area, canvas, els,
+  selectMode = createSelectMode(), bar = null }) {
   const selection = createSelection({ store, dataset, columns, genes, view });
   const crossfilter = createCrossfilter({ store });
-  const selectMode = createSelectMode();
   const report = (err) => messages.show(err.message, "error", "selection");
   const lasso = createLassoTool({
     area, canvas, store, view, selectMode,
     onSelect: (clause, mode) => selection.apply(clause, mode, { visibleOnly: true }).catch(report),
   });
   pointer.setTool(lasso);
-  const bar = createSelectionBar({ root: els.bar, store, dataset, selection, selectMode });
+  bar ??= createSelectionBar({ root: els.bar, store, dataset, selection, selectMode });
   addTools({ toolbar, lasso, bar });
   const browser = createCategoryBrowser({ box: els.categories, store, columns, crossfilter, selection, selectMode, messages });
   createHistograms({ box: els.histograms, geneBox: els.geneHistogram, store, columns, crossfilter, selection, selectMode });
