@@ -316,3 +316,61 @@ def test_visium_spots_at_their_true_size(rec, visium, pixel_reader):
     at = shot[np.floor(spots[inside, 1]).astype(int), np.floor(spots[inside, 0] + off).astype(int)]
     assert (np.abs(at - colours[inside]).max(1) <= 3).mean() > 0.9
     rec.assert_clean([site.origin])
+
+
+def drag_rectangle(page, corner, other):
+    """The rectangle tool, dragged with the mouse between two canvas points (CSS px)."""
+    box = page.locator("#canvas").bounding_box()
+    page.locator("#tool-rect").click()
+    page.mouse.move(box["x"] + corner[0], box["y"] + corner[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + other[0], box["y"] + other[1], steps=10)
+    page.mouse.up()
+
+
+def test_a_rectangle_on_one_library_selects_none_of_the_hidden_ones(rec, pattern, browser):
+    """Both libraries' spots share one coordinate frame; over lib0's image only lib0's spots are
+    drawn, so a rectangle over the whole tissue selects lib0's cells alone, and the link says so."""
+    site, out = pattern
+    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&labels=0"))
+    page.wait_for_selector(IMAGE_SHOWN, state="attached")
+    box = page.locator("#canvas").bounding_box()
+    half = len(spots_of(out)[0]) // 2  # lib0's cells come first
+    drag_rectangle(page, (2, 2), (box["width"] - 2, box["height"] - 2))
+    wait_until(lambda: len(page.evaluate("window.xgexport.getSelection()")) > 0)
+    assert page.evaluate("window.xgexport.getSelection()") == list(range(half))
+    link = page.evaluate("location.hash")
+    assert "only%3Alibrary_id%3Alib0" in link or "only:library_id:lib0" in link, link
+    # the link, opened elsewhere, selects the same cells
+    other = browser.new_page(viewport=page.viewport_size)
+    other.goto(site.url(link))
+    other.wait_for_selector(READY, state="attached")
+    wait_until(lambda: len(other.evaluate("window.xgexport.getSelection()")) > 0)
+    assert other.evaluate("window.xgexport.getSelection()") == list(range(half))
+    other.close()
+    # on lib1's image, the same rectangle selects lib1's cells alone
+    page.locator("#appearance summary").click()
+    page.select_option("#tissue-library", "lib1")
+    wait_until(lambda: page.evaluate("location.hash").find("lib=lib1") >= 0)
+    page.wait_for_function("document.documentElement.dataset.xgImage === '1'")
+    drag_rectangle(page, (2, 2), (box["width"] - 2, box["height"] - 2))
+    wait_until(lambda: page.evaluate("window.xgexport.getSelection()") == list(range(half, 2 * half)))
+
+
+def test_selection_links_read_not_and_only_in_that_order(rec, pattern):
+    site, _ = pattern
+    page = rec.goto_ready(site.url("#embedding=spatial"))
+    parsed = page.evaluate(
+        """async (texts) => { const { parseStep, formatStep } = await import("./viewer/selection/link.js");
+             return texts.map((t) => { try { const s = parseStep(t); return [formatStep(s), s.clause.not ?? null, s.clause.only ?? null]; }
+                                       catch (e) { return e.message; } }); }""",
+        ["rect:spatial:0,0,1,1:not:library_id:lib1", "rect:spatial:0,0,1,1:only:library_id:lib0",
+         "add:rect:spatial:0,0,1,1:not:cluster:a%2Cb:only:library_id:lib0",
+         "rect:spatial:0,0,1,1:only:library_id:lib0:not:cluster:a", "rect:spatial:0,0,1,1:also:x:y",
+         "rect:spatial:0,0,1,1:not:x:y:not:x:z"],
+    )  # fmt: skip
+    assert parsed[0] == ["rect:spatial:0,0,1,1:not:library_id:lib1", {"column": "library_id", "categories": ["lib1"]}, None]
+    assert parsed[1] == ["rect:spatial:0,0,1,1:only:library_id:lib0", None, {"column": "library_id", "categories": ["lib0"]}]
+    assert parsed[2][0] == "add:rect:spatial:0,0,1,1:not:cluster:a%2Cb:only:library_id:lib0"
+    assert parsed[2][1] == {"column": "cluster", "categories": ["a,b"]}
+    assert all("needs 2 fields" in p for p in parsed[3:]), parsed[3:]

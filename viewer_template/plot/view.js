@@ -127,6 +127,8 @@ export function createPlotView({ canvas, store, dataset = null }) {
     snapshot: (scale) => renderer.snapshot(scale),
     /** The cells of the tissue image's library (1 = drawn), or null: every cell's library is shown. */
     libraryCells: () => tissue.cells,
+    /** The library drawn when cells of others are hidden: {obsId, library}, or null. */
+    shownLibrary: () => (tissue.cells ? { obsId: String(tissue.info.obs_id), library: tissue.info.library } : null),
     /** The tissue image drawn now ({bitmap, extent, spot}) or null; onTissue(fn) is told of changes. */
     tissue: () => (tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent, spot: tissue.info.spot_diameter ?? null } : null),
     onTissue: (fn) => tissueListeners.add(fn),

@@ -7,7 +7,7 @@ import { decodeCells } from "./link.js";
 
 /**
  * data: {n, embedding: {xy, bounds, hidden, index}, codes, codeSet (Set of codes), values,
- * notCodes, notSet}: what the clause needs, from selection.js's resolve().
+ * notCodes, notSet, onlyCodes, onlySet}: what the clause needs, from selection.js's resolve().
  */
 export function clauseMask(clause, data) {
   const { n } = data;
@@ -48,6 +48,11 @@ export function clauseMask(clause, data) {
     const table = lookup(data.notSet);
     const codes = data.notCodes;
     for (let i = 0; i < n; i++) if (table[codes[i] + 1]) mask[i] = 0;
+  }
+  if (c.only && data.onlyCodes) {
+    const table = lookup(data.onlySet);
+    const codes = data.onlyCodes;
+    for (let i = 0; i < n; i++) if (!table[codes[i] + 1]) mask[i] = 0;
   }
   return mask;
 }

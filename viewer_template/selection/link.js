@@ -1,7 +1,7 @@
 // The selection as text, for the URL hash: one `sel` parameter per step, in order, so a link
 // carries how the selection was made (by names), never a list of cells unless it was given one.
 //
-//   [mode:]type:fields[:not:column:categories]
+//   [mode:]type:fields[:not:column:categories][:only:column:categories]
 //
 //   lasso:X_umap:x,y,x,y,…        a polygon in the embedding's data coordinates
 //   rect:X_umap:x0,y0,x1,y1       a rectangle in data coordinates
@@ -13,12 +13,15 @@
 //   all                           every cell (the start of "everything but …": all, then subtract)
 //
 // mode is add, subtract or intersect (none: replace). `not:column:categories` leaves out the
-// cells of categories hidden in the legend when the step was made. Names are escaped: % : ,
+// cells of categories hidden in the legend when the step was made; `only:column:categories`
+// keeps only those categories' cells (a lasso drawn on one library's tissue image selects none
+// of the other libraries, whose spots are hidden there). Names are escaped: % : ,
 // become %25 %3A %2C (before URLSearchParams encodes the whole value).
 
 export const MODES = ["replace", "add", "subtract", "intersect"];
 const TYPES = ["lasso", "rect", "cat", "range", "gene", "cells", "all"];
 const FIELDS = { lasso: 2, rect: 2, cat: 2, range: 2, gene: 2, cells: 1, all: 0 };
+const QUALIFIERS = ["not", "only"]; // clause keys written after the fields, in this order
 
 export function esc(s) {
   return String(s).replace(/[%:,]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
@@ -61,7 +64,7 @@ export function formatStep({ mode, clause: c }) {
   else if (c.type === "range") f.push(esc(c.column), bounds(c));
   else if (c.type === "gene") f.push(esc(c.gene), bounds(c));
   else if (c.type === "cells") f.push(c.encoded ?? encodeCells(c.indices));
-  if (c.not) f.push("not", esc(c.not.column), c.not.categories.map(esc).join(","));
+  for (const q of QUALIFIERS) if (c[q]) f.push(q, esc(c[q].column), c[q].categories.map(esc).join(","));
   return f.join(":");
 }
 
@@ -83,7 +86,8 @@ export function parseStep(text) {
   const type = f.shift();
   if (!TYPES.includes(type)) throw new Error(`unknown selection "${String(type).slice(0, 20)}"`);
   const need = FIELDS[type];
-  if (f.length !== need && !(f.length === need + 3 && f[need] === "not")) throw new Error(`a ${type} selection needs ${need} fields`);
+  const qualifiers = f.splice(need);
+  if (f.length !== need || !qualifiersValid(qualifiers)) throw new Error(`a ${type} selection needs ${need} fields`);
   let clause;
   if (type === "lasso") {
     const v = numbers(f[1]);
@@ -106,8 +110,17 @@ export function parseStep(text) {
     if (!/^[A-Za-z0-9_-]*$/.test(f[0])) throw new Error("the cells of a selection are not valid base64url");
     clause = { type, encoded: f[0] };
   }
-  if (f.length === need + 3) clause.not = { column: unesc(f[need + 1]), categories: f[need + 2].split(",").map(unesc) };
+  for (let k = 0; k < qualifiers.length; k += 3) {
+    clause[qualifiers[k]] = { column: unesc(qualifiers[k + 1]), categories: qualifiers[k + 2].split(",").map(unesc) };
+  }
   return { mode, clause };
+}
+
+/** Trailing `not:…` and `only:…` triples, each at most once, in that order. */
+function qualifiersValid(fields) {
+  if (fields.length % 3) return false;
+  const names = fields.filter((_, k) => k % 3 === 0);
+  return names.every((q, k) => QUALIFIERS.includes(q) && QUALIFIERS.indexOf(q) > QUALIFIERS.indexOf(names[k - 1] ?? ""));
 }
 
 // cells: sorted indices as alternating run lengths (skipped, taken, skipped, …), each an

@@ -96,6 +96,10 @@ export function createResolver({ dataset, columns, genes }) {
       const { codes, codeSet: set } = await codeSet(c.not.column, c.not.categories);
       Object.assign(data, { notCodes: codes, notSet: set });
     }
+    if (c.only) {
+      const { codes, codeSet: set } = await codeSet(c.only.column, c.only.categories);
+      Object.assign(data, { onlyCodes: codes, onlySet: set });
+    }
     return data;
   }
 

@@ -35,6 +35,14 @@ export function createSelection({ store, dataset, columns, genes, view }) {
     return { column: color.column.name, categories: codes.map((k) => color.column.categories[k]) };
   }
 
+  /** A lasso or rectangle drawn over one library's tissue image, as a clause's `only`: the
+   * other libraries' spots are hidden there, and may lie at the same coordinates. */
+  function shownLibrary(clause) {
+    const shown = (clause.type === "lasso" || clause.type === "rect") && view?.shownLibrary?.();
+    const column = shown && columns.list().find((c) => c.id === shown.obsId);
+    return column ? { column: column.name, categories: [shown.library] } : null;
+  }
+
   /** Steps → {mask, count, base}, within `universe`. */
   async function evaluate(steps, universe) {
     let base = null;
@@ -80,7 +88,8 @@ export function createSelection({ store, dataset, columns, genes, view }) {
   function apply(clause, mode = "replace", { live = false, replaceLast = false, visibleOnly = false } = {}) {
     if (!MODES.includes(mode)) return Promise.reject(new Error(`mode must be one of ${MODES.join(", ")}`));
     const not = visibleOnly && !clause.not ? hiddenCategories() : null;
-    const c = not ? { ...clause, not } : clause;
+    const only = visibleOnly && !clause.only ? shownLibrary(clause) : null;
+    const c = { ...clause, ...(not && { not }), ...(only && { only }) };
     return serial(async () => {
       const mask = clauseMask(c, await resolve(c));
       const s = store.get();
