@@ -6,6 +6,8 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from helpers import DATASETS, ROOT, run_cli
 
 
@@ -78,3 +80,20 @@ def test_a_command_ends_cleanly_when_zarrs_io_thread_is_still_busy():
     )  # fmt: skip
     assert result.returncode == 0 and "700 cells" in result.stdout, result.stdout[-500:]
     assert "Traceback" not in result.stderr and "running event loop" not in result.stderr, result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_zarr_still_works_in_the_same_process_after_a_command(tmp_path):
+    """The exit fix above stops zarr's I/O thread; a command run in-process (by tests, or a
+    notebook) must leave zarr able to start a new one, not a stopped loop that never answers."""
+    import zarr
+    from click.testing import CliRunner
+
+    from xgexport.cli import main
+
+    zarr.open_group(str(tmp_path / "before"), mode="w")  # zarr's I/O thread is running
+    result = CliRunner().invoke(main, ["inspect", str(DATASETS / "scanpy_pbmc68k_reduced.h5ad")])
+    assert result.exit_code == 0, result.output
+    group = zarr.open_group(str(tmp_path / "after"), mode="w")  # hung forever before the fix
+    group.attrs["ok"] = 1
+    assert zarr.open_group(str(tmp_path / "after"), mode="r").attrs["ok"] == 1

@@ -77,14 +77,17 @@ def create(
 
 
 def stop_zarr_io(timeout: float = 60.0) -> None:
-    """Stop zarr's I/O thread and wait for it to finish. zarr's exit hook waits 0.2 s for that
-    thread, then closes its event loop: on a loaded machine the thread is still running, and a
-    command that succeeded ended with a traceback ("Cannot close a running event loop").
-    After this, the hook finds the loop stopped and closes it quietly."""
+    """Stop zarr's I/O thread, wait for it, and let zarr release its loop, so that zarr's exit
+    hook finds nothing to do and the next zarr call (a command run in-process, as tests do)
+    starts a new loop. zarr's own hook waits 0.2 s for that thread, then closes its event loop:
+    on a loaded machine the thread was still running, and a command that succeeded ended with
+    a traceback ("Cannot close a running event loop")."""
     from zarr.core import sync
 
     loop, thread = sync.loop[0], sync.iothread[0]
-    if loop is None or thread is None or not thread.is_alive():
+    if loop is None or thread is None:
         return
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout)
+    if not thread.is_alive():
+        sync.cleanup_resources()  # the loop is stopped: closing it is quiet, and zarr forgets it
