@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_desktop_three_columns(browser, pbmc_site, width, height):
     page.locator("#toggle-cells").click()
     assert page.locator("#cells-panel").is_hidden()
     assert page.locator("#toggle-cells").get_attribute("aria-expanded") == "false"
-    page.wait_for_function(f"document.getElementById('canvas').getBoundingClientRect().width > {plot_width + 200}")
+    wait_until(lambda: page.evaluate("document.getElementById('canvas').getBoundingClientRect().width") > plot_width + 200)
     page.locator("#genes-panel .side-close").click()
     assert page.locator("#genes-panel").is_hidden()
     save_artifact(f"layout_{width}x{height}_panels_hidden.png", page.screenshot())
