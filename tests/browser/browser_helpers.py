@@ -83,3 +83,17 @@ def next_frames(page, n: int = 2) -> None:
     and what it changed synchronously (the plot, the DOM) has been drawn. What a negative check
     (nothing happened) waits for, instead of a fixed time."""
     page.evaluate("(n) => new Promise((done) => { const step = (k) => k ? requestAnimationFrame(() => step(k - 1)) : done(); step(n); })", n)
+
+
+def export_download(page, item: str):
+    """Choose an item (#export-png, #export-svg, …) of the toolbar's download menu, as a person
+    would; returns playwright's Download."""
+    page.locator("#export-open").click()
+    with page.expect_download() as dl:
+        page.locator(item).click()
+    return dl.value
+
+
+def export_file(page, item: str) -> bytes:
+    """The bytes of a file downloaded through the toolbar's download menu."""
+    return Path(export_download(page, item).path()).read_bytes()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, REPO, build_bundle, colour_pixels, drawn_after, frames, hex_rgb, save_artifact
+from browser_helpers import READY, REPO, build_bundle, colour_pixels, drawn_after, export_download, frames, hex_rgb, save_artifact
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,11 +20,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def download(page, item):
     """Through the toolbar's download menu, as a person would."""
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator(item).click()
+    d = export_download(page, item)
     assert page.locator("#export-menu").is_hidden()
-    return dl.value
+    return d
 
 
 def svg_of(page):

@@ -4,12 +4,11 @@ in the link and restored from it, and drawn the same in the PNG export."""
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, export_file, save_artifact
 
 pytestmark = pytest.mark.browser
 
@@ -107,10 +106,7 @@ def test_colour_maps_on_plot_legend_and_png(rec, pbmc_site, pixel_reader):
     assert bluish(viridis_px) > 500 and reddish(viridis_px) == 0
     assert reddish(grey_px) > 500 and bluish(grey_px) == 0
     # the PNG draws the points and the colour bar with the same map
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = export_file(page, "#export-png")
     save_artifact("look_grey_to_red_export.png", png)
     fig = pixel_reader(png)
     box = page.locator("#canvas").bounding_box()

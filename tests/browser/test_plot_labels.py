@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, export_file, save_artifact
 from selection_helpers import display, obs, screen_positions
 
 pytestmark = pytest.mark.browser
@@ -130,20 +130,14 @@ def test_names_in_the_svg_and_png(rec, pbmc_site, pbmc_bundle, pixel_reader):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     labels = shown_labels(page)
     _, attrs, _ = medians(pbmc_bundle)
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-svg").click()
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(export_file(page, "#export-svg"))
     halo = {t.text: t for t in root.iter(f"{SVG}text") if t.get("paint-order") == "stroke"}
     assert set(halo) == {attrs["categories"][k] for k in labels}
     for k, (x, y, _) in labels.items():
         t = halo[attrs["categories"][k]]
         assert t.get("text-anchor") == "middle" and t.get("stroke") == "#ffffff"
         assert float(t.get("x")) == pytest.approx(16 + x, abs=1.5) and float(t.get("y")) == pytest.approx(56 + y + 4, abs=2)
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = export_file(page, "#export-png")
     save_artifact("labels_export.png", png)
     px = pixel_reader(png)
     for k, (x, y, b) in labels.items():  # dark text where each name is, at 2×

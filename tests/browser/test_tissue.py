@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import zarr
 
-from browser_helpers import DATASETS, READY, REPO, build_bundle, hex_rgb, save_artifact, wait_until
+from browser_helpers import DATASETS, READY, REPO, build_bundle, export_file, hex_rgb, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 IMAGE_SHOWN = "html[data-xg-image]"
@@ -245,19 +245,13 @@ def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     _, lo, hi = spots_of(out)
     square, _ = to_screen(page, lo, hi, (np.array([[300.0 + 40, 300.0]]) - 0.5) / SCALEF)  # inside the first square
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = export_file(page, "#export-png")
     save_artifact("tissue_export.png", png)
     px = pixel_reader(png)[..., :3].astype(int)
     want = 0.8 * np.array(SQUARES[0]) + 0.2 * 255
     at = px[int(2 * (56 + square[0, 1])), int(2 * (16 + square[0, 0]))]  # 2×, after the margin and the title band
     assert np.abs(at - want).max() <= 3, at
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-svg").click()
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(export_file(page, "#export-svg"))
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "library_id · spatial · lib0 · 50 cells" in texts  # the library drawn is named
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))

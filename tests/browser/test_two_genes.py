@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from browser_helpers import READY, save_artifact
+from browser_helpers import READY, export_file, save_artifact
 from selection_helpers import gene_values
 
 pytestmark = pytest.mark.browser
@@ -40,10 +40,7 @@ def test_blend_counts_colours_and_link(rec, pbmc_site, pbmc_bundle, browser):
     assert page.locator(".legend-name").text_content() == "CD79A and CST3"
     save_artifact("two_genes_blend.png", page.screenshot())
     # the SVG export colours each cell as the plot does: grey for neither, grey-to-red for the first only
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-svg").click()
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(export_file(page, "#export-svg"))
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     fills = Counter()
     for g in plot.iter(f"{SVG}g"):

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 import zarr
 
-from browser_helpers import READY, save_artifact, wait_until
+from browser_helpers import READY, export_file, save_artifact, wait_until
 from selection_helpers import clear_polygon, display, inside, screen_positions
 
 pytestmark = pytest.mark.browser
@@ -82,10 +81,7 @@ def test_lasso_label_keep_reload_export(rec, pbmc_site, pbmc_bundle):
         page.locator("#export-ids").click()
     ids = [r[0] for r in csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())) if r and not r[0].startswith("#")]
     assert ids[0] == "cell_id" and ids[1:] == [names[i] for i in sorted(group)]
-    page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator("#export-svg").click()
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(export_file(page, "#export-svg"))
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     pale = sum(1 for g in plot.iter(f"{SVG}g") if g.get("fill") == "rgb(221, 224, 228)" for c in g if c.tag == f"{SVG}circle")
     assert pale == 700 - len(group)
