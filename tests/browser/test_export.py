@@ -104,6 +104,17 @@ def test_svg_has_every_cell_in_its_colour(rec, pbmc_site, pbmc_bundle, pbmc_meta
     rec.assert_clean([pbmc_site.origin])
 
 
+def test_svg_subtitle_counts_the_subset(rec, pbmc_site, pbmc_meta, pbmc_bundle):
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain&subset=cat:louvain:0,1,7"))
+    _, root = svg_of(page)
+    col = next(o for o in pbmc_meta["obs"] if o["name"] == "louvain")
+    counts = zarr.open_group(str(pbmc_bundle / "data"), mode="r")[f"obs/{col['id']}/codes"].attrs["counts"]
+    kept = counts[0] + counts[1] + counts[7]
+    assert [t.text for t in root.iter(f"{SVG}text")][1] == f"louvain · UMAP · {kept} cells (the subset)"
+    assert sum(circle_colours(root).values()) == kept
+    rec.assert_clean([pbmc_site.origin])
+
+
 NAME = '<script>alert(1)</script> & "quotes"'
 
 

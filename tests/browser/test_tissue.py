@@ -253,7 +253,7 @@ def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
     assert np.abs(at - want).max() <= 3, at
     root = ET.fromstring(export_file(page, "#export-svg"))
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "library_id · spatial · lib0 · 50 cells" in texts  # the library drawn is named
+    assert "library_id · spatial · lib0 · 25 cells" in texts  # the library drawn is named, with its cells
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     (image,) = [e for e in plot.iter(f"{SVG}image")]
     assert image.get("href").startswith("data:image/png;base64,") and float(image.get("opacity")) == 0.8

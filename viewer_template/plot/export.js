@@ -12,7 +12,7 @@ import { count } from "../format.js";
 import { DIM_ALPHA } from "./renderer.js";
 import { LABEL_FONT } from "./labels.js";
 import { worldToScreen } from "./camera.js";
-import { imageDataUrl } from "./tissue.js";
+import { bothMasks, imageDataUrl } from "./tissue.js";
 
 const SCALE = 2;
 export const SVG_POINT_LIMIT = 50000;
@@ -31,7 +31,9 @@ function layoutNow(view, store, dataset, labels) {
   const state = store.get();
   const drawing = view.drawing();
   if (!state.embedding || !drawing.arrays) throw new Error("nothing is drawn yet");
-  const layout = figureLayout(figureModel(state, dataset), drawing.size, measurer());
+  // the subtitle counts the cells drawn: the subset's, of the shown library only
+  const drawn = bothMasks(state.subset?.mask ?? null, view.libraryCells?.() ?? null);
+  const layout = figureLayout(figureModel(state, dataset, drawn), drawing.size, measurer());
   for (const p of labels ? labels.placed(drawing.size) : []) {
     layout.ops.push({ type: "text", x: layout.plot.x + p.x, y: layout.plot.y + p.y + 4, size: LABEL_FONT.size, weight: LABEL_FONT.weight,
       color: "#1d232b", text: p.text, anchor: "middle", halo: true });

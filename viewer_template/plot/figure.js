@@ -10,15 +10,25 @@ import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
 import { chosenImage } from "./tissue.js";
 
-/** Title, subtitle and legend of the current view. */
-export function figureModel(state, dataset) {
+/**
+ * Title, subtitle and legend of the current view. drawn: the mask of the cells drawn (the
+ * subset's and the shown library's, plot/view.js), or null when every cell is.
+ */
+export function figureModel(state, dataset, drawn = null) {
   const { color, embedding } = state;
   const title = typeof dataset.meta.title === "string" && dataset.meta.title ? dataset.meta.title : "xgexport";
   const what = color.kind === "obs" ? color.column.name : color.kind === "none" ? "no colouring" : color.label;
   // of several libraries, the one drawn (its image and its cells) is named
   const library = dataset.images && dataset.images(embedding.id).length > 1 ? chosenImage(dataset, embedding.id, state.look?.lib) : null;
-  const subtitle = `${what} · ${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${count(dataset.nCells)} cells`;
+  const cells = `${count(drawn ? countOnes(drawn) : dataset.nCells)} cells${state.subset ? " (the subset)" : ""}`;
+  const subtitle = `${what} · ${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${cells}`;
   return { title, subtitle, legend: legendModel(state, dataset) };
+}
+
+function countOnes(mask) {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
+  return n;
 }
 
 function legendModel({ color, categories, look }, dataset) {
