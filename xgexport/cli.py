@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .errors import XgError, first_line
+from .options import DEFAULT_GZIP_LEVEL
 from .version import __version__
 
 EXAMPLE = "example"
@@ -101,7 +102,7 @@ def main():
 @click.option("--no-images", is_flag=True, help="Leave out the tissue images of uns['spatial'] (drawn under spatial spots).")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
 @click.option("--max-memory", default="2G", show_default=True, help="Memory budget of the build's data: obs/var, per-cell arrays, DE tables, matrix blocks (e.g. 500M, 4G).")
-@click.option("--gzip-level", default=1, show_default=True, type=click.IntRange(1, 9), help="gzip level of expression chunks, annotations and DE tables.")
+@click.option("--gzip-level", default=DEFAULT_GZIP_LEVEL, show_default=True, type=click.IntRange(1, 9), help="gzip level (zlib-ng's) of every chunk: 1 fastest, 9 smallest.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Local processes for the matrix pass (default: both cores for big matrices).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the matrix pass on a Dask distributed scheduler (tcp://host:8786).")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it is an existing xgexport bundle.")

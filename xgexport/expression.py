@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from . import stats
 from .chunks import write_row
+from .options import DEFAULT_GZIP_LEVEL
 from .source import open_matrix
 
 BYTES_PER_SPILLED_VALUE = 48  # triplet on disk + CSC copy + DE temporaries, per stored value
@@ -53,7 +54,7 @@ class MatrixJob:
     spill_dir: str
     store_path: str
     groupings: tuple[DeGrouping, ...]
-    gzip_level: int = 1
+    gzip_level: int = DEFAULT_GZIP_LEVEL
     identity: tuple | None = None  # of the input when the build opened it (source.identity_of)
     compare: Any = None  # a comparison.stream.CompareJob: data/compare/'s rows and leaf pieces too
 
@@ -124,7 +125,7 @@ def make_job(
     spill_dir: Path,
     store_path: Path,
     groupings: tuple[DeGrouping, ...],
-    gzip_level: int = 1,
+    gzip_level: int = DEFAULT_GZIP_LEVEL,
     workers: int = 1,
     identity: tuple | None = None,
     de_bytes_per_gene: int = 0,

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
+# zlib-ng's fastest level with Huffman codes fitted to the data (xgexport/chunks.py says why)
+DEFAULT_GZIP_LEVEL = 2
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -57,7 +60,7 @@ class RunOptions:
     max_memory: int = 2 * 1024**3  # bytes for the build's data (--max-memory)
     jobs: int = 0  # local processes for the matrix pass; 0 = automatic
     scheduler: str | None = None  # a Dask scheduler's address
-    gzip_level: int = 1
+    gzip_level: int = DEFAULT_GZIP_LEVEL
 
 
 def clean_doi(doi: str) -> str:

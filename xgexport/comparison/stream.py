@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ..options import DEFAULT_GZIP_LEVEL
 from . import layout as L
 from .writer import CompareLayout, block_rows, write_leaves, write_row_chunk
 
@@ -44,7 +45,7 @@ class CompareJob:
     folder: str  # <bundle>/data/compare
     value_dtype: str
     leaf_ranges: tuple[tuple[int, int], ...]  # tree positions [a, b), whole leaves
-    gzip_level: int = 1
+    gzip_level: int = DEFAULT_GZIP_LEVEL
     n_buckets: int = 0
     bucket_genes: tuple[tuple[int, int], ...] = ()
     capacity: int = 0

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 import zarr
 
 from ..chunks import chunk_key, encode_gzip, encode_gzip_parts
+from ..options import DEFAULT_GZIP_LEVEL
 from ..stats import Moments
 from ..store import create
 from . import layout as L
@@ -282,7 +283,7 @@ def finish(group, layout: CompareLayout, row_bytes: np.ndarray, leaf_bytes: np.n
 
 def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: str, columns: list[ColumnGroups],
                   joints: tuple[tuple[str, str], ...] = (), *, leaf_cells: int = L.LEAF_CELLS,
-                  row_cells: int = L.ROW_CELLS, level: int = 1) -> dict:  # fmt: skip
+                  row_cells: int = L.ROW_CELLS, level: int = DEFAULT_GZIP_LEVEL) -> dict:  # fmt: skip
     """Write the comparison data of an in-memory matrix under ``store_path/compare`` with the
     build's pieces in one block; return the manifest's array shapes and the digests of the
     chunk files written here ({"arrays": …, "files": …})."""
