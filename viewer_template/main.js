@@ -169,29 +169,33 @@ function setupToolbar(pointer, view) {
   return toolbar;
 }
 
-/** The view of the link (or the dataset's defaults): embedding, then colouring. False if none can be shown. */
+/**
+ * The view of the link (or the dataset's defaults): embedding and colouring read together and
+ * drawn in one frame. False if none can be shown.
+ */
 async function showFirstView(ds, colors) {
   const fromHash = parseHash(location.hash);
   const byDefault = ds.embeddings.find((e) => e.id === ds.meta.defaults?.embedding) || ds.embeddings[0];
   const known = fromHash.embedding && controller.findEmbedding(fromHash.embedding);
   store.set({ look: fromHash.look });
+  loading.step("Loading the cells' positions and colours");
+  // a gene as the default colouring needs the gene names: read while the embedding is
+  const defaultSpec = colors.defaultSpec().catch(() => "none");
+  let colorError;
   try {
-    loading.step("Loading the cells' positions");
-    await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
+    const spec = fromHash.color || defaultSpec;
+    colorError = await controller.setView(known ? fromHash.embedding : byDefault.key, fromHash.camera || null, spec);
   } catch (err) {
     fail(err);
     return false;
   }
-  loading.step("Loading the colours");
   // a wrong link keeps its message until dismissed, and shows the dataset's own view instead
   if (fromHash.embedding && !known) messages.show(`There is no embedding "${iso(fromHash.embedding)}".`, "error", "link");
-  const fallback = await colors.defaultSpec().catch(() => "none");
-  try {
-    await controller.setColor(fromHash.color || fallback);
-  } catch (err) {
+  if (colorError) {
+    const fallback = await defaultSpec;
     if (!fromHash.color || fromHash.color === fallback) await controller.setColor("none").catch(() => {});
     else await controller.setColor(fallback).catch(() => controller.setColor("none")).catch(() => {});
-    messages.show(`${err.message} Showing ${fallback === "none" ? "no colouring" : fallback.replace(/^obs:/, "")} instead.`, "error", "link");
+    messages.show(`${colorError.message} Showing ${fallback === "none" ? "no colouring" : fallback.replace(/^obs:/, "")} instead.`, "error", "link");
   }
   return true;
 }

@@ -111,3 +111,57 @@ def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_si
         requests = [e for e in entries if e["name"] == name]
         assert len(requests) == 1, (name, requests)
         assert requests[0]["start"] < main_arrived, (name, requests[0], main_arrived)
+
+
+# every draw of points: how many of the canvas's pixels are drawn (not white) and how many are
+# coloured (saturated, in a hue other than the blue-grey of "no colouring", colormaps.js NONE_RGB),
+# read back at once after the draw call (the drawing buffer is not preserved past the frame)
+POINT_DRAWS = """(() => {
+  window.__pointDraws = [];
+  const draw = WebGL2RenderingContext.prototype.drawElements;
+  WebGL2RenderingContext.prototype.drawElements = function (mode, count, ...rest) {
+    const out = draw.call(this, mode, count, ...rest);
+    if (mode !== this.POINTS || window.__pointDraws.length >= 5) return out;
+    const { drawingBufferWidth: w, drawingBufferHeight: h } = this;
+    const px = new Uint8Array(w * h * 4);
+    this.readPixels(0, 0, w, h, this.RGBA, this.UNSIGNED_BYTE, px);
+    const hue = (r, g, b) => {
+      const hi = Math.max(r, g, b), d = hi - Math.min(r, g, b);
+      const h = hi === r ? (g - b) / d : hi === g ? 2 + (b - r) / d : 4 + (r - g) / d;
+      return (h * 60 + 360) % 360;
+    };
+    const none = hue(70, 100, 150);
+    let coloured = 0, drawn = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      const [r, g, b] = [px[i], px[i + 1], px[i + 2]];
+      if (Math.min(r, g, b) < 250) drawn++;
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40 && Math.abs(hue(r, g, b) - none) > 25) coloured++;
+    }
+    window.__pointDraws.push({ count, drawn, coloured, state: document.documentElement.dataset.xgState });
+    return out;
+  };
+})();"""
+
+
+def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, pbmc_meta):
+    """The embedding and the default colouring are read together and drawn in one frame: the
+    first frame that shows the cells shows them in their colours, never grey first."""
+    assert pbmc_meta["defaults"]["color"].startswith("obs:")
+    rec.page.add_init_script(POINT_DRAWS)
+    page = rec.goto_ready(pbmc_site.url(""))
+    draws = page.evaluate("window.__pointDraws")
+    first = next(d for d in draws if d["count"] >= pbmc_meta["n_cells"])
+    assert first["drawn"] > 2000, draws  # the cells are on it
+    # louvain's palette (a uncoloured frame has none: measured 0 of ~21,000 drawn, coloured ~4,000)
+    assert first["coloured"] > first["drawn"] / 10, draws
+    assert first is draws[0], draws
+
+
+def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbmc_meta):
+    """A link's colouring (a gene: the names are read first) is drawn in the first frame as well."""
+    rec.page.add_init_script(POINT_DRAWS)
+    page = rec.goto_ready(pbmc_site.url("#color=gene:CD74"))
+    assert page.evaluate("window.xgexport.getState().color") == "gene:CD74"
+    draws = page.evaluate("window.__pointDraws")
+    assert draws and draws[0]["count"] >= pbmc_meta["n_cells"], draws
+    assert draws[0]["coloured"] > 500, draws
