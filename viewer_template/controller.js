@@ -128,15 +128,17 @@ export function createController({ store, dataset, colors, view, messages, onGen
    * The first view: the embedding and a colouring read at the same time and shown in one frame,
    * never the cells in grey first. Resolves to null, or to the colouring's error (the embedding
    * is then shown uncoloured, and the caller picks another colouring); rejects if the embedding
-   * cannot be shown. spec: a colour spec, or a promise of one.
+   * cannot be shown. spec: a colour spec, or a promise of one; before: a promise the view waits
+   * for before it is shown (the panels that show it).
    */
-  async function setView(key, camera, spec) {
+  async function setView(key, camera, spec, before = null) {
     const request = newColorRequest();
     begin();
     try {
       const color = Promise.resolve(spec).then((s) => loadColor(s, request)).then((next) => ({ next }), (error) => ({ error }));
       const shown = await loadEmbedding(key, camera);
       const { next, error } = await color;
+      await before;
       if (error?.name === "AbortError") throw error;
       store.set(error ? shown : { ...shown, color: next, categories: NO_CATEGORIES });
       messages.clear("embedding");
