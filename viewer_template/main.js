@@ -3,6 +3,7 @@
 // the API for scripts and host pages (api.js). The API and the postMessage protocol are described
 // in api.js and README.md.
 
+import { early } from "./boot.js";
 import { openDataset } from "./data.js";
 import { createStore, initialState } from "./store.js";
 import { createGeneIndex } from "./genes.js";
@@ -119,7 +120,7 @@ async function main() {
   const linked = parseHash(location.hash).comparison; // before syncHash rewrites the hash
   let ds;
   try {
-    ds = await openDataset("data/", { progress: loading.progress });
+    ds = await openDataset("data/", { progress: loading.progress, early });
   } catch (err) {
     return fail(err);
   }

@@ -29,8 +29,8 @@ def render_site(bundle: Path, title: str) -> None:
         title=title,
         format_version=FORMAT_VERSION,
         generator=GENERATOR,
-        # main.js's modules, the view's data, then the panels' modules: requests leave in this order
-        # (six at a time on HTTP/1.1), and main.js reads the data as soon as its graph is in
+        # the view's data (boot.js asks for them at once), main.js's modules, then the panels':
+        # requests leave in this order (six at a time on HTTP/1.1)
         preload=module_graph(source, ENTRY)[1:],
         data_preload=first_view_files(bundle / DATA),
         panel_preload=first_frame_modules(source)[len(module_graph(source, ENTRY)) :],

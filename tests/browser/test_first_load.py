@@ -166,3 +166,55 @@ def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbm
     draws = page.evaluate("window.__pointDraws")
     assert draws and draws[0]["count"] >= pbmc_meta["n_cells"], draws
     assert draws[0]["coloured"] > 500, draws
+
+
+# the panels of the first frame: ui.js's, never in main.js's static graph
+PANELS = ["ui.js", "panels/legend.js", "panels/colorby.js", "panels/genesearch.js", "panels/appearance.js", "plot/toolbar.js",
+          "plot/pointer.js", "plot/tooltip.js", "plot/labels.js"]  # fmt: skip
+
+
+def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):
+    """main.js's static graph is the plot's (data, controller, WebGL), not the panels': it runs
+    as soon as that smaller graph is in and imports ui.js, whose modules the page asks for after
+    the view's data and main.js's modules, in that order."""
+    viewer = pbmc_bundle / "viewer"
+    main_graph = module_graph(viewer, ENTRY)
+    assert "plot/renderer.js" in main_graph and "data.js" in main_graph
+    assert not set(PANELS) & set(main_graph), set(PANELS) & set(main_graph)
+    assert set(PANELS) <= set(module_graph(viewer, "ui.js"))
+    html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
+    order = re.findall(r'<link rel="(?:module)?preload" href="([^"]+)"|<script type="module" src="([^"]+)"', html)
+    order = [a or b for a, b in order]
+    data = [name for name in order if name.startswith("data/")]
+    first = len(data)
+    assert order[:first] == data and len(data) == 5
+    assert order[first : first + 2] == ["viewer/boot.js", f"viewer/{ENTRY}"]
+    modules = [name.removeprefix("viewer/") for name in order[first + 2 :]]
+    assert modules == first_frame_modules(viewer)[1:]
+    assert modules.index("ui.js") == len(main_graph) - 1  # main.js's graph first, then ui.js's
+
+
+# who asks for each file of the dataset: the first line of the page's code on the call stack
+FETCH_CALLERS = """(() => {
+  window.__fetches = [];
+  const fetch = window.fetch;
+  window.fetch = function (input, ...rest) {
+    const caller = (new Error().stack.split("\\n").slice(2).find((line) => line.includes("/viewer/")) || "").match(/viewer\\/[\\w/]+\\.js/);
+    window.__fetches.push([String(input.url ?? input), caller ? caller[0] : null]);
+    return fetch.call(this, input, ...rest);
+  };
+})();"""
+
+
+def test_boot_js_asks_for_the_first_views_files_at_once(rec, pbmc_site, pbmc_bundle):
+    """boot.js (no imports: it runs as soon as it arrives) asks for every file the page preloads
+    for the first view; the data layer takes those responses instead of asking again."""
+    html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
+    preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
+    rec.page.add_init_script(FETCH_CALLERS)
+    page = rec.goto_ready(pbmc_site.url(""))
+    fetches = [(url.split("/", 3)[3], caller) for url, caller in page.evaluate("window.__fetches")]
+    assert fetches[: len(preloaded)] == [(name, "viewer/boot.js") for name in preloaded], fetches
+    # and no other read of them: zarr.js took boot.js's responses
+    assert [name for name, _ in fetches].count("data/zarr.json") == 1, fetches
+    assert not {name for name, _ in fetches[len(preloaded) :]} & set(preloaded), fetches
