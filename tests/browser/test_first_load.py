@@ -138,7 +138,8 @@ POINT_DRAWS = """(() => {
       if (Math.min(r, g, b) < 250) drawn++;
       if (Math.max(r, g, b) - Math.min(r, g, b) > 40 && Math.abs(hue(r, g, b) - none) > 25) coloured++;
     }
-    window.__pointDraws.push({ count, drawn, coloured, state: document.documentElement.dataset.xgState });
+    const legend = document.querySelectorAll("#legend .legend-item").length;
+    window.__pointDraws.push({ count, drawn, coloured, legend, state: document.documentElement.dataset.xgState });
     return out;
   };
 })();"""
@@ -156,6 +157,9 @@ def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, 
     # louvain's palette (a uncoloured frame has none: measured 0 of ~21,000 drawn, coloured ~4,000)
     assert first["coloured"] > first["drawn"] / 10, draws
     assert first is draws[0], draws
+    # and the legend that reads those colours is there when they are drawn (ui.js is set up first)
+    louvain = next(o for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
+    assert first["legend"] == louvain["n_categories"] > 5, (first, louvain)
 
 
 def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbmc_meta):
