@@ -57,7 +57,9 @@ def one_load(browser, url: str, n_cells: int) -> dict:
     context.add_init_script(PHASES_JS)
     page = context.new_page()
     page.goto(url, wait_until="commit")
-    signal = "(n) => { const d = window.__bench.firstDraw(n); return d !== null && window.__bench.readyAfter(d) !== null; }"
+    signal = (
+        "(n) => { const d = window.__bench.firstDraw(n); return d !== null && window.__bench.readyAfter(d) !== null; }"
+    )
     page.evaluate(f"(n) => window.__bench.until(() => ({signal})(n))", n_cells)
     page.wait_for_timeout(300)
     got = page.evaluate(
@@ -95,7 +97,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundles", nargs="+", type=Path)
     parser.add_argument("--loads", type=int, default=5)
-    parser.add_argument("--cells", type=int, required=True, help="the dataset's number of cells (a draw of all of them)")
+    parser.add_argument(
+        "--cells", type=int, required=True, help="the dataset's number of cells (a draw of all of them)"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -112,7 +116,7 @@ def main():
             browser = p.chromium.launch(executable_path=pv.CHROMIUM, args=pv.CHROMIUM_ARGS)
             pv.warm_up(browser, urls[0], args.cells)
             for k in range(args.loads):
-                for i in (range(len(urls)) if k % 2 == 0 else reversed(range(len(urls)))):  # interleaved
+                for i in range(len(urls)) if k % 2 == 0 else reversed(range(len(urls))):  # interleaved
                     rows[i].append(one_load(browser, urls[i], args.cells))
             browser.close()
         print(f"load average after: {os.getloadavg()}")
