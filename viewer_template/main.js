@@ -6,7 +6,6 @@
 import { early } from "./boot.js";
 import { openDataset } from "./data.js";
 import { createStore, initialState } from "./store.js";
-import { createGeneIndex } from "./genes.js";
 import { createColorSource } from "./colorsource.js";
 import { createController } from "./controller.js";
 import { createMessages } from "./messages.js";
@@ -136,7 +135,9 @@ async function main() {
   let index = null;
   // the index is built in a task of its own, not in the one that decoded the names (~20 ms each at 20,000 genes)
   const nextTask = (value) => new Promise((resolve) => setTimeout(() => resolve(value), 0));
-  const genes = () => (index ??= ds.genes().then(nextTask).then(createGeneIndex).catch((err) => { index = null; throw err; }));
+  // genes.js is imported then too, not before the first frame (its collator alone takes ~14 ms to make)
+  const genes = () => (index ??= Promise.all([ds.genes().then(nextTask), import("./genes.js")])
+    .then(([names, { createGeneIndex }]) => createGeneIndex(names)).catch((err) => { index = null; throw err; }));
   // every column cells can be coloured, selected and counted by: the bundle's and the label sets
   const columns = createColumns({ dataset: ds });
   // label sets and gene sets are read when a link names one, or after the first frame

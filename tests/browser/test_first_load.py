@@ -41,8 +41,8 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
     assert not late, f"modules requested only after main.js arrived (ms after): {late}"
 
 
-# panels and tools that main.js loads with import() after the first frame (later.js)
-LATER = ["later.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
+# panels and tools that main.js loads with import() after the first frame (later.js), and the gene index
+LATER = ["later.js", "genes.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
          "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
          "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js"]  # fmt: skip
 
