@@ -82,6 +82,7 @@ def run_dataset(browser, ds: dict, cellxgene: Path | None, rounds: int) -> dict:
                 cellxgene, pe.csc_copy(ds["h5ad"]), OUT / f"cellxgene_{ds['name']}.log"
             )
             servers.append(server)
+        pv.warm_up(browser, urls["after"], ds["n_cells"])
         runs: dict[str, list[dict]] = {tool: [] for tool in urls}
         for r in range(rounds):
             for tool in rotated([t for t in TOOLS if t in urls], r):

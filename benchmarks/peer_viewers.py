@@ -78,6 +78,14 @@ INIT_JS = """
 """
 
 
+def warm_up(browser, url: str, n_cells: int) -> None:
+    """One load that is not measured: the first window of a browser also loads Chromium's own
+    omnibox popup (a WebUI page of ~260 files, ~1.2 s of CPU on this machine), which would fall on
+    whichever tool is measured first."""
+    context, _, _ = open_page(browser, url, "(n) => window.__bench.firstDraw(n) !== null", n_cells)
+    context.close()
+
+
 def transfers(page, after: float, until: float | None = None) -> dict:
     """Requests started at/after ``after`` (page ms) and, if given, ended by ``until``."""
     entries = [e for e in page.evaluate("() => window.__bench.entries()") if e["start"] >= after]

@@ -50,25 +50,15 @@ export function createController({ store, dataset, colors, view, messages, onGen
     return ds.obsColumns.find((o) => o.id === id)?.name ?? id;
   }
 
-  /** keepCategories: the same column, edited (a label set): hidden and highlighted labels stay. */
-  async function setColor(spec, { keepCategories = false } = {}) {
-    if (colorRequest) colorRequest.abort();
-    const request = new AbortController();
-    colorRequest = request;
-    begin();
+  /** A colouring loaded (not shown): the store's next `color`; a readable error if it cannot be. */
+  async function loadColor(spec, request) {
     let resolved = null;
     try {
       resolved = await colors.resolve(spec);
       if (resolved.kind === "gene") onGeneStatus(`Loading ${iso(resolved.label)}…`);
       const next = await colors.load(resolved, request.signal, onGeneStatus);
       if (request.signal.aborted) throw superseded();
-      store.set(keepCategories ? { color: next } : { color: next, categories: NO_CATEGORIES });
-      messages.clear("color");
-      await view.drawn();
-      if (colorRequest === request) {
-        colorRequest = null;
-        onGeneStatus("");
-      }
+      return next;
     } catch (err) {
       if (err.name === "AbortError" || colorRequest !== request) throw err.name === "AbortError" ? err : superseded();
       colorRequest = null;
@@ -78,24 +68,84 @@ export function createController({ store, dataset, colors, view, messages, onGen
       const message = resolved ? `Could not load ${what}: ${err.message}` : err.message;
       messages.show(message, "error", "color");
       throw new Error(message);
+    }
+  }
+
+  function newColorRequest() {
+    if (colorRequest) colorRequest.abort();
+    colorRequest = new AbortController();
+    return colorRequest;
+  }
+
+  /** The colouring is shown (drawn): the request is done. */
+  function colorShown(request) {
+    if (colorRequest !== request) return;
+    colorRequest = null;
+    onGeneStatus("");
+  }
+
+  /** keepCategories: the same column, edited (a label set): hidden and highlighted labels stay. */
+  async function setColor(spec, { keepCategories = false } = {}) {
+    const request = newColorRequest();
+    begin();
+    try {
+      const next = await loadColor(spec, request);
+      store.set(keepCategories ? { color: next } : { color: next, categories: NO_CATEGORIES });
+      messages.clear("color");
+      await view.drawn();
+      colorShown(request);
     } finally {
       end();
     }
   }
 
-  async function setEmbedding(key, camera = null) {
+  /** The embedding (key) and its camera ({cx, cy, zoom} or null: every cell in view). */
+  async function loadEmbedding(key, camera) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
-    begin();
     try {
       const e = await ds.embedding(info.id);
       const c = camera && cam.isCamera(camera) ? { ...camera, zoom: cam.clampZoom(camera.zoom) } : cam.home(e.bounds);
-      store.set({ embedding: e, camera: c });
-      messages.clear("embedding");
-      await view.drawn();
+      return { embedding: e, camera: c };
     } catch (err) {
       messages.show(`Could not load embedding ${iso(info.name || info.key)}: ${err.message}`, "error", "embedding");
       throw err;
+    }
+  }
+
+  async function setEmbedding(key, camera = null) {
+    begin();
+    try {
+      store.set(await loadEmbedding(key, camera));
+      messages.clear("embedding");
+      await view.drawn();
+    } finally {
+      end();
+    }
+  }
+
+  /**
+   * The first view: the embedding and a colouring read at the same time and shown in one frame,
+   * never the cells in grey first. Resolves to null, or to the colouring's error (the embedding
+   * is then shown uncoloured, and the caller picks another colouring); rejects if the embedding
+   * cannot be shown. spec: a colour spec, or a promise of one; before: a promise the view waits
+   * for before it is shown (the panels that show it).
+   */
+  async function setView(key, camera, spec, before = null) {
+    const request = newColorRequest();
+    begin();
+    try {
+      const color = Promise.resolve(spec).then((s) => loadColor(s, request)).then((next) => ({ next }), (error) => ({ error }));
+      const shown = await loadEmbedding(key, camera);
+      const { next, error } = await color;
+      await before;
+      if (error?.name === "AbortError") throw error;
+      store.set(error ? shown : { ...shown, color: next, categories: NO_CATEGORIES });
+      messages.clear("embedding");
+      if (!error) messages.clear("color");
+      await view.drawn();
+      if (!error) colorShown(request);
+      return error ?? null;
     } finally {
       end();
     }
@@ -111,5 +161,5 @@ export function createController({ store, dataset, colors, view, messages, onGen
     if (e) store.set({ camera: cam.home(e.bounds) });
   }
 
-  return { setColor, setEmbedding, setCamera, resetView, findEmbedding, hold };
+  return { setColor, setEmbedding, setView, setCamera, resetView, findEmbedding, hold };
 }

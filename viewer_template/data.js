@@ -15,9 +15,9 @@ export class DatasetError extends Error {
   }
 }
 
-/** Open data/zarr.json and check the format version. progress: see zarr.js createStore. */
-export async function openDataset(base = "data/", { progress = null } = {}) {
-  const store = createStore(base, { progress });
+/** Open data/zarr.json and check the format version. progress, early: see zarr.js createStore. */
+export async function openDataset(base = "data/", { progress = null, early = null } = {}) {
+  const store = createStore(base, { progress, early });
   let group;
   try {
     group = await store.json("zarr.json");

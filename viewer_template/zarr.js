@@ -25,15 +25,18 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * A store reads files relative to `base` (a URL relative to the page, e.g. "data/").
- * progress(received, expected): byte deltas as files arrive, for a progress bar.
+ * progress(received, expected): byte deltas as files arrive, for a progress bar. early: URL (href)
+ * → promise of a Response already asked for (boot.js), taken once instead of a new request.
  */
-export function createStore(base, { progress = null } = {}) {
+export function createStore(base, { progress = null, early = null } = {}) {
   const root = new URL(base, globalThis.document?.baseURI ?? self.location.href); // a page or a worker
   async function get(path, signal) {
     const url = new URL(path, root);
+    const asked = early?.get(url.href);
+    early?.delete(url.href);
     let response;
     try {
-      response = await fetch(url, { signal, credentials: "same-origin" });
+      response = await (asked ?? fetch(url, { signal, credentials: "same-origin" }));
     } catch (err) {
       if (err.name === "AbortError") throw err;
       throw new ZarrError(`${base}${path}: network error (${err.message})`, { path });

@@ -13,6 +13,9 @@ from .version import GENERATOR
 
 VIEWER_SUFFIXES = (".js", ".css", ".svg", ".png")
 ENTRY = "main.js"
+# main.js imports ui.js (the first frame's panels) with import() as it starts: the page preloads
+# both graphs, main.js's first, so the plot's modules arrive first and it works while the panels' arrive
+FIRST_FRAME = (ENTRY, "ui.js")
 # static imports and re-exports: `import … from "./x.js"`, `export … from "./x.js"`, `import "./x.js"`
 # (not `import(…)` or `new Worker(…)`: those load later, when something asks for them)
 STATIC_IMPORT = re.compile(r"""(?:\bfrom|^\s*import)\s*["'](\.{1,2}/[^"']+\.js)["']""", re.MULTILINE)
@@ -26,8 +29,11 @@ def render_site(bundle: Path, title: str) -> None:
         title=title,
         format_version=FORMAT_VERSION,
         generator=GENERATOR,
+        # the view's data (boot.js asks for them at once), main.js's modules, then the panels':
+        # requests leave in this order (six at a time on HTTP/1.1)
         preload=module_graph(source, ENTRY)[1:],
         data_preload=first_view_files(bundle / DATA),
+        panel_preload=first_frame_modules(source)[len(module_graph(source, ENTRY)) :],
     )
     (bundle / PAGE).write_text(page, encoding="utf-8")
     viewer = bundle / VIEWER
@@ -56,6 +62,14 @@ def module_graph(source: Path, entry: str) -> list[str]:
             target = Path(*_normalized(target)).as_posix()
             if target not in found and (source / target).is_file():
                 found.append(target)
+    return found
+
+
+def first_frame_modules(source: Path) -> list[str]:
+    """The modules of the first frame: main.js's static graph, then ui.js's modules not in it."""
+    found: list[str] = []
+    for entry in FIRST_FRAME:
+        found += [name for name in module_graph(source, entry) if name not in found]
     return found
 
 

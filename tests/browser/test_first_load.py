@@ -9,7 +9,7 @@ import re
 import pytest
 from browser_helpers import wait_until
 
-from xgexport.site import ENTRY, module_graph
+from xgexport.site import ENTRY, first_frame_modules, module_graph
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +17,9 @@ pytestmark = pytest.mark.browser
 def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pbmc_bundle):
     html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="modulepreload" href="viewer/([^"]+)">', html)
-    graph = module_graph(pbmc_bundle / "viewer", ENTRY)
-    assert preloaded == graph[1:] and len(preloaded) > 20
+    graph = first_frame_modules(pbmc_bundle / "viewer")
+    assert graph[: len(module_graph(pbmc_bundle / "viewer", ENTRY))] == module_graph(pbmc_bundle / "viewer", ENTRY)
+    assert "ui.js" in graph and preloaded == graph[1:] and len(preloaded) > 20
     page = rec.goto_ready(pbmc_site.url(""))
     timings = page.evaluate(
         """() => performance.getEntriesByType("resource")
@@ -40,8 +41,8 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
     assert not late, f"modules requested only after main.js arrived (ms after): {late}"
 
 
-# panels and tools that main.js loads with import() after the first frame (later.js)
-LATER = ["later.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
+# panels and tools that main.js loads with import() after the first frame (later.js), and the gene index
+LATER = ["later.js", "genes.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
          "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
          "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js"]  # fmt: skip
 
@@ -57,7 +58,7 @@ def test_the_first_frame_requests_only_its_own_modules(rec, pbmc_site, pbmc_bund
     """No panel module is in the first frame's static graph (one static import of a panel pulls
     its whole subtree back in front of the first frame), and the page requests no module outside
     that graph before it is ready; the panels' modules come after it, without being asked for."""
-    graph = module_graph(pbmc_bundle / "viewer", ENTRY)
+    graph = first_frame_modules(pbmc_bundle / "viewer")
     assert all((pbmc_bundle / "viewer" / name).is_file() for name in LATER)
     assert not set(LATER) & set(graph), set(LATER) & set(graph)
     rec.page.add_init_script(READY_TIME)
@@ -111,3 +112,113 @@ def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_si
         requests = [e for e in entries if e["name"] == name]
         assert len(requests) == 1, (name, requests)
         assert requests[0]["start"] < main_arrived, (name, requests[0], main_arrived)
+
+
+# every draw of points: how many of the canvas's pixels are drawn (not white) and how many are
+# coloured (saturated, in a hue other than the blue-grey of "no colouring", colormaps.js NONE_RGB),
+# read back at once after the draw call (the drawing buffer is not preserved past the frame)
+POINT_DRAWS = """(() => {
+  window.__pointDraws = [];
+  const draw = WebGL2RenderingContext.prototype.drawElements;
+  WebGL2RenderingContext.prototype.drawElements = function (mode, count, ...rest) {
+    const out = draw.call(this, mode, count, ...rest);
+    if (mode !== this.POINTS || window.__pointDraws.length >= 5) return out;
+    const { drawingBufferWidth: w, drawingBufferHeight: h } = this;
+    const px = new Uint8Array(w * h * 4);
+    this.readPixels(0, 0, w, h, this.RGBA, this.UNSIGNED_BYTE, px);
+    const hue = (r, g, b) => {
+      const hi = Math.max(r, g, b), d = hi - Math.min(r, g, b);
+      const h = hi === r ? (g - b) / d : hi === g ? 2 + (b - r) / d : 4 + (r - g) / d;
+      return (h * 60 + 360) % 360;
+    };
+    const none = hue(70, 100, 150);
+    let coloured = 0, drawn = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      const [r, g, b] = [px[i], px[i + 1], px[i + 2]];
+      if (Math.min(r, g, b) < 250) drawn++;
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40 && Math.abs(hue(r, g, b) - none) > 25) coloured++;
+    }
+    const legend = document.querySelectorAll("#legend .legend-item").length;
+    window.__pointDraws.push({ count, drawn, coloured, legend, state: document.documentElement.dataset.xgState });
+    return out;
+  };
+})();"""
+
+
+def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, pbmc_meta):
+    """The embedding and the default colouring are read together and drawn in one frame: the
+    first frame that shows the cells shows them in their colours, never grey first."""
+    assert pbmc_meta["defaults"]["color"].startswith("obs:")
+    rec.page.add_init_script(POINT_DRAWS)
+    page = rec.goto_ready(pbmc_site.url(""))
+    draws = page.evaluate("window.__pointDraws")
+    first = next(d for d in draws if d["count"] >= pbmc_meta["n_cells"])
+    assert first["drawn"] > 2000, draws  # the cells are on it
+    # louvain's palette (a uncoloured frame has none: measured 0 of ~21,000 drawn, coloured ~4,000)
+    assert first["coloured"] > first["drawn"] / 10, draws
+    assert first is draws[0], draws
+    # and the legend that reads those colours is there when they are drawn (ui.js is set up first)
+    louvain = next(o for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
+    assert first["legend"] == louvain["n_categories"] > 5, (first, louvain)
+
+
+def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbmc_meta):
+    """A link's colouring (a gene: the names are read first) is drawn in the first frame as well."""
+    rec.page.add_init_script(POINT_DRAWS)
+    page = rec.goto_ready(pbmc_site.url("#color=gene:CD74"))
+    assert page.evaluate("window.xgexport.getState().color") == "gene:CD74"
+    draws = page.evaluate("window.__pointDraws")
+    assert draws and draws[0]["count"] >= pbmc_meta["n_cells"], draws
+    assert draws[0]["coloured"] > 500, draws
+
+
+# the panels of the first frame: ui.js's, never in main.js's static graph
+PANELS = ["ui.js", "panels/legend.js", "panels/colorby.js", "panels/genesearch.js", "panels/appearance.js", "plot/toolbar.js",
+          "plot/pointer.js", "plot/tooltip.js", "plot/labels.js"]  # fmt: skip
+
+
+def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):
+    """main.js's static graph is the plot's (data, controller, WebGL), not the panels': it runs
+    as soon as that smaller graph is in and imports ui.js, whose modules the page asks for after
+    the view's data and main.js's modules, in that order."""
+    viewer = pbmc_bundle / "viewer"
+    main_graph = module_graph(viewer, ENTRY)
+    assert "plot/renderer.js" in main_graph and "data.js" in main_graph
+    assert not set(PANELS) & set(main_graph), set(PANELS) & set(main_graph)
+    assert set(PANELS) <= set(module_graph(viewer, "ui.js"))
+    html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
+    order = re.findall(r'<link rel="(?:module)?preload" href="([^"]+)"|<script type="module" src="([^"]+)"', html)
+    order = [a or b for a, b in order]
+    data = [name for name in order if name.startswith("data/")]
+    first = len(data)
+    assert order[:first] == data and len(data) == 5
+    assert order[first : first + 2] == ["viewer/boot.js", f"viewer/{ENTRY}"]
+    modules = [name.removeprefix("viewer/") for name in order[first + 2 :]]
+    assert modules == first_frame_modules(viewer)[1:]
+    assert modules.index("ui.js") == len(main_graph) - 1  # main.js's graph first, then ui.js's
+
+
+# who asks for each file of the dataset: the first line of the page's code on the call stack
+FETCH_CALLERS = """(() => {
+  window.__fetches = [];
+  const fetch = window.fetch;
+  window.fetch = function (input, ...rest) {
+    const caller = (new Error().stack.split("\\n").slice(2).find((line) => line.includes("/viewer/")) || "").match(/viewer\\/[\\w/]+\\.js/);
+    window.__fetches.push([String(input.url ?? input), caller ? caller[0] : null]);
+    return fetch.call(this, input, ...rest);
+  };
+})();"""
+
+
+def test_boot_js_asks_for_the_first_views_files_at_once(rec, pbmc_site, pbmc_bundle):
+    """boot.js (no imports: it runs as soon as it arrives) asks for every file the page preloads
+    for the first view; the data layer takes those responses instead of asking again."""
+    html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
+    preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
+    rec.page.add_init_script(FETCH_CALLERS)
+    page = rec.goto_ready(pbmc_site.url(""))
+    fetches = [(url.split("/", 3)[3], caller) for url, caller in page.evaluate("window.__fetches")]
+    assert fetches[: len(preloaded)] == [(name, "viewer/boot.js") for name in preloaded], fetches
+    # and no other read of them: zarr.js took boot.js's responses
+    assert [name for name, _ in fetches].count("data/zarr.json") == 1, fetches
+    assert not {name for name, _ in fetches[len(preloaded) :]} & set(preloaded), fetches

@@ -305,7 +305,7 @@ def test_page_is_static_and_csp_clean(pbmc_bundle):
     assert "<title>PBMC 68k (reduced)</title>" in page
     assert not re.search(r"\sstyle=", page), "inline style attributes are blocked by the CSP"
     scripts = re.findall(r"<script\b[^>]*>", page)
-    assert scripts == ['<script type="module" src="viewer/main.js">']
+    assert scripts == ['<script type="module" src="viewer/boot.js" fetchpriority="high">', '<script type="module" src="viewer/main.js">']
     assert not re.search(r"\son[a-z]+=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "only relative URLs"
     viewer = pbmc_bundle / "viewer"
