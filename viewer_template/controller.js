@@ -5,6 +5,7 @@
 
 import * as cam from "./plot/camera.js";
 import { NO_CATEGORIES } from "./store.js";
+import { FRONT, baseOf, is3d, turned } from "./plot/rotation.js";
 import { iso } from "./dom.js";
 
 const superseded = () => new DOMException("superseded by a newer colouring", "AbortError");
@@ -83,12 +84,14 @@ export function createController({ store, dataset, colors, view, messages, onGen
     }
   }
 
-  async function setEmbedding(key, camera = null) {
+  /** rotation: of a 3-D embedding ({yaw, pitch}, the front when not given). */
+  async function setEmbedding(key, camera = null, rotation = FRONT) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
     begin();
     try {
-      const e = await ds.embedding(info.id);
+      const loaded = await ds.embedding(info.id);
+      const e = loaded.z ? turned(loaded, rotation ?? FRONT) : loaded;
       const c = camera && cam.isCamera(camera) ? { ...camera, zoom: cam.clampZoom(camera.zoom) } : cam.home(e.bounds);
       store.set({ embedding: e, camera: c });
       messages.clear("embedding");
@@ -106,10 +109,19 @@ export function createController({ store, dataset, colors, view, messages, onGen
     store.set({ camera: { cx: c.cx, cy: c.cy, zoom: cam.clampZoom(c.zoom) } });
   }
 
-  function resetView() {
+  /** Turn a 3-D embedding (plot/rotation.js); nothing for a 2-D one. */
+  function setRotation(rotation) {
     const e = store.get().embedding;
-    if (e) store.set({ camera: cam.home(e.bounds) });
+    if (is3d(e)) store.set({ embedding: turned(baseOf(e), rotation) });
   }
 
-  return { setColor, setEmbedding, setCamera, resetView, findEmbedding, hold };
+  /** Every cell in view, a 3-D embedding seen from the front. */
+  function resetView() {
+    const e = store.get().embedding;
+    if (!e) return;
+    const front = is3d(e) ? turned(baseOf(e), FRONT) : e;
+    store.set({ embedding: front, camera: cam.home(front.bounds) });
+  }
+
+  return { setColor, setEmbedding, setCamera, setRotation, resetView, findEmbedding, hold };
 }

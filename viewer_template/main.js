@@ -29,6 +29,7 @@ import { createGeneSearch } from "./panels/genesearch.js";
 import { renderInfo } from "./panels/info.js";
 import { createColumns } from "./selection/columns.js";
 import { createSelectMode } from "./selection/mode.js";
+import { setupTurning } from "./plot/turn.js";
 import { createSelectionBar } from "./panels/selectionbar.js";
 import { count } from "./format.js";
 import { iso } from "./dom.js";
@@ -75,8 +76,9 @@ const needsLater = (view) => !!(view.split?.length || view.selection?.length || 
 /** Apply a view from a link or a host page: embedding (with camera), then colour. */
 async function applyView(view) {
   const s = store.get();
-  if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
+  if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null, view.rotation);
   else if (view.camera) controller.setCamera(view.camera);
+  if (view.rotation) controller.setRotation(view.rotation); // a 3-D embedding's (plot/rotation.js)
   if (view.look && !sameLook(view.look, store.get().look)) store.set({ look: view.look });
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
   if (!later && needsLater(view)) await loadLater();
@@ -151,6 +153,7 @@ function setupToolbar(pointer, view) {
   toolbar.add({ id: "tool-pan", label: "Pan (drag the plot)", icon: ICONS.pan, group: "mode", pressed: true });
   // selection/setup.js (later.js) handles them and turns them on: until then a drag would pan
   for (const { id, label, icon } of SELECT_TOOLS) toolbar.add({ id, label, icon, group: "mode" }).disabled = true;
+  setupTurning({ store, toolbar, controller: { setRotation: (r) => controller.setRotation(r) } }); // 3-D embeddings only
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });
@@ -177,7 +180,7 @@ async function showFirstView(ds, colors) {
   store.set({ look: fromHash.look });
   try {
     loading.step("Loading the cells' positions");
-    await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null);
+    await controller.setEmbedding(known ? fromHash.embedding : byDefault.key, fromHash.camera || null, fromHash.rotation);
   } catch (err) {
     fail(err);
     return false;
