@@ -174,12 +174,16 @@ def embedding_arrays(embedding_id: str, item) -> list[tuple[str, np.ndarray, dic
     third is `coords_z` and `display_z` (docs/FORMAT.md)."""
     a, part = fmt.embedding_array, np.ascontiguousarray
     xy_attrs = {**item.attrs, "min": item.attrs["min"][:2], "max": item.attrs["max"][:2]}
-    out = [(a(embedding_id, "coords"), part(item.coords[:, :2]), {"key": item.attrs["key"]}),
-           (a(embedding_id, "display"), part(item.display[:, :2]), xy_attrs)]
+    out = [
+        (a(embedding_id, "coords"), part(item.coords[:, :2]), {"key": item.attrs["key"]}),
+        (a(embedding_id, "display"), part(item.display[:, :2]), xy_attrs),
+    ]
     if item.display.shape[1] == 3:
         z_attrs = {**item.attrs, "min": item.attrs["min"][2], "max": item.attrs["max"][2]}
-        out += [(a(embedding_id, "coords_z"), part(item.coords[:, 2]), {"key": item.attrs["key"]}),
-                (a(embedding_id, "display_z"), part(item.display[:, 2]), z_attrs)]
+        out += [
+            (a(embedding_id, "coords_z"), part(item.coords[:, 2]), {"key": item.attrs["key"]}),
+            (a(embedding_id, "display_z"), part(item.display[:, 2]), z_attrs),
+        ]
     return out
 
 

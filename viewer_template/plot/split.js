@@ -6,7 +6,7 @@
 import { el } from "../dom.js";
 import { createRenderer } from "./renderer.js";
 import { setupPointer } from "./pointer.js";
-import { drawArrays } from "./view.js";
+import { drawArrays, drawOrder } from "./view.js";
 import { cellState } from "./coloring.js";
 import { bothMasks } from "./tissue.js";
 import { NO_CATEGORIES } from "../store.js";
