@@ -72,7 +72,7 @@ export function createSplitViews({ container, store, colors, messages, plot = nu
     if (!s.embedding) return;
     const r = view.renderer;
     const e = s.embedding;
-    if (has("embedding")) r.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
+    if (has("embedding")) r.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0, depth: e.depth ?? null } });
     // a 3-D embedding turned (the same id): new positions and depth order only; one rotation for all views
     const another = !changed || (has("embedding") && view.embeddingId !== e.id);
     view.embeddingId = e.id;

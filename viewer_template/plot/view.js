@@ -97,7 +97,7 @@ export function createPlotView({ canvas, store, dataset = null }) {
     const has = (...keys) => keys.some((k) => changed.includes(k));
     if (has("embedding")) {
       const e = s.embedding;
-      renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
+      renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0, depth: e.depth ?? null } });
     }
     const cmapChanged = has("look") && s.look.cmap !== prev.look?.cmap;
     // a 3-D embedding turned: new positions and depth order, the colouring's arrays as they were
