@@ -12,10 +12,10 @@ import anndata as ad
 import numpy as np
 import pytest
 import zarr
-
 from browser_helpers import DATASETS, READY, build_bundle, save_artifact, wait_until
-from helpers import built_once
 from selection_helpers import Q, clear_polygon, inside, meta, screen_positions
+
+from helpers import built_once
 
 pytestmark = pytest.mark.browser
 
