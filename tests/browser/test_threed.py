@@ -51,14 +51,17 @@ def embedding_group(bundle):
 
 def projected(bundle, yaw, pitch):
     """numpy's version of plot/rotation.js: the display coordinates turned by (yaw, pitch) about
-    the centre of the box, in the bounds of its circumscribed sphere: (q (n, 2), lo, hi)."""
+    the centre of the box, in the bounds of the sphere about it that holds every cell:
+    (q (n, 2), lo, hi)."""
     group = embedding_group(bundle)
     xy, z = group["display"], group["display_z"]
     q = np.column_stack([xy[:].astype(np.float64), z[:].astype(np.float64)])
     lo = np.array([*xy.attrs["min"], z.attrs["min"]])
     hi = np.array([*xy.attrs["max"], z.attrs["max"]])
     p = lo + q / Q * (hi - lo)
-    c, r = (lo + hi) / 2, np.hypot.reduce(hi - lo) / 2
+    c = (lo + hi) / 2
+    shown = (q[:, :2] != Q).any(axis=1)
+    r = np.sqrt(((p[shown] - c) ** 2).sum(axis=1).max()) * 1.001
     y, t = np.radians(yaw), np.radians(pitch)
     rot = np.array([[np.cos(y), 0, np.sin(y)], [np.sin(t) * np.sin(y), np.cos(t), -np.sin(t) * np.cos(y)]])
     turned = (p - c) @ rot.T + c[:2]

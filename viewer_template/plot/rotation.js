@@ -3,8 +3,8 @@
 // bounds), so the renderer, picker, labels, exports, lasso and selection geometry work unchanged
 // on what the person sees. Orthographic: x' = c + R·(p − c), R = Rx(pitch)·Ry(yaw); yaw turns
 // about the screen's vertical axis, pitch tilts about its horizontal one (a turntable).
-// The projected bounds are the box's circumscribed sphere, the same for every rotation, so the
-// camera never re-fits while the cloud turns. At {0, 0} the data coordinates are x and y
+// The projected bounds are those of a sphere about the box's centre holding every cell, the same
+// for every rotation, so the camera never re-fits while the cloud turns. At {0, 0} the data coordinates are x and y
 // exactly: a lasso drawn on the front view is the lasso of a 2-D reader.
 
 const Q = 65535; // display coordinates: 0..65534 for cells, 65535 for hidden ones
@@ -40,13 +40,30 @@ function matrix({ yaw, pitch }) {
   return [[cy, 0, sy], [sp * sy, cp, -sp * cy], [-cp * sy, sp, cp * cy]];
 }
 
-/** The sphere around the embedding's box: centre [x, y, z] and radius, in data units. */
+const spheres = new WeakMap(); // base → its sphere, computed once
+
+/**
+ * The smallest sphere about the box's centre that holds every cell: centre [x, y, z] and radius
+ * in data units. Every rotation fits in it, and it is tighter than the box's corners would be.
+ */
 function sphere(base) {
+  if (spheres.has(base)) return spheres.get(base);
   const min = [base.bounds.min[0], base.bounds.min[1], base.zBounds.min];
   const max = [base.bounds.max[0], base.bounds.max[1], base.zBounds.max];
   const c = min.map((v, j) => (v + max[j]) / 2);
-  const r = Math.hypot(...min.map((v, j) => max[j] - v)) / 2 || 1;
-  return { min, max, c, r };
+  const k = min.map((v, j) => (max[j] - v) / Q);
+  const { xy, z } = base;
+  let far = 0;
+  for (let i = 0; i < z.length; i++) {
+    if (xy[2 * i] === Q && xy[2 * i + 1] === Q) continue; // hidden
+    const dx = min[0] + xy[2 * i] * k[0] - c[0];
+    const dy = min[1] + xy[2 * i + 1] * k[1] - c[1];
+    const dz = min[2] + z[i] * k[2] - c[2];
+    far = Math.max(far, dx * dx + dy * dy + dz * dz);
+  }
+  const out = { min, max, c, r: Math.sqrt(far) * 1.001 || 1 }; // a hair more: no cell on the edge
+  spheres.set(base, out);
+  return out;
 }
 
 /**
