@@ -95,9 +95,13 @@ function project(base, rotation) {
       xy[2 * i + 1] = Q;
       continue;
     }
-    xy[2 * i] = Math.min(top, Math.max(0, Math.round(ax + bx0 * x + bx1 * y + bx2 * z)));
-    xy[2 * i + 1] = Math.min(top, Math.max(0, Math.round(ay + by0 * x + by1 * y + by2 * z)));
-    depth[i] = Math.min(top, Math.max(0, Math.round(ad + bd0 * x + bd1 * y + bd2 * z)));
+    // floor(v + 0.5) by truncation (v ≥ −0.5 but for rounding noise, clamped), then clamped
+    const px = (ax + bx0 * x + bx1 * y + bx2 * z + 0.5) | 0;
+    const py = (ay + by0 * x + by1 * y + by2 * z + 0.5) | 0;
+    const pd = (ad + bd0 * x + bd1 * y + bd2 * z + 0.5) | 0;
+    xy[2 * i] = px < 0 ? 0 : px > top ? top : px;
+    xy[2 * i + 1] = py < 0 ? 0 : py > top ? top : py;
+    depth[i] = pd < 0 ? 0 : pd > top ? top : pd;
   }
   const bounds = { min: [c[0] - r, c[1] - r], max: [c[0] + r, c[1] + r], yDown: base.bounds.yDown };
   return { ...base, xy, depth, bounds, rotation, base };
@@ -117,6 +121,14 @@ export function turned(base, rotation = FRONT) {
   cache.set(key, out);
   while (cache.size > CACHE) cache.delete(cache.keys().next().value);
   return out;
+}
+
+/** Points {x, y, z} in a 3-D embedding's data coordinates → {x, y} as `e` (turned) draws them. */
+export function turnPoint(e, p) {
+  const { c } = sphere(e.base);
+  const [rx, ry] = matrix(e.rotation);
+  const d = [p.x - c[0], p.y - c[1], p.z - c[2]];
+  return { x: c[0] + rx[0] * d[0] + rx[1] * d[1] + rx[2] * d[2], y: c[1] + ry[0] * d[0] + ry[1] * d[1] + ry[2] * d[2] };
 }
 
 /** A drawn embedding as its 3-D base (itself when it is 2-D). */
