@@ -92,7 +92,7 @@ def test_chosen_without_asking_and_latent_spaces_stay_two_d(three_d_input, tmp_p
 def test_inspect_says_three_d(three_d_input):
     text = run_cli("inspect", three_d_input).stdout
     line = next(ln for ln in text.splitlines() if ln.strip().startswith("X_umap_3d"))
-    assert "(3 dims)" in line and "drawn in 3-D" in line
+    assert "(3 dims) as UMAP 3-D, drawn in 3-D" in line
     assert "drawn in 3-D" not in next(ln for ln in text.splitlines() if ln.strip().startswith("X_umap "))
     report = json.loads(run_cli("inspect", three_d_input, "--json").stdout)
     dims = {e["key"]: e["layout_dims"] for e in report["embeddings"]}

@@ -7,6 +7,7 @@ prints and ``build`` carries out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -233,9 +234,12 @@ def _embedding_rank(key: str) -> tuple[int, str]:
 
 
 def display_name(key: str) -> str:
-    """X_umap → UMAP, X_tsne → t-SNE, X_draw_graph_fa → draw_graph_fa."""
+    """X_umap → UMAP, X_tsne → t-SNE, X_umap_3d → UMAP 3-D, X_draw_graph_fa → draw_graph_fa."""
     name = key[2:] if key.startswith("X_") else key
     known = {"umap": "UMAP", "tsne": "t-SNE", "pca": "PCA", "phate": "PHATE", "spatial": "spatial"}
+    stem, three_d = re.subn(r"[_-]?3d$", "", name, flags=re.I)
+    if three_d and stem.lower() in known:
+        return f"{known[stem.lower()]} 3-D"
     return known.get(name.lower(), name)
 
 
