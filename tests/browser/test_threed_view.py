@@ -7,12 +7,13 @@ reopening the link selects them again; side-by-side views turn together."""
 from __future__ import annotations
 
 import warnings
+import xml.etree.ElementTree as ET
 
 import anndata as ad
 import numpy as np
 import pytest
 import zarr
-from browser_helpers import DATASETS, READY, build_bundle, save_artifact, wait_until
+from browser_helpers import DATASETS, READY, build_bundle, export_file, save_artifact, wait_until
 from selection_helpers import Q, clear_polygon, inside, meta, screen_positions
 
 from helpers import built_once
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.browser
 KEY = "X_pca_3d"
 URL = f"#embedding={KEY}&color=obs%3Alouvain&labels=0"  # no names over the cells: pixels are cells
 DEG_PER_PX = 0.5  # plot/turn.js
+SVG = "{http://www.w3.org/2000/svg}"
 TOP = 45  # px of the plot under the selection chip ("No cells selected")
 
 
@@ -68,6 +70,17 @@ def projected(bundle, yaw, pitch):
     plo, phi = c[:2] - r, c[:2] + r
     out = np.clip(np.floor((turned - plo) / (phi - plo) * Q + 0.5), 0, Q - 1)
     return out, plo, phi
+
+
+def depth(bundle, yaw, pitch):
+    """Each cell's distance towards the viewer under (yaw, pitch), in data units about the centre."""
+    group = embedding_group(bundle)
+    xy, z = group["display"], group["display_z"]
+    lo = np.array([*xy.attrs["min"], z.attrs["min"]])
+    hi = np.array([*xy.attrs["max"], z.attrs["max"]])
+    p = lo + np.column_stack([xy[:], z[:]]).astype(np.float64) / Q * (hi - lo)
+    y, t = np.radians(yaw), np.radians(pitch)
+    return (p - (lo + hi) / 2) @ np.array([-np.cos(t) * np.sin(y), np.sin(t), np.cos(t) * np.cos(y)])
 
 
 def placed_polygon(screen, cx, cy, w, h):
@@ -148,6 +161,14 @@ def test_a_mouse_drag_turns_the_cloud_as_the_projection_predicts(rec, threed_sit
     tilted, _ = screen_of(page, threed_bundle, 90, -40)
     assert coverage(canvas_pixels(page, pixel_reader), tilted) > 0.97
     save_artifact("threed_tilted.png", page.screenshot())
+    # the SVG export: every cell where the plot shows it, drawn back to front
+    root = ET.fromstring(export_file(page, "#export-svg"))
+    plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
+    circles = np.array([[float(c.get("cx")), float(c.get("cy"))] for c in plot.iter(f"{SVG}circle")])
+    assert len(circles) == 700
+    nearest = np.argmin(((circles[:, None, :] - tilted[None, :, :]) ** 2).sum(axis=2), axis=1)  # plot coordinates
+    assert np.abs(circles - tilted[nearest]).max() < 1.0
+    assert np.corrcoef(np.arange(700), np.argsort(np.argsort(depth(threed_bundle, 90, -40)[nearest])))[0, 1] > 0.99
     # Show all cells: the front again, out of the link
     page.locator("#reset-view").click()
     wait_until(lambda: state(page)["rotation"] == {"yaw": 0, "pitch": 0})
