@@ -5,7 +5,7 @@
 
 import * as cam from "./plot/camera.js";
 import { NO_CATEGORIES } from "./store.js";
-import { FRONT, baseOf, is3d, turned } from "./plot/rotation.js";
+import { FRONT, asShown, baseOf, is3d, turned } from "./plot/rotation.js";
 import { iso } from "./dom.js";
 
 const superseded = () => new DOMException("superseded by a newer colouring", "AbortError");
@@ -90,8 +90,7 @@ export function createController({ store, dataset, colors, view, messages, onGen
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
     begin();
     try {
-      const loaded = await ds.embedding(info.id);
-      const e = loaded.z ? turned(loaded, rotation ?? FRONT) : loaded;
+      const e = asShown(await ds.embedding(info.id), rotation);
       const c = camera && cam.isCamera(camera) ? { ...camera, zoom: cam.clampZoom(camera.zoom) } : cam.home(e.bounds);
       store.set({ embedding: e, camera: c });
       messages.clear("embedding");

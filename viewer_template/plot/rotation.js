@@ -131,6 +131,9 @@ export function turnPoint(e, p) {
   return { x: c[0] + rx[0] * d[0] + rx[1] * d[1] + rx[2] * d[2], y: c[1] + ry[0] * d[0] + ry[1] * d[1] + ry[2] * d[2] };
 }
 
+/** An embedding from data.js as drawn: a 3-D one turned by `rotation` (the front when none). */
+export const asShown = (loaded, rotation) => (loaded.z ? turned(loaded, rotation ?? FRONT) : loaded);
+
 /** A drawn embedding as its 3-D base (itself when it is 2-D). */
 export const baseOf = (e) => e?.base ?? e;
 export const is3d = (e) => !!e?.base;

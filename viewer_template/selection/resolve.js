@@ -5,7 +5,7 @@
 
 import { rowIndex } from "./geometry.js";
 import { iso } from "../dom.js";
-import { FRONT, turned } from "../plot/rotation.js";
+import { asShown } from "../plot/rotation.js";
 
 /** xy → promise of its row index, from a module worker (or here, where workers fail). */
 function createIndexBuilder() {
@@ -59,8 +59,7 @@ export function createResolver({ dataset, columns, genes }) {
   async function embedding(key, rotation) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
-    const loaded = await ds.embedding(info.id);
-    const e = loaded.z ? turned(loaded, rotation ?? FRONT) : loaded; // the shown object when it is shown
+    const e = asShown(await ds.embedding(info.id), rotation); // the shown object when it is shown
     return { ...e, index: await indexFor(e) };
   }
 
