@@ -162,6 +162,7 @@ def test_a_mouse_drag_turns_the_cloud_as_the_projection_predicts(rec, threed_sit
     assert coverage(canvas_pixels(page, pixel_reader), tilted) > 0.97
     save_artifact("threed_tilted.png", page.screenshot())
     # the SVG export: every cell where the plot shows it, drawn back to front
+    save_artifact("threed_export.png", export_file(page, "#export-png"))
     root = ET.fromstring(export_file(page, "#export-svg"))
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     circles = np.array([[float(c.get("cx")), float(c.get("cy"))] for c in plot.iter(f"{SVG}circle")])

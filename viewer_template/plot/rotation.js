@@ -7,7 +7,13 @@
 // for every rotation, so the camera never re-fits while the cloud turns. At {0, 0} the data coordinates are x and y
 // exactly: a lasso drawn on the front view is the lasso of a 2-D reader.
 
-const Q = 65535; // display coordinates: 0..65534 for cells, 65535 for hidden ones
+const Q = 65535;
+// the depth cue (plot/shaders.js, the SVG export): the farthest cells this much paler, this much smaller
+export const FOG_FADE = 0.4;
+export const FOG_SHRINK = 0.35;
+
+/** A colour [r, g, b] at depth (display units, 0 = back) faded towards white as the renderer does. */
+export const fogged = (rgb, depth) => rgb.map((v) => v + (255 - v) * FOG_FADE * (1 - depth / Q)); // display coordinates: 0..65534 for cells, 65535 for hidden ones
 export const FRONT = Object.freeze({ yaw: 0, pitch: 0 });
 const CACHE = 4; // projections kept per embedding: the shown one and a lasso's, shared with the index
 

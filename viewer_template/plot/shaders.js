@@ -1,5 +1,9 @@
 // GLSL sources for the scatter renderer (WebGL2 / GLSL ES 3.00).
 
+import { FOG_FADE, FOG_SHRINK } from "./rotation.js";
+
+const f = (v) => v.toFixed(3);
+
 export const VERTEX = `#version 300 es
 precision highp float;
 precision highp int;
@@ -42,7 +46,7 @@ void main() {
   }
   vec2 world = u_min + a_q * u_range;
   gl_Position = vec4((world - u_center) * u_scale, 0.0, 1.0);
-  gl_PointSize = u_pointSize * (1.0 - 0.35 * u_fog * (1.0 - a_depth));
+  gl_PointSize = u_pointSize * (1.0 - ${f(FOG_SHRINK)} * u_fog * (1.0 - a_depth));
   vec4 c = vec4(u_none, 1.0);
   if (u_mode == 1) {
     if (a_v < 0.0) {
@@ -65,7 +69,7 @@ void main() {
     gl_Position = OFFSCREEN;
     gl_PointSize = 0.0;
   }
-  c.rgb = mix(c.rgb, vec3(1.0), 0.4 * u_fog * (1.0 - a_depth)); // towards the white background
+  c.rgb = mix(c.rgb, vec3(1.0), ${f(FOG_FADE)} * u_fog * (1.0 - a_depth)); // towards the white background
   float alpha = u_alpha;
   if (u_pass == 1) {
     c.rgb = u_dim;
