@@ -205,8 +205,19 @@ def test_keys_a_finger_and_the_link(rec, threed_site, threed_bundle, pixel_reade
     other.goto(url)
     other.wait_for_selector(READY, state="attached")
     assert state(other)["rotation"] == {"yaw": 60, "pitch": -5} and state(other)["embedding"] == KEY
-    screen, _ = screen_of(other, threed_bundle, 60, -5)
+    screen, box = screen_of(other, threed_bundle, 60, -5)
     assert coverage(canvas_pixels(other, pixel_reader), screen) > 0.97
+    # hover: the cell under the pointer is the one the turned view shows there (the most isolated)
+    d = np.sqrt(((screen[:, None, :] - screen[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(d, np.inf)
+    i = int(np.argmax(d.min(1)))
+    assert d[i].min() > 8
+    other.mouse.move(box["x"] + screen[i, 0] - 4, box["y"] + screen[i, 1] - 4)
+    other.mouse.move(box["x"] + screen[i, 0], box["y"] + screen[i, 1])
+    tip = other.locator("#tooltip")
+    tip.wait_for(state="visible")
+    name = str(zarr.open_array(threed_bundle / "data" / "obs_names", mode="r")[:][i])
+    wait_until(lambda: name in tip.text_content(), 5)
     # Back and Forward through embeddings keep the rotation in the link, not a history entry per frame
     assert page.evaluate("history.length") <= 3
     other.context.close()
