@@ -264,6 +264,18 @@ def test_lasso_after_turning_selects_what_numpy_encloses_and_the_link_reselects(
     assert set(other.evaluate("window.xgexport.getSelection()")) == want
     assert state(other)["rotation"] == {"yaw": 0, "pitch": 0}
     other.context.close()
+    # Subset, then Show all cells: the whole cloud from the front, and the camera stays while it turns
+    page.locator("#selection-bar button", has_text="Subset").click()
+    wait_until(lambda: state(page)["subset"])
+    page.locator("#reset-view").click()
+    wait_until(lambda: state(page)["rotation"] == {"yaw": 0, "pitch": 0})
+    camera = state(page)["camera"]
+    assert camera["zoom"] == 1
+    page.locator("body").click(position={"x": 5, "y": 5})
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowLeft")
+    wait_until(lambda: state(page)["rotation"] == {"yaw": -45, "pitch": 0})
+    assert state(page)["camera"] == camera
     rec.assert_clean([threed_site.origin])
 
 
