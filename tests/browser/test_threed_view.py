@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import zarr
 from browser_helpers import DATASETS, READY, build_bundle, export_file, save_artifact, wait_until
-from selection_helpers import Q, clear_polygon, inside, meta, screen_positions
+from selection_helpers import Q, clear_polygon, gene_values, inside, meta, screen_positions
 
 from helpers import built_once
 
@@ -300,4 +300,16 @@ def test_side_by_side_views_turn_together(rec, threed_site, threed_bundle, pixel
     main_screen = screen_positions(q, lo, hi, camera, main["width"], main["height"])
     assert coverage(canvas_pixels(page, pixel_reader), main_screen) > 0.97
     save_artifact("threed_split.png", page.screenshot())
+    # the gene's cells without expression stay underneath (as the legend says), the others back to front
+    root = ET.fromstring(export_file(page, "#export-svg"))
+    plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
+    fills = [
+        [int(v) for v in g.get("fill")[4:-1].split(",")]
+        for g in plot.iter(f"{SVG}g")
+        for c in g
+        if c.tag == f"{SVG}circle"
+    ]
+    grey = np.ptp(np.array(fills), axis=1) < 8  # viridis is never grey; "not expressed" is, paler or not
+    assert grey.sum() == (gene_values(threed_bundle, "CD79A") == 0).sum()
+    assert not grey[grey.sum() :].any()  # every grey circle before the first coloured one
     rec.assert_clean([threed_site.origin])

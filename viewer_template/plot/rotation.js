@@ -149,13 +149,16 @@ const BUCKETS = 1024;
 /**
  * The colouring's draw order re-ordered back to front (a stable counting sort on depth, so cells
  * at one depth keep the colouring's order): near cells hide far ones, as in the space itself.
+ * under(i): cells drawn before all others whatever their depth (a gene's cells without
+ * expression stay underneath, as the legend says), or null.
  */
-export function depthOrder(order, depth) {
-  const counts = new Uint32Array(BUCKETS + 1);
+export function depthOrder(order, depth, under = null) {
+  const counts = new Uint32Array(2 * BUCKETS + 1);
   const shift = 16 - Math.log2(BUCKETS);
-  for (let k = 0; k < order.length; k++) counts[(depth[order[k]] >> shift) + 1]++;
-  for (let b = 0; b < BUCKETS; b++) counts[b + 1] += counts[b];
+  const key = (i) => (under && under(i) ? 0 : BUCKETS) + (depth[i] >> shift);
+  for (let k = 0; k < order.length; k++) counts[key(order[k]) + 1]++;
+  for (let b = 0; b < 2 * BUCKETS; b++) counts[b + 1] += counts[b];
   const out = new Uint32Array(order.length);
-  for (let k = 0; k < order.length; k++) out[counts[depth[order[k]] >> shift]++] = order[k];
+  for (let k = 0; k < order.length; k++) out[counts[key(order[k])]++] = order[k];
   return out;
 }

@@ -3,7 +3,7 @@
 // palette); the renderer marks itself dirty on each change and draws once per animation frame.
 
 import { createRenderer } from "./renderer.js";
-import { categorical, continuous, identityOrder, cellState } from "./coloring.js";
+import { categorical, continuous, identityOrder, cellState, ZERO_VALUE } from "./coloring.js";
 import { colorScale } from "../look.js";
 import { blendArrays } from "./blend.js";
 import { chosenImage, libraryMask, bothMasks } from "./tissue.js";
@@ -31,8 +31,13 @@ export function drawArrays(s) {
 /** Another embedding, not the same one turned (a 3-D embedding's projections share its id). */
 export const newEmbedding = (s, prev) => !prev?.embedding || prev.embedding.id !== s.embedding.id;
 
-/** The draw order: a 3-D embedding's cells back to front (plot/rotation.js), else the colouring's. */
-export const drawOrder = (e, arrays) => (e.depth ? depthOrder(arrays.order, e.depth) : arrays.order);
+/** The draw order: a 3-D embedding's cells back to front (plot/rotation.js; a gene's cells
+ * without expression, or without a value, first), else the colouring's. */
+export function drawOrder(e, arrays) {
+  if (!e.depth) return arrays.order;
+  const v = arrays.mode === "continuous" ? arrays.values : null;
+  return depthOrder(arrays.order, e.depth, v ? (i) => v[i] < ZERO_VALUE / 2 : null);
+}
 
 /** dataset: data.js (for tissue images under spatial spots; none without it). */
 export function createPlotView({ canvas, store, dataset = null }) {
