@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import CHROMIUM, CHROMIUM_ARGS, WORK  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK
 
 NO_DRAW = "WebGL2RenderingContext.prototype.drawElements = function () {};"
 
