@@ -313,3 +313,18 @@ def test_side_by_side_views_turn_together(rec, threed_site, threed_bundle, pixel
     assert grey.sum() == (gene_values(threed_bundle, "CD79A") == 0).sum()
     assert not grey[grey.sum() :].any()  # every grey circle before the first coloured one
     rec.assert_clean([threed_site.origin])
+
+
+def test_link_rotations_are_normalised_and_a_bad_one_is_the_front(rec, threed_site):
+    page = rec.goto_ready(threed_site.url(URL + "&rot=270,100"))
+    assert state(page)["rotation"] == {"yaw": -90, "pitch": 90}
+    wait_until(lambda: "rot=-90,90" in page.evaluate("location.hash"))
+    page.goto(threed_site.url(URL + "&rot=abc"))
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    assert state(page)["rotation"] == {"yaw": 0, "pitch": 0}
+    # a 2-D embedding has no rotation, and no Rotate tool
+    page.evaluate("window.xgexport.setEmbedding('X_umap')")
+    page.wait_for_selector(READY, state="attached")
+    assert state(page)["rotation"] is None and page.locator("#tool-rotate").is_hidden()
+    rec.assert_clean([threed_site.origin])
