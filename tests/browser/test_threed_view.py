@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import zarr
 from browser_helpers import DATASETS, READY, build_bundle, export_file, save_artifact, wait_until
-from selection_helpers import Q, clear_polygon, gene_values, inside, meta, screen_positions
+from selection_helpers import Q, clear_polygon, gene_values, inside, meta, obs, screen_positions
 
 from helpers import built_once
 
@@ -327,4 +327,35 @@ def test_link_rotations_are_normalised_and_a_bad_one_is_the_front(rec, threed_si
     page.evaluate("window.xgexport.setEmbedding('X_umap')")
     page.wait_for_selector(READY, state="attached")
     assert state(page)["rotation"] is None and page.locator("#tool-rotate").is_hidden()
+    rec.assert_clean([threed_site.origin])
+
+
+def test_labels_sit_at_the_turned_3d_medians(rec, threed_site, threed_bundle):
+    page = rec.goto_ready(threed_site.url(f"#embedding={KEY}&color=obs%3Alouvain&rot=50,-35"))
+    page.locator(".plot-label").first.wait_for()
+    codes, _ = obs(threed_bundle, "louvain")
+    group = embedding_group(threed_bundle)
+    xy, z = group["display"], group["display_z"]
+    q = np.column_stack([xy[:], z[:]]).astype(np.float64)
+    lo = np.array([*xy.attrs["min"], z.attrs["min"]])
+    hi = np.array([*xy.attrs["max"], z.attrs["max"]])
+    medians = lo + np.array([np.median(q[codes == k], axis=0) for k in range(codes.max() + 1)]) / Q * (hi - lo)
+    c = (lo + hi) / 2
+    p = lo + q / Q * (hi - lo)
+    r = np.sqrt(((p - c) ** 2).sum(axis=1).max()) * 1.001
+    y, t = np.radians(50), np.radians(-35)
+    rot = np.array([[np.cos(y), 0, np.sin(y)], [np.sin(t) * np.sin(y), np.cos(t), -np.sin(t) * np.cos(y)]])
+    turned = (medians - c) @ rot.T + c[:2]
+    box = page.locator("#canvas").bounding_box()
+    want = screen_positions(
+        (turned - (c[:2] - r)) / (2 * r) * Q, c[:2] - r, c[:2] + r, state(page)["camera"], box["width"], box["height"]
+    )
+    spans = page.locator(".plot-label:not([hidden])")
+    assert spans.count() >= 5
+    for k in range(spans.count()):
+        b = spans.nth(k).bounding_box()
+        code = int(spans.nth(k).get_attribute("data-code"))
+        centre = (b["x"] - box["x"] + b["width"] / 2, b["y"] - box["y"] + b["height"] / 2)
+        assert np.hypot(*(np.array(centre) - want[code])) < 2, code
+    save_artifact("threed_labels.png", page.screenshot())
     rec.assert_clean([threed_site.origin])

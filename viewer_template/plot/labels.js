@@ -82,7 +82,8 @@ export function createPlotLabels({ area, store, view }) {
   }
 
   store.subscribe((s, prev, changed) => {
-    if (changed.includes("color") || changed.includes("embedding")) {
+    // names are kept while a 3-D embedding turns (the same id): only their places change
+    if (changed.includes("color") || (changed.includes("embedding") && prev.embedding?.id !== s.embedding?.id)) {
       for (const span of spans.values()) span.remove();
       spans.clear();
     }
