@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
+import anndata as ad
+import numpy as np
 import pytest
 
 from helpers import DATASETS, ROOT, run_cli
@@ -68,13 +71,25 @@ def built_arrays(bundle: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def builds(example_bundle, tmp_path_factory) -> dict[str, dict[str, set[str]]]:
     """Real datasets that between them write every kind of array: the example (continuous and
-    categorical columns, DE, comparison data), the heart dataset (gene symbols from feature_name)
-    and the example with --de-within (joint rows)."""
+    categorical columns, DE, comparison data), the heart dataset (gene symbols from feature_name),
+    the example with --de-within (joint rows) and the PBMC file with a 3-column embedding (3-D)."""
     heart = tmp_path_factory.mktemp("format") / "heart"
     run_cli("build", DATASETS / "cxg-curation_heart-example-with-labels.h5ad", heart, "-q")
     joint = tmp_path_factory.mktemp("format") / "joint"
     run_cli("build", "example", joint, "-q", "--de-within", "louvain:phase")
-    return {"example": built_arrays(example_bundle), "heart": built_arrays(heart), "joint": built_arrays(joint)}
+    three_d = tmp_path_factory.mktemp("format") / "three_d"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adata = ad.read_h5ad(DATASETS / "scanpy_pbmc68k_reduced.h5ad")
+    adata.obsm["X_umap_3d"] = np.asarray(adata.obsm["X_pca"][:, :3], dtype=np.float64)
+    adata.write_h5ad(three_d.with_suffix(".h5ad"))
+    run_cli("build", three_d.with_suffix(".h5ad"), three_d, "-q", "--embedding", "X_umap_3d")
+    return {
+        "example": built_arrays(example_bundle),
+        "heart": built_arrays(heart),
+        "joint": built_arrays(joint),
+        "three_d": built_arrays(three_d),
+    }
 
 
 def test_format_documents_every_array_a_build_writes_with_its_dtype(builds):

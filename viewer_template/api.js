@@ -7,9 +7,11 @@
 //   xgexport.setEmbedding(key) → Promise  an obsm key such as "X_umap" (its name or id also work);
 //                                       resets the camera; resolves when drawn.
 //   xgexport.setCamera({cx, cy, zoom})  data coordinates of the plot centre, zoom 1 = fit all cells.
-//   xgexport.resetView()
+//   xgexport.resetView()                (a 3-D embedding: also back to the front)
+//   xgexport.setRotation({yaw, pitch})  turn a 3-D embedding (degrees, rounded to 0.1°); nothing for a 2-D one
 //   xgexport.getState() → {embedding, color, camera: {cx, cy, zoom}, xgState, selected, selection,
-//                          subset, comparison}: selected is the number of selected cells; selection
+//                          subset, comparison, rotation}: rotation is a 3-D embedding's {yaw, pitch}
+//                          (null for a 2-D one); selected is the number of selected cells; selection
 //                          and subset the link's steps (selection/link.js), or null; comparison the
 //                          groups {a, b} of the comparison shown (compare/groups.js), or null.
 //   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
@@ -83,6 +85,7 @@ export function installApi({ store, controller, selection, workbench, started })
     setEmbedding: (key) => whenLoaded().then(() => controller().setEmbedding(key)).then(getState),
     setCamera: (c) => controller()?.setCamera(c),
     resetView: () => controller()?.resetView(),
+    setRotation: (r) => whenLoaded().then(() => controller().setRotation(r)).then(getState),
     getState,
     selectPolygon,
     getSelection: () => Array.from(selection()?.indices() ?? []),

@@ -5,6 +5,7 @@
 
 import * as cam from "./plot/camera.js";
 import { NO_CATEGORIES } from "./store.js";
+import { FRONT, asShown, baseOf, is3d, turned } from "./plot/rotation.js";
 import { iso } from "./dom.js";
 
 const superseded = () => new DOMException("superseded by a newer colouring", "AbortError");
@@ -99,12 +100,15 @@ export function createController({ store, dataset, colors, view, messages, onGen
     }
   }
 
-  /** The embedding (key) and its camera ({cx, cy, zoom} or null: every cell in view). */
-  async function loadEmbedding(key, camera) {
+  /**
+   * The embedding (key) and its camera ({cx, cy, zoom} or null: every cell in view); rotation:
+   * of a 3-D embedding ({yaw, pitch}, the front when not given).
+   */
+  async function loadEmbedding(key, camera, rotation = FRONT) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
     try {
-      const e = await ds.embedding(info.id);
+      const e = asShown(await ds.embedding(info.id), rotation);
       const c = camera && cam.isCamera(camera) ? { ...camera, zoom: cam.clampZoom(camera.zoom) } : cam.home(e.bounds);
       return { embedding: e, camera: c };
     } catch (err) {
@@ -113,10 +117,10 @@ export function createController({ store, dataset, colors, view, messages, onGen
     }
   }
 
-  async function setEmbedding(key, camera = null) {
+  async function setEmbedding(key, camera = null, rotation = FRONT) {
     begin();
     try {
-      store.set(await loadEmbedding(key, camera));
+      store.set(await loadEmbedding(key, camera, rotation));
       messages.clear("embedding");
       await view.drawn();
     } finally {
@@ -131,12 +135,12 @@ export function createController({ store, dataset, colors, view, messages, onGen
    * cannot be shown. spec: a colour spec, or a promise of one; before: a promise the view waits
    * for before it is shown (the panels that show it).
    */
-  async function setView(key, camera, spec, before = null) {
+  async function setView(key, camera, spec, before = null, rotation = FRONT) {
     const request = newColorRequest();
     begin();
     try {
       const color = Promise.resolve(spec).then((s) => loadColor(s, request)).then((next) => ({ next }), (error) => ({ error }));
-      const shown = await loadEmbedding(key, camera);
+      const shown = await loadEmbedding(key, camera, rotation);
       const { next, error } = await color;
       await before;
       if (error?.name === "AbortError") throw error;
@@ -156,10 +160,19 @@ export function createController({ store, dataset, colors, view, messages, onGen
     store.set({ camera: { cx: c.cx, cy: c.cy, zoom: cam.clampZoom(c.zoom) } });
   }
 
-  function resetView() {
+  /** Turn a 3-D embedding (plot/rotation.js); nothing for a 2-D one. */
+  function setRotation(rotation) {
     const e = store.get().embedding;
-    if (e) store.set({ camera: cam.home(e.bounds) });
+    if (is3d(e)) store.set({ embedding: turned(baseOf(e), rotation) });
   }
 
-  return { setColor, setEmbedding, setView, setCamera, resetView, findEmbedding, hold };
+  /** Every cell in view, a 3-D embedding seen from the front. */
+  function resetView() {
+    const e = store.get().embedding;
+    if (!e) return;
+    const front = is3d(e) ? turned(baseOf(e), FRONT) : e;
+    store.set({ embedding: front, camera: cam.home(front.bounds) });
+  }
+
+  return { setColor, setEmbedding, setView, setCamera, setRotation, resetView, findEmbedding, hold };
 }

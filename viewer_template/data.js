@@ -92,8 +92,20 @@ export class Dataset {
       if (!Array.isArray(min) || !Array.isArray(max)) throw new DatasetError(`embeddings/${id}/display: missing min/max attributes`);
       // spatial coordinates are image positions: drawn with y down, as scanpy and squidpy do
       const yDown = isSpatial(info.key);
-      return { ...info, xy, bounds: { min: min.map(Number), max: max.map(Number), yDown }, hidden: Number(arr.attrs.hidden) || 0 };
+      const out = { ...info, xy, bounds: { min: min.map(Number), max: max.map(Number), yDown }, hidden: Number(arr.attrs.hidden) || 0 };
+      return info.layout_dims === 3 ? { ...out, ...(await this._depth(id, arr.shape[0])) } : out;
     });
+  }
+
+  /** A 3-D embedding's third display coordinate: {z: Uint16Array, zBounds: {min, max}}. */
+  async _depth(id, n) {
+    const arr = await this.array(`embeddings/${id}/display_z`);
+    if (arr.dtype !== "uint16" || arr.shape.length !== 1 || arr.shape[0] !== n) {
+      throw new DatasetError(`embeddings/${id}/display_z: expected uint16 (n_cells,)`);
+    }
+    const { min, max } = arr.attrs;
+    if (!Number.isFinite(min) || !Number.isFinite(max)) throw new DatasetError(`embeddings/${id}/display_z: missing min/max attributes`);
+    return { z: await arr.read(), zBounds: { min, max } };
   }
 
   /**

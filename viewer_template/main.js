@@ -63,8 +63,9 @@ const needsLater = (view) => !!(view.split?.length || view.selection?.length || 
 /** Apply a view from a link or a host page: embedding (with camera), then colour. */
 async function applyView(view) {
   const s = store.get();
-  if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null);
+  if (view.embedding && view.embedding !== s.embedding?.key) await controller.setEmbedding(view.embedding, view.camera || null, view.rotation);
   else if (view.camera) controller.setCamera(view.camera);
+  if (view.rotation) controller.setRotation(view.rotation); // a 3-D embedding's (plot/rotation.js)
   if (view.look && !sameLook(view.look, store.get().look)) store.set({ look: view.look });
   if (view.color && view.color !== store.get().color.spec) await controller.setColor(view.color);
   if (!later && needsLater(view)) await loadLater();
@@ -91,7 +92,8 @@ async function showFirstView(ds, colors, panels) {
   try {
     const spec = fromHash.color || defaultSpec;
     const before = panels.then(() => store.set({ look: fromHash.look }));
-    colorError = await controller.setView(known ? fromHash.embedding : byDefault.key, fromHash.camera || null, spec, before);
+    colorError = await controller.setView(known ? fromHash.embedding : byDefault.key, fromHash.camera || null, spec, before,
+      fromHash.rotation);
   } catch (err) {
     fail(err);
     return false;

@@ -11,6 +11,7 @@ import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
 import { createToolbar, ICONS, SELECT_TOOLS } from "./plot/toolbar.js";
 import { createExportMenu } from "./plot/exportmenu.js";
+import { setupTurning } from "./plot/turn.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
 import { createAppearance } from "./panels/appearance.js";
@@ -93,6 +94,7 @@ function setupToolbar({ store, view, controller, messages, closers, loadLater },
   toolbar.add({ id: "tool-pan", label: "Pan (drag the plot)", icon: ICONS.pan, group: "mode", pressed: true });
   // selection/setup.js (later.js) handles them and turns them on: until then a drag would pan
   for (const { id, label, icon } of SELECT_TOOLS) toolbar.add({ id, label, icon, group: "mode" }).disabled = true;
+  setupTurning({ store, toolbar, controller: { setRotation: (r) => controller.setRotation(r) } }); // 3-D embeddings only
   toolbar.add({ id: "zoom-in", label: "Zoom in", icon: ICONS.zoomIn, onClick: () => zoom(1.5) });
   toolbar.add({ id: "zoom-out", label: "Zoom out", icon: ICONS.zoomOut, onClick: () => zoom(1 / 1.5) });
   toolbar.add({ id: "reset-view", label: "Show all cells", icon: ICONS.reset, onClick: () => controller.resetView() });

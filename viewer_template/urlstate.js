@@ -2,14 +2,17 @@
 // Values are names (embedding key, obs column name, gene symbol or name), URL-encoded. The
 // selection is one `sel` per step and a subset one `subset` per step (selection/link.js);
 // compare=<A>;<B> is the comparison shown (compare/spec.js); size, opacity, cmap and labels the
-// plot's look where it is not the default (look.js); split=<colour spec> one per side-by-side view.
+// plot's look where it is not the default (look.js); split=<colour spec> one per side-by-side view;
+// rot=yaw,pitch (degrees, 0.1° steps) the rotation of a 3-D embedding when it is not the front.
 
 import { formatStep } from "./selection/link.js";
 import { formatComparison, parseComparison } from "./compare/spec.js";
 import { DEFAULT_LOOK, lookParams, parseLook } from "./look.js";
+import { FRONT, formatRotation, parseRotation, sameRotation } from "./plot/rotation.js";
 
 export function parseHash(hash) {
-  const out = { selection: [], subset: [], look: DEFAULT_LOOK, split: [] }; // a hash without them means: none, the defaults
+  // a hash without them means: none, the defaults (a 3-D embedding seen from the front)
+  const out = { selection: [], subset: [], look: DEFAULT_LOOK, split: [], rotation: FRONT };
   const text = (hash || "").replace(/^#/, "");
   if (!text) return out;
   const params = new URLSearchParams(text);
@@ -17,6 +20,7 @@ export function parseHash(hash) {
   out.split = params.getAll("split").filter(Boolean);
   const embedding = params.get("embedding");
   if (embedding) out.embedding = embedding;
+  out.rotation = parseRotation(params.get("rot")) ?? FRONT;
   const color = params.get("color");
   if (color) out.color = color;
   const selection = params.getAll("sel");
@@ -42,11 +46,13 @@ function num(v) {
 // a step's own separators stay readable (names inside it have their ":" and "," escaped)
 const stepParam = (key, text) => `${key}=${encodeURIComponent(text).replace(/%3A/g, ":").replace(/%2C/g, ",")}`;
 
-export function formatHash({ embedding, color, camera, selection = null, subset = null, comparison = null, look = null, split = [] }) {
+export function formatHash({ embedding, color, camera, selection = null, subset = null, comparison = null, look = null, split = [],
+  rotation = null }) {
   const params = new URLSearchParams();
   if (embedding) params.set("embedding", embedding);
   if (color) params.set("color", color);
   if (camera) params.set("view", [num(camera.cx), num(camera.cy), num(camera.zoom)].join(","));
+  if (rotation && !sameRotation(rotation, FRONT)) params.set("rot", formatRotation(rotation));
   const compare = formatComparison(comparison);
   if (compare) params.set("compare", compare);
   for (const [key, value] of lookParams(look)) params.set(key, value);
@@ -57,21 +63,24 @@ export function formatHash({ embedding, color, camera, selection = null, subset 
   return "#" + parts.filter(Boolean).join("&");
 }
 
-/** The view state a link carries: embedding key, colour spec, camera, subset and selection steps,
- * comparison, look. */
+/** The view state a link carries: embedding key (and a 3-D one's rotation), colour spec, camera,
+ * subset and selection steps, comparison, look. */
 export function linkState(s) {
   return {
     embedding: s.embedding?.key ?? null, color: s.color.spec, camera: s.camera,
     selection: s.selection ? s.selection.steps.map(formatStep) : null,
     subset: s.subset ? s.subset.groups.flat().map(formatStep) : null,
-    comparison: s.comparison, look: s.look, split: s.split.map((c) => c.spec),
+    comparison: s.comparison, look: s.look, split: s.split.map((c) => c.spec), rotation: s.embedding?.rotation ?? null,
   };
 }
 
 // Deliberate changes get a history entry of their own, so Back undoes them; camera moves only
 // update the current entry (Back after panning leaves neither the viewer nor a trail of views);
 // so do changes of look (a slider dragged would leave one entry per step).
+// A 3-D embedding turned is the same embedding (a new projection in the slot): like the camera.
 const PUSH = ["embedding", "color", "selection", "subset", "comparison", "split"];
+const deliberate = (s, prev, changed) =>
+  changed.some((k) => PUSH.includes(k) && !(k === "embedding" && s.embedding?.key === prev.embedding?.key));
 
 /**
  * Keep the URL hash in step with the store and apply a hash that the person edits or goes Back
@@ -95,7 +104,7 @@ export function syncHash({ store, apply, onError }) {
     settled = s.selection;
     const hash = hashOf(s);
     if (hash === location.hash) return;
-    if (!restoring && changed.some((k) => PUSH.includes(k))) {
+    if (!restoring && deliberate(s, prev, changed)) {
       if (timer) { // the camera move still waiting belongs to the entry being left
         clearTimeout(timer);
         timer = 0;

@@ -37,8 +37,8 @@ class EncodedObs:
 
 @dataclass(frozen=True)
 class EncodedEmbedding:
-    coords: np.ndarray  # float32 (n, 2), NaN where the input was not finite
-    display: np.ndarray  # uint16 (n, 2), 65535 for hidden cells
+    coords: np.ndarray  # float32 (n, 2 or 3), NaN where the input was not finite
+    display: np.ndarray  # uint16 (n, 2 or 3), 65535 for hidden cells
     attrs: dict
 
 
@@ -109,8 +109,9 @@ def _category_colors(n: int, uns_colors) -> list[str]:
 
 
 def encode_embedding(coords: np.ndarray, key: str) -> EncodedEmbedding:
-    """Exact float32 coordinates and a 16-bit display copy (finer than any screen)."""
-    coords = np.asarray(coords, dtype=np.float64)[:, :2]
+    """Exact float32 coordinates and a 16-bit display copy (finer than any screen), of every
+    column given (two, or three for a 3-D embedding); a cell missing any coordinate is hidden."""
+    coords = np.asarray(coords, dtype=np.float64)
     # beyond ±1e300 the span itself overflows; such coordinates are as unusable as NaN
     finite = np.asarray((np.isfinite(coords) & (np.abs(coords) < 1e300)).all(axis=1))
     if not finite.any():

@@ -25,10 +25,10 @@ class AugmentedSource(Source):
             return self.extra_uns[key]
         return super().uns_value(key)
 
-    def embedding(self, key: str) -> np.ndarray:
+    def embedding(self, key: str, dims: int = 2) -> np.ndarray:
         if key in self.extra_obsm:
-            return np.asarray(self.extra_obsm[key][:, :2], dtype=np.float64)
-        return super().embedding(key)
+            return np.asarray(self.extra_obsm[key][:, :dims], dtype=np.float64)
+        return super().embedding(key, dims)
 
 
 def augment(

@@ -159,14 +159,32 @@ def write_embeddings(source: Source, plan: ExportPlan, bundle: Writer) -> np.nda
     tree's)."""
     default = None
     for entry in plan.embeddings:
-        item = encode_embedding(source.embedding(entry.key), entry.key)
-        coords, display = fmt.embedding_array(entry.id, "coords"), fmt.embedding_array(entry.id, "display")
-        for path, values, attrs in ((coords, item.coords, {"key": entry.key}), (display, item.display, item.attrs)):
+        item = encode_embedding(source.embedding(entry.key, entry.layout_dims), entry.key)
+        for path, values, attrs in embedding_arrays(entry.id, item):
             bundle.array(path, values, chunks=fmt.cell_chunks(values.shape), attrs=attrs)
         if entry.id == plan.default_embedding:
-            default = item.display
+            default = np.ascontiguousarray(item.display[:, :2])
     assert default is not None  # the default is one of the plan's embeddings
     return default
+
+
+def embedding_arrays(embedding_id: str, item) -> list[tuple[str, np.ndarray, dict]]:
+    """(path, values, attrs) of an encoded embedding. The first two dimensions are `coords` and
+    `display` in every bundle, so a 2-D reader draws a 3-D embedding as seen from the front; the
+    third is `coords_z` and `display_z` (docs/FORMAT.md)."""
+    a, part = fmt.embedding_array, np.ascontiguousarray
+    xy_attrs = {**item.attrs, "min": item.attrs["min"][:2], "max": item.attrs["max"][:2]}
+    out = [
+        (a(embedding_id, "coords"), part(item.coords[:, :2]), {"key": item.attrs["key"]}),
+        (a(embedding_id, "display"), part(item.display[:, :2]), xy_attrs),
+    ]
+    if item.display.shape[1] == 3:
+        z_attrs = {**item.attrs, "min": item.attrs["min"][2], "max": item.attrs["max"][2]}
+        out += [
+            (a(embedding_id, "coords_z"), part(item.coords[:, 2]), {"key": item.attrs["key"]}),
+            (a(embedding_id, "display_z"), part(item.display[:, 2]), z_attrs),
+        ]
+    return out
 
 
 def write_names(source: Source, plan: ExportPlan, bundle: Writer) -> None:
@@ -290,7 +308,7 @@ def root_attributes(plan: ExportPlan, matrix: fmt.MatrixInfo) -> fmt.RootAttribu
         "n_genes": plan.n_genes,
         "matrix": matrix,
         "gene_symbols": plan.gene_symbols or fmt.GENE_SYMBOLS_FROM_INDEX,
-        "embeddings": [{"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims} for e in plan.embeddings],
+        "embeddings": [embedding_info(e) for e in plan.embeddings],
         "obs": [_obs_info(o) for o in plan.obs],
         "de": [
             {"id": d.id, "obs_id": d.obs_id, "name": d.name, "n_categories": d.n_categories, "top_n": d.top_n}
@@ -298,6 +316,13 @@ def root_attributes(plan: ExportPlan, matrix: fmt.MatrixInfo) -> fmt.RootAttribu
         ],
         "defaults": {"embedding": plan.default_embedding, "color": plan.default_color},
     }
+
+
+def embedding_info(e) -> fmt.EmbeddingInfo:
+    info: fmt.EmbeddingInfo = {"id": e.id, "key": e.key, "name": e.name, "n_dims": e.n_dims}
+    if e.layout_dims == 3:  # absent for 2-D ones, so 2-D bundles keep their bytes
+        info["layout_dims"] = 3
+    return info
 
 
 def _obs_info(obs: ObsPlan) -> fmt.ObsInfo:

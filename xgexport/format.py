@@ -43,7 +43,7 @@ def image_file(image_id: str) -> str:
     return f"{IMAGES}/{image_id}.png"
 
 
-def embedding_array(embedding_id: str, part: Literal["coords", "display"]) -> str:
+def embedding_array(embedding_id: str, part: Literal["coords", "display", "coords_z", "display_z"]) -> str:
     return f"embeddings/{embedding_id}/{part}"
 
 
@@ -103,6 +103,7 @@ class EmbeddingInfo(TypedDict):
     key: str
     name: str
     n_dims: int
+    layout_dims: NotRequired[int]  # 3: a 3-D embedding (coords_z, display_z); absent: 2-D
 
 
 class ObsInfo(TypedDict, total=False):

@@ -68,7 +68,10 @@ def format_report(report: dict) -> str:
         f"  why: {report['matrix_reason']}",
         f"gene names: {report['gene_symbols_reason']}",
         "embeddings:",
-        *[f"  {e['key']} ({e['n_dims']} dims) as {e['name']}" for e in report["embeddings"]],
+        *[
+            f"  {e['key']} ({e['n_dims']} dims) as {e['name']}" + (", drawn in 3-D" if e["layout_dims"] == 3 else "")
+            for e in report["embeddings"]
+        ],
         "obs columns:",
         *[
             f"  {o['name']}: {o['kind']}" + (f", {o['n_categories']} categories" if o["kind"] != "continuous" else "")

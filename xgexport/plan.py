@@ -7,6 +7,7 @@ prints and ``build`` carries out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from .source import Source
 
 # Embeddings with more columns than this are latent spaces, not 2-D layouts (PCA excepted).
 MAX_LAYOUT_DIMS = 3
+THREE_D = 3  # an embedding with exactly this many columns is kept whole and drawn in 3-D
 DEFAULT_EMBEDDING_ORDER = ("X_umap", "umap", "X_tsne", "tsne", "spatial", "X_spatial")
 
 
@@ -28,7 +30,13 @@ class EmbeddingPlan:
     id: str
     key: str
     name: str
-    n_dims: int
+    n_dims: int  # columns of the input's obsm entry
+
+    @property
+    def layout_dims(self) -> int:
+        """Dimensions written and drawn: all three of a 3-column embedding, else the first two
+        (a latent space of more columns, shown with --embedding, is not a 3-D layout)."""
+        return THREE_D if self.n_dims == THREE_D else 2
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,10 @@ class ExportPlan:
     images: tuple[ImagePlan, ...] = field(default=())  # tissue images under the spatial spots
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        for entry, plan in zip(out["embeddings"], self.embeddings):
+            entry["layout_dims"] = plan.layout_dims
+        return out
 
 
 def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
@@ -185,7 +196,7 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
                 skipped.append(
                     (
                         f"obsm[{key!r}]",
-                        f"{shape[1]} columns: a latent space, not a 2-D layout (--embedding {key} shows its first two)",
+                        f"{shape[1]} columns: a latent space, not a 2-D or 3-D layout (--embedding {key} shows its first two)",
                     )
                 )
             elif not _has_finite_cell(source, key):
@@ -208,7 +219,8 @@ def choose_embeddings(source: Source, requested: tuple[str, ...], skipped) -> tu
 
 
 def _has_finite_cell(source: Source, key: str) -> bool:
-    """Whether any cell of obsm[key] has finite first two coordinates (reads n_cells × 2 values)."""
+    """Whether any cell of obsm[key] has finite first two coordinates (reads n_cells × 2 values;
+    a cell whose third coordinate is not finite is hidden by the writer, not counted here)."""
     return bool(np.isfinite(source.embedding(key)).all(axis=1).any())
 
 
@@ -222,9 +234,12 @@ def _embedding_rank(key: str) -> tuple[int, str]:
 
 
 def display_name(key: str) -> str:
-    """X_umap → UMAP, X_tsne → t-SNE, X_draw_graph_fa → draw_graph_fa."""
+    """X_umap → UMAP, X_tsne → t-SNE, X_umap_3d → UMAP 3-D, X_draw_graph_fa → draw_graph_fa."""
     name = key[2:] if key.startswith("X_") else key
     known = {"umap": "UMAP", "tsne": "t-SNE", "pca": "PCA", "phate": "PHATE", "spatial": "spatial"}
+    stem, three_d = re.subn(r"[_-]?3d$", "", name, flags=re.I)
+    if three_d and stem.lower() in known:
+        return f"{known[stem.lower()]} 3-D"
     return known.get(name.lower(), name)
 
 

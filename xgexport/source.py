@@ -149,16 +149,16 @@ class Source:
             return (self.n_cells, len(self.raw_var))
         return None
 
-    def embedding(self, key: str) -> np.ndarray:
-        """The first two columns of obsm[key] as float64 (cells × 2)."""
+    def embedding(self, key: str, dims: int = 2) -> np.ndarray:
+        """The first ``dims`` columns of obsm[key] as float64 (cells × dims)."""
         if self.legacy is not None:
             values = np.asarray(self.legacy.obsm[key])
-            return np.asarray(values[:, :2], dtype=np.float64)
+            return np.asarray(values[:, :dims], dtype=np.float64)
         node = self.root["obsm"][key]
         if _encoding(node) == "dataframe":
             frame = _read_elem(node)
-            return frame.iloc[:, :2].to_numpy(dtype=np.float64)
-        return np.asarray(node[:, :2], dtype=np.float64)
+            return frame.iloc[:, :dims].to_numpy(dtype=np.float64)
+        return np.asarray(node[:, :dims], dtype=np.float64)
 
     def uns_value(self, key: str) -> Any:
         """One uns entry, or None when it is absent or unreadable."""

@@ -44,7 +44,8 @@ function median(a, lo, hi) {
 
 /**
  * Median position of each category's drawn cells, in data coordinates: [{code, x, y, n}] for
- * categories with cells. embedding: {xy (uint16 pairs), bounds, hidden}; codes: Int per cell
+ * categories with cells (and z, the median of a 3-D embedding's third coordinate, for
+ * {z, zBounds}). embedding: {xy (uint16 pairs), bounds, hidden}; codes: Int per cell
  * (-1 none); keep: Uint8Array of the cells shown (a subset) or null for all.
  */
 export function categoryCentres(embedding, codes, nCategories, keep = null) {
@@ -61,11 +62,14 @@ export function categoryCentres(embedding, codes, nCategories, keep = null) {
   const fill = starts.slice(0, nCategories);
   const xs = new Uint16Array(starts[nCategories]);
   const ys = new Uint16Array(starts[nCategories]);
+  const z = embedding.z ?? null; // a 3-D embedding's third coordinate: its median too
+  const zs = z ? new Uint16Array(starts[nCategories]) : null;
   for (let i = 0; i < n; i++) {
     if (!usable(i)) continue;
     const at = fill[codes[i]]++;
     xs[at] = xy[2 * i];
     ys[at] = xy[2 * i + 1];
+    if (z) zs[at] = z[i];
   }
   const rx = (bounds.max[0] - bounds.min[0]) / 65535;
   const ry = (bounds.max[1] - bounds.min[1]) / 65535;
@@ -74,7 +78,9 @@ export function categoryCentres(embedding, codes, nCategories, keep = null) {
     const lo = starts[k];
     const hi = starts[k + 1];
     if (hi === lo) continue;
-    out.push({ code: k, n: hi - lo, x: bounds.min[0] + median(xs, lo, hi) * rx, y: bounds.min[1] + median(ys, lo, hi) * ry });
+    const c = { code: k, n: hi - lo, x: bounds.min[0] + median(xs, lo, hi) * rx, y: bounds.min[1] + median(ys, lo, hi) * ry };
+    if (z) c.z = embedding.zBounds.min + (median(zs, lo, hi) * (embedding.zBounds.max - embedding.zBounds.min)) / 65535;
+    out.push(c);
   }
   return out;
 }

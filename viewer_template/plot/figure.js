@@ -9,6 +9,7 @@ import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
 import { chosenImage } from "./tissue.js";
+import { fogged } from "./rotation.js";
 
 /**
  * Title, subtitle and legend of the current view. drawn: the mask of the cells drawn (the
@@ -70,6 +71,14 @@ export function pointColor(arrays, i) {
   return NONE_RGB;
 }
 
+const FOG_STEPS = 8; // depth levels of the SVG's depth cue: cells of one colour still share a group
+
+/** A 3-D embedding's far cells paler, as the renderer draws them, in FOG_STEPS levels. */
+function depthCued(rgb, depth) {
+  const level = Math.round((depth / 65535) * FOG_STEPS) / FOG_STEPS;
+  return fogged(rgb, level * 65535).map(Math.round);
+}
+
 /**
  * Screen position (CSS px in the plot) of every drawn cell, in draw order, with its colour:
  * calls fn(x, y, rgb, dimmed) for those within `margin` px of the plot (dimmed: outside the
@@ -98,7 +107,7 @@ export function eachPoint({ state, arrays, selected, subset, size }, margin, fn)
       const rgb = pointColor(arrays, i);
       if (!rgb) continue;
       const dimmed = pass === false;
-      fn(x, y, dimmed ? DIM_RGB : rgb, dimmed);
+      fn(x, y, dimmed ? DIM_RGB : e.depth ? depthCued(rgb, e.depth[i]) : rgb, dimmed);
       n++;
     }
   }

@@ -6,6 +6,7 @@
 import { el } from "../dom.js";
 import { FONT } from "./figurelayout.js";
 import { categoryCentres, placeLabels } from "./centres.js";
+import { baseOf, turnPoint } from "./rotation.js";
 
 export const LABEL_FONT = { size: 12, weight: 650 };
 
@@ -36,13 +37,16 @@ export function createPlotLabels({ area, store, view }) {
   let frame = 0;
   const spans = new Map(); // code → span, reused across frames
 
+  // a 3-D embedding: the medians of the three coordinates, once, turned with the cloud (its
+  // projected cells' medians would be recomputed on every frame of a turn)
   function centresFor(s, column) {
     const subset = s.subset?.mask ?? null;
-    if (!key || key[0] !== s.embedding || key[1] !== column || key[2] !== subset) {
-      centres = categoryCentres(s.embedding, column.codes, column.categories.length, subset);
-      key = [s.embedding, column, subset];
+    const e = baseOf(s.embedding);
+    if (!key || key[0] !== e || key[1] !== column || key[2] !== subset) {
+      centres = categoryCentres(e, column.codes, column.categories.length, subset);
+      key = [e, column, subset];
     }
-    return centres;
+    return e === s.embedding ? centres : centres.map((c) => ({ ...c, ...turnPoint(s.embedding, c) }));
   }
 
   /** Names placed for a plot of `size` (CSS px) in the current view: [{code, text, x, y, w, h}]. */
@@ -78,7 +82,8 @@ export function createPlotLabels({ area, store, view }) {
   }
 
   store.subscribe((s, prev, changed) => {
-    if (changed.includes("color") || changed.includes("embedding")) {
+    // names are kept while a 3-D embedding turns (the same id): only their places change
+    if (changed.includes("color") || (changed.includes("embedding") && prev.embedding?.id !== s.embedding?.id)) {
       for (const span of spans.values()) span.remove();
       spans.clear();
     }

@@ -2,7 +2,8 @@
 // "pan" (pointer.js hands the drag over). The path is drawn on an SVG layer over the canvas;
 // when the pointer lifts it becomes a clause in the embedding's data coordinates: simplified to
 // at most 200 vertices (points within half a pixel of the path go first) and rounded to six
-// significant digits, the precision of a link, so a link gives back exactly these cells.
+// significant digits, the precision of a link, so a link gives back exactly these cells. On a 3-D
+// embedding the clause keeps the rotation it was drawn under (its coordinates are the turned ones).
 
 import * as cam from "./camera.js";
 import { round6, simplify } from "../selection/geometry.js";
@@ -75,12 +76,13 @@ export function createLassoTool({ area, canvas, store, view, selectMode, onSelec
     if (Math.max(...xs) - Math.min(...xs) < MIN_SIZE || Math.max(...ys) - Math.min(...ys) < MIN_SIZE) return null;
     const { width, height } = view.size();
     const toData = ([x, y]) => cam.screenToWorld(s.camera, e.bounds, width, height, x, y).map(round6);
+    const rot = e.rotation ? { rot: e.rotation } : {}; // a 3-D embedding: the rotation it was drawn under
     if (d.kind === "rect") {
       const [[ax, ay], [bx, by]] = [d.points[0], d.points[d.points.length - 1]].map(toData);
-      return { type: "rect", embedding: e.key, x0: Math.min(ax, bx), y0: Math.min(ay, by), x1: Math.max(ax, bx), y1: Math.max(ay, by) };
+      return { type: "rect", embedding: e.key, x0: Math.min(ax, bx), y0: Math.min(ay, by), x1: Math.max(ax, bx), y1: Math.max(ay, by), ...rot };
     }
     if (d.points.length < 3) return null;
-    return { type: "lasso", embedding: e.key, points: simplify(d.points).map(toData) };
+    return { type: "lasso", embedding: e.key, points: simplify(d.points).map(toData), ...rot };
   }
 
   /** The pointer lifted: select. False when the drag was too small to mean a shape. */

@@ -2,11 +2,13 @@
 // selection tool is chosen (`tool`, plot/lasso.js); two fingers pinch-zoom around their middle
 // in any mode (a second finger drops a shape being drawn); the wheel and double-click zoom at
 // the cursor; a mouse without a button pressed hovers; a finger that lifts where it landed taps
-// (a phone has no hover). Camera changes go to the store.
+// (a phone has no hover). With the Rotate tool (turn.js), one pointer turns a 3-D embedding
+// instead of panning. Camera changes go to the store.
 
 const SLOP = 8; // CSS px a finger may wander during a tap before it counts as a drag
 
 import * as cam from "./camera.js";
+import { rotateDrag } from "./turn.js";
 
 export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
   let tool = null; // the selection tool a drag may draw with (setTool)
@@ -38,6 +40,8 @@ export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
     multi = pointers.size > 0;
     pointers.set(ev.pointerId, { x, y, x0: x, y0: y, dragged: ev.pointerType === "mouse" });
     pinch = pointers.size === 2 ? pinchFrame() : null;
+    for (const other of pointers.values()) other.turn = null; // a second finger zooms, not turns
+    if (pointers.size === 1 && !tool?.takes(ev)) pointers.get(ev.pointerId).turn = rotateDrag()?.begin() ?? null;
     if (pointers.size === 1 && tool?.takes(ev)) {
       drawing = ev.pointerId;
       tool.begin(x, y, ev);
@@ -59,6 +63,11 @@ export function setupPointer({ canvas, store, view, onHover, onLeave, onTap }) {
     p.dragged = true;
     if (drawing === ev.pointerId) {
       tool.move(x, y);
+      return;
+    }
+    if (p.turn) {
+      canvas.classList.add("is-dragging");
+      p.turn(x - p.x0, y - p.y0);
       return;
     }
     const dx = x - p.x;

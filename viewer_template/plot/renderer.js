@@ -61,13 +61,14 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const program = link(gl);
   const loc = {};
   for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass"]) {
+    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass", "u_fog"]) {
     loc[name] = gl.getUniformLocation(program, name);
   }
   const vao = gl.createVertexArray();
   const posBuffer = gl.createBuffer();
   const valBuffer = gl.createBuffer();
   const selBuffer = gl.createBuffer();
+  const depthBuffer = gl.createBuffer(); // a 3-D embedding's depth per cell (plot/rotation.js)
   const indexBuffer = gl.createBuffer();
   const paletteTex = gl.createTexture();
   const lutTex = gl.createTexture();
@@ -83,6 +84,10 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   gl.vertexAttribPointer(2, 1, gl.UNSIGNED_BYTE, false, 0, 0); // a state byte per cell, as is
   gl.disableVertexAttribArray(2);
   gl.vertexAttrib1f(2, 0);
+  gl.bindBuffer(gl.ARRAY_BUFFER, depthBuffer);
+  gl.vertexAttribPointer(3, 1, gl.UNSIGNED_SHORT, true, 0, 0);
+  gl.disableVertexAttribArray(3);
+  gl.vertexAttrib1f(3, 1);
   gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer);
   gl.bindVertexArray(null);
 
@@ -99,7 +104,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const tissue = createImageLayer(gl); // a tissue image under spatial spots (plot/tissue.js)
 
   const s = {
-    n: 0, count: 0, bounds: null, skipHidden: false, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
+    n: 0, count: 0, bounds: null, skipHidden: false, fog: 0, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
     width: 1, height: 1, dpr: 1, look: null, image: null, spot: null,
   };
   let frame = 0;
@@ -123,9 +128,18 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     revision++;
     gl.bindVertexArray(vao);
     if (props.positions) {
-      const { xy, bounds, skipHidden } = props.positions;
+      const { xy, bounds, skipHidden, depth = null } = props.positions;
       gl.bindBuffer(gl.ARRAY_BUFFER, posBuffer);
       gl.bufferData(gl.ARRAY_BUFFER, xy, gl.STATIC_DRAW);
+      if (depth) {
+        gl.bindBuffer(gl.ARRAY_BUFFER, depthBuffer);
+        gl.bufferData(gl.ARRAY_BUFFER, depth, gl.DYNAMIC_DRAW);
+        gl.enableVertexAttribArray(3);
+      } else {
+        gl.disableVertexAttribArray(3);
+        gl.vertexAttrib1f(3, 1);
+      }
+      s.fog = depth ? 1 : 0;
       s.n = xy.length / 2;
       s.bounds = bounds;
       s.skipHidden = !!skipHidden;
@@ -233,6 +247,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
       gl.uniform3f(loc.u_zero, ZERO_RGB[0] / 255, ZERO_RGB[1] / 255, ZERO_RGB[2] / 255);
       gl.uniform3f(loc.u_dim, DIM_RGB[0] / 255, DIM_RGB[1] / 255, DIM_RGB[2] / 255);
       gl.uniform1f(loc.u_dimAlpha, DIM_ALPHA);
+      gl.uniform1f(loc.u_fog, s.fog);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, paletteTex);
       gl.uniform1i(loc.u_palette, 0);
@@ -285,6 +300,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     gl.deleteBuffer(posBuffer);
     gl.deleteBuffer(valBuffer);
     gl.deleteBuffer(selBuffer);
+    gl.deleteBuffer(depthBuffer);
     gl.deleteBuffer(indexBuffer);
     gl.deleteTexture(paletteTex);
     gl.deleteTexture(lutTex);

@@ -1,11 +1,17 @@
 // GLSL sources for the scatter renderer (WebGL2 / GLSL ES 3.00).
 
+import { FOG_FADE, FOG_SHRINK } from "./rotation.js";
+
+const f = (v) => v.toFixed(3);
+
 export const VERTEX = `#version 300 es
 precision highp float;
 precision highp int;
 layout(location = 0) in vec2 a_q;      // uint16 display coords, normalised to [0, 1]
 layout(location = 1) in float a_v;     // category code, or value (-3e38 = missing, -2e38 = zero)
 layout(location = 2) in float a_state; // bit 0: selected, bit 1: outside the subset (not drawn)
+layout(location = 3) in float a_depth; // a 3-D embedding's depth, 0 back .. 1 front (else 1)
+uniform float u_fog;                   // depth cue of a 3-D embedding: far cells paler and smaller
 uniform vec2 u_min;
 uniform vec2 u_range;
 uniform vec2 u_center;
@@ -40,7 +46,7 @@ void main() {
   }
   vec2 world = u_min + a_q * u_range;
   gl_Position = vec4((world - u_center) * u_scale, 0.0, 1.0);
-  gl_PointSize = u_pointSize;
+  gl_PointSize = u_pointSize * (1.0 - ${f(FOG_SHRINK)} * u_fog * (1.0 - a_depth));
   vec4 c = vec4(u_none, 1.0);
   if (u_mode == 1) {
     if (a_v < 0.0) {
@@ -63,6 +69,7 @@ void main() {
     gl_Position = OFFSCREEN;
     gl_PointSize = 0.0;
   }
+  c.rgb = mix(c.rgb, vec3(1.0), ${f(FOG_FADE)} * u_fog * (1.0 - a_depth)); // towards the white background
   float alpha = u_alpha;
   if (u_pass == 1) {
     c.rgb = u_dim;

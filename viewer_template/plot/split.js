@@ -6,7 +6,7 @@
 import { el } from "../dom.js";
 import { createRenderer } from "./renderer.js";
 import { setupPointer } from "./pointer.js";
-import { drawArrays } from "./view.js";
+import { drawArrays, drawOrder } from "./view.js";
 import { cellState } from "./coloring.js";
 import { bothMasks } from "./tissue.js";
 import { NO_CATEGORIES } from "../store.js";
@@ -71,14 +71,17 @@ export function createSplitViews({ container, store, colors, messages, plot = nu
     const has = (...keys) => !changed || keys.some((k) => changed.includes(k));
     if (!s.embedding) return;
     const r = view.renderer;
-    if (has("embedding")) {
-      const e = s.embedding;
-      r.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
-    }
-    if (has("embedding", "look")) r.set(drawArrays({ ...s, color: view.color, categories: NO_CATEGORIES }));
-    if (has("embedding", "look")) r.set({ look: { size: s.look.size, opacity: s.look.opacity, spots: s.look.spots } });
-    if (has("embedding", "look")) paintTissue(view, s);
-    if (has("embedding", "selection", "subset")) r.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
+    const e = s.embedding;
+    if (has("embedding")) r.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0, depth: e.depth ?? null } });
+    // a 3-D embedding turned (the same id): new positions and depth order only; one rotation for all views
+    const another = !changed || (has("embedding") && view.embeddingId !== e.id);
+    view.embeddingId = e.id;
+    if (another || has("look")) view.colouring = drawArrays({ ...s, color: view.color, categories: NO_CATEGORIES });
+    if (another || has("look")) r.set({ ...view.colouring, order: drawOrder(e, view.colouring) });
+    else if (has("embedding") && e.depth) r.set({ order: drawOrder(e, view.colouring) });
+    if (another || has("look")) r.set({ look: { size: s.look.size, opacity: s.look.opacity, spots: s.look.spots } });
+    if (another || has("look")) paintTissue(view, s);
+    if (another || has("selection", "subset")) r.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
     if (has("camera", "embedding") && s.camera) r.set({ camera: s.camera });
   }
 

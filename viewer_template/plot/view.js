@@ -3,10 +3,11 @@
 // palette); the renderer marks itself dirty on each change and draws once per animation frame.
 
 import { createRenderer } from "./renderer.js";
-import { categorical, continuous, identityOrder, cellState } from "./coloring.js";
+import { categorical, continuous, identityOrder, cellState, ZERO_VALUE } from "./coloring.js";
 import { colorScale } from "../look.js";
 import { blendArrays } from "./blend.js";
 import { chosenImage, libraryMask, bothMasks } from "./tissue.js";
+import { depthOrder } from "./rotation.js";
 
 const DRAWN = ["embedding", "color", "categories", "camera", "selection", "subset", "look"];
 
@@ -27,11 +28,23 @@ export function drawArrays(s) {
   return { mode: "none", values: null, order: identityOrder(n) };
 }
 
+/** Another embedding, not the same one turned (a 3-D embedding's projections share its id). */
+export const newEmbedding = (s, prev) => !prev?.embedding || prev.embedding.id !== s.embedding.id;
+
+/** The draw order: a 3-D embedding's cells back to front (plot/rotation.js; a gene's cells
+ * without expression, or without a value, first), else the colouring's. */
+export function drawOrder(e, arrays) {
+  if (!e.depth) return arrays.order;
+  const v = arrays.mode === "continuous" ? arrays.values : null;
+  return depthOrder(arrays.order, e.depth, v ? (i) => v[i] < ZERO_VALUE / 2 : null);
+}
+
 /** dataset: data.js (for tissue images under spatial spots; none without it). */
 export function createPlotView({ canvas, store, dataset = null }) {
   let waiters = []; // [revision, resolve]
   let drawnRevision = 0;
-  let arrays = null; // what the renderer draws now (for exports)
+  let colouring = null; // drawArrays() of the state: the colouring's own order
+  let arrays = null; // what the renderer draws now (for exports): a 3-D embedding's order back to front
   const renderer = createRenderer(canvas, { onDraw });
   // the tissue image shown: {info, bitmap} once loaded; its library's cells (null: every cell)
   let tissue = { key: null, info: null, bitmap: null, cells: null };
@@ -89,16 +102,22 @@ export function createPlotView({ canvas, store, dataset = null }) {
     const has = (...keys) => keys.some((k) => changed.includes(k));
     if (has("embedding")) {
       const e = s.embedding;
-      renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0 } });
+      renderer.set({ positions: { xy: e.xy, bounds: e.bounds, skipHidden: e.hidden > 0, depth: e.depth ?? null } });
     }
     const cmapChanged = has("look") && s.look.cmap !== prev.look?.cmap;
-    if (has("embedding", "color", "categories") || cmapChanged) {
-      arrays = drawArrays(s);
+    // a 3-D embedding turned: new positions and depth order, the colouring's arrays as they were
+    const another = has("embedding") && newEmbedding(s, prev);
+    if (another || has("color", "categories") || cmapChanged) {
+      colouring = drawArrays(s);
+      arrays = { ...colouring, order: drawOrder(s.embedding, colouring) };
       renderer.set(arrays);
+    } else if (has("embedding") && s.embedding.depth) {
+      arrays = { ...colouring, order: drawOrder(s.embedding, colouring) };
+      renderer.set({ order: arrays.order });
     }
-    if (has("embedding", "look")) renderer.set({ look: { size: s.look.size, opacity: s.look.opacity, spots: s.look.spots } });
-    if (has("embedding", "look")) updateTissue(s);
-    if (has("embedding", "selection", "subset")) {
+    if (another || has("look")) renderer.set({ look: { size: s.look.size, opacity: s.look.opacity, spots: s.look.spots } });
+    if (another || has("look")) updateTissue(s);
+    if (another || has("selection", "subset")) {
       renderer.set({ cellState: cellState(s.selection?.mask, shown(s)), selecting: !!s.selection });
     }
     if (changed.includes("camera") && s.camera) renderer.set({ camera: s.camera });

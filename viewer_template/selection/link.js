@@ -4,6 +4,8 @@
 //   [mode:]type:fields[:not:column:categories][:only:column:categories]
 //
 //   lasso:X_umap:x,y,x,y,…        a polygon in the embedding's data coordinates
+//   lasso:X_umap_3d:x,y,…:rot:30,-20  on a 3-D embedding: drawn turned by yaw 30°, pitch −20°
+//                                 (plot/rotation.js; so is a rect; none: seen from the front)
 //   rect:X_umap:x0,y0,x1,y1       a rectangle in data coordinates
 //   cat:louvain:B cells,NK cells  categories of a categorical column, by name
 //   range:n_genes:200,2500        lo ≤ value < hi of a continuous column; an empty end is open
@@ -17,6 +19,8 @@
 // keeps only those categories' cells (a lasso drawn on one library's tissue image selects none
 // of the other libraries, whose spots are hidden there). Names are escaped: % : ,
 // become %25 %3A %2C (before URLSearchParams encodes the whole value).
+
+import { formatRotation, parseRotation } from "../plot/rotation.js";
 
 export const MODES = ["replace", "add", "subtract", "intersect"];
 const TYPES = ["lasso", "rect", "cat", "range", "gene", "cells", "all"];
@@ -64,6 +68,7 @@ export function formatStep({ mode, clause: c }) {
   else if (c.type === "range") f.push(esc(c.column), bounds(c));
   else if (c.type === "gene") f.push(esc(c.gene), bounds(c));
   else if (c.type === "cells") f.push(c.encoded ?? encodeCells(c.indices));
+  if (c.rot && (c.type === "lasso" || c.type === "rect")) f.push("rot", formatRotation(c.rot));
   for (const q of QUALIFIERS) if (c[q]) f.push(q, esc(c[q].column), c[q].categories.map(esc).join(","));
   return f.join(":");
 }
@@ -86,7 +91,13 @@ export function parseStep(text) {
   const type = f.shift();
   if (!TYPES.includes(type)) throw new Error(`unknown selection "${String(type).slice(0, 20)}"`);
   const need = FIELDS[type];
-  const qualifiers = f.splice(need);
+  let qualifiers = f.splice(need);
+  let rot = null;
+  if ((type === "lasso" || type === "rect") && qualifiers[0] === "rot") {
+    rot = parseRotation(qualifiers[1]);
+    if (!rot) throw new Error(`"${String(qualifiers[1]).slice(0, 40)}" is not a rotation "yaw,pitch"`);
+    qualifiers = qualifiers.slice(2);
+  }
   if (f.length !== need || !qualifiersValid(qualifiers)) throw new Error(`a ${type} selection needs ${need} fields`);
   let clause;
   if (type === "lasso") {
@@ -110,6 +121,7 @@ export function parseStep(text) {
     if (!/^[A-Za-z0-9_-]*$/.test(f[0])) throw new Error("the cells of a selection are not valid base64url");
     clause = { type, encoded: f[0] };
   }
+  if (rot) clause.rot = rot;
   for (let k = 0; k < qualifiers.length; k += 3) {
     clause[qualifiers[k]] = { column: unesc(qualifiers[k + 1]), categories: qualifiers[k + 2].split(",").map(unesc) };
   }

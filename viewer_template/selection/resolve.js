@@ -5,6 +5,7 @@
 
 import { rowIndex } from "./geometry.js";
 import { iso } from "../dom.js";
+import { asShown } from "../plot/rotation.js";
 
 /** xy → promise of its row index, from a module worker (or here, where workers fail). */
 function createIndexBuilder() {
@@ -54,10 +55,11 @@ export function createResolver({ dataset, columns, genes }) {
     return list.find((e) => e.key === key) || list.find((e) => e.name === key) || list.find((e) => e.id === key) || null;
   }
 
-  async function embedding(key) {
+  /** rotation: a 3-D embedding's as the clause was drawn (the front when it says none). */
+  async function embedding(key, rotation) {
     const info = findEmbedding(key);
     if (!info) throw new Error(`There is no embedding "${iso(key)}".`);
-    const e = await ds.embedding(info.id);
+    const e = asShown(await ds.embedding(info.id), rotation); // the shown object when it is shown
     return { ...e, index: await indexFor(e) };
   }
 
@@ -84,7 +86,7 @@ export function createResolver({ dataset, columns, genes }) {
   /** Load what a clause needs (embedding, column, gene) for clauseMask(). */
   async function resolve(c) {
     const data = { n };
-    if (c.type === "lasso" || c.type === "rect") data.embedding = await embedding(c.embedding);
+    if (c.type === "lasso" || c.type === "rect") data.embedding = await embedding(c.embedding, c.rot);
     else if (c.type === "cat") Object.assign(data, await codeSet(c.column, c.categories));
     else if (c.type === "range") data.values = (await column(c.column, ["continuous"])).values;
     else if (c.type === "gene") {

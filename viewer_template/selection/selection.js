@@ -195,12 +195,20 @@ export function createSelection({ store, dataset, columns, genes, view }) {
     });
   }
 
-  // the shown embedding's index is built at once, so the first lasso need not wait for it
-  store.subscribe((s) => { if (s.embedding) indexFor(s.embedding); }, ["embedding"]);
+  // the shown embedding's index is built at once, so the first lasso need not wait for it; a 3-D
+  // embedding being turned gets one once it stops (not one per frame)
+  let indexing = 0;
+  store.subscribe((s, prev) => {
+    clearTimeout(indexing);
+    if (!s.embedding) return;
+    if (prev.embedding?.id !== s.embedding.id) indexFor(s.embedding);
+    else indexing = setTimeout(() => { if (store.get().embedding) indexFor(store.get().embedding); }, 300);
+  }, ["embedding"]);
 
   // a new embedding under a subset: show the subset's cells, unless a link asked for a camera
+  // (not a 3-D one turned: the camera stays while it turns)
   store.subscribe((s, prev) => {
-    if (!s.subset || !s.embedding || !s.camera || prev.embedding === s.embedding) return;
+    if (!s.subset || !s.embedding || !s.camera || prev.embedding?.id === s.embedding.id) return;
     if (cam.sameCamera(s.camera, cam.home(s.embedding.bounds))) {
       const camera = cameraFor(s.subset.mask);
       if (camera) store.set({ camera });
