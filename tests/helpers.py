@@ -3,12 +3,18 @@ as "conftest")."""
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
+import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,21 +34,61 @@ def run_cli(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run this checkout's command line in a subprocess, as a user would (from any ``cwd``);
-    with ``check``, a non-zero exit fails the test with the command's stderr."""
+    """Run this checkout's command line in a process of its own, as a user would (from any
+    ``cwd``); with ``check``, a non-zero exit fails the test with the command's stderr. The
+    process is forked from a pre-started one (cli_zygote.py) unless XG_TEST_FRESH_CLI=1 asks for
+    a new interpreter each time (``python -m xgexport.cli``)."""
     environment = {**os.environ, **(env or {})}
     environment["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), environment.get("PYTHONPATH")) if p)
-    result = subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env=environment,
-    )
+    command = [sys.executable, "-m", "xgexport.cli", *map(str, args)]
+    if os.environ.get("XG_TEST_FRESH_CLI") == "1":
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=environment)
+    else:
+        result = _ZYGOTES.run(command, [str(a) for a in args], timeout, Path(cwd or os.getcwd()), environment)
     if check and result.returncode != 0:
         raise AssertionError(f"xgexport {' '.join(map(str, args))} failed:\n{result.stderr}")
     return result
+
+
+class _Zygotes:
+    """Pre-started command lines (cli_zygote.py), one per thread that runs commands at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: list[subprocess.Popen] = []
+
+    def run(self, command: list[str], args: list[str], timeout: float, cwd: Path, env: dict[str, str]):
+        with self.lock:
+            zygote = self.idle.pop() if self.idle else self._start(env)
+        with tempfile.TemporaryDirectory() as folder:
+            out, err = Path(folder, "stdout"), Path(folder, "stderr")
+            request = {"args": args, "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err)}
+            assert zygote.stdin and zygote.stdout
+            zygote.stdin.write(json.dumps(request) + "\n")
+            zygote.stdin.flush()
+            pid = json.loads(zygote.stdout.readline())["pid"]
+            ready, _, _ = select.select([zygote.stdout], [], [], timeout)
+            if not ready:
+                os.killpg(pid, signal.SIGKILL)
+            line = zygote.stdout.readline()
+            with self.lock:
+                self.idle.append(zygote)
+            if not ready:
+                raise subprocess.TimeoutExpired(command, timeout, out.read_text(), err.read_text())
+            rc = json.loads(line)["rc"]
+            return subprocess.CompletedProcess(command, rc, out.read_text(), err.read_text())
+
+    @staticmethod
+    def _start(env: dict[str, str]) -> subprocess.Popen:
+        zygote = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "cli_zygote.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        )  # fmt: skip
+        atexit.register(zygote.kill)
+        return zygote
+
+
+_ZYGOTES = _Zygotes()
 
 
 def one_error(result: subprocess.CompletedProcess) -> str:

@@ -32,6 +32,7 @@ TIMEOUT = 120
 # numbers; none comes from the dataset.
 FIXED_WORDS = {
     "zarr.json", "c", "X", "obs_names", "var", "names", "symbols", "embeddings", "coords", "display",
+    "coords_z", "display_z",
     "obs", "codes", "values", "de", "mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange",
     "t", "pval", "pval_adj", "top_up", "top_down", "markers",
     # data/compare/ (docs/FORMAT.md, xgexport.comparison.layout)

@@ -89,3 +89,28 @@ def test_a_port_in_use_is_one_line(bundle_copy):
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "unexpected" not in lines[0], lines
     assert f"port {port} is already in use" in lines[0]
+
+
+def test_one_connection_serves_many_requests(bundle_copy, serving):
+    """Keep-alive, as static hosts answer: the page's ~50 requests reuse a few connections. A
+    404 (a missing file, a refused folder) says so, with its length, and closes."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(serving(bundle_copy))
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.connect()
+    first = connection.sock
+    for rel, status in (("index.html", 200), ("viewer/main.js", 200), ("data/X/c.0.0", 200), ("data/", 404),
+                        ("no-such-file", 404)):  # fmt: skip
+        connection.request("GET", "/" + rel)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == status and response.version == 11, (rel, response.status)
+        assert int(response.headers["Content-Length"]) == len(body), rel
+        if status == 200:
+            assert connection.sock is first  # the same connection
+        else:
+            assert response.headers["Connection"] == "close"
+            connection.close()
+            connection.connect()

@@ -35,6 +35,12 @@ def page_csp() -> str:
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     csp: str | None = None
+    # Keep-alive, as every static host answers: a page's ~50 module and data requests then reuse
+    # a few connections. Without Nagle's algorithm, as keep-alive needs: the headers and a small
+    # body go out at once instead of waiting for an ACK (measured on the first frame: modules in
+    # at 280 instead of 436 ms; HTTP/1.1 with Nagle was slower than HTTP/1.0).
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def guess_type(self, path):
         return content_type(Path(path).name)  # as publish sends it: what works here works hosted
