@@ -11,7 +11,7 @@
    arrays' metadata and the group's attributes.
 
 Everything is computed in float64 from the source values (as DE is) with the exact kernel of
-:mod:`.moments`.
+:mod:`.moments` (``row_moments_many``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..chunks import chunk_key, encode_gzip, encode_gzip_parts
 from ..stats import Moments
 from ..store import create
 from . import layout as L
-from .moments import combine_all, exact_moments_many, row
+from .moments import combine_all, row, row_moments_many
 from .tree import SpatialTree, build_tree, row_groups
 
 
@@ -165,7 +165,7 @@ def block_rows(layout: CompareLayout, block) -> tuple[np.ndarray, list[Moments]]
         out[first : first + len(moments.n), L.N_POS] = moments.n_pos
 
     groupings = [(codes, n_groups) for codes, n_groups, _ in layout.groupings]
-    *grouped, own = exact_moments_many(block, [*groupings, (layout.tree_codes, len(layout.tree_up))])
+    *grouped, own = row_moments_many(block, [*groupings, (layout.tree_codes, len(layout.tree_up))])
     for (_, _, first), moments in zip(layout.groupings, grouped):
         put(first, moments)
     nodes = _tree_moments(own, layout, block.shape[1])
