@@ -106,11 +106,17 @@ def row_moments_many(matrix, groupings) -> list[Moments]:
     if matrix.format != "csc":
         return _row_moments(matrix, groupings)
     spans = [_row_moments(_column_view(matrix, a, b), groupings) for a, b in _blocks(matrix)]
-    return [
-        Moments(n=spans[0][i].n, mean=np.hstack([s[i].mean for s in spans]), m2=np.hstack([s[i].m2 for s in spans]),
-                n_pos=np.hstack([s[i].n_pos for s in spans]))  # fmt: skip
-        for i in range(len(groupings))
-    ]
+    return [_side_by_side([span[i] for span in spans]) for i in range(len(groupings))]
+
+
+def _side_by_side(parts: list[Moments]) -> Moments:
+    """One grouping's statistics over consecutive spans of genes, as one table."""
+    return Moments(
+        n=parts[0].n,
+        mean=np.hstack([p.mean for p in parts]),
+        m2=np.hstack([p.m2 for p in parts]),
+        n_pos=np.hstack([p.n_pos for p in parts]),
+    )
 
 
 def _row_moments(matrix, groupings) -> list[Moments]:
