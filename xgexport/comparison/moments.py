@@ -20,6 +20,7 @@ genes again without subtraction.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..stats import Moments, combine
 
@@ -99,7 +100,7 @@ def row_moments_many(matrix, groupings) -> list[Moments]:
     """:func:`exact_moments_many`'s statistics for the stored rows, cheaper: Σx, Σx² and the
     counts in one pass; the (group, gene) pairs whose ρ exceeds ONE_PASS_RATIO (constant groups
     among them: their one-pass M2 is rounding noise against Σx²) are computed again by the exact
-    two passes, over their own values only, with exact_moments_many's very digits. A CSC matrix
+    two passes, over the columns that hold such a pair, with exact_moments_many's very digits. A CSC matrix
     is taken a span of genes at a time (each gene whole: both passes in one go, bins for the
     span's genes only); CSR in blocks of cells. Per (group, gene) the values are summed in
     ascending cell order either way: CSC and single-block CSR give the same bits."""
@@ -182,8 +183,6 @@ def _bins(shared: tuple, first_bin: np.ndarray):
 
 def _column_view(matrix, a: int, b: int):
     """Columns [a, b) of a CSC matrix on the same buffers (scipy's slicing copies)."""
-    import scipy.sparse as sp
-
     lo, hi = matrix.indptr[a], matrix.indptr[b]
     return sp.csc_matrix((matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[a : b + 1] - lo),
                          shape=(matrix.shape[0], b - a))  # fmt: skip
