@@ -7,6 +7,11 @@ is a fact, not a rounding threshold, through every later combination (Chan's for
 equal means and adds nothing). The build's one-pass DE kernel keeps ten digits of M2; pieces
 that may later be subtracted need all of them.
 
+``row_moments_many`` is the build's kernel for the stored rows (the same statistics in one pass
+over the values, a second only where the first could lose digits: the argument is in
+docs/COMPARE.md, "Exactness"); ``exact_moments`` stays the two-pass kernel of the engine's leaf
+cells, which the viewer's worker ports line for line.
+
 ``subtract`` undoes a combination (a set's statistics without a subset's) and reports, per
 gene, where that kept too few digits to meet Welch's 1e-6 target: the caller computes those
 genes again without subtraction.
@@ -15,6 +20,7 @@ genes again without subtraction.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..stats import Moments, combine
 
@@ -82,6 +88,104 @@ def exact_moments_many(matrix, groupings) -> list[Moments]:
         m2 = total.reshape(n_groups, n_genes) + implicit * mean * mean
         out.append(Moments(n=n, mean=mean, m2=m2, n_pos=n_pos.reshape(n_groups, n_genes)))
     return out
+
+
+# Row pieces keep the one-pass M2 = Σx² − (Σx)²/n where ρ = Σx²/M2 is at most this (its rounding
+# error is then at most (ρ + 2√(ρ(ρ−1)))·γ·M2 ≤ 4.9·γ·M2 against the two-pass's ≈ γ·M2, γ being
+# the error of one float64 sum of positive terms; docs/COMPARE.md); elsewhere, the two passes.
+ONE_PASS_RATIO = 2.0
+
+
+def row_moments_many(matrix, groupings) -> list[Moments]:
+    """:func:`exact_moments_many`'s statistics for the stored rows, cheaper: Σx, Σx² and the
+    counts in one pass; the (group, gene) pairs whose ρ exceeds ONE_PASS_RATIO (constant groups
+    among them: their one-pass M2 is rounding noise against Σx²) are computed again by the exact
+    two passes, over the columns that hold such a pair, with exact_moments_many's very digits. A CSC matrix
+    is taken a span of genes at a time (each gene whole: both passes in one go, bins for the
+    span's genes only); CSR in blocks of cells. Per (group, gene) the values are summed in
+    ascending cell order either way: CSC and single-block CSR give the same bits."""
+    if matrix.format != "csc":
+        return _row_moments(matrix, groupings)
+    spans = [_row_moments(_column_view(matrix, a, b), groupings) for a, b in _blocks(matrix)]
+    return [_side_by_side([span[i] for span in spans]) for i in range(len(groupings))]
+
+
+def _side_by_side(parts: list[Moments]) -> Moments:
+    """One grouping's statistics over consecutive spans of genes, as one table."""
+    return Moments(
+        n=parts[0].n,
+        mean=np.hstack([p.mean for p in parts]),
+        m2=np.hstack([p.m2 for p in parts]),
+        n_pos=np.hstack([p.n_pos for p in parts]),
+    )
+
+
+def _row_moments(matrix, groupings) -> list[Moments]:
+    n_genes = matrix.shape[1]
+    blocks = _blocks(matrix)
+    offsets = [np.asarray(codes, dtype=np.int64) * n_genes for codes, _ in groupings]  # a cell's first bin
+    sums = [np.zeros((4, k * n_genes)) for _, k in groupings]  # Σx, Σx², stored, values > 0
+    for a, b in blocks:
+        shared = _block(matrix, a, b)
+        squares = shared[3] * shared[3]
+        for (_, k), (s1, s2, stored, n_pos), first_bin in zip(groupings, sums, offsets):
+            flat, keep = _bins(shared, first_bin)
+            values = shared[3] if keep is None else shared[3][keep]
+            s1 += np.bincount(flat, weights=values, minlength=k * n_genes)
+            s2 += np.bincount(flat, weights=squares if keep is None else squares[keep], minlength=k * n_genes)
+            counts = np.bincount(flat, minlength=k * n_genes)
+            stored += counts
+            # values <= 0 or NaN are rare in expression data: count those, not the positives
+            positive = values.size == 0 or values.min() > 0
+            n_pos += counts if positive else np.bincount(flat[values > 0], minlength=k * n_genes)
+    out = []
+    for (codes, k), (s1, s2, _, n_pos) in zip(groupings, sums):
+        codes = np.asarray(codes, dtype=np.int64)
+        n = np.bincount(codes[codes >= 0], minlength=k).astype(np.float64)
+        s1, s2 = s1.reshape(k, n_genes), s2.reshape(k, n_genes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = s1 / n[:, None]
+            m2 = s2 - s1 * s1 / n[:, None]
+            risky = (s2 > 0) & ~(m2 * ONE_PASS_RATIO >= s2)  # NaN stays NaN: not risky
+        mean[n == 0], m2[n == 0] = 0.0, 0.0
+        if risky.any():
+            _exact_where(matrix, codes, k, risky, mean, m2)
+        out.append(Moments(n=n, mean=mean, m2=m2, n_pos=n_pos.reshape(k, n_genes)))
+    return out
+
+
+def _exact_where(matrix, codes: np.ndarray, k: int, risky: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
+    """exact_moments' two passes where ``risky``, written into mean and M2: over the columns
+    that hold a risky pair (CSC), or the whole matrix (CSR). Per (group, gene) the same values in
+    the same order as exact_moments over the whole matrix: the same bits."""
+    genes = np.flatnonzero(risky.any(axis=0))
+    if matrix.format == "csc":
+        exact = exact_moments(matrix[:, genes], codes, k)
+    else:
+        exact = exact_moments(matrix, codes, k)
+        exact = Moments(exact.n, exact.mean[:, genes], exact.m2[:, genes], exact.n_pos[:, genes])
+    chosen = risky[:, genes]
+    mean[:, genes] = np.where(chosen, exact.mean, mean[:, genes])
+    m2[:, genes] = np.where(chosen, exact.m2, m2[:, genes])
+
+
+def _bins(shared: tuple, first_bin: np.ndarray):
+    """Flat (group, gene) bin of each stored value of a block whose cell is in a group, and the
+    mask of those values (None: all): one gather and one add per value."""
+    is_csr, major, minor, _ = shared
+    flat = first_bin[major] if is_csr else first_bin[minor]
+    flat += minor if is_csr else major
+    if flat.size and flat.min() < 0:  # cells in no group (first bin −genes + gene < 0)
+        keep = flat >= 0
+        return flat[keep], keep
+    return flat, None
+
+
+def _column_view(matrix, a: int, b: int):
+    """Columns [a, b) of a CSC matrix on the same buffers (scipy's slicing copies)."""
+    lo, hi = matrix.indptr[a], matrix.indptr[b]
+    return sp.csc_matrix((matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[a : b + 1] - lo),
+                         shape=(matrix.shape[0], b - a))  # fmt: skip
 
 
 def _shift(matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:

@@ -11,7 +11,7 @@
    arrays' metadata and the group's attributes.
 
 Everything is computed in float64 from the source values (as DE is) with the exact kernel of
-:mod:`.moments`.
+:mod:`.moments` (``row_moments_many``).
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import zarr
 
 from ..chunks import chunk_key, encode_gzip, encode_gzip_parts
 from ..options import DEFAULT_GZIP_LEVEL
 from ..stats import Moments
-from ..store import create
 from . import layout as L
-from .moments import combine_all, exact_moments_many, row
+from .moments import combine_all, row, row_moments_many
 from .tree import SpatialTree, build_tree, row_groups
 
 
@@ -166,7 +164,7 @@ def block_rows(layout: CompareLayout, block) -> tuple[np.ndarray, list[Moments]]
         out[first : first + len(moments.n), L.N_POS] = moments.n_pos
 
     groupings = [(codes, n_groups) for codes, n_groups, _ in layout.groupings]
-    *grouped, own = exact_moments_many(block, [*groupings, (layout.tree_codes, len(layout.tree_up))])
+    *grouped, own = row_moments_many(block, [*groupings, (layout.tree_codes, len(layout.tree_up))])
     for (_, _, first), moments in zip(layout.groupings, grouped):
         put(first, moments)
     nodes = _tree_moments(own, layout, block.shape[1])
@@ -250,6 +248,8 @@ def write_leaves(folder: Path, layout: CompareLayout, cells: sp.csr_matrix, firs
 
 def create_big_arrays(group, layout: CompareLayout, value_dtype, capacity: int, level: int) -> None:
     """The metadata (zarr.json) of rows and leaves, whose chunks are written directly."""
+    from ..store import create  # the parent's: the workers that write chunks never import zarr
+
     planes, n_leaves = L.index_planes(layout.n_genes), len(layout.tree.leaves)
     create(group, L.ROWS, shape=(layout.n_rows, L.N_STATS, layout.n_genes), dtype=np.float64,
            chunks=(1, L.N_STATS, layout.n_genes), level=level)  # fmt: skip
@@ -260,6 +260,8 @@ def create_big_arrays(group, layout: CompareLayout, value_dtype, capacity: int, 
 def finish(group, layout: CompareLayout, row_bytes: np.ndarray, leaf_bytes: np.ndarray, *, value_dtype, capacity: int,
            nonnegative: bool, level: int) -> dict[str, list[int]]:  # fmt: skip
     """The small arrays and the attributes; returns every array's shape by path under data/."""
+    from ..store import create
+
     info = np.stack([layout.row_n, row_bytes]).T.astype(np.int32)
     create(group, L.ROW_INFO, info, level=level)
     create(group, L.NODES, layout.tree.nodes, level=level)
@@ -287,6 +289,8 @@ def write_compare(store_path: Path, matrix, display: np.ndarray, embedding_id: s
     """Write the comparison data of an in-memory matrix under ``store_path/compare`` with the
     build's pieces in one block; return the manifest's array shapes and the digests of the
     chunk files written here ({"arrays": …, "files": …})."""
+    import zarr
+
     csr = canonical_matrix(matrix)
     layout = plan_layout(
         display, embedding_id, csr.shape[1], columns, joints, leaf_cells=leaf_cells, row_cells=row_cells
