@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from helpers import DATASETS, built_once
+from helpers import DATASETS, built_once, run_cli
 
 
 @contextmanager
@@ -90,6 +92,28 @@ def example_build(shared_tmp) -> Callable[..., Path]:
             shared_tmp / f"example-{key}",
             lambda out: build(example_path(), out, options=BuildOptions(**options), reporter=Reporter(0)),
         )
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def dataset_build(shared_tmp, datasets) -> Callable[[str], tuple[subprocess.CompletedProcess, Path]]:
+    """A real dataset of tests/data through `xgexport build` with every default, once per run
+    for all workers (test_datasets and test_de_bundle read the same bundles): the command's
+    result and its OUT (absent when the build refused the file; its folder then holds nothing)."""
+
+    def get(name: str) -> tuple[subprocess.CompletedProcess, Path]:
+        folder = shared_tmp / f"dataset-{name}"
+        folder.mkdir(exist_ok=True)
+
+        def make(run: Path) -> None:
+            run.mkdir()
+            result = run_cli("build", datasets / name, run / "bundle", check=False)
+            (folder / "result.json").write_text(json.dumps([result.returncode, result.stdout, result.stderr]))
+
+        run = built_once(folder / "run", make)
+        returncode, stdout, stderr = json.loads((folder / "result.json").read_text())
+        return subprocess.CompletedProcess(["xgexport", "build", name], returncode, stdout, stderr), run / "bundle"
 
     return get
 

@@ -41,13 +41,10 @@ def test_table_covers_every_shared_dataset(datasets):
 
 
 @pytest.fixture(scope="module")
-def built(datasets, tmp_path_factory):
-    """Build every dataset once; map name -> (CompletedProcess, out folder)."""
-    results = {}
-    for name in sorted(EXPECTED):
-        out = tmp_path_factory.mktemp("ds") / "bundle"
-        results[name] = (run_cli("build", datasets / name, out, check=False), out)
-    return results
+def built(dataset_build):
+    """Every dataset built once per run (conftest's dataset_build, shared with test_de_bundle);
+    map name -> (CompletedProcess, out folder)."""
+    return {name: dataset_build(name) for name in sorted(EXPECTED)}
 
 
 def read(path):

@@ -25,9 +25,9 @@ CASES = [
 
 
 @pytest.fixture(scope="module", params=CASES)
-def case(request, datasets, tmp_path_factory):
-    out = tmp_path_factory.mktemp("de") / "bundle"
-    run_cli("build", datasets / request.param, out, "-q")
+def case(request, datasets, dataset_build):
+    result, out = dataset_build(request.param)  # `xgexport build` with every default, shared
+    assert result.returncode == 0, result.stderr
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         adata = ad.read_h5ad(datasets / request.param)
