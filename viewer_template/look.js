@@ -6,7 +6,8 @@
 
 import { COLORMAPS } from "./colormaps.js";
 
-export const DEFAULT_LOOK = Object.freeze({ size: 1, opacity: null, cmap: "viridis", labels: true, image: 1, lib: null, spots: false });
+// spots at their true size by default, as squidpy draws Visium: only spatial data with a spot diameter has them
+export const DEFAULT_LOOK = Object.freeze({ size: 1, opacity: null, cmap: "viridis", labels: true, image: 1, lib: null, spots: true });
 export const SIZE_RANGE = [0.25, 4];
 export const OPACITY_RANGE = [0.05, 1];
 
@@ -40,7 +41,7 @@ export function parseLook(params) {
   const image = Number(params.get("img"));
   if (params.has("img") && params.get("img") !== "" && Number.isFinite(image)) look.image = clamp(image, [0, 1]);
   if (params.get("lib")) look.lib = params.get("lib");
-  if (params.get("spots") === "1") look.spots = true;
+  if (params.get("spots") === "0") look.spots = false; // "1", the default, came from older links
   return look;
 }
 
@@ -54,7 +55,7 @@ export function lookParams(look) {
   if (!look.labels) out.push(["labels", "0"]);
   if (look.image !== undefined && look.image !== DEFAULT_LOOK.image) out.push(["img", String(Number(look.image.toPrecision(3)))]);
   if (look.lib) out.push(["lib", look.lib]);
-  if (look.spots) out.push(["spots", "1"]);
+  if (look.spots === false) out.push(["spots", "0"]);
   return out;
 }
 

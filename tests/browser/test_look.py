@@ -76,7 +76,7 @@ def test_size_and_opacity_by_mouse_and_keyboard_kept_in_the_link(rec, pbmc_site,
     # "Automatic" puts both back; the link loses them
     page.locator("#look-reset").click()
     assert page.evaluate("window.xgexport.getState().look") == {"size": 1, "opacity": None, "cmap": "viridis", "labels": True,
-                                                                 "image": 1, "lib": None, "spots": False}  # fmt: skip
+                                                                 "image": 1, "lib": None, "spots": True}  # fmt: skip
     page.wait_for_function("() => !location.hash.includes('size=') && !location.hash.includes('opacity=')", timeout=5000)
     other.context.close()
     rec.assert_clean([pbmc_site.origin])

@@ -12,8 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import zarr
-
-from browser_helpers import DATASETS, READY, REPO, build_bundle, export_file, hex_rgb, save_artifact, wait_until
+from browser_helpers import (
+    DATASETS,
+    READY,
+    REPO,
+    build_bundle,
+    drawn_after,
+    export_file,
+    frames,
+    hex_rgb,
+    save_artifact,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 IMAGE_SHOWN = "html[data-xg-image]"
@@ -39,7 +49,9 @@ def to_screen(page, lo, hi, xy):
     box = page.locator("#canvas").bounding_box()
     s = min(box["width"] / (hi[0] - lo[0]), box["height"] / (hi[1] - lo[1])) * 0.92 * cam["zoom"]
     xy = np.atleast_2d(xy)
-    return np.column_stack([box["width"] / 2 + (xy[:, 0] - cam["cx"]) * s, box["height"] / 2 + (xy[:, 1] - cam["cy"]) * s]), s
+    return np.column_stack(
+        [box["width"] / 2 + (xy[:, 0] - cam["cx"]) * s, box["height"] / 2 + (xy[:, 1] - cam["cy"]) * s]
+    ), s
 
 
 def png_pixels(page, pixel_reader, path):
@@ -62,13 +74,15 @@ def canvas(page, pixel_reader, name=None):
 
 @pytest.fixture(scope="session")
 def visium(tmp_path_factory, serve):
-    out = build_bundle(DATASETS / "squidpy_visium-test-data.h5ad", tmp_path_factory.mktemp("visium") / "out", "--no-compare")
+    out = build_bundle(
+        DATASETS / "squidpy_visium-test-data.h5ad", tmp_path_factory.mktemp("visium") / "out", "--no-compare"
+    )
     return serve(out), out
 
 
 def test_visium_image_lies_under_the_spots(rec, visium, pixel_reader):
     site, out = visium
-    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Aleiden&opacity=1&labels=0"))
+    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Aleiden&opacity=1&labels=0&spots=0"))
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     (info,) = meta_of(out)["images"]
     image = png_pixels(page, pixel_reader, out / info["file"])
@@ -80,11 +94,18 @@ def test_visium_image_lies_under_the_spots(rec, visium, pixel_reader):
     screen, _ = to_screen(page, lo, hi, centres)
     spot_screen, _ = to_screen(page, lo, hi, xy)
     far = np.sqrt(((screen[:, None, :] - spot_screen[None, :, :]) ** 2).sum(-1)).min(1) > 12  # spots: ≤ 7 px
-    inside = (screen[:, 0] > 2) & (screen[:, 1] > 2) & (screen[:, 0] < shot.shape[1] - 2) & (screen[:, 1] < shot.shape[0] - 2)
+    inside = (
+        (screen[:, 0] > 2)
+        & (screen[:, 1] > 2)
+        & (screen[:, 0] < shot.shape[1] - 2)
+        & (screen[:, 1] < shot.shape[0] - 2)
+    )
     badge = (screen[:, 0] < 160) & (screen[:, 1] < 40)  # the selection count sits over the plot's corner
     picks = np.nonzero(far & inside & ~badge)[0]
     assert len(picks) > 100
-    got = shot[np.floor(screen[picks, 1]).astype(int), np.floor(screen[picks, 0]).astype(int)]  # pixel j spans [j, j + 1)
+    got = shot[
+        np.floor(screen[picks, 1]).astype(int), np.floor(screen[picks, 0]).astype(int)
+    ]  # pixel j spans [j, j + 1)
     r, c = rows.ravel()[picks], cols.ravel()[picks]
     error = np.abs(got - image[r, c])
     # a screen pixel's centre is within half a screen pixel of the image pixel's: linear filtering
@@ -149,7 +170,7 @@ def pixel_at(shot, screen):
 
 def test_squares_and_spots_line_up_and_libraries_switch(rec, pattern, pixel_reader):
     site, out = pattern
-    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&opacity=1&labels=0"))
+    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&opacity=1&labels=0&spots=0"))
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     infos = meta_of(out)["images"]
     assert [(i["library"], i["width"], i["height"]) for i in infos] == [("lib0", 1300, 975), ("lib1", 1300, 975)]
@@ -162,13 +183,20 @@ def test_squares_and_spots_line_up_and_libraries_switch(rec, pattern, pixel_read
     for k, (x, y) in enumerate(spots[lib0]):
         assert np.abs(shot[int(y), int(x)] - pink).max() <= 3, k
         side = SQUARE / SCALEF * s / 2 * 0.6  # 60 % of the way to the square's edge, on screen
-        ring = [shot[int(y), int(x + side)], shot[int(y), int(x - side)], shot[int(y + side), int(x)], shot[int(y - side), int(x)]]
+        ring = [
+            shot[int(y), int(x + side)],
+            shot[int(y), int(x - side)],
+            shot[int(y + side), int(x)],
+            shot[int(y - side), int(x)],
+        ]
         square = min(SQUARES, key=lambda c: np.abs(ring[0] - c).max())
         assert all(np.abs(p - square).max() <= 3 for p in ring), (k, ring)
     # lib1's cells are not drawn while lib0 is shown
     assert (np.abs(shot - orange).max(-1) <= 3).sum() == 0
     # nor found by hovering: a lib1 cell far from lib0's spots shows no tooltip
-    far = len(xy) // 2 + int(np.argmax(np.sqrt(((spots[len(xy) // 2 :, None] - spots[None, lib0]) ** 2).sum(-1)).min(1)))
+    far = len(xy) // 2 + int(
+        np.argmax(np.sqrt(((spots[len(xy) // 2 :, None] - spots[None, lib0]) ** 2).sum(-1)).min(1))
+    )
     box = page.locator("#canvas").bounding_box()
     hover = (box["x"] + spots[far, 0], box["y"] + spots[far, 1])
     page.mouse.move(hover[0] - 3, hover[1] - 3)
@@ -205,10 +233,8 @@ def test_opacity_true_spot_size_and_the_link(rec, pattern, pixel_reader):
     page.wait_for_timeout(100)
     want = 0.4 * np.array(BACKGROUND) + 0.6 * 255  # over the page's white
     assert np.abs(pixel_at(canvas(page, pixel_reader), background) - want).max() <= 2
-    # spots at their true size: 150 full-resolution units across, scaled with the zoom
-    page.locator("#tissue-spots").check()
-    wait_until(lambda: "spots=1" in page.evaluate("location.hash"))
-    page.wait_for_timeout(100)
+    # spots at their true size by default: 150 full-resolution units across, scaled with the zoom
+    assert page.locator("#tissue-spots").is_checked() and "spots" not in page.evaluate("location.hash")
     shot = canvas(page, pixel_reader, "tissue_true_size.png")
     spots, s = to_screen(page, lo, hi, xy)
     x, y = spots[0]  # on a square wider than the spot: the spot is every pixel of another colour
@@ -220,18 +246,25 @@ def test_opacity_true_spot_size_and_the_link(rec, pattern, pixel_reader):
     while row[right + 1]:
         right += 1
     assert right - left + 1 == pytest.approx(150 * s, abs=3)
+    # the automatic size instead: in the link as spots=0
+    drawn = frames(page)
+    page.locator("#tissue-spots").uncheck()
+    wait_until(lambda: "spots=0" in page.evaluate("location.hash"))
+    drawn_after(page, drawn)
+    small = canvas(page, pixel_reader)
+    assert np.abs(small[int(y), int(x + 0.4 * 150 * s)] - shot[int(y), int(x + 0.4 * 150 * s)]).max() > 6
     # the link brings all of it back
     link = page.evaluate("location.href")
     page2 = rec.goto_ready(link)
     page2.wait_for_selector(IMAGE_SHOWN, state="attached")
     look = page2.evaluate("window.xgexport.getState().look")
-    assert (look["image"], look["spots"], page2.locator("#tissue-spots").is_checked()) == (0.4, True, True)
+    assert (look["image"], look["spots"], page2.locator("#tissue-spots").is_checked()) == (0.4, False, False)
     rec.assert_clean([site.origin])
 
 
 def test_embedded_viewer_draws_the_image_of_the_link(rec, pattern, pixel_reader):
     site, out = pattern
-    page = rec.goto_ready(site.url("?embed=1#embedding=spatial&lib=lib1&labels=0"))
+    page = rec.goto_ready(site.url("?embed=1#embedding=spatial&lib=lib1&labels=0&spots=0"))
     wait_until(lambda: page.evaluate("document.documentElement.dataset.xgImage") == "1")  # no eval under the CSP
     _, lo, hi = spots_of(out)
     gap, _ = to_screen(page, lo, hi, (np.array([[300.0, 700.0]]) - 0.5) / SCALEF)
@@ -241,7 +274,7 @@ def test_embedded_viewer_draws_the_image_of_the_link(rec, pattern, pixel_reader)
 
 def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
     site, out = pattern
-    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&labels=0&img=0.8"))
+    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&labels=0&img=0.8&spots=0"))
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     _, lo, hi = spots_of(out)
     square, _ = to_screen(page, lo, hi, (np.array([[300.0 + 40, 300.0]]) - 0.5) / SCALEF)  # inside the first square
@@ -255,7 +288,7 @@ def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "library_id · spatial · lib0 · 25 cells" in texts  # the library drawn is named, with its cells
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
-    (image,) = [e for e in plot.iter(f"{SVG}image")]
+    (image,) = list(plot.iter(f"{SVG}image"))
     assert image.get("href").startswith("data:image/png;base64,") and float(image.get("opacity")) == 0.8
     info = meta_of(out)["images"][0]
     corners, _ = to_screen(page, lo, hi, np.array([info["extent"][:2], info["extent"][2:]]))
@@ -269,7 +302,9 @@ def test_png_and_svg_exports_hold_the_image(rec, pattern, pixel_reader):
 
 def test_side_by_side_views_draw_the_image_and_the_library(rec, pattern, pixel_reader):
     site, out = pattern
-    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Alibrary_id&split=obs%3Alibrary_id&opacity=1&labels=0&img=0.5"))
+    page = rec.goto_ready(
+        site.url("#embedding=spatial&color=obs%3Alibrary_id&split=obs%3Alibrary_id&opacity=1&labels=0&img=0.5")
+    )
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     side = page.locator(".split-canvas")
     side.wait_for()
@@ -293,7 +328,9 @@ def test_visium_spots_at_their_true_size(rec, visium, pixel_reader):
     """Visium spots are 55 µm across at 100 µm centre to centre: at their true size (89.4 full-resolution
     pixels, the file's spot_diameter_fullres) each is a disc of its cluster's colour that far out."""
     site, out = visium
-    page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Aleiden&opacity=1&labels=0&spots=1"))
+    page = rec.goto_ready(
+        site.url("#embedding=spatial&color=obs%3Aleiden&opacity=1&labels=0")
+    )  # true size: the default
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     (info,) = meta_of(out)["images"]
     xy, lo, hi = spots_of(out)
@@ -363,8 +400,16 @@ def test_selection_links_read_not_and_only_in_that_order(rec, pattern):
          "rect:spatial:0,0,1,1:only:library_id:lib0:not:cluster:a", "rect:spatial:0,0,1,1:also:x:y",
          "rect:spatial:0,0,1,1:not:x:y:not:x:z"],
     )  # fmt: skip
-    assert parsed[0] == ["rect:spatial:0,0,1,1:not:library_id:lib1", {"column": "library_id", "categories": ["lib1"]}, None]
-    assert parsed[1] == ["rect:spatial:0,0,1,1:only:library_id:lib0", None, {"column": "library_id", "categories": ["lib0"]}]
+    assert parsed[0] == [
+        "rect:spatial:0,0,1,1:not:library_id:lib1",
+        {"column": "library_id", "categories": ["lib1"]},
+        None,
+    ]
+    assert parsed[1] == [
+        "rect:spatial:0,0,1,1:only:library_id:lib0",
+        None,
+        {"column": "library_id", "categories": ["lib0"]},
+    ]
     assert parsed[2][0] == "add:rect:spatial:0,0,1,1:not:cluster:a%2Cb:only:library_id:lib0"
     assert parsed[2][1] == {"column": "cluster", "categories": ["a,b"]}
     assert all("needs 2 fields" in p for p in parsed[3:]), parsed[3:]
