@@ -285,6 +285,9 @@ def test_side_by_side_views_turn_together(rec, threed_site, threed_bundle, pixel
     page.locator(".split-view").wait_for()
     page.evaluate("window.xgexport.setColor('gene:CD79A')")
     page.wait_for_selector(READY, state="attached")
+    # drawn back to front, so the legend does not promise the highest values on top
+    note = page.locator("#legend .note").all_inner_texts()
+    assert any("nearer cells are drawn on top (3-D)" in t for t in note) and not any("higher values" in t for t in note)
     page.locator("#tool-rotate").click()
     side = page.locator(".split-canvas").bounding_box()
     # a drag in the side view turns both (one camera, one rotation)
@@ -312,6 +315,7 @@ def test_side_by_side_views_turn_together(rec, threed_site, threed_bundle, pixel
     grey = np.ptp(np.array(fills), axis=1) < 8  # viridis is never grey; "not expressed" is, paler or not
     assert grey.sum() == (gene_values(threed_bundle, "CD79A") == 0).sum()
     assert not grey[grey.sum() :].any()  # every grey circle before the first coloured one
+    assert "nearer cells are drawn on top (3-D)" in " ".join(t.text or "" for t in root.iter(f"{SVG}text"))  # wrapped
     rec.assert_clean([threed_site.origin])
 
 

@@ -5,6 +5,7 @@
 import { categoryColors, colormap, colormapGradient, cssColor, ZERO_RGB } from "../colormaps.js";
 import { colorScale } from "../look.js";
 import { LEVELS, blendColor } from "../plot/blend.js";
+import { is3d } from "../plot/rotation.js";
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
 
@@ -154,8 +155,14 @@ function renderEmpty(container, text) {
   container.replaceChildren(el("p", "note", text));
 }
 
-/** Legend of a continuous obs column: the colour range (capped ends marked), missing cells. */
-export function continuousLegend(color) {
+// a 3-D embedding is drawn back to front (plot/rotation.js), not highest value last
+const ORDER_3D = "nearer cells are drawn on top (3-D)";
+
+/**
+ * Legend of a continuous obs column: the colour range (capped ends marked), missing cells.
+ * depth: drawn in 3-D (nearer cells on top, whatever their value).
+ */
+export function continuousLegend(color, depth = false) {
   const { column, min, max, trueMin, trueMax, nMissing } = color;
   const n = column.values.length;
   const notes = [];
@@ -170,12 +177,12 @@ export function continuousLegend(color) {
   }
   if (min === max) notes.push(`Every cell with a value has ${formatNumber(min)}.`);
   if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
-  if (min !== max) notes.push("Higher values are drawn on top.");
+  if (min !== max) notes.push(depth ? `Values: ${ORDER_3D}.` : "Higher values are drawn on top.");
   return { name: column.name, min, max, capped: cappedHigh, cappedLow, note: notes.join(" ") };
 }
 
-/** Legend of a gene, or of a gene set (the mean of its genes per cell). */
-export function geneLegend(color, source) {
+/** Legend of a gene, or of a gene set (the mean of its genes per cell); depth: as continuousLegend's. */
+export function geneLegend(color, source, depth = false) {
   const { nZero, nMissing, values } = color;
   const set = color.kind === "geneset";
   const capped = color.max < color.trueMax;
@@ -184,8 +191,9 @@ export function geneLegend(color, source) {
   if (color.zero) notes.push(`${count(nZero)} cells with 0 (${none}) are light grey, drawn underneath.`);
   if (capped) notes.push(`Colour scale capped at the 99th percentile of expressing cells (max ${formatNumber(color.trueMax)}).`);
   if (nMissing) notes.push(`${count(nMissing)} cells without a value are grey, drawn underneath.`);
-  notes.push(set ? `Mean expression of the set's ${count(color.genes.length)} genes (${source}); higher values are drawn on top.`
-    : `Expression (${source}); higher values are drawn on top.`);
+  const order = depth ? ORDER_3D : "higher values are drawn on top";
+  notes.push(set ? `Mean expression of the set's ${count(color.genes.length)} genes (${source}); ${order}.`
+    : `Expression (${source}); ${order}.`);
   const nothing = nMissing + (color.zero ? nZero : 0) === values.length; // no cell to put on the bar
   return {
     name: set ? `${color.label} (gene set)` : color.label, min: color.min, max: color.max, capped, empty: nothing, note: notes.join(" "),
@@ -228,14 +236,16 @@ export function createLegend({ box, store, dataset }) {
 
   function render(s) {
     const { color } = s;
+    const depth = is3d(s.embedding);
     if (color.kind === "obs" && color.column.kind !== "continuous") renderCategorical(box, color.column, s.categories, actions);
-    else if (color.kind === "obs") renderContinuous(box, scaledLegend(continuousLegend(color), color, s.look));
-    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, scaledLegend(geneLegend(color, source), color, s.look));
+    else if (color.kind === "obs") renderContinuous(box, scaledLegend(continuousLegend(color, depth), color, s.look));
+    else if (color.kind === "gene" || color.kind === "geneset") renderContinuous(box, scaledLegend(geneLegend(color, source, depth), color, s.look));
     else if (color.kind === "blend") renderBlend(box, color);
     else renderEmpty(box, "Choose a column or a gene to colour the cells.");
   }
 
-  store.subscribe((s, prev) => { if (s.color !== prev.color || s.categories !== prev.categories || s.look.cmap !== prev.look.cmap) render(s); },
+  store.subscribe((s, prev) => { if (s.color !== prev.color || s.categories !== prev.categories || s.look.cmap !== prev.look.cmap ||
+    is3d(s.embedding) !== is3d(prev.embedding)) render(s); },
     ["color", "categories", "look"]);
   render(store.get());
 }

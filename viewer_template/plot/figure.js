@@ -9,6 +9,7 @@ import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
 import { chosenImage } from "./tissue.js";
+import { is3d } from "./rotation.js";
 import { fogged } from "./rotation.js";
 
 /**
@@ -32,7 +33,7 @@ function countOnes(mask) {
   return n;
 }
 
-function legendModel({ color, categories, look }, dataset) {
+function legendModel({ color, categories, look, embedding }, dataset) {
   if (color.kind === "obs" && color.column.kind !== "continuous") {
     const c = color.column;
     const rgb = c.categories.map((_, k) => (categories.highlight !== null && categories.highlight !== k ? MISSING_RGB : null));
@@ -48,7 +49,8 @@ function legendModel({ color, categories, look }, dataset) {
     return { kind: "categories", name: color.label, items };
   }
   const source = dataset.meta.matrix?.source ?? "X";
-  const m = scaledLegend(color.kind === "obs" ? continuousLegend(color) : geneLegend(color, source), color, look);
+  const depth = is3d(embedding);
+  const m = scaledLegend(color.kind === "obs" ? continuousLegend(color, depth) : geneLegend(color, source, depth), color, look);
   return { kind: "bar", name: m.name, min: m.min, max: m.max, cmap: m.cmap, capped: !!m.capped, cappedLow: !!m.cappedLow, empty: !!m.empty,
     zero: m.zero ? { label: m.zero, color: cssColor(ZERO_RGB) } : null, note: m.note || "" };
 }
