@@ -6,16 +6,15 @@ two DE columns (``--de-within``, names taken from ``xgexport inspect --json``)."
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from helpers import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def cli(*args: object) -> str:
-    command = [sys.executable, "-m", "xgexport.cli", *map(str, args)]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = run_cli(*args, check=False, cwd=REPO, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"xgexport {args[0]} failed ({result.returncode}):\n{result.stderr}")
     return result.stdout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -41,9 +39,10 @@ def copy_bundle(src: Path, dst: Path) -> Path:
 
 
 def build_bundle(source: Path, out: Path, *extra: str) -> Path:
-    """Run the exporter's CLI, as a user would."""
-    cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(out), "--overwrite", "-q", *extra]
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    """Run the exporter's CLI, as a user would (helpers.run_cli, the tests' one runner)."""
+    from helpers import run_cli
+
+    result = run_cli("build", source, out, "--overwrite", "-q", *extra, check=False, cwd=REPO)
     if result.returncode != 0:
         raise RuntimeError(f"xgexport build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return out

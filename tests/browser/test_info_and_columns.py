@@ -4,13 +4,12 @@ columns (all missing, one value, outliers), a legend of many long categories, to
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from browser_helpers import REPO, build_bundle, colour_pixels, save_artifact, wait_until
+from helpers import run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -65,10 +64,7 @@ def info_site(info_bundle, serve):
 
 def test_cli_refuses_javascript_links(awkward_h5ad, tmp_path):
     out = tmp_path / "js"
-    r = subprocess.run(
-        [sys.executable, "-m", "xgexport.cli", "build", str(awkward_h5ad), str(out), "-q", "--link", "x=javascript:alert(1)"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )
+    r = run_cli("build", awkward_h5ad, out, "-q", "--link", "x=javascript:alert(1)", check=False, cwd=REPO, timeout=120)
     assert r.returncode != 0 and "http" in r.stderr and not out.exists()
 
 
