@@ -141,3 +141,15 @@ def pixel_reader(browser):
 
     yield read
     context.close()
+
+
+@pytest.fixture(scope="session")
+def threed_bundle(shared_tmp) -> Path:
+    from threed_helpers import threed_bundle as make
+
+    return make(shared_tmp)
+
+
+@pytest.fixture(scope="session")
+def threed_site(threed_bundle, serve) -> StaticServer:
+    return serve(threed_bundle)
