@@ -23,8 +23,9 @@ export function figureModel(state, dataset, drawn = null) {
   // of several libraries, the one drawn (its image and its cells) is named
   const library = dataset.images && dataset.images(embedding.id).length > 1 ? chosenImage(dataset, embedding.id, state.look?.lib) : null;
   const cells = `${count(drawn ? countOnes(drawn) : dataset.nCells)} cells${state.subset ? " (the subset)" : ""}`;
-  const subtitle = `${what} · ${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${cells}`;
-  return { title, subtitle, legend: legendModel(state, dataset) };
+  const where = `${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${cells}`;
+  // what: the colouring; where: what every side-by-side view shares (the figure says it once)
+  return { title, subtitle: `${what} · ${where}`, what, where, legend: legendModel(state, dataset) };
 }
 
 function countOnes(mask) {
