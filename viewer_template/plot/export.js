@@ -108,6 +108,9 @@ function paintCanvas(g, ops) {
       for (const [at, colour] of op.stops) grad.addColorStop(at, colour);
       g.fillStyle = grad;
       g.fillRect(op.x, op.y, op.w, op.h);
+    } else if (op.type === "rect") {
+      g.fillStyle = op.fill;
+      g.fillRect(op.x, op.y, op.w, op.h);
     } else if (op.type === "frame") {
       g.strokeStyle = op.stroke;
       g.lineWidth = 1;
@@ -155,6 +158,8 @@ function svgOps(root, ops) {
       defs.append(grad);
       root.append(defs);
       root.append(node("rect", { x: op.x, y: op.y, width: op.w, height: op.h, fill: `url(#${id})` }));
+    } else if (op.type === "rect") {
+      root.append(node("rect", { x: op.x, y: op.y, width: op.w, height: op.h, fill: op.fill }));
     } else if (op.type === "frame") {
       root.append(node("rect", { x: op.x + 0.5, y: op.y + 0.5, width: op.w - 1, height: op.h - 1, fill: "none", stroke: op.stroke }));
     }

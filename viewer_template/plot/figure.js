@@ -4,7 +4,7 @@
 
 import { categoryColors, colormap, cssColor, MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 import { count } from "../format.js";
-import { blendGroups, continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
+import { BLEND_NOTE, blendGroups, blendMap, continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
 import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
@@ -47,7 +47,9 @@ function legendModel({ color, categories, look, embedding }, dataset) {
   if (color.kind === "none") return { kind: "none", name: "", items: [] };
   if (color.kind === "blend") {
     const items = blendGroups(color).map((g) => ({ label: g.label, color: cssColor(g.rgb), count: count(g.count) }));
-    return { kind: "categories", name: color.label, items };
+    // the map as the legend panel shows it: every shade the plot uses, each gene's axis named
+    const map = { rows: blendMap().map((row) => row.map(cssColor)), up: `${color.b.label} ↑`, across: `${color.a.label} →` };
+    return { kind: "categories", name: color.label, items, map, note: BLEND_NOTE };
   }
   const source = dataset.meta.matrix?.source ?? "X";
   const depth = is3d(embedding);
