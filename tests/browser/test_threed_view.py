@@ -99,6 +99,7 @@ def test_a_mouse_drag_turns_the_cloud_as_the_projection_predicts(rec, threed_sit
     # the SVG export: every cell where the plot shows it, drawn back to front
     save_artifact("threed_export.png", export_file(page, "#export-png"))
     root = ET.fromstring(export_file(page, "#export-svg"))
+    assert [t.text for t in root.iter(f"{SVG}text")][1] == "louvain · PCA 3-D (yaw 90°, pitch -40°) · 700 cells"
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     circles = np.array([[float(c.get("cx")), float(c.get("cy"))] for c in plot.iter(f"{SVG}circle")])
     assert len(circles) == 700

@@ -23,7 +23,10 @@ export function figureModel(state, dataset, drawn = null) {
   // of several libraries, the one drawn (its image and its cells) is named
   const library = dataset.images && dataset.images(embedding.id).length > 1 ? chosenImage(dataset, embedding.id, state.look?.lib) : null;
   const cells = `${count(drawn ? countOnes(drawn) : dataset.nCells)} cells${state.subset ? " (the subset)" : ""}`;
-  const where = `${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${cells}`;
+  // a 3-D embedding turned: the view's rotation, so the figure can be made again (the link's rot=)
+  const r = embedding.rotation;
+  const turn = r && (r.yaw || r.pitch) ? ` (yaw ${r.yaw}°, pitch ${r.pitch}°)` : "";
+  const where = `${embedding.name || embedding.key}${turn}${library ? ` · ${library.library}` : ""} · ${cells}`;
   // what: the colouring; where: what every side-by-side view shares (the figure says it once)
   return { title, subtitle: `${what} · ${where}`, what, where, legend: legendModel(state, dataset) };
 }
