@@ -15,12 +15,17 @@
 //                          and subset the link's steps (selection/link.js), or null; comparison the
 //                          groups {a, b} of the comparison shown (compare/groups.js), or null.
 //   xgexport.onChange(callback) → unsubscribe function; callback(getState()) after every change.
-//   xgexport.selectPolygon(points, {embedding, mode}) → Promise of the number of cells selected.
-//                          points: [x, y] pairs in the embedding's data coordinates (default
-//                          embedding: the one shown), rounded to six significant digits as a
-//                          link carries them; mode "replace" (default), "add", "subtract" or
+//   xgexport.selectPolygon(points, {embedding, mode, rotation}) → Promise of the number of cells
+//                          selected. points: [x, y] pairs in the embedding's data coordinates
+//                          (default embedding: the one shown), rounded to six significant digits
+//                          as a link carries them; mode "replace" (default), "add", "subtract" or
 //                          "intersect". Cells of categories hidden in the legend, and outside a
-//                          subset, are not selected (as with the lasso).
+//                          subset, are not selected (as with the lasso). On a 3-D embedding the
+//                          points are where the cells are drawn, as a lasso's: in the view as
+//                          turned now (getState().rotation; the front for a 3-D embedding not
+//                          shown), or under `rotation` {yaw, pitch} when given; the step keeps it
+//                          (`:rot:` in the link). Turned coordinates of a cell p (x, y, z):
+//                          c + R·(p − c), c the centre of the cells' box (plot/rotation.js).
 //   xgexport.getSelection() → sorted array of the selected cells' indices (rows of the input).
 //   xgexport.setSelection(indices) → Promise of the number selected (an empty list clears).
 //   xgexport.clearSelection() → Promise
@@ -32,15 +37,18 @@
 //   xgexport.compare(a, b = "rest") → Promise of one row per gene with Welch's test of group A
 //                                       against group B (installed by compare/client.js; README.md).
 //
-// In an iframe: host → viewer {type: "xgexport:set", color?, embedding?, camera?: {cx, cy, zoom}},
-// read only from window.parent; other types, unknown keys and wrongly typed values are ignored;
-// values are names as in setColor/setEmbedding, never markup. Viewer → host
-// {type: "xgexport:view", embedding, color, camera} once the first view is drawn and after each
-// view change, and {type: "xgexport:error", message} for each error the page shows, posted with
-// targetOrigin "*": they carry only what the page and its URL hash show.
+// In an iframe: host → viewer {type: "xgexport:set", color?, embedding?, camera?: {cx, cy, zoom},
+// rotation?: {yaw, pitch}}, read only from window.parent; other types, unknown keys and wrongly
+// typed values are ignored; values are names as in setColor/setEmbedding, never markup; a
+// rotation turns a 3-D embedding as setRotation does (with an embedding: that one's). Viewer → host
+// {type: "xgexport:view", embedding, color, camera, rotation} (rotation: a 3-D embedding's
+// {yaw, pitch} in degrees, null for a 2-D one) once the first view is drawn and after each view
+// change (a turn included), and {type: "xgexport:error", message} for each error the page shows,
+// posted with targetOrigin "*": they carry only what the page and its URL hash show.
 
 import * as cam from "./plot/camera.js";
 import { linkState } from "./urlstate.js";
+import { FRONT, normalRotation } from "./plot/rotation.js";
 
 export function externalState(s) {
   const link = linkState(s);
@@ -48,6 +56,9 @@ export function externalState(s) {
 }
 
 const MAX_POINTS = 10000;
+
+/** {yaw, pitch} of finite numbers (degrees), as getState() gives a 3-D embedding's rotation. */
+const isRotation = (r) => !!r && typeof r === "object" && Number.isFinite(r.yaw) && Number.isFinite(r.pitch);
 
 /** [[x, y], …] of finite numbers, at least 3 and at most MAX_POINTS, rounded as a link would. */
 function polygon(points) {
@@ -72,13 +83,21 @@ export function installApi({ store, controller, selection, workbench, started })
     if (!store.get().embedding) throw new Error("the dataset could not be loaded");
   }
   const getState = () => externalState(store.get());
-  async function selectPolygon(points, { embedding = null, mode = "replace" } = {}) {
+  async function selectPolygon(points, { embedding = null, mode = "replace", rotation = null } = {}) {
     await whenLoaded();
-    const key = embedding ?? store.get().embedding.key;
+    const shown = store.get().embedding;
+    const key = embedding ?? shown.key;
     if (typeof key !== "string") throw new Error("embedding must be an obsm key such as \"X_umap\"");
     const found = selection().findEmbedding(key);
     if (!found) throw new Error(`There is no embedding "${key}".`);
-    return selection().apply({ type: "lasso", embedding: found.key, points: polygon(points) }, mode, { visibleOnly: true });
+    if (rotation !== null && !isRotation(rotation)) throw new Error("rotation must be {yaw, pitch} in degrees");
+    const clause = { type: "lasso", embedding: found.key, points: polygon(points) };
+    // a 3-D embedding's points are where the cells are drawn, as a lasso's: in the view as turned
+    // (another 3-D embedding: its front), and the step keeps that rotation (the link's `:rot:`)
+    if (found.layout_dims === 3) {
+      clause.rot = normalRotation(rotation ?? (found.key === shown.key ? shown.rotation : null) ?? FRONT);
+    }
+    return selection().apply(clause, mode, { visibleOnly: true });
   }
   window.xgexport = {
     setColor: (spec) => whenLoaded().then(() => controller().setColor(spec)).then(getState),
@@ -116,11 +135,11 @@ export function createHostLink() {
     let timer = 0;
     let last = "";
     function view() {
-      const { embedding, color, camera } = linkState(store.get());
-      const key = JSON.stringify([embedding, color, camera]);
+      const { embedding, color, camera, rotation } = linkState(store.get());
+      const key = JSON.stringify([embedding, color, camera, rotation]);
       if (key === last) return; // the first view is posted once, not again by its own change
       last = key;
-      post({ type: "xgexport:view", embedding, color, camera });
+      post({ type: "xgexport:view", embedding, color, camera, rotation: rotation ? { ...rotation } : null });
     }
     store.subscribe(() => {
       clearTimeout(timer);
@@ -134,6 +153,7 @@ export function createHostLink() {
       if (typeof d.embedding === "string" && d.embedding.length < 500) wanted.embedding = d.embedding;
       if (typeof d.color === "string" && d.color.length < 1000) wanted.color = d.color;
       if (cam.isCamera(d.camera)) wanted.camera = { cx: d.camera.cx, cy: d.camera.cy, zoom: d.camera.zoom };
+      if (isRotation(d.rotation)) wanted.rotation = normalRotation(d.rotation);
       apply(wanted).catch((err) => console.warn("xgexport: host request failed:", err.message));
     });
     view();

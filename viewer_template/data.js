@@ -110,12 +110,12 @@ export class Dataset {
 
   /**
    * Tissue images lying under embedding `id` (docs/FORMAT.md, "Tissue images"), only those whose
-   * file is a path the format allows (a bundle's own images/<n>.png, never another host's).
+   * file is a path the format allows (a bundle's own images/<n>.png or .webp, never another host's).
    */
   images(id) {
     const all = Array.isArray(this.meta.images) ? this.meta.images : [];
     return all.filter((m) => m && typeof m === "object" && m.embedding === id && typeof m.library === "string" &&
-      /^images\/[0-9]+\.png$/.test(m.file) && Array.isArray(m.extent) && m.extent.length === 4 && m.extent.every(Number.isFinite));
+      /^images\/[0-9]+\.(png|webp)$/.test(m.file) && Array.isArray(m.extent) && m.extent.length === 4 && m.extent.every(Number.isFinite));
   }
 
   /** A tissue image as an ImageBitmap (premultiplied, colours as stored), read once. */

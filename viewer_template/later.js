@@ -30,7 +30,7 @@ export function setupLater(ctx) {
   const workbench = createWorkbench({ store, dataset: ds, controller, colors, columns });
   const comparer = createComparer({ ds, store });
   const split = createSplitViews({ container: $("plot-views"), store, colors, messages, plot: ctx.view });
-  const figure = createPlotExport({ view: ctx.view, store, dataset: ds, messages, labels: ctx.labels });
+  const figure = createPlotExport({ view: ctx.view, store, dataset: ds, messages, labels: ctx.labels, split });
   const selecting = setupSelection({ store, dataset: ds, columns, genes, view: ctx.view, pointer: ctx.pointer, toolbar: ctx.toolbar,
     messages, area: $("plot-area"), canvas: $("canvas"), selectMode: ctx.selectMode, bar: ctx.bar,
     els: { bar: $("selection-bar"), categories: $("category-section"), histograms: $("histogram-section"), geneHistogram: $("gene-histogram") } });

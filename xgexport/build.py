@@ -48,6 +48,7 @@ def build(
     """Export ``input_path`` (.h5ad or AnnData .zarr) as a static bundle in ``out``; returns the
     plan it carried out. ``options`` decide what the bundle holds, ``run`` how the build runs."""
     options, run, reporter = options or BuildOptions(), run or RunOptions(), reporter or Reporter()
+    options.image_encoding.check()  # WebP without Pillow: one line before anything is read
     out = output_path(out)
     clean_leftovers(out)
     check_output(out, overwrite)
@@ -114,7 +115,7 @@ def write_bundle(source: Source, plan: ExportPlan, bundle: Writer, reporter: Rep
     write_names(source, plan, bundle)
     # before the matrix pass: an image may use the memory its blocks use later
     budget_left = matrix_pass.memory.per_worker * matrix_pass.workers
-    tissue = images.write_images(source, plan.images, bundle.folder, reporter, budget_left)
+    tissue = images.write_images(source, plan.images, bundle.folder, reporter, budget_left, plan.image_encoding)
     compare = compare_data.plan_for(plan, encoded_obs, display) if plan.compare else None
     del display
     summary, tables, known_files = write_matrix(source, plan, bundle, encoded_obs, reporter, matrix_pass, compare)

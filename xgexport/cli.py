@@ -100,6 +100,8 @@ def main():
 @click.option("--compare-leaf-cells", default=64, show_default=True, type=click.IntRange(1), help="Cells per leaf of the comparison tree (more: fewer files, more bytes per lasso).")
 @click.option("--compare-row-cells", default=1024, show_default=True, type=click.IntRange(2), help="Tree nodes with this many cells carry a statistics row.")
 @click.option("--no-images", is_flag=True, help="Leave out the tissue images of uns['spatial'] (drawn under spatial spots).")
+@click.option("--image-format", type=click.Choice(["png", "webp"]), default="png", show_default=True, help="Tissue images as lossless PNG or lossy WebP (3-6x smaller; needs Pillow: pip install 'xgexport[webp]').")
+@click.option("--image-quality", type=click.IntRange(1, 100), metavar="1-100", help="WebP quality of the tissue images (default 90).")
 @click.option("--max-categories", default=1000, show_default=True, type=click.IntRange(1), help="Categorical columns with more categories are treated as ids and skipped.")
 @click.option("--max-memory", default="2G", show_default=True, help="Memory budget of the build's data: obs/var, per-cell arrays, DE tables, matrix blocks (e.g. 500M, 4G).")
 @click.option("--gzip-level", default=DEFAULT_GZIP_LEVEL, show_default=True, type=click.IntRange(1, 9), help="gzip level (zlib-ng's) of every chunk: 1 fastest, 9 smallest.")
@@ -110,11 +112,12 @@ def main():
 @click.option("-v", "--verbose", is_flag=True, help="Print details (skipped columns, block sizes).")
 @debug_option
 def build(input_path, out, title, description, citation, doi, links, layer, gene_symbols, embeddings, embed, obs, categorical, annotations, no_de, de_obs,
-          de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, no_images, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
+          de_max_categories, de_top_n, no_compare, de_within, compare_leaf_cells, compare_row_cells, no_images, image_format, image_quality, max_categories, max_memory, gzip_level, jobs, scheduler, overwrite,
           quiet, verbose, debug):
     # fmt: on
     """Export INPUT (.h5ad or AnnData .zarr; 'example' for the built-in PBMC dataset) to the folder OUT."""
     from .build import build as run_build
+    from .images import ImageEncoding
     from .options import BuildOptions, RunOptions, parse_de_within, parse_link
     from .report import Reporter
 
@@ -129,6 +132,7 @@ def build(input_path, out, title, description, citation, doi, links, layer, gene
         compare=not no_compare, de_within=tuple(parse_de_within(text) for text in de_within),
         compare_leaf_cells=compare_leaf_cells, compare_row_cells=compare_row_cells,
         annotations=tuple(annotations), embed=embed, images=not no_images,
+        image_encoding=ImageEncoding(image_format, image_quality),
     )  # fmt: skip
     run = RunOptions(max_memory=parse_size(max_memory), jobs=jobs, scheduler=scheduler, gzip_level=gzip_level)
     reporter = Reporter(0 if quiet else 2 if verbose else 1)

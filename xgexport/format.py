@@ -35,12 +35,13 @@ VAR_SYMBOLS = "var/symbols"
 OBS_NAMES = "obs_names"
 
 
-IMAGES = "images"  # tissue images (PNG), beside data/: they are no zarr arrays
+IMAGES = "images"  # tissue images (PNG or WebP), beside data/: they are no zarr arrays
+IMAGE_TYPES = {"png": "image/png", "webp": "image/webp"}  # --image-format → the file's media type
 
 
-def image_file(image_id: str) -> str:
-    """A tissue image's path in the bundle: numbered, never a library's name."""
-    return f"{IMAGES}/{image_id}.png"
+def image_file(image_id: str, image_format: str = "png") -> str:
+    """A tissue image's path in the bundle: numbered, never a library's name; named by format."""
+    return f"{IMAGES}/{image_id}.{image_format}"
 
 
 def embedding_array(embedding_id: str, part: Literal["coords", "display", "coords_z", "display_z"]) -> str:

@@ -12,9 +12,10 @@ gives the same bytes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import InputError
+from .images import ImageEncoding
 
 # zlib-ng's fastest level with Huffman codes fitted to the data (xgexport/chunks.py says why)
 DEFAULT_GZIP_LEVEL = 2
@@ -46,6 +47,7 @@ class BuildOptions:
     annotations: tuple[str, ...] = ()  # label set CSV files (the viewer's export) to add as obs columns
     embed: str | None = None  # "pca" or "umap": a layout the build computes (xgexport.embed)
     images: bool = True  # tissue images of uns['spatial'] (xgexport.images)
+    image_encoding: ImageEncoding = field(default_factory=ImageEncoding)  # --image-format, --image-quality
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "doi", clean_doi(self.doi))

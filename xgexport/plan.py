@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import InputError
 from .genes import choose_symbols, gene_name_warnings
-from .images import ImagePlan, plan_images
+from .images import ImageEncoding, ImagePlan, plan_images
 from .options import BuildOptions
 from .source import Source
 
@@ -92,6 +92,7 @@ class ExportPlan:
     default_color: str = "none"
     compare: ComparePlan | None = None
     images: tuple[ImagePlan, ...] = field(default=())  # tissue images under the spatial spots
+    image_encoding: ImageEncoding = field(default=ImageEncoding())  # PNG or WebP
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -138,6 +139,7 @@ def make_plan(source: Source, options: BuildOptions) -> ExportPlan:
         default_color=_default_color(obs, de),
         compare=choose_compare(de, options),
         images=images,
+        image_encoding=options.image_encoding,
     )
 
 

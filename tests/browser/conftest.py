@@ -113,17 +113,18 @@ def rec(browser):
 
 @pytest.fixture(scope="session")
 def pixel_reader(browser):
-    """Decode PNG bytes to an (h, w, 4) uint8 array with the browser itself (no PIL needed)."""
+    """Decode PNG (or another image type's) bytes to an (h, w, 4) uint8 array with the browser
+    itself (no PIL needed)."""
     context = browser.new_context()
     page = context.new_page()
     page.set_content("<canvas id=c></canvas>")
 
-    def read(png: bytes) -> np.ndarray:
+    def read(png: bytes, media_type: str = "image/png") -> np.ndarray:
         b64 = base64.b64encode(png).decode()
         out = page.evaluate(
-            """async (b64) => {
+            """async ([b64, type]) => {
                 const img = new Image();
-                img.src = 'data:image/png;base64,' + b64;
+                img.src = `data:${type};base64,` + b64;
                 await img.decode();
                 const c = document.getElementById('c');
                 c.width = img.width; c.height = img.height;
@@ -134,10 +135,22 @@ def pixel_reader(browser):
                 for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
                 return [c.width, c.height, btoa(s)];
             }""",
-            b64,
+            [b64, media_type],
         )
         w, h, data = out
         return np.frombuffer(base64.b64decode(data), dtype=np.uint8).reshape(h, w, 4)
 
     yield read
     context.close()
+
+
+@pytest.fixture(scope="session")
+def threed_bundle(shared_tmp) -> Path:
+    from threed_helpers import threed_bundle as make
+
+    return make(shared_tmp)
+
+
+@pytest.fixture(scope="session")
+def threed_site(threed_bundle, serve) -> StaticServer:
+    return serve(threed_bundle)

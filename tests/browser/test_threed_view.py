@@ -6,81 +6,20 @@ reopening the link selects them again; side-by-side views turn together."""
 
 from __future__ import annotations
 
-import warnings
 import xml.etree.ElementTree as ET
 
-import anndata as ad
 import numpy as np
 import pytest
 import zarr
-from browser_helpers import DATASETS, READY, build_bundle, export_file, save_artifact, wait_until
-from selection_helpers import Q, clear_polygon, gene_values, inside, meta, obs, screen_positions
-
-from helpers import built_once
+from browser_helpers import READY, export_file, save_artifact, wait_until
+from selection_helpers import Q, clear_polygon, gene_values, inside, obs, screen_positions
+from threed_helpers import DEG_PER_PX, KEY, depth, embedding_group, projected, state
 
 pytestmark = pytest.mark.browser
 
-KEY = "X_pca_3d"
 URL = f"#embedding={KEY}&color=obs%3Alouvain&labels=0"  # no names over the cells: pixels are cells
-DEG_PER_PX = 0.5  # plot/turn.js
 SVG = "{http://www.w3.org/2000/svg}"
 TOP = 45  # px of the plot under the selection chip ("No cells selected")
-
-
-@pytest.fixture(scope="session")
-def threed_bundle(shared_tmp):
-    def make(out):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            adata = ad.read_h5ad(DATASETS / "scanpy_pbmc68k_reduced.h5ad")
-        adata.obsm[KEY] = np.asarray(adata.obsm["X_pca"][:, :3], dtype=np.float64)
-        source = shared_tmp / "pbmc_3d.h5ad"
-        adata.write_h5ad(source)
-        build_bundle(source, out, "--embedding", KEY, "--embedding", "X_umap", "--title", "PBMC 3-D")
-
-    return built_once(shared_tmp / "pbmc3d", make)
-
-
-@pytest.fixture(scope="session")
-def threed_site(threed_bundle, serve):
-    return serve(threed_bundle)
-
-
-def embedding_group(bundle):
-    info = next(e for e in meta(bundle)["embeddings"] if e["key"] == KEY)
-    return zarr.open_group(str(bundle / "data" / "embeddings" / info["id"]), mode="r")
-
-
-def projected(bundle, yaw, pitch):
-    """numpy's version of plot/rotation.js: the display coordinates turned by (yaw, pitch) about
-    the centre of the box, in the bounds of the sphere about it that holds every cell:
-    (q (n, 2), lo, hi)."""
-    group = embedding_group(bundle)
-    xy, z = group["display"], group["display_z"]
-    q = np.column_stack([xy[:].astype(np.float64), z[:].astype(np.float64)])
-    lo = np.array([*xy.attrs["min"], z.attrs["min"]])
-    hi = np.array([*xy.attrs["max"], z.attrs["max"]])
-    p = lo + q / Q * (hi - lo)
-    c = (lo + hi) / 2
-    shown = (q[:, :2] != Q).any(axis=1)
-    r = np.sqrt(((p[shown] - c) ** 2).sum(axis=1).max()) * 1.001
-    y, t = np.radians(yaw), np.radians(pitch)
-    rot = np.array([[np.cos(y), 0, np.sin(y)], [np.sin(t) * np.sin(y), np.cos(t), -np.sin(t) * np.cos(y)]])
-    turned = (p - c) @ rot.T + c[:2]
-    plo, phi = c[:2] - r, c[:2] + r
-    out = np.clip(np.floor((turned - plo) / (phi - plo) * Q + 0.5), 0, Q - 1)
-    return out, plo, phi
-
-
-def depth(bundle, yaw, pitch):
-    """Each cell's distance towards the viewer under (yaw, pitch), in data units about the centre."""
-    group = embedding_group(bundle)
-    xy, z = group["display"], group["display_z"]
-    lo = np.array([*xy.attrs["min"], z.attrs["min"]])
-    hi = np.array([*xy.attrs["max"], z.attrs["max"]])
-    p = lo + np.column_stack([xy[:], z[:]]).astype(np.float64) / Q * (hi - lo)
-    y, t = np.radians(yaw), np.radians(pitch)
-    return (p - (lo + hi) / 2) @ np.array([-np.cos(t) * np.sin(y), np.sin(t), np.cos(t) * np.cos(y)])
 
 
 def placed_polygon(screen, cx, cy, w, h):
@@ -92,10 +31,6 @@ def placed_polygon(screen, cx, cy, w, h):
         except AssertionError:
             continue
     raise AssertionError("no pentagon keeps the cells off its edges")
-
-
-def state(page):
-    return page.evaluate("window.xgexport.getState()")
 
 
 def canvas_pixels(page, pixel_reader):
@@ -164,6 +99,7 @@ def test_a_mouse_drag_turns_the_cloud_as_the_projection_predicts(rec, threed_sit
     # the SVG export: every cell where the plot shows it, drawn back to front
     save_artifact("threed_export.png", export_file(page, "#export-png"))
     root = ET.fromstring(export_file(page, "#export-svg"))
+    assert [t.text for t in root.iter(f"{SVG}text")][1] == "louvain · PCA 3-D (yaw 90°, pitch -40°) · 700 cells"
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
     circles = np.array([[float(c.get("cx")), float(c.get("cy"))] for c in plot.iter(f"{SVG}circle")])
     assert len(circles) == 700

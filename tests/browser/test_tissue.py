@@ -55,7 +55,8 @@ def to_screen(page, lo, hi, xy):
 
 
 def png_pixels(page, pixel_reader, path):
-    return pixel_reader(path.read_bytes())[..., :3].astype(int)
+    """An exported image's pixels (PNG or WebP), decoded by the browser."""
+    return pixel_reader(path.read_bytes(), f"image/{path.suffix[1:]}")[..., :3].astype(int)
 
 
 def image_centres(info, rows, cols):
@@ -80,14 +81,24 @@ def visium(tmp_path_factory, serve):
     return serve(out), out
 
 
-def test_visium_image_lies_under_the_spots(rec, visium, pixel_reader):
-    site, out = visium
+@pytest.fixture(scope="session")
+def visium_webp(tmp_path_factory, serve):
+    """The same file with its image as a lossy WebP (--image-format webp)."""
+    out = tmp_path_factory.mktemp("visium_webp") / "out"
+    build_bundle(DATASETS / "squidpy_visium-test-data.h5ad", out, "--no-compare", "--image-format", "webp")
+    return serve(out), out
+
+
+@pytest.mark.parametrize("bundle", ["visium", "visium_webp"])
+def test_visium_image_lies_under_the_spots(rec, bundle, request, pixel_reader):
+    site, out = request.getfixturevalue(bundle)
     page = rec.goto_ready(site.url("#embedding=spatial&color=obs%3Aleiden&opacity=1&labels=0&spots=0"))
     page.wait_for_selector(IMAGE_SHOWN, state="attached")
     (info,) = meta_of(out)["images"]
+    assert info["file"].endswith(".webp" if bundle == "visium_webp" else ".png")
     image = png_pixels(page, pixel_reader, out / info["file"])
     xy, lo, hi = spots_of(out)
-    shot = canvas(page, pixel_reader, "tissue_visium.png")
+    shot = canvas(page, pixel_reader, f"tissue_{bundle}.png")
     # image pixels far from every spot (beyond a drawn spot's radius) show the PNG's colour there
     rows, cols = np.mgrid[0 : info["height"], 0 : info["width"]]
     centres = image_centres(info, rows.ravel(), cols.ravel())

@@ -51,6 +51,18 @@ def test_blend_counts_colours_and_link(rec, pbmc_site, pbmc_bundle, browser):
     first_only = sum(n for f, n in fills.items() if f != "rgb(224, 224, 224)" and rgb[f][0] > rgb[f][1] and abs(rgb[f][1] - rgb[f][2]) <= 1)
     assert first_only == want["CD79A only"]
     assert sum(fills.values()) == 700
+    # its legend: the map of shades the cells are drawn in (8 × 8, the second gene up, the first
+    # across, as the legend panel shows it), each gene's axis named, then the four counts
+    legend = [r for r in root if r.tag == f"{SVG}rect" and r.get("width") == "12"]
+    assert len(legend) == 64
+    cells = {(round(float(r.get("x"))), round(float(r.get("y")))): r.get("fill") for r in legend}
+    x0, y0 = min(x for x, _ in cells), min(y for _, y in cells)
+    corner = {k: cells[(x0 + 12 * c, y0 + 12 * r)] for k, (r, c) in {"both": (0, 7), "second": (0, 0), "first": (7, 7), "neither": (7, 0)}.items()}
+    assert corner == {"neither": "rgb(224, 224, 224)", "first": "rgb(214, 39, 40)", "second": "rgb(31, 110, 212)", "both": "rgb(72, 20, 96)"}
+    assert set(fills) <= set(cells.values())  # every shade on the plot is in the legend's map
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "CST3 ↑" in texts and "CD79A →" in texts and "CD79A only" in texts
+    save_artifact("two_genes_blend_export.png", export_file(page, "#export-png"))
     # the link opens the same blend
     other = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     other.goto(page.url)

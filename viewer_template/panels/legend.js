@@ -105,6 +105,15 @@ function renderContinuous(container, { name, min, max, cmap, note, capped = fals
   if (note) container.append(el("p", "note", note));
 }
 
+export const BLEND_NOTE = "Each gene on its own scale (0 to its 99th percentile of expressing cells); cells expressing more are drawn on top.";
+
+/** The two genes' map as drawn: LEVELS × LEVELS [r, g, b], rows from the second gene's highest step down. */
+export function blendMap() {
+  const rows = [];
+  for (let lb = LEVELS - 1; lb >= 0; lb--) rows.push(Array.from({ length: LEVELS }, (_, la) => blendColor(la / (LEVELS - 1), lb / (LEVELS - 1))));
+  return rows;
+}
+
 /** Cells expressing neither gene, the first only, the second only, both: [{label, rgb, count}]. */
 export function blendGroups(color, keep = null) {
   const { a, b } = color;
@@ -131,12 +140,10 @@ function renderBlend(container, color) {
   head.append(el("span", "legend-name", color.label));
   const grid = el("div", "blend-grid");
   grid.setAttribute("aria-hidden", "true");
-  for (let lb = LEVELS - 1; lb >= 0; lb--) {
-    for (let la = 0; la < LEVELS; la++) {
-      const cell = el("span", "blend-cell");
-      cell.style.backgroundColor = cssColor(blendColor(la / (LEVELS - 1), lb / (LEVELS - 1)));
-      grid.append(cell);
-    }
+  for (const rgb of blendMap().flat()) {
+    const cell = el("span", "blend-cell");
+    cell.style.backgroundColor = cssColor(rgb);
+    grid.append(cell);
   }
   const axes = el("div", "blend-axes");
   axes.append(el("bdi", null, `${color.b.label} ↑`), el("bdi", null, `${color.a.label} →`));
@@ -148,7 +155,7 @@ function renderBlend(container, color) {
     li.append(swatch, el("bdi", "legend-label", g.label), el("span", "legend-count", count(g.count)));
     list.append(li);
   }
-  container.append(head, grid, axes, list, el("p", "note", "Each gene on its own scale (0 to its 99th percentile of expressing cells); cells expressing more are drawn on top."));
+  container.append(head, grid, axes, list, el("p", "note", BLEND_NOTE));
 }
 
 function renderEmpty(container, text) {

@@ -13,6 +13,7 @@ import { DIM_ALPHA } from "./renderer.js";
 import { LABEL_FONT } from "./labels.js";
 import { worldToScreen } from "./camera.js";
 import { bothMasks, imageDataUrl } from "./tissue.js";
+import { NO_CATEGORIES } from "../store.js";
 
 const SCALE = 2;
 export const SVG_POINT_LIMIT = 50000;
@@ -26,19 +27,60 @@ function measurer() {
   };
 }
 
-/** labels: plot/labels.js (the category names on the plot, placed as on screen), or null. */
-function layoutNow(view, store, dataset, labels) {
+/** The figure's panels: the main plot (with the category names on it), then each side view (plot/split.js). */
+function panelsNow(view, store, labels, split) {
   const state = store.get();
   const drawing = view.drawing();
   if (!state.embedding || !drawing.arrays) throw new Error("nothing is drawn yet");
+  const sides = (split?.drawings() ?? []).map((d) => ({ state: { ...state, color: d.color, categories: NO_CATEGORIES }, drawing: d.drawing,
+    snapshot: d.snapshot, labels: null }));
+  return [{ state, drawing, snapshot: (scale) => view.snapshot(scale), labels }, ...sides];
+}
+
+const moved = (op, dx, dy) => (op.type === "circle" ? { ...op, cx: op.cx + dx, cy: op.cy + dy } : { ...op, x: op.x + dx, y: op.y + dy });
+
+/** Side-by-side views as one figure: the dataset's title and what the views share once, then the
+ * views in two columns (as the page shows three or four), each titled by its colouring with its legend. */
+function sideBySide(models, panels, measure) {
+  const parts = models.map((m, i) => figureLayout({ title: m.what, subtitle: "", legend: m.legend }, panels[i].drawing.size, measure));
+  const cols = 2;
+  const cellW = Math.max(...parts.map((l) => l.width));
+  const cellH = Math.max(...parts.map((l) => l.height)) - SUB_ROOM; // no subtitle line in a view
+  const width = cols * cellW;
+  const height = TOP + Math.ceil(parts.length / cols) * cellH;
+  const whole = figureLayout({ title: models[0].title, subtitle: models[0].where, legend: { kind: "none" } }, { width: width - 32, height: 0 }, measure);
+  const ops = whole.ops.filter((op) => op.type === "text");
+  parts.forEach((part, i) => {
+    const dx = (i % cols) * cellW;
+    const dy = TOP + Math.floor(i / cols) * cellH;
+    ops.push(...part.ops.filter((op) => op.text !== "").map((op) => moved((op.y ?? op.cy) > SUB_Y ? moved(op, 0, -SUB_ROOM) : op, dx, dy)));
+    panels[i].plot = { ...part.plot, x: part.plot.x + dx, y: part.plot.y + dy - SUB_ROOM };
+  });
+  return { width, height, ops };
+}
+
+const TOP = 52; // the figure's title and subtitle over side-by-side views
+const SUB_Y = 40; // a view's subtitle line (figurelayout.js), left out: what lies below it moves up
+const SUB_ROOM = 20;
+
+/** {layout, panels}: the figure's text and legends, and each panel with its plot's place (`plot`). */
+function layoutNow(view, store, dataset, labels, split) {
+  const panels = panelsNow(view, store, labels, split);
   // the subtitle counts the cells drawn: the subset's, of the shown library only
-  const drawn = bothMasks(state.subset?.mask ?? null, view.libraryCells?.() ?? null);
-  const layout = figureLayout(figureModel(state, dataset, drawn), drawing.size, measurer());
-  for (const p of labels ? labels.placed(drawing.size) : []) {
-    layout.ops.push({ type: "text", x: layout.plot.x + p.x, y: layout.plot.y + p.y + 4, size: LABEL_FONT.size, weight: LABEL_FONT.weight,
+  const drawn = bothMasks(panels[0].state.subset?.mask ?? null, view.libraryCells?.() ?? null);
+  const measure = measurer();
+  const models = panels.map((p) => figureModel(p.state, dataset, drawn));
+  let layout;
+  if (panels.length === 1) {
+    layout = figureLayout(models[0], panels[0].drawing.size, measure);
+    panels[0].plot = layout.plot;
+  } else layout = sideBySide(models, panels, measure);
+  const at = panels[0].plot;
+  for (const p of labels ? labels.placed(panels[0].drawing.size) : []) {
+    layout.ops.push({ type: "text", x: at.x + p.x, y: at.y + p.y + 4, size: LABEL_FONT.size, weight: LABEL_FONT.weight,
       color: "#1d232b", text: p.text, anchor: "middle", halo: true });
   }
-  return { state, drawing, layout };
+  return { state: panels[0].state, layout, panels };
 }
 
 const ANCHORS = { end: ["right", "end"], middle: ["center", "middle"] };
@@ -66,6 +108,9 @@ function paintCanvas(g, ops) {
       for (const [at, colour] of op.stops) grad.addColorStop(at, colour);
       g.fillStyle = grad;
       g.fillRect(op.x, op.y, op.w, op.h);
+    } else if (op.type === "rect") {
+      g.fillStyle = op.fill;
+      g.fillRect(op.x, op.y, op.w, op.h);
     } else if (op.type === "frame") {
       g.strokeStyle = op.stroke;
       g.lineWidth = 1;
@@ -75,9 +120,8 @@ function paintCanvas(g, ops) {
 }
 
 /** The figure as a PNG Blob at twice the CSS pixels. */
-export async function plotPng({ view, store, dataset, labels = null }) {
-  const { drawing, layout } = layoutNow(view, store, dataset, labels);
-  const plot = view.snapshot(SCALE);
+export async function plotPng({ view, store, dataset, labels = null, split = null }) {
+  const { layout, panels } = layoutNow(view, store, dataset, labels, split);
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(layout.width * SCALE);
   canvas.height = Math.round(layout.height * SCALE);
@@ -85,7 +129,7 @@ export async function plotPng({ view, store, dataset, labels = null }) {
   g.scale(SCALE, SCALE);
   g.fillStyle = "#ffffff";
   g.fillRect(0, 0, layout.width, layout.height);
-  g.drawImage(plot, layout.plot.x, layout.plot.y, drawing.size.width, drawing.size.height);
+  for (const p of panels) g.drawImage(p.snapshot(SCALE), p.plot.x, p.plot.y, p.drawing.size.width, p.drawing.size.height);
   paintCanvas(g, layout.ops);
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the browser could not make the PNG"))), "image/png"));
 }
@@ -114,6 +158,8 @@ function svgOps(root, ops) {
       defs.append(grad);
       root.append(defs);
       root.append(node("rect", { x: op.x, y: op.y, width: op.w, height: op.h, fill: `url(#${id})` }));
+    } else if (op.type === "rect") {
+      root.append(node("rect", { x: op.x, y: op.y, width: op.w, height: op.h, fill: op.fill }));
     } else if (op.type === "frame") {
       root.append(node("rect", { x: op.x + 0.5, y: op.y + 0.5, width: op.w - 1, height: op.h - 1, fill: "none", stroke: op.stroke }));
     }
@@ -152,58 +198,63 @@ function svgTissue(drawing, state) {
   return image;
 }
 
+/** One view's points (or their 2× image) clipped to its plot, as the plot shows them. */
+function svgPanel(panel, k, raster, defs) {
+  const { drawing, state, plot: p } = panel;
+  const clip = node("clipPath", { id: `plot-area${k ? `-${k}` : ""}` });
+  clip.append(node("rect", { x: p.x, y: p.y, width: p.width, height: p.height }));
+  defs.append(clip);
+  const out = node("g", { "clip-path": `url(#${clip.id})` });
+  if (raster) {
+    const url = panel.snapshot(SCALE).toDataURL("image/png");
+    const image = node("image", { x: p.x, y: p.y, width: p.width, height: p.height, href: url });
+    image.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", url); // for older SVG editors
+    out.append(image);
+  } else {
+    const g = node("g", { transform: `translate(${p.x} ${p.y})` });
+    if (drawing.tissue?.opacity > 0) g.append(svgTissue(drawing, state));
+    svgPoints(g, drawing, state, drawing.style.size / 2, drawing.style.alpha);
+    out.append(g);
+  }
+  return out;
+}
+
 /** The figure as SVG text; {text, points, raster}: raster when the points are an embedded image. */
-export function plotSvg({ view, store, dataset, labels = null }) {
-  const { state, drawing, layout } = layoutNow(view, store, dataset, labels);
-  const { size: pointSize, alpha } = drawing.style;
-  const visible = eachPoint({ state, ...drawing }, pointSize / 2, () => {});
+export function plotSvg({ view, store, dataset, labels = null, split = null }) {
+  const { layout, panels } = layoutNow(view, store, dataset, labels, split);
+  const visible = panels.reduce((sum, { state, drawing }) => sum + eachPoint({ state, ...drawing }, drawing.style.size / 2, () => {}), 0);
   const raster = visible > SVG_POINT_LIMIT;
   const svg = node("svg", { xmlns: NS, width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, "font-family": FONT });
   svg.append(node("title", {}, layout.ops[0].text));
   svg.append(node("desc", {}, raster ? `${visible} cells drawn as an embedded image; text and legend are vector shapes.`
     : `${visible} cells as circles, in the viewer's drawing order.`));
   svg.append(node("rect", { x: 0, y: 0, width: layout.width, height: layout.height, fill: "#ffffff" }));
-  const p = layout.plot;
-  const clip = node("clipPath", { id: "plot-area" });
-  clip.append(node("rect", { x: p.x, y: p.y, width: p.width, height: p.height }));
   const defs = node("defs", {});
-  defs.append(clip);
   svg.append(defs);
-  const plot = node("g", { "clip-path": "url(#plot-area)" });
-  if (raster) {
-    const url = view.snapshot(SCALE).toDataURL("image/png");
-    const image = node("image", { x: p.x, y: p.y, width: p.width, height: p.height, href: url });
-    image.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", url); // for older SVG editors
-    plot.append(image);
-  } else {
-    const g = node("g", { transform: `translate(${p.x} ${p.y})` });
-    if (drawing.tissue?.opacity > 0) g.append(svgTissue(drawing, state));
-    svgPoints(g, drawing, state, pointSize / 2, alpha);
-    plot.append(g);
-  }
-  svg.append(plot);
+  panels.forEach((panel, k) => svg.append(svgPanel(panel, k, raster, defs)));
   svgOps(svg, layout.ops);
   return { text: `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(svg)}\n`, points: visible, raster };
 }
 
 /** Toolbar actions: download the plot as PNG or SVG; messages.show tells what happened. */
-export function createPlotExport({ view, store, dataset, messages, labels = null }) {
+export function createPlotExport({ view, store, dataset, messages, labels = null, split = null }) {
   const name = () => {
     const s = store.get();
     const what = s.color.kind === "obs" ? s.color.column.name : s.color.kind === "none" ? "cells" : s.color.label;
-    return `${fileName(dataset.meta.title, "plot")}_${fileName(what, "colour")}`;
+    const views = s.split.length ? `_and_${s.split.length}_more_views` : ""; // side by side: the main view's colouring first
+    return `${fileName(dataset.meta.title, "plot")}_${fileName(what, "colour")}${views}`;
   };
   return {
     async png() {
       try {
-        saveBlob(await plotPng({ view, store, dataset, labels }), `${name()}.png`);
+        saveBlob(await plotPng({ view, store, dataset, labels, split }), `${name()}.png`);
       } catch (err) {
         messages.show(`Could not make the PNG: ${err.message}`, "error", "export");
       }
     },
     svg() {
       try {
-        const { text, points, raster } = plotSvg({ view, store, dataset, labels });
+        const { text, points, raster } = plotSvg({ view, store, dataset, labels, split });
         saveBlob(new Blob([text], { type: "image/svg+xml" }), `${name()}.svg`);
         if (raster) messages.show(`The SVG holds the ${count(points)} cells as an image (more than ${count(SVG_POINT_LIMIT)} circles make SVG editors slow); text and legend are vectors. Zoom in for fewer cells.`, "info", "export");
       } catch (err) {

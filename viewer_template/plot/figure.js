@@ -4,7 +4,7 @@
 
 import { categoryColors, colormap, cssColor, MISSING_RGB, NONE_RGB, ZERO_RGB } from "../colormaps.js";
 import { count } from "../format.js";
-import { blendGroups, continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
+import { BLEND_NOTE, blendGroups, blendMap, continuousLegend, geneLegend, scaledLegend } from "../panels/legend.js";
 import { MISSING_VALUE, ZERO_VALUE } from "./coloring.js";
 import { scale, ySign } from "./camera.js";
 import { DIM_RGB } from "./renderer.js";
@@ -23,8 +23,12 @@ export function figureModel(state, dataset, drawn = null) {
   // of several libraries, the one drawn (its image and its cells) is named
   const library = dataset.images && dataset.images(embedding.id).length > 1 ? chosenImage(dataset, embedding.id, state.look?.lib) : null;
   const cells = `${count(drawn ? countOnes(drawn) : dataset.nCells)} cells${state.subset ? " (the subset)" : ""}`;
-  const subtitle = `${what} · ${embedding.name || embedding.key}${library ? ` · ${library.library}` : ""} · ${cells}`;
-  return { title, subtitle, legend: legendModel(state, dataset) };
+  // a 3-D embedding turned: the view's rotation, so the figure can be made again (the link's rot=)
+  const r = embedding.rotation;
+  const turn = r && (r.yaw || r.pitch) ? ` (yaw ${r.yaw}°, pitch ${r.pitch}°)` : "";
+  const where = `${embedding.name || embedding.key}${turn}${library ? ` · ${library.library}` : ""} · ${cells}`;
+  // what: the colouring; where: what every side-by-side view shares (the figure says it once)
+  return { title, subtitle: `${what} · ${where}`, what, where, legend: legendModel(state, dataset) };
 }
 
 function countOnes(mask) {
@@ -46,7 +50,9 @@ function legendModel({ color, categories, look, embedding }, dataset) {
   if (color.kind === "none") return { kind: "none", name: "", items: [] };
   if (color.kind === "blend") {
     const items = blendGroups(color).map((g) => ({ label: g.label, color: cssColor(g.rgb), count: count(g.count) }));
-    return { kind: "categories", name: color.label, items };
+    // the map as the legend panel shows it: every shade the plot uses, each gene's axis named
+    const map = { rows: blendMap().map((row) => row.map(cssColor)), up: `${color.b.label} ↑`, across: `${color.a.label} →` };
+    return { kind: "categories", name: color.label, items, map, note: BLEND_NOTE };
   }
   const source = dataset.meta.matrix?.source ?? "X";
   const depth = is3d(embedding);

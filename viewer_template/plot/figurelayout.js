@@ -1,5 +1,5 @@
 // The layout of an exported figure in CSS pixels: title and subtitle above, the plot, the legend
-// on its right. Produces drawing operations (text, circle, colour bar, frame) that the PNG and
+// on its right. Produces drawing operations (text, circle, colour bar, frame, rect) that the PNG and
 // SVG painters render alike, so both exports show the same figure. Pure but for text measuring.
 
 import { colormapStops } from "../colormaps.js";
@@ -46,7 +46,20 @@ function wrap(text, width, size, measure, max) {
   return lines;
 }
 
+/** Two genes' map (legend.map): a square of shades, the second gene up, the first across; returns the y below it. */
+function blendSquare(ops, map, x, y, w, measure) {
+  const cell = 12;
+  map.rows.forEach((row, r) => row.forEach((fill, c) => ops.push({ type: "rect", x: x + c * cell, y: y + r * cell, w: cell, h: cell, fill })));
+  y += map.rows.length * cell;
+  for (const text of [map.up, map.across]) {
+    ops.push({ type: "text", x, y: y + 13, size: 11, color: MUTED, text: fit(text, w, 11, 400, measure) });
+    y += 14;
+  }
+  return y + 8;
+}
+
 function categories(ops, legend, x, y, w, bottom, measure) {
+  if (legend.map) y = blendSquare(ops, legend.map, x, y, w, measure);
   const rows = Math.max(1, Math.floor((bottom - y) / ROW));
   const shown = legend.items.length > rows ? legend.items.slice(0, rows - 1) : legend.items;
   for (const item of shown) {
@@ -58,7 +71,10 @@ function categories(ops, legend, x, y, w, bottom, measure) {
   }
   if (shown.length < legend.items.length) {
     ops.push({ type: "text", x, y: y + 10, size: 12, color: MUTED, text: `… and ${legend.items.length - shown.length} more categories` });
+    y += ROW;
   }
+  const lines = legend.note ? wrap(legend.note, w, 11, measure, Math.max(0, Math.floor((bottom - y - 4) / 14))) : [];
+  lines.forEach((text, k) => ops.push({ type: "text", x, y: y + 14 + k * 14, size: 11, color: MUTED, text }));
 }
 
 function colourBar(ops, legend, x, y, w, bottom, measure) {

@@ -136,5 +136,26 @@ export function createSplitViews({ container, store, colors, messages, plot = nu
     store.set({ split: loaded });
   }
 
-  return { add, remove, restore };
+  /**
+   * For exports (plot/export.js): each side view as drawn, {color, drawing, snapshot(scale)};
+   * drawing as the main plot's view.drawing() gives it.
+   */
+  function drawings() {
+    const s = store.get();
+    const tissue = plot?.tissue() ?? null;
+    return views.filter((v) => v.colouring).map((v) => ({
+      color: v.color,
+      drawing: {
+        arrays: { ...v.colouring, order: drawOrder(s.embedding, v.colouring) },
+        selected: s.selection?.mask ?? null,
+        subset: shown(s),
+        size: v.renderer.size(),
+        style: v.renderer.pointStyle(),
+        tissue: tissue ? { bitmap: tissue.bitmap, extent: tissue.extent, opacity: s.look.image ?? 1 } : null,
+      },
+      snapshot: (scale) => v.renderer.snapshot(scale),
+    }));
+  }
+
+  return { add, remove, restore, drawings };
 }
