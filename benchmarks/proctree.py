@@ -65,8 +65,14 @@ def run_measured(command: list[str], log: Path, env: dict | None = None, timeout
     process.returncode = os.waitstatus_to_exitcode(status)
     kernel = usage.ru_utime + usage.ru_stime
     sampled = sum(last_cpu.values())
-    return {"cpu_s": round(max(kernel, sampled), 2), "wall_s": round(wall, 2), "peak_rss_gb": round(peak / 1024**3, 3),
-            "rc": process.returncode, "cpu_kernel_s": round(kernel, 2), "cpu_sampled_s": round(sampled, 2)}
+    return {
+        "cpu_s": round(max(kernel, sampled), 2),
+        "wall_s": round(wall, 2),
+        "peak_rss_gb": round(peak / 1024**3, 3),
+        "rc": process.returncode,
+        "cpu_kernel_s": round(kernel, 2),
+        "cpu_sampled_s": round(sampled, 2),
+    }
 
 
 def folder_bytes(path: Path) -> int:

@@ -24,7 +24,9 @@ def test_embedded_labels_blend_side_view_and_export(rec, pbmc_site, pbmc_bundle,
     assert len(shown) >= 5 and set(shown) <= set(attrs["categories"])
     assert page.evaluate("window.xgexport.getState().look.size") == 1.5
     # nothing selected: no empty chip over the plot; the lasso's toggles show it, a selection counts in it
-    page.wait_for_function("() => !!window.xgexport.getState && document.getElementById('tool-lasso') && !document.getElementById('tool-lasso').disabled")
+    page.wait_for_function(
+        "() => !!window.xgexport.getState && document.getElementById('tool-lasso') && !document.getElementById('tool-lasso').disabled"
+    )
     assert page.locator("#selection-bar").is_hidden()
     save_artifact("embed_labels.png", page.screenshot())
     page.locator("#tool-lasso").click()

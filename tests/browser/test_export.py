@@ -11,8 +11,17 @@ from collections import Counter
 import numpy as np
 import pytest
 import zarr
-
-from browser_helpers import READY, REPO, build_bundle, colour_pixels, drawn_after, export_download, frames, hex_rgb, save_artifact
+from browser_helpers import (
+    READY,
+    REPO,
+    build_bundle,
+    colour_pixels,
+    drawn_after,
+    export_download,
+    frames,
+    hex_rgb,
+    save_artifact,
+)
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
@@ -123,6 +132,7 @@ def many_bundle(tmp_path_factory):
     """60,000 cells (more than an SVG takes as circles) with a hostile column name and title."""
     sys.path.insert(0, str(REPO / "tests"))
     import pandas as pd
+
     from factories import synthetic_adata, write
 
     a = synthetic_adata(60000, 4, seed=3)
@@ -137,7 +147,11 @@ def many_site(many_bundle, serve):
 
 
 def test_large_svg_embeds_the_points_as_an_image_and_names_stay_text(rec, many_site, many_bundle, pixel_reader):
-    page = rec.goto_ready(many_site.url("#color=" + "obs%3A" + NAME.replace("&", "%26").replace("<", "%3C").replace(">", "%3E").replace('"', "%22")))
+    page = rec.goto_ready(
+        many_site.url(
+            "#color=" + "obs%3A" + NAME.replace("&", "%26").replace("<", "%3C").replace(">", "%3E").replace('"', "%22")
+        )
+    )
     d, root = svg_of(page)
     assert root.find(f"{SVG}title").text == NAME
     texts = [t.text for t in root.iter(f"{SVG}text")]

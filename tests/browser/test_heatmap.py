@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import zarr
-
 from browser_helpers import save_artifact
 from selection_helpers import meta
 
@@ -43,7 +42,8 @@ def test_heatmap_is_z_scored_means_and_clicks_colour_the_plot(rec, pbmc_site, pb
     block = mean_in[np.ix_(rows, cols)]
     z = (block - block.mean(axis=0)) / block.std(axis=0, ddof=1)
     cells = page.locator("#dotplot .hm-cell").evaluate_all(
-        "(rs) => rs.map((r) => [Number(r.dataset.cat), Number(r.dataset.gene), Number(r.dataset.z), r.getAttribute('fill')])")
+        "(rs) => rs.map((r) => [Number(r.dataset.cat), Number(r.dataset.gene), Number(r.dataset.z), r.getAttribute('fill')])"
+    )
     assert len(cells) == len(cats) * len(genes)
     for k, j, zz, _ in cells:
         assert zz == pytest.approx(z[k, j], rel=1e-6, abs=1e-6)

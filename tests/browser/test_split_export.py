@@ -62,11 +62,17 @@ def test_side_by_side_views_export_as_one_figure(rec, pbmc_site, pbmc_bundle, pi
     offset = np.median(side_xy, axis=0) - np.median(main_xy, axis=0)
     assert offset[0] > 300 and abs(offset[1]) < 1
     assert np.abs(np.sort(side_xy[:, 0] - offset[0]) - np.sort(main_xy[:, 0])).max() < 0.02
+
     # the side view in louvain's colours, as many of each as the category has cells
     def rgb(text):
         return tuple(int(v) for v in text[4:-1].split(","))
 
-    want = Counter({tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)): int((codes == k).sum()) for k, h in enumerate(attrs["colors"])})
+    want = Counter(
+        {
+            tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)): int((codes == k).sum())
+            for k, h in enumerate(attrs["colors"])
+        }
+    )
     assert Counter(rgb(f) for f in side_fill) == want
     assert not set(rgb(f) for f in main_fill) & set(want)  # the gene's view has no category colour
     # the PNG: both views side by side at 2×, louvain's colours only in the right half

@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-
 from browser_helpers import colour_pixels, hex_rgb, save_artifact
 from selection_helpers import gene_values, obs
 
@@ -78,7 +77,9 @@ def test_violin_of_a_subset(rec, pbmc_site, pbmc_bundle):
     page.locator("#open-violin").click()
     page.locator("#violin-column").select_option(label="bulk_labels")
     bulk, battrs = obs(pbmc_bundle, "bulk_labels")
-    page.wait_for_function("() => document.querySelector('#violin svg text:nth-of-type(2)')?.textContent.includes('subset')")
+    page.wait_for_function(
+        "() => document.querySelector('#violin svg text:nth-of-type(2)')?.textContent.includes('subset')"
+    )
     check_against_numpy(page, gene_values(pbmc_bundle, "CD79A"), bulk, battrs["categories"], keep)
     rec.assert_clean([pbmc_site.origin])
 
@@ -120,18 +121,27 @@ def test_stats_with_negative_zero_and_missing_values_against_numpy(rec, pbmc_sit
     values[rng.random(n) < 0.02] = np.nan
     codes = rng.integers(-1, 7, n)
     codes[codes == 3] = 4  # an empty category
-    got = page.evaluate("""async ([values, codes]) => {
+    got = page.evaluate(
+        """async ([values, codes]) => {
         const m = await import('./viewer/panels/violinstats.js');
         const v = Float32Array.from(values.map((x) => (x === null ? NaN : x)));
         return m.violinStats(v, Int32Array.from(codes), 7).groups.map((g) => g && {
             code: g.code, n: g.n, median: g.median, q1: g.q1, q3: g.q3, min: g.min, max: g.max, frac: g.frac, points: g.points });
-    }""", [[None if np.isnan(v) else float(v) for v in values], codes.tolist()])
+    }""",
+        [[None if np.isnan(v) else float(v) for v in values], codes.tolist()],
+    )
     assert got[3] is None
     for k in (0, 1, 2, 4, 5, 6):
         v = values[(codes == k) & ~np.isnan(values)].astype(np.float64)
         g = got[k]
         assert g["n"] == v.size and g["frac"] == pytest.approx((v > 0).mean(), rel=1e-12)
-        for key, want in (("median", np.median(v)), ("q1", np.quantile(v, 0.25)), ("q3", np.quantile(v, 0.75)), ("min", v.min()), ("max", v.max())):
+        for key, want in (
+            ("median", np.median(v)),
+            ("q1", np.quantile(v, 0.25)),
+            ("q3", np.quantile(v, 0.75)),
+            ("min", v.min()),
+            ("max", v.max()),
+        ):
             assert g[key] == pytest.approx(want, rel=1e-12, abs=1e-12), (k, key)
         assert g["points"] is None  # more than 100 cells each
     rec.assert_clean([pbmc_site.origin])
