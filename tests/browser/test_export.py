@@ -152,7 +152,7 @@ def test_large_svg_embeds_the_points_as_an_image_and_names_stay_text(rec, many_s
             "#color=" + "obs%3A" + NAME.replace("&", "%26").replace("<", "%3C").replace(">", "%3E").replace('"', "%22")
         )
     )
-    d, root = svg_of(page)
+    _d, root = svg_of(page)
     assert root.find(f"{SVG}title").text == NAME
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert NAME in texts and "<b>one</b>" in texts and "two & three" in texts

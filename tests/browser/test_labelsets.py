@@ -273,7 +273,7 @@ def test_plain_http_lab_server_keeps_labels_with_the_same_identity(playwright_in
             page.get_by_role("button", name="Export CSV of the label sets").click()
         identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
         assert f"# bundle identity: sha256:{identity} " in open(dl.value.path(), encoding="utf-8").read()
-        assert all(u.startswith(origin + "/") or u.startswith("blob:") for u in requests), requests
+        assert all(u.startswith((origin + "/", "blob:")) for u in requests), requests
         assert not errors
     finally:
         browser.close()

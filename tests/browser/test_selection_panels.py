@@ -69,7 +69,7 @@ def test_brushing_histograms_selects_the_cells_of_the_brushed_bars(rec, pbmc_sit
     columns = np.nonzero(np.abs(px[..., :3].astype(int) - SELECTED_RGB).max(axis=-1).min(axis=0) <= 10)[0]
     assert columns.size and columns.min() >= width * 8 / 40 - 2 and columns.max() <= width * 15 / 40 + 2
     # every category's count in the browser is the count of its selected cells
-    codes, cat_attrs = obs(pbmc_bundle, "louvain")
+    codes, _cat_attrs = obs(pbmc_bundle, "louvain")
     page.locator('.cat-column[data-column="louvain"] summary').click()
     page.wait_for_selector(COUNTED, state="attached")
     rows = page.locator('.cat-column[data-column="louvain"] .cat-row')

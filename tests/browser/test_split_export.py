@@ -74,7 +74,7 @@ def test_side_by_side_views_export_as_one_figure(rec, pbmc_site, pbmc_bundle, pi
         }
     )
     assert Counter(rgb(f) for f in side_fill) == want
-    assert not set(rgb(f) for f in main_fill) & set(want)  # the gene's view has no category colour
+    assert not {rgb(f) for f in main_fill} & set(want)  # the gene's view has no category colour
     # the PNG: both views side by side at 2×, louvain's colours only in the right half
     png = open(export_download(page, "#export-png").path(), "rb").read()
     save_artifact("split_export.png", png)

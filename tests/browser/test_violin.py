@@ -72,7 +72,7 @@ def test_violin_of_a_gene_per_category_against_numpy(rec, pbmc_site, pbmc_bundle
 
 def test_violin_of_a_subset(rec, pbmc_site, pbmc_bundle):
     page = rec.goto_ready(pbmc_site.url("#color=gene%3ACD79A&subset=cat:louvain:0,1,7"))
-    codes, attrs = obs(pbmc_bundle, "louvain")
+    codes, _attrs = obs(pbmc_bundle, "louvain")
     keep = np.isin(codes, [0, 1, 7])
     page.locator("#open-violin").click()
     page.locator("#violin-column").select_option(label="bulk_labels")
@@ -94,7 +94,7 @@ def test_violin_files_have_title_and_legend(rec, pbmc_site, pbmc_bundle, pixel_r
     assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79A_by_bulk_labels.svg"
     root = ET.fromstring(open(dl.value.path(), "rb").read())
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    codes, attrs = obs(pbmc_bundle, "bulk_labels")
+    _codes, attrs = obs(pbmc_bundle, "bulk_labels")
     assert texts[0] == "CD79A by bulk_labels" and "PBMC 68k (reduced)" in texts[1]
     assert "bulk_labels" in texts and "Box: quartiles; white bar: median" in texts
     assert all(c[:23] in " ".join(texts) for c in attrs["categories"])
