@@ -128,7 +128,7 @@ def run(args, matrix, umap, cluster, sample, leaf_cells: int, row_cells: int) ->
           f"{np.percentile(megabytes, 90):.2f} MB, max {megabytes.max():.2f} MB")  # fmt: skip
     categories(folder.parent)
     seconds, recomputed = [], 0
-    for k, member, plan, _ in plans[: args.engine]:
+    for _k, member, plan, _ in plans[: args.engine]:
         started = time.perf_counter()
         info = compare(folder.parent, np.flatnonzero(member)).attrs["comparison"]
         seconds.append(time.perf_counter() - started)

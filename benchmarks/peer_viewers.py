@@ -246,7 +246,8 @@ def start_server(command: list[str], port: int, probe: str, log: Path, env: dict
                  timeout: float = 600) -> tuple[subprocess.Popen, str, float]:  # fmt: skip
     """Start a server; returns the process, its URL and how long it took to answer ``probe``."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env)
+    with open(log, "wb") as out:  # the server keeps its own copy of the descriptor
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,7 +37,7 @@ def download(page, item):
 
 def svg_of(page):
     d = download(page, "#export-svg")
-    return d, ET.fromstring(open(d.path(), "rb").read())
+    return d, ET.fromstring(Path(d.path()).read_bytes())
 
 
 def circle_colours(root):
@@ -59,7 +60,7 @@ def test_png_is_twice_the_plot_with_title_and_legend(rec, pbmc_site, pbmc_bundle
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     d = download(page, "#export-png")
     assert d.suggested_filename == "PBMC_68k_reduced_louvain.png"
-    png = open(d.path(), "rb").read()
+    png = Path(d.path()).read_bytes()
     save_artifact("export_louvain.png", png)
     px = pixel_reader(png)
     box = page.locator("#canvas").bounding_box()

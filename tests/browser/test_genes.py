@@ -131,7 +131,7 @@ def test_missing_symbols_use_the_id(rec, dup_site):
         assert labels[0] == gene
         assert "nan" not in " ".join(page.locator("#gene-list li").all_text_contents())
         page.locator("#gene-list li").first.click()
-        wait_until(lambda: page.evaluate("window.xgexport.getState()")["color"] == f"gene:{gene}")
+        wait_until(lambda gene=gene: page.evaluate("window.xgexport.getState()")["color"] == f"gene:{gene}")
         assert page.locator(".legend-name").text_content() == gene
     # "nan" is not a gene's name here: nothing is suggested for it
     page.locator("#gene-input").fill("nan")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,12 +90,20 @@ def test_top_markers_become_a_set_and_files_round_trip(rec, pbmc_site, pbmc_bund
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export GMT of the gene sets").click()
-    gmt = open(dl.value.path(), encoding="utf-8").read()
+    gmt = Path(dl.value.path()).read_text(encoding="utf-8")
     assert gmt == "\t".join(["2 (louvain) top 20", "Top genes up in 2 vs the rest (louvain)", *top]) + "\n"
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export CSV of the gene sets").click()
     rows = list(
-        csv.reader(io.StringIO("".join(l for l in open(dl.value.path(), encoding="utf-8") if not l.startswith("#"))))
+        csv.reader(
+            io.StringIO(
+                "".join(
+                    line
+                    for line in Path(dl.value.path()).read_text(encoding="utf-8").splitlines(keepends=True)
+                    if not line.startswith("#")
+                )
+            )
+        )
     )
     assert rows[0] == ["gene_set_name", "gene_set_description", "gene_symbol", "gene_description"]
     assert [r[2] for r in rows[1:]] == top and {r[0] for r in rows[1:]} == {"2 (louvain) top 20"}
@@ -120,7 +129,7 @@ def test_top_markers_become_a_set_and_files_round_trip(rec, pbmc_site, pbmc_bund
     ]
     # the CSV we wrote comes back the same
     csv_path = tmp_path / "sets.csv"
-    csv_path.write_text(open(dl.value.path(), encoding="utf-8").read())
+    csv_path.write_text(Path(dl.value.path()).read_text(encoding="utf-8"))
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Import… gene sets").click()
     chooser.value.set_files(str(csv_path))

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import zarr
@@ -141,7 +142,7 @@ def test_import_cellxgene_csv_then_export_every_cell(rec, pbmc_site, pbmc_bundle
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export CSV of the label sets").click()
-    out = open(dl.value.path(), encoding="utf-8").read()
+    out = Path(dl.value.path()).read_text(encoding="utf-8")
     comments = [line for line in out.splitlines() if line.startswith("#")]
     identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
     assert comments[0] == '# xgexport label sets of "PBMC 68k (reduced)"'
@@ -177,7 +178,7 @@ def test_files_that_cannot_be_used_change_nothing(rec, pbmc_site, tmp_path):
         path = tmp_path / "bad.csv"
         path.write_text(text)
         import_file(page, path)
-        wait_until(lambda: message in (page.locator(".ls-report").text_content() or ""))
+        wait_until(lambda message=message: message in (page.locator(".ls-report").text_content() or ""))
         assert "error" in page.locator(".ls-report").get_attribute("class")
         assert page.locator(".us-item").count() == 0
     rec.assert_clean([pbmc_site.origin])
@@ -272,7 +273,7 @@ def test_plain_http_lab_server_keeps_labels_with_the_same_identity(playwright_in
         with page.expect_download() as dl:
             page.get_by_role("button", name="Export CSV of the label sets").click()
         identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
-        assert f"# bundle identity: sha256:{identity} " in open(dl.value.path(), encoding="utf-8").read()
+        assert f"# bundle identity: sha256:{identity} " in Path(dl.value.path()).read_text(encoding="utf-8")
         assert all(u.startswith((origin + "/", "blob:")) for u in requests), requests
         assert not errors
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,7 +104,7 @@ def test_csv_has_every_gene_and_statistic_as_stored(rec, pbmc_site, pbmc_bundle,
     wait_until(lambda: "(70 cells)" in page.locator("#markers .note").first.text_content())
     with page.expect_download() as dl:
         page.locator("#de-csv").click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == [
         "direction",

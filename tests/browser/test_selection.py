@@ -152,7 +152,7 @@ def test_a_link_restores_the_selection(rec, pbmc_site, pbmc_bundle):
     assert state(page)["selection"] == [f"lasso:X_umap:{text}", "add:cat:louvain:3", "subtract:range:n_genes:1200,"]
     # the category browser counts the selected cells of each category
     page.locator('.cat-column[data-column="louvain"] summary').click()
-    row = page.locator('.cat-column[data-column="louvain"] .cat-row[data-code="%d"]' % k)
+    row = page.locator(f'.cat-column[data-column="louvain"] .cat-row[data-code="{k}"]')
     row.wait_for()
     page.wait_for_selector(COUNTED, state="attached")
     assert row.locator(".cat-count").text_content() == f"{int(want[codes == k].sum())} / {int((codes == k).sum())}"

@@ -98,7 +98,7 @@ def test_label_csv_round_trip_and_refusals(rec, pbmc_site):
     assert lines[0] == '# xgexport label sets of "PBMC \\"3k\\"\\nline two"'
     assert lines[1].startswith("# bundle identity: sha256:abc (sha256 of its manifest.json); 4 cells")
     # Python reads the same table (what `build --annotations` will read)
-    rows = list(csv.reader(io.StringIO("\n".join(l for l in lines if not l.startswith("#")), newline="")))
+    rows = list(csv.reader(io.StringIO("\n".join(line for line in lines if not line.startswith("#")), newline="")))
     assert rows[0] == ["cell_id", "cell type", "=doublets?"]
     assert rows[1:5] == [
         ["AAAC-1", "T cells", ""],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,11 +119,11 @@ def test_gene_against_gene_scatter(rec, pbmc_site, pbmc_bundle, pixel_reader):
     with page.expect_download() as dl:
         page.locator("#scatter-svg").click()
     assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79B_against_CD79A.svg"
-    texts = [t.text for t in ET.fromstring(open(dl.value.path(), "rb").read()).iter(f"{SVG}text")]
+    texts = [t.text for t in ET.fromstring(Path(dl.value.path()).read_bytes()).iter(f"{SVG}text")]
     assert texts[0] == "CD79B against CD79A" and "Cells expressing" in texts and "both" in texts
     with page.expect_download() as dl:
         page.locator("#scatter-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = Path(dl.value.path()).read_bytes()
     save_artifact("two_genes_scatter_export.png", png)
     px = pixel_reader(png)
     assert (px[..., :3].max(axis=-1) < 120).sum() > 2000  # dots and text

@@ -6,6 +6,7 @@ and the PNG and SVG files with title and legend."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,7 +93,7 @@ def test_violin_files_have_title_and_legend(rec, pbmc_site, pbmc_bundle, pixel_r
     with page.expect_download() as dl:
         page.locator("#violin-svg").click()
     assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79A_by_bulk_labels.svg"
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(Path(dl.value.path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     _codes, attrs = obs(pbmc_bundle, "bulk_labels")
     assert texts[0] == "CD79A by bulk_labels" and "PBMC 68k (reduced)" in texts[1]
@@ -100,7 +101,7 @@ def test_violin_files_have_title_and_legend(rec, pbmc_site, pbmc_bundle, pixel_r
     assert all(c[:23] in " ".join(texts) for c in attrs["categories"])
     with page.expect_download() as dl:
         page.locator("#violin-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = Path(dl.value.path()).read_bytes()
     save_artifact("violin_export.png", png)
     px = pixel_reader(png)
     assert px.shape[1] == 2 * int(root.get("width")) and px.shape[0] == 2 * int(root.get("height"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,7 +85,7 @@ def test_lasso_label_keep_reload_export(rec, pbmc_site, pbmc_bundle):
         page.locator("#export-ids").click()
     ids = [
         r[0]
-        for r in csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read()))
+        for r in csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8")))
         if r and not r[0].startswith("#")
     ]
     assert ids[0] == "cell_id" and ids[1:] == [names[i] for i in sorted(group)]
