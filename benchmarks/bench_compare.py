@@ -114,7 +114,9 @@ def run(args, matrix, umap, cluster, sample, leaf_cells: int, row_cells: int) ->
     print(f"\nleaf_cells={leaf_cells} row_cells={row_cells} gzip {args.level}: written in {seconds:.1f} s; "
           f"{len(row_bytes)} rows {row_bytes.sum() / 1e6:.1f} MB, {len(leaf_bytes)} leaves "
           f"{leaf_bytes.sum() / 1e6:.1f} MB ({leaf_bytes.sum() / matrix.nnz:.2f} B per stored value)")  # fmt: skip
-    fixed = sum(p.stat().st_size for name in (L.NODES, L.ROW_INFO, L.LEAF_BYTES) for p in (folder / L.GROUP / name).glob("c.*"))
+    fixed = sum(
+        p.stat().st_size for name in (L.NODES, L.ROW_INFO, L.LEAF_BYTES) for p in (folder / L.GROUP / name).glob("c.*")
+    )
     print(f"read once before the first comparison: {fixed / 1e3:.0f} KB ({len(data.nodes)} nodes, row and leaf sizes)")
     plans = lasso_plans(data, embedding.display, embedding.attrs, umap, cluster)
     print("cluster  cells  share   MB  rows leaves  plan ms")
@@ -126,7 +128,7 @@ def run(args, matrix, umap, cluster, sample, leaf_cells: int, row_cells: int) ->
           f"{np.percentile(megabytes, 90):.2f} MB, max {megabytes.max():.2f} MB")  # fmt: skip
     categories(folder.parent)
     seconds, recomputed = [], 0
-    for k, member, plan, _ in plans[: args.engine]:
+    for _k, member, plan, _ in plans[: args.engine]:
         started = time.perf_counter()
         info = compare(folder.parent, np.flatnonzero(member)).attrs["comparison"]
         seconds.append(time.perf_counter() - started)
@@ -218,7 +220,9 @@ def main():
         WORK.mkdir(exist_ok=True)
         synthesize(args.input, 100_000, 20_000, 1000)
     matrix, umap, cluster, sample = load(args.input)
-    print(f"{args.input.name}: {matrix.shape[0]} cells × {matrix.shape[1]} genes, {matrix.nnz / matrix.shape[0]:.0f} stored per cell")
+    print(
+        f"{args.input.name}: {matrix.shape[0]} cells × {matrix.shape[1]} genes, {matrix.nnz / matrix.shape[0]:.0f} stored per cell"
+    )
     for leaf_cells in args.leaf_cells:
         for row_cells in args.row_cells:
             measured = run(args, matrix, umap, cluster, sample, leaf_cells, row_cells)

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_scale import measure_build  # noqa: E402
-from common import WORK, generated  # noqa: E402
+from bench_scale import measure_build
+from common import WORK, generated
 
 
 def measure(source: Path, out: Path, extra: list[str]) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import WORK, generated  # noqa: E402
+from common import WORK, generated
 
 
 def xgexport_de(matrix_csc, codes, n_groups):
@@ -57,7 +57,9 @@ def main():
     parser.add_argument("--nnz-per-cell", type=int, default=1500)
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
-    path = generated(WORK / f"de_{args.cells}x{args.genes}x{args.nnz_per_cell}.h5ad", args.cells, args.genes, args.nnz_per_cell)
+    path = generated(
+        WORK / f"de_{args.cells}x{args.genes}x{args.nnz_per_cell}.h5ad", args.cells, args.genes, args.nnz_per_cell
+    )
 
     outs = remove_old_bundles()
 
@@ -78,7 +80,7 @@ def main():
     ours_runs, theirs_runs = [], []
     for _ in range(2):
         started = time.perf_counter()
-        t, padj = xgexport_de(by_genes, codes, n_groups)
+        t, _padj = xgexport_de(by_genes, codes, n_groups)
         ours_runs.append(time.perf_counter() - started)
         started = time.perf_counter()
         with warnings.catch_warnings():

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -57,7 +56,10 @@ def synthetic(n_cells: int) -> Path:
     if not path.exists():
         started = time.perf_counter()
         synthesize(path, n_cells, GENES, NNZ_PER_CELL, n_extra=EXTRA_COLUMNS)
-        print(f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
     return path
 
 
@@ -72,7 +74,9 @@ def export_round(r: int, source: Path, n: int, cirro: Path | None, with_cirro: b
             "xgexport_no_de": lambda: pe.xgexport_build(source, OUT / f"r{r}_node_{n}", None, OUT / f"r{r}_node_{n}.log"),
             "scanpy": lambda: pe.scanpy_ttest(source, "cluster", OUT / f"r{r}_scanpy_{n}.json")}  # fmt: skip
     if with_cirro and cirro is not None:
-        jobs["cirrocumulus"] = lambda: pe.cirro_prepare(cirro, source, OUT / f"r{r}_cirro_{n}", DE_COLUMNS, OUT / f"r{r}_cirro_{n}.log")
+        jobs["cirrocumulus"] = lambda: pe.cirro_prepare(
+            cirro, source, OUT / f"r{r}_cirro_{n}", DE_COLUMNS, OUT / f"r{r}_cirro_{n}.log"
+        )
     results = {}
     for name in rotated(list(jobs), r):
         try:
@@ -84,7 +88,9 @@ def export_round(r: int, source: Path, n: int, cirro: Path | None, with_cirro: b
 
 
 def view_xgexport(browser, bundle: Path, n_cells: int, genes: list, column: str) -> dict:
-    server, url, _ = pv.start_xgexport(bundle, OUT / f"serve_{bundle.name}.log", {**os.environ, "PYTHONPATH": str(HERE.parent)})
+    server, url, _ = pv.start_xgexport(
+        bundle, OUT / f"serve_{bundle.name}.log", {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    )
     try:
         context, page, first = pv.xgexport_first_frame(browser, url, n_cells)
         gene_runs = [pv.xgexport_gene(page, name) for name, _, _ in genes]
@@ -119,7 +125,9 @@ def viewer_round(r: int, datasets: list[dict], cellxgene: Path | None) -> dict:
             try:
                 if cellxgene is not None:
                     try:
-                        server, url, load_s = pv.start_cellxgene(cellxgene, ds["cellxgene_h5ad"], OUT / f"r{r}_cellxgene_{ds['name']}.log")
+                        server, url, load_s = pv.start_cellxgene(
+                            cellxgene, ds["cellxgene_h5ad"], OUT / f"r{r}_cellxgene_{ds['name']}.log"
+                        )
                         row["cellxgene_load_s"] = round(load_s, 1)
                     except (RuntimeError, OSError) as err:  # measured without it, and said so
                         print(f"  cellxgene skipped for {ds['name']}: {err}", flush=True)
@@ -212,7 +220,11 @@ def main():
     rounds = []
     for r in range(args.rounds):
         print(f"round {r + 1} of {args.rounds}", flush=True)
-        row = {"export": {n: export_round(r, src, n, peers["cirrocumulus"], n == args.cells[0]) for n, src in sources.items()}}
+        row = {
+            "export": {
+                n: export_round(r, src, n, peers["cirrocumulus"], n == args.cells[0]) for n, src in sources.items()
+            }
+        }
         if datasets:
             datasets[1]["bundle"] = OUT / f"r{r}_de_{args.cells[0]}"
             row["viewers"] = viewer_round(r, datasets, peers["cellxgene"])

@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
 
 
 def measure_build(source: Path, out: Path, extra: list[str]) -> dict:

@@ -33,20 +33,37 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
 
 CONTINUOUS = ["n_genes", "n_counts", "percent_mito", "score_1", "score_2", "score_3", "score_4", "score_5"]
 
 
 def prepare(n_cells: int) -> Path:
-    source = generated(WORK / f"selection_{n_cells}.h5ad", n_cells, 2000, 50, then=lambda p: add_obs_columns(p, n_cells))
+    source = generated(
+        WORK / f"selection_{n_cells}.h5ad", n_cells, 2000, 50, then=lambda p: add_obs_columns(p, n_cells)
+    )
     bundle = WORK / f"selection_bundle_{n_cells}"
     viewer = Path(__file__).resolve().parents[1] / "viewer_template"
     copy = lambda f: bundle / "viewer" / f.relative_to(viewer)  # noqa: E731
-    stale = [f for f in [*viewer.rglob("*.js"), *viewer.rglob("*.css")] if not (copy(f).exists() and filecmp.cmp(f, copy(f), shallow=False))]
+    stale = [
+        f
+        for f in [*viewer.rglob("*.js"), *viewer.rglob("*.css")]
+        if not (copy(f).exists() and filecmp.cmp(f, copy(f), shallow=False))
+    ]
     if not (bundle / "manifest.json").exists() or stale:  # built once, again when the viewer changed
         started = time.perf_counter()
-        cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "xgexport.cli",
+            "build",
+            str(source),
+            str(bundle),
+            "--overwrite",
+            "-q",
+            "--no-de",
+            "--no-compare",
+        ]
         subprocess.run(cmd, check=True)
         print(f"built {bundle.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return bundle
@@ -164,7 +181,9 @@ def measure(bundle: Path, draw: bool = True) -> dict:
             cells = np.sort(rng.choice(1_000_000, 100_000, replace=False)).tolist()
             out["set_100k_cells"] = page.evaluate(TIMED, ["cells", cells])
             out["clear"] = page.evaluate(TIMED, ["clear", None])
-            out["category_click"] = mouse_timed(page, lambda: page.locator('.cat-column[data-column="guide"] .cat-row').nth(2).click())
+            out["category_click"] = mouse_timed(
+                page, lambda: page.locator('.cat-column[data-column="guide"] .cat-row').nth(2).click()
+            )
             page.locator(".hist-block .hist-canvas").first.scroll_into_view_if_needed()
             hist = page.locator(".hist-block .hist-canvas").first.bounding_box()
 
@@ -172,8 +191,10 @@ def measure(bundle: Path, draw: bool = True) -> dict:
             x0, y = hist["x"] + hist["width"] * 0.3, hist["y"] + hist["height"] / 2
             page.mouse.move(x0, y)
             out["brush_start"] = mouse_timed(page, page.mouse.down)
-            out["brush_steps"] = [mouse_timed(page, lambda k=k: page.mouse.move(x0 + hist["width"] * 0.04 * k, y), event="pointermove")
-                                  for k in range(1, 6)]
+            out["brush_steps"] = [
+                mouse_timed(page, lambda k=k: page.mouse.move(x0 + hist["width"] * 0.04 * k, y), event="pointermove")
+                for k in range(1, 6)
+            ]
             out["brush_end"] = mouse_timed(page, page.mouse.up, event="pointerup")
             out["viewport"] = [box["width"], box["height"]]
             browser.close()
@@ -188,7 +209,9 @@ def mouse_timed(page, action, event="pointerdown") -> dict:
     # (the page's CSP forbids the string evaluation wait_for_function needs: poll instead)
     deadline = time.monotonic() + 30
     while not page.evaluate("document.documentElement.dataset.xgCounts === 'ready' && window.__bench.counted > 0"):
-        assert time.monotonic() < deadline, f"the counts never showed the selection: {page.evaluate('[window.__bench, document.documentElement.dataset.xgCounts, window.xgexport.getState().selection]')}"
+        assert time.monotonic() < deadline, (
+            f"the counts never showed the selection: {page.evaluate('[window.__bench, document.documentElement.dataset.xgCounts, window.xgexport.getState().selection]')}"
+        )
         time.sleep(0.02)
     page.wait_for_timeout(300)
     b = page.evaluate("() => { window.__benchStop(); return window.__bench; }")

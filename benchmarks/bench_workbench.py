@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
 
 REPO = Path(__file__).resolve().parents[1]
 NO_DRAW = "WebGL2RenderingContext.prototype.drawElements = function () {};"
@@ -44,7 +44,18 @@ def prepare(n_cells: int) -> Path:
     bundle = WORK / f"workbench_bundle_{n_cells}"
     page = REPO / "viewer_template" / "index.html"
     if not (bundle / "manifest.json").exists() or page.stat().st_mtime > (bundle / "index.html").stat().st_mtime:
-        cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "xgexport.cli",
+            "build",
+            str(source),
+            str(bundle),
+            "--overwrite",
+            "-q",
+            "--no-de",
+            "--no-compare",
+        ]
         subprocess.run(cmd, check=True, cwd=REPO)
     # this checkout's viewer (the page's HTML too): the data stays as built
     shutil.rmtree(bundle / "viewer")
@@ -67,7 +78,11 @@ def timed(page, label, fn, results):
     page.evaluate("window.__long.splice(0)")
     started = time.perf_counter()
     extra = fn()
-    results[label] = {"ms": round((time.perf_counter() - started) * 1000), "long_tasks_ms": long_tasks(page), **(extra or {})}
+    results[label] = {
+        "ms": round((time.perf_counter() - started) * 1000),
+        "long_tasks_ms": long_tasks(page),
+        **(extra or {}),
+    }
     print(label, json.dumps(results[label]), flush=True)
 
 
@@ -88,7 +103,12 @@ def measure(bundle: Path, n_cells: int) -> dict:
         page.add_init_script(f"({LONG})()")
         page.goto(url + "#color=obs%3Acluster")
         page.wait_for_selector(READY, state="attached", timeout=120000)
-        timed(page, "identity_and_read", lambda: page.locator(".us-status[data-state=saved]").wait_for(timeout=60000), results)
+        timed(
+            page,
+            "identity_and_read",
+            lambda: page.locator(".us-status[data-state=saved]").wait_for(timeout=60000),
+            results,
+        )
         manifest = (bundle / "manifest.json").stat().st_size
         js = page.evaluate("""async () => {
             const m = await import('./viewer/sha256.js');
@@ -102,7 +122,10 @@ def measure(bundle: Path, n_cells: int) -> dict:
         page.locator(".ls-current .name-form input").fill("half")
         page.keyboard.press("Enter")
         page.wait_for_selector(READY, state="attached")
-        page.evaluate("async (n) => { const a = []; for (let i = 0; i < n; i += 2) a.push(i); return window.xgexport.setSelection(a); }", n_cells)
+        page.evaluate(
+            "async (n) => { const a = []; for (let i = 0; i < n; i += 2) a.push(i); return window.xgexport.setSelection(a); }",
+            n_cells,
+        )
         half = page.evaluate("window.xgexport.getState().selected")
 
         def assign():
@@ -110,12 +133,31 @@ def measure(bundle: Path, n_cells: int) -> dict:
             page.locator(".legend-count", has_text=f"{half:,}").wait_for(timeout=60000)
 
         timed(page, "assign_half", assign, results)
-        timed(page, "save_after_assign", lambda: page.locator(".us-status[data-state=saved]").wait_for(timeout=60000), results)
+        timed(
+            page,
+            "save_after_assign",
+            lambda: page.locator(".us-status[data-state=saved]").wait_for(timeout=60000),
+            results,
+        )
 
         holder: dict = {}
-        timed(page, "export_csv", lambda: holder.update(text=page.evaluate("window.xgexport.exportAnnotations()")), results)
+        timed(
+            page,
+            "export_csv",
+            lambda: holder.update(text=page.evaluate("window.xgexport.exportAnnotations()")),
+            results,
+        )
         results["export_csv"]["bytes"] = len(holder["text"].encode())
-        timed(page, "import_csv", lambda: {"matched": page.evaluate("async (t) => (await window.xgexport.importAnnotations(t)).matched", holder["text"])}, results)
+        timed(
+            page,
+            "import_csv",
+            lambda: {
+                "matched": page.evaluate(
+                    "async (t) => (await window.xgexport.importAnnotations(t)).matched", holder["text"]
+                )
+            },
+            results,
+        )
         page.locator(".us-status[data-state=saved]").wait_for(timeout=60000)
 
         def reload():
@@ -140,11 +182,13 @@ def measure(bundle: Path, n_cells: int) -> dict:
         drawing.goto(url + "#color=obs%3Acluster")
         drawing.wait_for_selector(READY, state="attached", timeout=180000)
         for kind in ("png", "svg"):
+
             def export(kind=kind):
                 drawing.locator("#export-open").click()
                 with drawing.expect_download(timeout=180000) as dl:
                     drawing.locator(f"#export-{kind}").click()
                 return {"bytes": Path(dl.value.path()).stat().st_size}
+
             timed(drawing, f"export_{kind}", export, results)
         browser.close()
     httpd.shutdown()

@@ -39,5 +39,8 @@ def generated(
     if then is not None:
         then(partial)
     partial.rename(path)
-    print(f"generated {path.name} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"generated {path.name} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     return path

@@ -33,11 +33,19 @@ class Peer:
 
 
 PEERS = {
-    "cellxgene": Peer("cellxgene", ("cellxgene==1.3.0",),
-                      "import server.cli.cli, importlib.metadata as m; assert m.version('cellxgene') == '1.3.0'", "cellxgene"),
-    "cirrocumulus": Peer("cirrocumulus", ("cirrocumulus==1.1.61", SCANPY),
-                         "import cirrocumulus.prepare_data, scanpy, importlib.metadata as m; "
-                         "assert m.version('cirrocumulus') == '1.1.61'", "cirro"),
+    "cellxgene": Peer(
+        "cellxgene",
+        ("cellxgene==1.3.0",),
+        "import server.cli.cli, importlib.metadata as m; assert m.version('cellxgene') == '1.3.0'",
+        "cellxgene",
+    ),
+    "cirrocumulus": Peer(
+        "cirrocumulus",
+        ("cirrocumulus==1.1.61", SCANPY),
+        "import cirrocumulus.prepare_data, scanpy, importlib.metadata as m; "
+        "assert m.version('cirrocumulus') == '1.1.61'",
+        "cirro",
+    ),
 }
 
 

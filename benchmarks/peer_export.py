@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from proctree import folder_bytes, run_measured
 
 HERE = Path(__file__).parent

@@ -43,9 +43,13 @@ def print_export(export: dict, n: int) -> None:
     for tool in ("xgexport", "xgexport_no_de", "cirrocumulus"):
         if tool in export:
             e = export[tool]
-            print(f"  | {tool.replace('_no_de', ' --no-de')} | {e['cpu_s']:.1f} | {e['wall_s']:.1f} | {e['peak_rss_gb']:.2f} | {e['bytes'] / 1e6:.1f} |")
+            print(
+                f"  | {tool.replace('_no_de', ' --no-de')} | {e['cpu_s']:.1f} | {e['wall_s']:.1f} | {e['peak_rss_gb']:.2f} | {e['bytes'] / 1e6:.1f} |"
+            )
     if "cirrocumulus" in export and "xgexport" in export:
-        print(f"  xgexport / cirrocumulus CPU: {fmt(ratio(export['xgexport']['cpu_s'], export['cirrocumulus']['cpu_s']))}× (target ≤ 0.33×)")
+        print(
+            f"  xgexport / cirrocumulus CPU: {fmt(ratio(export['xgexport']['cpu_s'], export['cirrocumulus']['cpu_s']))}× (target ≤ 0.33×)"
+        )
 
 
 def print_de(export: dict, n: int) -> None:
@@ -58,8 +62,13 @@ def print_de(export: dict, n: int) -> None:
 
 
 def print_viewers(name: str, row: dict) -> None:
-    print(f"\n  viewers, {name}" + (f" (cellxgene's server loaded the file in {row['cellxgene_load_s']} s)" if "cellxgene_load_s" in row else ""))
-    print("  | tool | first frame (ms) | first frame (KB) | first gene (ms / KB / requests) | later genes (ms) | markers (ms / KB) |")
+    print(
+        f"\n  viewers, {name}"
+        + (f" (cellxgene's server loaded the file in {row['cellxgene_load_s']} s)" if "cellxgene_load_s" in row else "")
+    )
+    print(
+        "  | tool | first frame (ms) | first frame (KB) | first gene (ms / KB / requests) | later genes (ms) | markers (ms / KB) |"
+    )
     print("  |---|---|---|---|---|---|")
     for tool in ("xgexport", "cellxgene"):
         if tool not in row:
@@ -76,9 +85,13 @@ def print_viewers(name: str, row: dict) -> None:
         if tool == "cellxgene":
             later_ms += " (colour click alone " + "/".join(f"{g['click_ms']:.0f}" for g in v["genes"]) + ")"
         first = f"{g0['ms']:.0f} / {g0['bytes'] / 1e3:.1f} / {g0['requests']}"
-        print(f"  | {tool} | {v['first_frame_ms']} | {v['first_frame_bytes'] / 1e3:.0f} | {first} | {later_ms} | {marks} |")
+        print(
+            f"  | {tool} | {v['first_frame_ms']} | {v['first_frame_bytes'] / 1e3:.0f} | {first} | {later_ms} | {marks} |"
+        )
     if "xgexport" in row and "cellxgene" in row:
-        print(f"  first frame xgexport / cellxgene: {fmt(ratio(row['xgexport']['first_frame_ms'], row['cellxgene']['first_frame_ms']))}× (target ≤ 0.33×)")
+        print(
+            f"  first frame xgexport / cellxgene: {fmt(ratio(row['xgexport']['first_frame_ms'], row['cellxgene']['first_frame_ms']))}× (target ≤ 0.33×)"
+        )
 
 
 def print_round(r: int, row: dict, cells: list[int]) -> None:
@@ -110,7 +123,13 @@ def against(value: float | None, target: float, what: str, unit: str = "×") -> 
 
 def export_verdicts(rounds: list, n: int) -> None:
     exports = [r["export"][n] for r in rounds]
-    cpu = median([ratio(e["xgexport"]["cpu_s"], e["cirrocumulus"]["cpu_s"]) for e in exports if "cirrocumulus" in e and "xgexport" in e])
+    cpu = median(
+        [
+            ratio(e["xgexport"]["cpu_s"], e["cirrocumulus"]["cpu_s"])
+            for e in exports
+            if "cirrocumulus" in e and "xgexport" in e
+        ]
+    )
     against(cpu, 1 / 3, f"export CPU, xgexport / cirrocumulus prepare_data, {n:,} cells")
 
 
@@ -134,7 +153,15 @@ def viewer_verdicts(rounds: list) -> None:
         against(size, 1.1, f"first gene, bytes / its chunk's bytes, {name} ({requests} request(s), target 1)")
         if requests > 1:
             line(False, f"first gene, {name}: {requests} requests (target 1)")
-        later = median([ratio(median([g["ms"] for g in v["xgexport"]["genes"][1:]]), median([g["ms"] for g in v["cellxgene"]["genes"][1:]])) for v in both])
+        later = median(
+            [
+                ratio(
+                    median([g["ms"] for g in v["xgexport"]["genes"][1:]]),
+                    median([g["ms"] for g in v["cellxgene"]["genes"][1:]]),
+                )
+                for v in both
+            ]
+        )
         against(later, 1.0, f"later genes, xgexport time / cellxgene's (pick + colour), {name}")
 
 
@@ -155,10 +182,15 @@ def no_loss_verdicts(results: dict, n: int, baseline: dict | None) -> None:
     else:
         line(all(checks["same_bytes"].values()), f"byte-identical rebuilds across rounds: {checks['same_bytes']}")
     agree = checks["t_agreement"]
-    line(agree <= 1e-5, f"same statistics: t of the bundle vs scanpy's scores, max relative difference {agree:.1e} (target ≤ 1e-5)")
+    line(
+        agree <= 1e-5,
+        f"same statistics: t of the bundle vs scanpy's scores, max relative difference {agree:.1e} (target ≤ 1e-5)",
+    )
     size = median([r["export"][n]["xgexport"]["bytes"] for r in results["rounds"] if "xgexport" in r["export"][n]])
     if baseline is None:
-        line(None, f"bundle size {size / 1e6:.1f} MB at {n:,} cells (give --baseline an earlier results file to compare)")
+        line(
+            None, f"bundle size {size / 1e6:.1f} MB at {n:,} cells (give --baseline an earlier results file to compare)"
+        )
         return
     before = median([r["export"][n]["xgexport"]["bytes"] for r in baseline["rounds"]])
     against(size / before, 1.1, f"bundle size against the baseline ({size / 1e6:.1f} MB vs {before / 1e6:.1f} MB)")
@@ -188,7 +220,9 @@ def spread(values: list, scale: float = 1.0, digits: int = 1) -> str:
     if not values:
         return "n/a"
     m = statistics.median(values)
-    return f"{m:.{digits}f}" if len(values) == 1 else f"{m:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+    return (
+        f"{m:.{digits}f}" if len(values) == 1 else f"{m:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+    )
 
 
 def summary_rows(rounds: list, n: int) -> list[tuple]:
@@ -241,6 +275,14 @@ def print_summary(results: dict, cells: list[int]) -> None:
     rows = summary_rows(rounds, cells[0]) + de_rows(rounds, cells) + viewer_rows(rounds)
     million = results["checks"].get("million")
     if million:
-        rows.append(("1M-cell build, wall / CPU (s), peak RSS (GB)", f"{million['wall_s']:.0f} / {million['cpu_s']:.0f}, {million['peak_rss_gb']:.2f}", "", "", "≤ 60 s"))
+        rows.append(
+            (
+                "1M-cell build, wall / CPU (s), peak RSS (GB)",
+                f"{million['wall_s']:.0f} / {million['cpu_s']:.0f}, {million['peak_rss_gb']:.2f}",
+                "",
+                "",
+                "≤ 60 s",
+            )
+        )
     for row in rows:
         print("| " + " | ".join(row) + " |")

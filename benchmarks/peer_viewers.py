@@ -100,7 +100,10 @@ def open_page(browser, url: str, signal_js: str, arg):
     context.add_init_script(INIT_JS)
     page = context.new_page()
     outside = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
+    )
     page.goto(url, wait_until="commit")
     page.evaluate(f"(arg) => window.__bench.until(() => ({signal_js})(arg))", arg)
     return context, page, outside
@@ -114,7 +117,9 @@ def xgexport_first_frame(browser, url: str, n_cells: int):
         browser, url, "(n) => { const d = window.__bench.firstDraw(n); return d !== null && window.__bench.readyAfter(d) !== null; }",
         n_cells)  # fmt: skip
     draw, ready, states = page.evaluate(
-        "(n) => { const d = window.__bench.firstDraw(n); return [d, window.__bench.readyAfter(d), window.__bench.states]; }", n_cells)
+        "(n) => { const d = window.__bench.firstDraw(n); return [d, window.__bench.readyAfter(d), window.__bench.states]; }",
+        n_cells,
+    )
     page.wait_for_timeout(300)
     got = transfers(page, 0, ready)
     return context, page, {"first_frame_ms": round(ready), "first_draw_ms": round(draw), "states": states,
@@ -185,8 +190,12 @@ def cellxgene_gene(page, gene: str, n_cells: int) -> dict:
       return [t0, t1, B.drawAfterUpload(n, n * 12, t1)];
     }""", [gene, n_cells])  # fmt: skip
     page.wait_for_timeout(200)
-    return {"gene": gene, "ms": round(times[2] - times[0], 1), "click_ms": round(times[2] - times[1], 1),
-            **transfers(page, times[0])}
+    return {
+        "gene": gene,
+        "ms": round(times[2] - times[0], 1),
+        "click_ms": round(times[2] - times[1], 1),
+        **transfers(page, times[0]),
+    }
 
 
 def cellxgene_diffexp(page, in_group: list[int], rest: list[int]) -> dict:
@@ -201,7 +210,13 @@ def cellxgene_diffexp(page, in_group: list[int], rest: list[int]) -> dict:
     }""", [in_group, rest])  # fmt: skip
     page.wait_for_timeout(200)
     got = transfers(page, result[0])
-    return {"ms": round(result[1] - result[0], 1), "status": result[2], "n_up": result[3], "sent_bytes": result[4], **got}
+    return {
+        "ms": round(result[1] - result[0], 1),
+        "status": result[2],
+        "n_up": result[3],
+        "sent_bytes": result[4],
+        **got,
+    }
 
 
 def free_port() -> int:
@@ -231,7 +246,8 @@ def start_server(command: list[str], port: int, probe: str, log: Path, env: dict
                  timeout: float = 600) -> tuple[subprocess.Popen, str, float]:  # fmt: skip
     """Start a server; returns the process, its URL and how long it took to answer ``probe``."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env)
+    with open(log, "wb") as out:  # the server keeps its own copy of the descriptor
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:

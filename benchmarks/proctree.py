@@ -16,6 +16,7 @@ measured commands does that (checked: both accounts agree within 1 % for them).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -65,8 +66,14 @@ def run_measured(command: list[str], log: Path, env: dict | None = None, timeout
     process.returncode = os.waitstatus_to_exitcode(status)
     kernel = usage.ru_utime + usage.ru_stime
     sampled = sum(last_cpu.values())
-    return {"cpu_s": round(max(kernel, sampled), 2), "wall_s": round(wall, 2), "peak_rss_gb": round(peak / 1024**3, 3),
-            "rc": process.returncode, "cpu_kernel_s": round(kernel, 2), "cpu_sampled_s": round(sampled, 2)}
+    return {
+        "cpu_s": round(max(kernel, sampled), 2),
+        "wall_s": round(wall, 2),
+        "peak_rss_gb": round(peak / 1024**3, 3),
+        "rc": process.returncode,
+        "cpu_kernel_s": round(kernel, 2),
+        "cpu_sampled_s": round(sampled, 2),
+    }
 
 
 def folder_bytes(path: Path) -> int:
@@ -74,8 +81,6 @@ def folder_bytes(path: Path) -> int:
     total = 0
     for folder, _, files in os.walk(path):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(folder, name)).st_size
-            except OSError:
-                pass
     return total

@@ -81,7 +81,10 @@ def next_frames(page, n: int = 2) -> None:
     """Wait for the page's next ``n`` animation frames: the input sent before has been handled,
     and what it changed synchronously (the plot, the DOM) has been drawn. What a negative check
     (nothing happened) waits for, instead of a fixed time."""
-    page.evaluate("(n) => new Promise((done) => { const step = (k) => k ? requestAnimationFrame(() => step(k - 1)) : done(); step(n); })", n)
+    page.evaluate(
+        "(n) => new Promise((done) => { const step = (k) => k ? requestAnimationFrame(() => step(k - 1)) : done(); step(n); })",
+        n,
+    )
 
 
 def export_download(page, item: str):

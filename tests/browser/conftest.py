@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from xgexport.serve import make_server
-
 from browser_helpers import DATASETS, READY, build_bundle
+
 from helpers import built_once
+from xgexport.serve import make_server
 
 VIEWPORT = {"width": 1366, "height": 768}
 
@@ -94,8 +93,11 @@ class PageRecorder:
         return self.page
 
     def assert_clean(self, origins: list[str], allow_console: tuple[str, ...] = ()):
-        foreign = [u for u in self.requests if not any(u.startswith(o + "/") or u == o for o in origins)
-                   and not u.startswith(("data:", "blob:"))]
+        foreign = [
+            u
+            for u in self.requests
+            if not any(u.startswith(o + "/") or u == o for o in origins) and not u.startswith(("data:", "blob:"))
+        ]
         assert not foreign, f"requests left the origin: {foreign}"
         errors = [e for e in self.console_errors if not any(a in e for a in allow_console)]
         assert not errors, f"console errors: {errors}"

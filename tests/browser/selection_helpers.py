@@ -50,7 +50,9 @@ def screen_positions(q, lo, hi, camera, width, height, y_down=False):
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     s = min(width / span[0], height / span[1]) * MARGIN * camera["zoom"]
     sign = -1.0 if y_down else 1.0
-    return np.column_stack([width / 2 + (xy[:, 0] - camera["cx"]) * s, height / 2 - sign * (xy[:, 1] - camera["cy"]) * s])
+    return np.column_stack(
+        [width / 2 + (xy[:, 0] - camera["cx"]) * s, height / 2 - sign * (xy[:, 1] - camera["cy"]) * s]
+    )
 
 
 def to_display(points, lo, hi):

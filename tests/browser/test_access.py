@@ -3,9 +3,7 @@ is, Escape closes what it should, and text meets WCAG AA contrast."""
 
 from __future__ import annotations
 
-
 import pytest
-
 from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser

@@ -5,6 +5,7 @@ the figure exports from the embedded toolbar."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from browser_helpers import colour_pixels, export_download, hex_rgb, save_artifact
@@ -24,7 +25,9 @@ def test_embedded_labels_blend_side_view_and_export(rec, pbmc_site, pbmc_bundle,
     assert len(shown) >= 5 and set(shown) <= set(attrs["categories"])
     assert page.evaluate("window.xgexport.getState().look.size") == 1.5
     # nothing selected: no empty chip over the plot; the lasso's toggles show it, a selection counts in it
-    page.wait_for_function("() => !!window.xgexport.getState && document.getElementById('tool-lasso') && !document.getElementById('tool-lasso').disabled")
+    page.wait_for_function(
+        "() => !!window.xgexport.getState && document.getElementById('tool-lasso') && !document.getElementById('tool-lasso').disabled"
+    )
     assert page.locator("#selection-bar").is_hidden()
     save_artifact("embed_labels.png", page.screenshot())
     page.locator("#tool-lasso").click()
@@ -45,9 +48,9 @@ def test_embedded_labels_blend_side_view_and_export(rec, pbmc_site, pbmc_bundle,
         assert colour_pixels(side, hex_rgb(colour)) > 2 * n, colour
     save_artifact("embed_blend_split.png", page.screenshot())
     # the embedded toolbar exports the figure: both views, with titles and legends
-    root = ET.fromstring(open(export_download(page, "#export-svg").path(), "rb").read())
+    root = ET.fromstring(Path(export_download(page, "#export-svg").path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert texts[0] == "PBMC 68k (reduced)" and "louvain" in texts and any("CD79A" in t for t in texts)
     assert sum(1 for g in root.iter(f"{SVG}g") if g.get("clip-path")) == 2
-    save_artifact("embed_blend_split_export.png", open(export_download(page, "#export-png").path(), "rb").read())
+    save_artifact("embed_blend_split_export.png", Path(export_download(page, "#export-png").path()).read_bytes())
     rec.assert_clean([pbmc_site.origin])

@@ -4,7 +4,6 @@ viewer on its computed PCA and colours by a gene like any bundle."""
 from __future__ import annotations
 
 import pytest
-
 from browser_helpers import DATASETS, build_bundle, save_artifact
 
 pytestmark = pytest.mark.browser

@@ -7,12 +7,22 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
-
-from browser_helpers import READY, REPO, build_bundle, colour_pixels, drawn_after, export_download, frames, hex_rgb, save_artifact
+from browser_helpers import (
+    READY,
+    REPO,
+    build_bundle,
+    colour_pixels,
+    drawn_after,
+    export_download,
+    frames,
+    hex_rgb,
+    save_artifact,
+)
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
@@ -27,7 +37,7 @@ def download(page, item):
 
 def svg_of(page):
     d = download(page, "#export-svg")
-    return d, ET.fromstring(open(d.path(), "rb").read())
+    return d, ET.fromstring(Path(d.path()).read_bytes())
 
 
 def circle_colours(root):
@@ -50,7 +60,7 @@ def test_png_is_twice_the_plot_with_title_and_legend(rec, pbmc_site, pbmc_bundle
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     d = download(page, "#export-png")
     assert d.suggested_filename == "PBMC_68k_reduced_louvain.png"
-    png = open(d.path(), "rb").read()
+    png = Path(d.path()).read_bytes()
     save_artifact("export_louvain.png", png)
     px = pixel_reader(png)
     box = page.locator("#canvas").bounding_box()
@@ -123,6 +133,7 @@ def many_bundle(tmp_path_factory):
     """60,000 cells (more than an SVG takes as circles) with a hostile column name and title."""
     sys.path.insert(0, str(REPO / "tests"))
     import pandas as pd
+
     from factories import synthetic_adata, write
 
     a = synthetic_adata(60000, 4, seed=3)
@@ -137,8 +148,12 @@ def many_site(many_bundle, serve):
 
 
 def test_large_svg_embeds_the_points_as_an_image_and_names_stay_text(rec, many_site, many_bundle, pixel_reader):
-    page = rec.goto_ready(many_site.url("#color=" + "obs%3A" + NAME.replace("&", "%26").replace("<", "%3C").replace(">", "%3E").replace('"', "%22")))
-    d, root = svg_of(page)
+    page = rec.goto_ready(
+        many_site.url(
+            "#color=" + "obs%3A" + NAME.replace("&", "%26").replace("<", "%3C").replace(">", "%3E").replace('"', "%22")
+        )
+    )
+    _d, root = svg_of(page)
     assert root.find(f"{SVG}title").text == NAME
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert NAME in texts and "<b>one</b>" in texts and "two & three" in texts

@@ -3,14 +3,20 @@ missing symbols, zero expression, and names that would reorder the text around t
 
 from __future__ import annotations
 
-
 import pytest
-
 from browser_helpers import READY, build_bundle, next_frames, save_artifact, wait_until
 
 FIRST, SECOND = "ENSG00000284770", "ENSG00000285053"  # both "TBCE", as in GENCODE
-IDS = [FIRST, SECOND, "ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457",
-       "ENSG00000000460", "ENSG00000000938"]
+IDS = [
+    FIRST,
+    SECOND,
+    "ENSG00000000003",
+    "ENSG00000000005",
+    "ENSG00000000419",
+    "ENSG00000000457",
+    "ENSG00000000460",
+    "ENSG00000000938",
+]
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +27,6 @@ def dup_site(tmp_path_factory, serve):
 
     import numpy as np
     import pandas as pd
-
     from browser_helpers import REPO
 
     sys.path.insert(0, str(REPO / "tests"))
@@ -38,6 +43,7 @@ def dup_site(tmp_path_factory, serve):
     a.var["feature_name"] = pd.Categorical(["TBCE", "TBCE", "TSPAN6", np.nan, "DPM1", "", "C1orf112", "FGR"])
     base = tmp_path_factory.mktemp("dup")
     return serve(build_bundle(write(a, base / "dup.h5ad"), base / "out"))
+
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +131,7 @@ def test_missing_symbols_use_the_id(rec, dup_site):
         assert labels[0] == gene
         assert "nan" not in " ".join(page.locator("#gene-list li").all_text_contents())
         page.locator("#gene-list li").first.click()
-        wait_until(lambda: page.evaluate("window.xgexport.getState()")["color"] == f"gene:{gene}")
+        wait_until(lambda gene=gene: page.evaluate("window.xgexport.getState()")["color"] == f"gene:{gene}")
         assert page.locator(".legend-name").text_content() == gene
     # "nan" is not a gene's name here: nothing is suggested for it
     page.locator("#gene-input").fill("nan")
@@ -135,9 +141,7 @@ def test_missing_symbols_use_the_id(rec, dup_site):
 
 
 def test_zero_expression_is_light_grey_underneath_and_the_legend_says_so(rec, pbmc_site, pbmc_bundle, pixel_reader):
-    import numpy as np
     import zarr
-
     from browser_helpers import colour_pixels
 
     root = zarr.open_group(str(pbmc_bundle / "data"), mode="r")
@@ -182,7 +186,6 @@ def rlo_site(tmp_path_factory, serve):
 
     import numpy as np
     import pandas as pd
-
     from browser_helpers import REPO
 
     sys.path.insert(0, str(REPO / "tests"))

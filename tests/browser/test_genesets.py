@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
-
 from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
@@ -43,7 +42,7 @@ def test_typed_set_colours_by_mean_expression(rec, pbmc_site, pbmc_bundle):
     wait_until(lambda: page.evaluate("window.xgexport.getState().color") == "geneset:T markers")
     page.wait_for_selector(READY, state="attached")
     report = page.locator(".gs-report").text_content()
-    assert '4 genes' in report and "1 name is not a gene of this dataset: \u2068NOTAGENE\u2069" in report
+    assert "4 genes" in report and "1 name is not a gene of this dataset: \u2068NOTAGENE\u2069" in report
     assert page.locator(".gs-genes .chip").all_text_contents() == ["CD3E", "CD3D", "CD8A", "IL7R"]
     # the colouring is the mean of the four genes per cell, as stored in the bundle
     X = root["X"]
@@ -55,7 +54,9 @@ def test_typed_set_colours_by_mean_expression(rec, pbmc_site, pbmc_bundle):
     assert f"0: no gene of the set expressed ({int((mean == 0).sum())} cells)" in page.locator("#legend").text_content()
     # every gene was read once, one request each
     requests = [u for u in rec.requests if "/data/X/c." in u]
-    assert sorted(int(u.rsplit("/c.", 1)[1].split(".")[0]) for u in requests) == sorted(names.index(g) for g in ("CD3E", "CD3D", "CD8A", "IL7R"))
+    assert sorted(int(u.rsplit("/c.", 1)[1].split(".")[0]) for u in requests) == sorted(
+        names.index(g) for g in ("CD3E", "CD3D", "CD8A", "IL7R")
+    )
     save_artifact("geneset_colour.png", page.screenshot())
 
     # removing a gene recolours; the link keeps the colouring across a reload
@@ -89,27 +90,46 @@ def test_top_markers_become_a_set_and_files_round_trip(rec, pbmc_site, pbmc_bund
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export GMT of the gene sets").click()
-    gmt = open(dl.value.path(), encoding="utf-8").read()
+    gmt = Path(dl.value.path()).read_text(encoding="utf-8")
     assert gmt == "\t".join(["2 (louvain) top 20", "Top genes up in 2 vs the rest (louvain)", *top]) + "\n"
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export CSV of the gene sets").click()
-    rows = list(csv.reader(io.StringIO("".join(l for l in open(dl.value.path(), encoding="utf-8") if not l.startswith("#")))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                "".join(
+                    line
+                    for line in Path(dl.value.path()).read_text(encoding="utf-8").splitlines(keepends=True)
+                    if not line.startswith("#")
+                )
+            )
+        )
+    )
     assert rows[0] == ["gene_set_name", "gene_set_description", "gene_symbol", "gene_description"]
     assert [r[2] for r in rows[1:]] == top and {r[0] for r in rows[1:]} == {"2 (louvain) top 20"}
 
     # GMT in: unknown genes reported, names made unique
     src = tmp_path / "sets.gmt"
-    src.write_text(f"2 (louvain) top 20\tagain\t{top[0]}\t{top[1]}\n" "B cells\thttp://example.org\tCD79A\tMS4A1\tNOPE1\tNOPE2\n")
+    src.write_text(
+        f"2 (louvain) top 20\tagain\t{top[0]}\t{top[1]}\nB cells\thttp://example.org\tCD79A\tMS4A1\tNOPE1\tNOPE2\n"
+    )
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Import… gene sets").click()
     chooser.value.set_files(str(src))
     wait_until(lambda: page.locator(".us-item").count() == 3)
     text = page.locator(".gs-report").text_content()
-    assert "Imported 2 gene sets (GMT)" in text and "2 names are not genes of this dataset: \u2068NOPE1\u2069, \u2068NOPE2\u2069" in text
-    assert page.locator(".us-item .us-name").all_text_contents() == ["2 (louvain) top 20", "2 (louvain) top 20 (2)", "B cells"]
+    assert (
+        "Imported 2 gene sets (GMT)" in text
+        and "2 names are not genes of this dataset: \u2068NOPE1\u2069, \u2068NOPE2\u2069" in text
+    )
+    assert page.locator(".us-item .us-name").all_text_contents() == [
+        "2 (louvain) top 20",
+        "2 (louvain) top 20 (2)",
+        "B cells",
+    ]
     # the CSV we wrote comes back the same
     csv_path = tmp_path / "sets.csv"
-    csv_path.write_text(open(dl.value.path(), encoding="utf-8").read())
+    csv_path.write_text(Path(dl.value.path()).read_text(encoding="utf-8"))
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Import… gene sets").click()
     chooser.value.set_files(str(csv_path))

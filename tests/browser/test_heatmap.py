@@ -5,11 +5,11 @@ cell colours the plot by it, and PNG and SVG files with title and legend."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
-
 from browser_helpers import save_artifact
 from selection_helpers import meta
 
@@ -43,7 +43,8 @@ def test_heatmap_is_z_scored_means_and_clicks_colour_the_plot(rec, pbmc_site, pb
     block = mean_in[np.ix_(rows, cols)]
     z = (block - block.mean(axis=0)) / block.std(axis=0, ddof=1)
     cells = page.locator("#dotplot .hm-cell").evaluate_all(
-        "(rs) => rs.map((r) => [Number(r.dataset.cat), Number(r.dataset.gene), Number(r.dataset.z), r.getAttribute('fill')])")
+        "(rs) => rs.map((r) => [Number(r.dataset.cat), Number(r.dataset.gene), Number(r.dataset.z), r.getAttribute('fill')])"
+    )
     assert len(cells) == len(cats) * len(genes)
     for k, j, zz, _ in cells:
         assert zz == pytest.approx(z[k, j], rel=1e-6, abs=1e-6)
@@ -69,7 +70,7 @@ def test_heatmap_files(rec, pbmc_site, pixel_reader):
     with page.expect_download() as dl:
         page.locator("#heatmap-svg").click()
     assert dl.value.suggested_filename == "PBMC_68k_reduced_markers_louvain.svg"
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(Path(dl.value.path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert texts[0] == "Top markers per louvain" and "PBMC 68k (reduced)" in texts[1]
     assert "mean expression" in texts and "z-score per gene across" in texts
@@ -77,7 +78,7 @@ def test_heatmap_files(rec, pbmc_site, pixel_reader):
     assert n_cells == page.locator("#dotplot .hm-cell").count()
     with page.expect_download() as dl:
         page.locator("#heatmap-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = Path(dl.value.path()).read_bytes()
     save_artifact("heatmap_export.png", png)
     px = pixel_reader(png).astype(int)
     assert px.shape[1] == 2 * int(root.get("width")) and px.shape[0] == 2 * int(root.get("height"))

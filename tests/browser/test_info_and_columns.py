@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-
 from browser_helpers import REPO, build_bundle, colour_pixels, save_artifact, wait_until
+
 from helpers import run_cli
 
 pytestmark = pytest.mark.browser
@@ -51,9 +51,20 @@ def awkward_h5ad(tmp_path_factory):
 @pytest.fixture(scope="session")
 def info_bundle(awkward_h5ad):
     return build_bundle(
-        awkward_h5ad, awkward_h5ad.parent / "info", "--title", "Awkward",
-        "--description", HOSTILE_DESC, "--citation", CITATION, "--doi", DOI,
-        "--link", "Paper=https://example.org/p", "--link", "Code <b>=http://example.org/c?a=1&b=2",
+        awkward_h5ad,
+        awkward_h5ad.parent / "info",
+        "--title",
+        "Awkward",
+        "--description",
+        HOSTILE_DESC,
+        "--citation",
+        CITATION,
+        "--doi",
+        DOI,
+        "--link",
+        "Paper=https://example.org/p",
+        "--link",
+        "Code <b>=http://example.org/c?a=1&b=2",
     )
 
 
@@ -79,7 +90,10 @@ def test_dataset_information_is_text_and_links_are_safe(rec, info_site):
     assert DOI in doi.text_content()
     links = page.locator(".about-links a")
     assert links.all_text_contents() == ["Paper", "Code <b>"]
-    assert [links.nth(i).get_attribute("href") for i in range(2)] == ["https://example.org/p", "http://example.org/c?a=1&b=2"]
+    assert [links.nth(i).get_attribute("href") for i in range(2)] == [
+        "https://example.org/p",
+        "http://example.org/c?a=1&b=2",
+    ]
     for a in page.locator("#about a").all():
         assert a.get_attribute("target") == "_blank"
         assert set(a.get_attribute("rel").split()) >= {"noopener", "noreferrer"}
@@ -234,8 +248,10 @@ def test_touch_pinch_zoom_and_one_finger_pan(rec, pbmc_site):
     steps = [
         ["state", 0, 0, 0],
         # two fingers 200 px apart spread to 400 px: zoom x2, the middle moves right by 100 px
-        ["pointerdown", 1, 300, 300], ["pointerdown", 2, 500, 300],
-        ["pointermove", 2, 600, 300], ["pointermove", 2, 700, 300],
+        ["pointerdown", 1, 300, 300],
+        ["pointerdown", 2, 500, 300],
+        ["pointermove", 2, 600, 300],
+        ["pointermove", 2, 700, 300],
         ["state", 0, 0, 0],
         ["pointerup", 2, 700, 300],
         # the remaining finger pans without a jump

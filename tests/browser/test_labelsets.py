@@ -8,10 +8,10 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import zarr
-
 from browser_helpers import READY, save_artifact, settled, wait_until
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,9 @@ def test_make_edit_and_keep_label_sets_across_reloads(rec, two_bundles):
     assert page.evaluate("window.xgexport.getState().color") == "obs:my cell types"
     assert page.locator(".legend-name").text_content() == "my cell types"
     assert page.locator(".legend-label").all_text_contents() == ["T cells", "B cells", "junk"]
-    assert page.locator("#color-select optgroup[label='Your label sets'] option").all_text_contents() == ["my cell types"]
+    assert page.locator("#color-select optgroup[label='Your label sets'] option").all_text_contents() == [
+        "my cell types"
+    ]
     # rename a label with the keyboard
     page.locator(".ls-label").nth(1).get_by_role("button", name="Rename the label B cells").click()
     edit = page.locator(".ls-label .name-edit")
@@ -108,9 +110,14 @@ def test_import_cellxgene_csv_then_export_every_cell(rec, pbmc_site, pbmc_bundle
     names = [str(n) for n in root["obs_names"][:]]
     # cellxgene's file: two comments, the index column, every cell ("unassigned" = no label), and
     # two ids this dataset does not have
-    labels = {n: ("Tcell" if i % 3 == 0 else "Bcell" if i % 3 == 1 else "unassigned") for i, n in enumerate(names[:600])}
-    lines = ["# Annotations generated on 2021-03-04T10:11:12 using cellxgene version 0.16.7",
-             "# Input data file was pbmc.h5ad, which was last modified on 2020-01-01T00:00:00", "index,curated"]
+    labels = {
+        n: ("Tcell" if i % 3 == 0 else "Bcell" if i % 3 == 1 else "unassigned") for i, n in enumerate(names[:600])
+    }
+    lines = [
+        "# Annotations generated on 2021-03-04T10:11:12 using cellxgene version 0.16.7",
+        "# Input data file was pbmc.h5ad, which was last modified on 2020-01-01T00:00:00",
+        "index,curated",
+    ]
     lines += [f"{n},{v}" for n, v in labels.items()] + ["GHOST-1,Tcell", "GHOST-2,Bcell"]
     src = tmp_path / "cxg.csv"
     src.write_text("\n".join(lines) + "\n")
@@ -123,17 +130,19 @@ def test_import_cellxgene_csv_then_export_every_cell(rec, pbmc_site, pbmc_bundle
     text = report.text_content()
     assert "cellxgene's format" in text and "600 of 602 rows matched" in text
     assert "2 cell ids are not in this dataset" in text and "GHOST-1" in text
-    assert "200 cells labelled \"unassigned\"" in text
+    assert '200 cells labelled "unassigned"' in text
     assert "error" in report.get_attribute("class")  # unknown ids are shown as a problem
     # the new set is shown like any categorical column, with the right counts
     assert page.evaluate("window.xgexport.getState().color") == "obs:curated"
-    counts = dict(zip(page.locator(".legend-label").all_text_contents(), page.locator(".legend-count").all_text_contents()))
+    counts = dict(
+        zip(page.locator(".legend-label").all_text_contents(), page.locator(".legend-count").all_text_contents())
+    )
     assert counts == {"Tcell": "200", "Bcell": "200"}
     save_artifact("labelsets_imported.png", page.screenshot())
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export CSV of the label sets").click()
-    out = open(dl.value.path(), encoding="utf-8").read()
+    out = Path(dl.value.path()).read_text(encoding="utf-8")
     comments = [line for line in out.splitlines() if line.startswith("#")]
     identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
     assert comments[0] == '# xgexport label sets of "PBMC 68k (reduced)"'
@@ -169,7 +178,7 @@ def test_files_that_cannot_be_used_change_nothing(rec, pbmc_site, tmp_path):
         path = tmp_path / "bad.csv"
         path.write_text(text)
         import_file(page, path)
-        wait_until(lambda: message in (page.locator(".ls-report").text_content() or ""))
+        wait_until(lambda message=message: message in (page.locator(".ls-report").text_content() or ""))
         assert "error" in page.locator(".ls-report").get_attribute("class")
         assert page.locator(".us-item").count() == 0
     rec.assert_clean([pbmc_site.origin])
@@ -193,7 +202,9 @@ def test_label_names_are_text(rec, pbmc_site):
 def test_api_export_and_import_annotations(rec, pbmc_site, pbmc_bundle):
     names = [str(n) for n in zarr.open_group(str(pbmc_bundle / "data"), mode="r")["obs_names"][:]]
     page = rec.goto_ready(pbmc_site.url())
-    text = "cell_id,api set\n" + "".join(f"{n},{'x' if i < 10 else 'y'}\n" for i, n in enumerate(names[:30])) + "ghost,x\n"
+    text = (
+        "cell_id,api set\n" + "".join(f"{n},{'x' if i < 10 else 'y'}\n" for i, n in enumerate(names[:30])) + "ghost,x\n"
+    )
     report = page.evaluate("async (t) => await window.xgexport.importAnnotations(t)", text)
     assert report["added"] == ["api set"] and report["matched"] == 30 and report["nUnknown"] == 1
     assert report["message"].endswith('1 cell id is not in this dataset and was left out ("\u2068ghost\u2069").')
@@ -240,7 +251,9 @@ def test_plain_http_lab_server_keeps_labels_with_the_same_identity(playwright_in
     spec = importlib.util.spec_from_file_location("xg_root_conftest", REPO / "tests" / "conftest.py")
     root = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(root)  # the session's Chromium and its arguments
-    browser = playwright_instance.chromium.launch(executable_path=root.CHROMIUM, args=[*root.CHROMIUM_ARGS, "--host-resolver-rules=MAP labserver.test 127.0.0.1"])
+    browser = playwright_instance.chromium.launch(
+        executable_path=root.CHROMIUM, args=[*root.CHROMIUM_ARGS, "--host-resolver-rules=MAP labserver.test 127.0.0.1"]
+    )
     try:
         context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
         requests, errors = [], []
@@ -260,8 +273,8 @@ def test_plain_http_lab_server_keeps_labels_with_the_same_identity(playwright_in
         with page.expect_download() as dl:
             page.get_by_role("button", name="Export CSV of the label sets").click()
         identity = hashlib.sha256((pbmc_bundle / "manifest.json").read_bytes()).hexdigest()
-        assert f"# bundle identity: sha256:{identity} " in open(dl.value.path(), encoding="utf-8").read()
-        assert all(u.startswith(origin + "/") or u.startswith("blob:") for u in requests), requests
+        assert f"# bundle identity: sha256:{identity} " in Path(dl.value.path()).read_text(encoding="utf-8")
+        assert all(u.startswith((origin + "/", "blob:")) for u in requests), requests
         assert not errors
     finally:
         browser.close()
@@ -312,7 +325,9 @@ def test_phone_drawer_label_set_by_touch(browser, pbmc_site):
     assert page.locator(".legend-label").all_text_contents() == ["tumour"]
     # every control of the panel fits the drawer (nothing cut off at the right edge)
     drawer = page.locator("#cells-panel").bounding_box()
-    for box in page.locator("#labelsets button, #labelsets input").evaluate_all("(els) => els.map((e) => e.getBoundingClientRect().right)"):
+    for box in page.locator("#labelsets button, #labelsets input").evaluate_all(
+        "(els) => els.map((e) => e.getBoundingClientRect().right)"
+    ):
         assert box <= drawer["x"] + drawer["width"] + 0.5
     save_artifact("labelsets_phone.png", page.screenshot())
     context.close()

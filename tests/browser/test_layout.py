@@ -3,17 +3,22 @@ scrolls on its own and can be hidden; on a phone they are drawers. Screenshots i
 
 from __future__ import annotations
 
-
 import pytest
-
 from browser_helpers import READY, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
 
 def boxes(page):
-    return {name: page.locator(sel).bounding_box() for name, sel in
-            [("cells", "#cells-panel"), ("plot", "#canvas"), ("genes", "#genes-panel"), ("toolbar", "#toolbar")]}
+    return {
+        name: page.locator(sel).bounding_box()
+        for name, sel in [
+            ("cells", "#cells-panel"),
+            ("plot", "#canvas"),
+            ("genes", "#genes-panel"),
+            ("toolbar", "#toolbar"),
+        ]
+    }
 
 
 @pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080)])
@@ -48,7 +53,9 @@ def test_desktop_three_columns(browser, pbmc_site, width, height):
     page.locator("#toggle-cells").click()
     assert page.locator("#cells-panel").is_hidden()
     assert page.locator("#toggle-cells").get_attribute("aria-expanded") == "false"
-    wait_until(lambda: page.evaluate("document.getElementById('canvas').getBoundingClientRect().width") > plot_width + 200)
+    wait_until(
+        lambda: page.evaluate("document.getElementById('canvas').getBoundingClientRect().width") > plot_width + 200
+    )
     page.locator("#genes-panel .side-close").click()
     assert page.locator("#genes-panel").is_hidden()
     save_artifact(f"layout_{width}x{height}_panels_hidden.png", page.screenshot())
@@ -74,8 +81,9 @@ def test_zoom_buttons(rec, pbmc_site):
 
 
 def test_phone_drawers(browser, pbmc_site):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = context.new_page()
     page.goto(pbmc_site.url("#color=obs%3Abulk_labels"))
     page.wait_for_selector(READY, state="attached")

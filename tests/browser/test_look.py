@@ -4,10 +4,8 @@ in the link and restored from it, and drawn the same in the PNG export."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
-
 from browser_helpers import READY, export_file, save_artifact
 
 pytestmark = pytest.mark.browser
@@ -60,7 +58,9 @@ def test_size_and_opacity_by_mouse_and_keyboard_kept_in_the_link(rec, pbmc_site,
     opaque = canvas_pixels(page, pixel_reader)
     # at 5% only where dozens of cells pile up is a pixel dark; at 100% every cell is
     dark = lambda px: int((px[..., :3].min(axis=-1) < 150).sum())  # noqa: E731
-    assert dark(faint) < 0.1 * dark(opaque) and int((faint[..., :3].min(axis=-1) < 253).sum()) > 0.5 * painted(opaque), (dark(faint), dark(opaque))
+    assert dark(faint) < 0.1 * dark(opaque) and int((faint[..., :3].min(axis=-1) < 253).sum()) > 0.5 * painted(
+        opaque
+    ), (dark(faint), dark(opaque))
     wait_hash(page, "opacity=1")
     url = page.url
     assert "size=" in url
@@ -77,7 +77,9 @@ def test_size_and_opacity_by_mouse_and_keyboard_kept_in_the_link(rec, pbmc_site,
     page.locator("#look-reset").click()
     assert page.evaluate("window.xgexport.getState().look") == {"size": 1, "opacity": None, "cmap": "viridis", "labels": True,
                                                                  "image": 1, "lib": None, "spots": True}  # fmt: skip
-    page.wait_for_function("() => !location.hash.includes('size=') && !location.hash.includes('opacity=')", timeout=5000)
+    page.wait_for_function(
+        "() => !location.hash.includes('size=') && !location.hash.includes('opacity=')", timeout=5000
+    )
     other.context.close()
     rec.assert_clean([pbmc_site.origin])
 
@@ -96,13 +98,16 @@ def test_colour_maps_on_plot_legend_and_png(rec, pbmc_site, pixel_reader):
     assert page.locator(".colorbar").get_attribute("data-cmap") == "grey"
     grey_px = canvas_pixels(page, pixel_reader)
     save_artifact("look_grey_to_red.png", page.locator("#plot-area").screenshot())
+
     # viridis has blue-green-yellow points; grey-to-red has none with blue above red
     def bluish(px):
         rgb = px[..., :3].astype(int)
         return int(((rgb[..., 2] > rgb[..., 0] + 40) & (rgb[..., 2] < 200)).sum())
+
     def reddish(px):
         rgb = px[..., :3].astype(int)
         return int(((rgb[..., 0] > rgb[..., 2] + 60) & (rgb[..., 0] > rgb[..., 1] + 40)).sum())
+
     assert bluish(viridis_px) > 500 and reddish(viridis_px) == 0
     assert reddish(grey_px) > 500 and bluish(grey_px) == 0
     # the PNG draws the points and the colour bar with the same map
@@ -110,7 +115,7 @@ def test_colour_maps_on_plot_legend_and_png(rec, pbmc_site, pixel_reader):
     save_artifact("look_grey_to_red_export.png", png)
     fig = pixel_reader(png)
     box = page.locator("#canvas").bounding_box()
-    legend = fig[:, 2 * (32 + int(box["width"])):]
+    legend = fig[:, 2 * (32 + int(box["width"])) :]
     assert reddish(legend) > 200 and bluish(legend) == 0
     assert reddish(fig[:, : 2 * (32 + int(box["width"]))]) > 500
     rec.assert_clean([pbmc_site.origin])
@@ -127,6 +132,9 @@ def test_values_below_zero_get_a_map_centred_on_zero(rec, pbmc_site, pbmc_bundle
     lo = float(page.locator(".cb-min").text_content().lstrip("≤"))
     hi = float(page.locator(".cb-max").text_content().rstrip("+"))
     assert lo == pytest.approx(-hi, rel=0.02)  # symmetric about 0: white is 0
-    assert "centred" in page.locator(".legend .note").text_content() or "0: white" in page.locator(".legend .note").text_content()
+    assert (
+        "centred" in page.locator(".legend .note").text_content()
+        or "0: white" in page.locator(".legend .note").text_content()
+    )
     save_artifact("look_diverging.png", page.locator("#plot-area").screenshot())
     rec.assert_clean([pbmc_site.origin])

@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
-
-from browser_helpers import READY, REPO, build_bundle, next_frames, save_artifact, wait_until
+from browser_helpers import REPO, build_bundle, next_frames, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -104,13 +104,28 @@ def test_csv_has_every_gene_and_statistic_as_stored(rec, pbmc_site, pbmc_bundle,
     wait_until(lambda: "(70 cells)" in page.locator("#markers .note").first.text_content())
     with page.expect_download() as dl:
         page.locator("#de-csv").click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["direction", "rank", "gene", "gene_id", "logfoldchange", "pval_adj", "pval", "t",
-                             "mean_in", "mean_out", "frac_in", "frac_out", "lfc_flag"]
+    assert list(rows[0]) == [
+        "direction",
+        "rank",
+        "gene",
+        "gene_id",
+        "logfoldchange",
+        "pval_adj",
+        "pval",
+        "t",
+        "mean_in",
+        "mean_out",
+        "frac_in",
+        "frac_out",
+        "lfc_flag",
+    ]
     assert len(rows) == len(names) == 765  # every gene, not the top 50
-    stats = {s: root[f"de/{de['id']}/{s}"][3, :] for s in
-             ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange", "t", "pval", "pval_adj")}
+    stats = {
+        s: root[f"de/{de['id']}/{s}"][3, :]
+        for s in ("mean_in", "mean_out", "frac_in", "frac_out", "logfoldchange", "t", "pval", "pval_adj")
+    }
     t_sorted = []
     for r in rows:
         j = names.index(r["gene_id"])
@@ -195,8 +210,12 @@ def test_dot_plot_of_many_categories_is_small_fast_and_chosen(rec, clonotype_sit
     genes = page.locator("#dotplot .dp-gene").count()
     page.locator("#dp-add-gene").fill("gene29")
     page.locator("#dp-add-gene").press("Enter")
-    wait_until(lambda: page.locator("#dotplot .dp-gene").count() == genes + 1 or
-               "gene29" in " ".join(page.locator("#dp-genes .chip").all_text_contents()))
+    wait_until(
+        lambda: (
+            page.locator("#dotplot .dp-gene").count() == genes + 1
+            or "gene29" in " ".join(page.locator("#dp-genes .chip").all_text_contents())
+        )
+    )
     assert any("gene29" in t for t in page.locator("#dp-genes .chip").all_text_contents())
     count = page.locator("#dotplot .dp-gene").count()
     page.locator("#dp-genes .chip").first.locator(".chip-remove").click()

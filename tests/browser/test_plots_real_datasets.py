@@ -40,7 +40,10 @@ def overlaps(boxes):
         (a, b)
         for i, a in enumerate(boxes)
         for b in boxes[i + 1 :]
-        if a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+        if a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
     ]
 
 

@@ -4,10 +4,8 @@ checked in Python against the bundle's display coordinates; the deep link and Ba
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
-
 from browser_helpers import READY, colour_pixels, save_artifact, wait_until
 from selection_helpers import clear_polygon, display, inside, obs, screen_positions, to_display
 
@@ -72,8 +70,10 @@ def test_lasso_selects_exactly_the_cells_inside_and_modifiers_combine(rec, pbmc_
     plot = Plot(page, pbmc_bundle)
     w, h = plot.box["width"], plot.box["height"]
     # a pentagon over the middle of the plot, placed so that no cell sits within 2 px of an edge
-    first = clear_polygon(plot.screen, [(w * 0.30, h * 0.25), (w * 0.62, h * 0.20), (w * 0.72, h * 0.55),
-                                        (w * 0.45, h * 0.80), (w * 0.25, h * 0.60)])
+    first = clear_polygon(
+        plot.screen,
+        [(w * 0.30, h * 0.25), (w * 0.62, h * 0.20), (w * 0.72, h * 0.55), (w * 0.45, h * 0.80), (w * 0.25, h * 0.60)],
+    )
     plot.draw("lasso", first)
     steps = settle(page)
     want = plot.enclosed(first)
@@ -93,19 +93,25 @@ def test_lasso_selects_exactly_the_cells_inside_and_modifiers_combine(rec, pbmc_
 
     # Shift adds a second region, Alt removes a third, Shift+Alt keeps what a fourth also holds
     # (the clusters of this UMAP at 1366×768 lie clear of these shapes' edges, give or take a shift)
-    second = clear_polygon(plot.screen, [(w * 0.01, h * 0.47), (w * 0.21, h * 0.47), (w * 0.21, h * 0.83), (w * 0.01, h * 0.83)])
+    second = clear_polygon(
+        plot.screen, [(w * 0.01, h * 0.47), (w * 0.21, h * 0.47), (w * 0.21, h * 0.83), (w * 0.01, h * 0.83)]
+    )
     plot.draw("lasso", second, keys=["Shift"])
     steps = settle(page, steps)
     want |= plot.enclosed(second)
     assert selected(page) == want and steps[1].startswith("add:lasso:")
-    third = clear_polygon(plot.screen, [(w * 0.01, h * 0.64), (w * 0.16, h * 0.64), (w * 0.16, h * 0.86), (w * 0.01, h * 0.86)])
+    third = clear_polygon(
+        plot.screen, [(w * 0.01, h * 0.64), (w * 0.16, h * 0.64), (w * 0.16, h * 0.86), (w * 0.01, h * 0.86)]
+    )
     plot.draw("rect", [third[0], third[2]], keys=["Alt"])
     steps = settle(page, steps)
     removed = plot.enclosed(third)
     assert removed & want
     want -= removed
     assert selected(page) == want and steps[2].startswith("subtract:rect:")
-    fourth = clear_polygon(plot.screen, [(w * 0.005, h * 0.45), (w * 0.46, h * 0.45), (w * 0.46, h * 0.99), (w * 0.005, h * 0.99)])
+    fourth = clear_polygon(
+        plot.screen, [(w * 0.005, h * 0.45), (w * 0.46, h * 0.45), (w * 0.46, h * 0.99), (w * 0.005, h * 0.99)]
+    )
     plot.draw("lasso", fourth, keys=["Shift", "Alt"])
     settle(page, steps)
     want &= plot.enclosed(fourth)
@@ -134,7 +140,9 @@ def test_a_link_restores_the_selection(rec, pbmc_site, pbmc_bundle):
     y0, y1 = np.percentile(xy[:, 1], [20, 70])
     square = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
     text = ",".join(f"{v:.6g}" for p in square for v in p)
-    url = pbmc_site.url(f"#color=obs%3Alouvain&sel=lasso:X_umap:{text}&sel=add:cat:louvain:3&sel=subtract:range:n_genes:1200,")
+    url = pbmc_site.url(
+        f"#color=obs%3Alouvain&sel=lasso:X_umap:{text}&sel=add:cat:louvain:3&sel=subtract:range:n_genes:1200,"
+    )
     page = rec.goto_ready(url)
     page.wait_for_selector(COUNTED, state="attached")
     poly = to_display([[float(f"{v:.6g}") for v in p] for p in square], lo, hi)
@@ -144,7 +152,7 @@ def test_a_link_restores_the_selection(rec, pbmc_site, pbmc_bundle):
     assert state(page)["selection"] == [f"lasso:X_umap:{text}", "add:cat:louvain:3", "subtract:range:n_genes:1200,"]
     # the category browser counts the selected cells of each category
     page.locator('.cat-column[data-column="louvain"] summary').click()
-    row = page.locator('.cat-column[data-column="louvain"] .cat-row[data-code="%d"]' % k)
+    row = page.locator(f'.cat-column[data-column="louvain"] .cat-row[data-code="{k}"]')
     row.wait_for()
     page.wait_for_selector(COUNTED, state="attached")
     assert row.locator(".cat-count").text_content() == f"{int(want[codes == k].sum())} / {int((codes == k).sum())}"
@@ -162,7 +170,9 @@ def test_a_link_restores_the_selection(rec, pbmc_site, pbmc_bundle):
 def starmap_site(tmp_path_factory, serve):
     from browser_helpers import DATASETS, build_bundle
 
-    out = build_bundle(DATASETS / "scvi-tools_starmap-mpfc_from-loom.h5ad", tmp_path_factory.mktemp("starmap") / "out", "--no-de")
+    out = build_bundle(
+        DATASETS / "scvi-tools_starmap-mpfc_from-loom.h5ad", tmp_path_factory.mktemp("starmap") / "out", "--no-de"
+    )
     return serve(out), out
 
 
@@ -172,13 +182,19 @@ def test_lasso_on_spatial_coordinates_drawn_y_down(rec, starmap_site):
     site, bundle = starmap_site
     page = rec.goto_ready(site.url())
     assert state(page)["embedding"] == "spatial"
-    page.mouse.move(*(lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2))(page.locator("#canvas").bounding_box()))
+    page.mouse.move(
+        *(lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2))(page.locator("#canvas").bounding_box())
+    )
     zoom = state(page)["camera"]["zoom"]
     page.mouse.wheel(0, -400)
     wait_until(lambda: state(page)["camera"]["zoom"] > zoom)
     plot = Plot(page, bundle, "spatial")
     w, h = plot.box["width"], plot.box["height"]
-    poly = clear_polygon(plot.screen, [(w * 0.35, h * 0.30), (w * 0.60, h * 0.38), (w * 0.52, h * 0.62), (w * 0.38, h * 0.55)], margin=0.75)
+    poly = clear_polygon(
+        plot.screen,
+        [(w * 0.35, h * 0.30), (w * 0.60, h * 0.38), (w * 0.52, h * 0.62), (w * 0.38, h * 0.55)],
+        margin=0.75,
+    )
     plot.draw("lasso", poly)
     steps = settle(page)
     want = plot.enclosed(poly)

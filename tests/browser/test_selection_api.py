@@ -9,10 +9,9 @@ import warnings
 
 import numpy as np
 import pytest
-
 from browser_helpers import DATASETS, build_bundle, next_frames, save_artifact
 from selection_helpers import bin_edges, clear_polygon, display, inside, obs, to_display
-from test_selection import COUNTED, Plot, selected, settle, state, wait_until
+from test_selection import Plot, selected, settle, state, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -51,9 +50,11 @@ def test_api_select_polygon_get_and_set_selection(rec, pbmc_site, pbmc_bundle):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     q, lo, hi, _ = display(pbmc_bundle)
     xy = lo + q / 65535 * (hi - lo)
-    tri = [[float(np.percentile(xy[:, 0], 10)), float(np.percentile(xy[:, 1], 10))],
-           [float(np.percentile(xy[:, 0], 90)), float(np.percentile(xy[:, 1], 30))],
-           [float(np.percentile(xy[:, 0], 40)), float(np.percentile(xy[:, 1], 95))]]
+    tri = [
+        [float(np.percentile(xy[:, 0], 10)), float(np.percentile(xy[:, 1], 10))],
+        [float(np.percentile(xy[:, 0], 90)), float(np.percentile(xy[:, 1], 30))],
+        [float(np.percentile(xy[:, 0], 40)), float(np.percentile(xy[:, 1], 95))],
+    ]
     n = page.evaluate("(p) => window.xgexport.selectPolygon(p)", tri)
     rounded = [[float(f"{v:.6g}") for v in p] for p in tri]
     want = inside(q[:, 0], q[:, 1], to_display(rounded, lo, hi))
@@ -62,8 +63,12 @@ def test_api_select_polygon_get_and_set_selection(rec, pbmc_site, pbmc_bundle):
     # another embedding, subtract mode: PCA coordinates of the same cells
     pq, plo, phi, _ = display(pbmc_bundle, "X_pca")
     pxy = plo + pq / 65535 * (phi - plo)
-    box = [[float(pxy[:, 0].min()) - 1, float(np.median(pxy[:, 1]))], [float(pxy[:, 0].max()) + 1, float(np.median(pxy[:, 1]))],
-           [float(pxy[:, 0].max()) + 1, float(pxy[:, 1].max()) + 1], [float(pxy[:, 0].min()) - 1, float(pxy[:, 1].max()) + 1]]
+    box = [
+        [float(pxy[:, 0].min()) - 1, float(np.median(pxy[:, 1]))],
+        [float(pxy[:, 0].max()) + 1, float(np.median(pxy[:, 1]))],
+        [float(pxy[:, 0].max()) + 1, float(pxy[:, 1].max()) + 1],
+        [float(pxy[:, 0].min()) - 1, float(pxy[:, 1].max()) + 1],
+    ]
     n = page.evaluate("(p) => window.xgexport.selectPolygon(p, {embedding: 'X_pca', mode: 'subtract'})", box)
     rounded = [[float(f"{v:.6g}") for v in p] for p in box]
     want &= ~inside(pq[:, 0], pq[:, 1], to_display(rounded, plo, phi))
@@ -119,8 +124,15 @@ def test_touch_lasso_and_toggles_a_second_finger_zooms_instead(browser, pbmc_sit
     page.locator("#tool-lasso").tap()
     plot = Plot(page, pbmc_bundle)
     w, h = plot.box["width"], plot.box["height"]
-    square = clear_polygon(plot.screen, [(w * 0.05, h * 0.05), (w * 0.95, h * 0.05), (w * 0.95, h * 0.5), (w * 0.05, h * 0.5)])
-    path = [square[0], *[(square[0][0] + (square[1][0] - square[0][0]) * t / 8, square[0][1]) for t in range(1, 9)], square[2], square[3]]
+    square = clear_polygon(
+        plot.screen, [(w * 0.05, h * 0.05), (w * 0.95, h * 0.05), (w * 0.95, h * 0.5), (w * 0.05, h * 0.5)]
+    )
+    path = [
+        square[0],
+        *[(square[0][0] + (square[1][0] - square[0][0]) * t / 8, square[0][1]) for t in range(1, 9)],
+        square[2],
+        square[3],
+    ]
     steps = [["pointerdown", 1, *path[0]], *[["pointermove", 1, *p] for p in path[1:]], ["pointerup", 1, *path[-1]]]
     page.evaluate(TOUCH, steps)
     settle(page)
@@ -128,17 +140,31 @@ def test_touch_lasso_and_toggles_a_second_finger_zooms_instead(browser, pbmc_sit
     assert want and selected(page) == want
     # on a touch screen the toolbar's toggle subtracts (no Alt key)
     page.locator("#select-subtract").tap()
-    lower = clear_polygon(plot.screen, [(w * 0.05, h * 0.3), (w * 0.95, h * 0.3), (w * 0.95, h * 0.9), (w * 0.05, h * 0.9)])
+    lower = clear_polygon(
+        plot.screen, [(w * 0.05, h * 0.3), (w * 0.95, h * 0.3), (w * 0.95, h * 0.9), (w * 0.05, h * 0.9)]
+    )
     path = [lower[0], lower[1], lower[2], lower[3]]
     before = state(page)["selection"]
-    page.evaluate(TOUCH, [["pointerdown", 1, *path[0]], *[["pointermove", 1, *p] for p in path[1:]], ["pointerup", 1, *path[-1]]])
+    page.evaluate(
+        TOUCH, [["pointerdown", 1, *path[0]], *[["pointermove", 1, *p] for p in path[1:]], ["pointerup", 1, *path[-1]]]
+    )
     settle(page, before)
     assert selected(page) == want - plot.enclosed(lower)
     save_artifact("selection_touch_390x844.png", page.screenshot())
     # a second finger during a lasso: a pinch zoom, and no selection made
     before = state(page)
-    page.evaluate(TOUCH, [["pointerdown", 1, 100, 300], ["pointermove", 1, 140, 320], ["pointerdown", 2, 300, 300],
-                          ["pointermove", 2, 360, 300], ["pointermove", 2, 420, 300], ["pointerup", 2, 420, 300], ["pointerup", 1, 140, 320]])
+    page.evaluate(
+        TOUCH,
+        [
+            ["pointerdown", 1, 100, 300],
+            ["pointermove", 1, 140, 320],
+            ["pointerdown", 2, 300, 300],
+            ["pointermove", 2, 360, 300],
+            ["pointermove", 2, 420, 300],
+            ["pointerup", 2, 420, 300],
+            ["pointerup", 1, 140, 320],
+        ],
+    )
     after = state(page)
     assert after["camera"]["zoom"] > before["camera"]["zoom"] * 1.2
     assert after["selection"] == before["selection"]
@@ -294,8 +320,10 @@ def test_crossfilter_counts_match_numpy(rec, pbmc_site, pbmc_bundle, fraction):
     values[::37] = np.nan  # missing values get bin 0
     edges = bin_edges(attrs["min"], attrs["max"])
     mask = np.random.default_rng(1).random(len(codes)) < fraction  # a few cells, or most (the complement)
-    dims = [{"id": "c", "codes": codes.tolist()},
-            {"id": "v", "values": [None if np.isnan(v) else float(v) for v in values], "edges": edges, "zero": False}]
+    dims = [
+        {"id": "c", "codes": codes.tolist()},
+        {"id": "v", "values": [None if np.isnan(v) else float(v) for v in values], "edges": edges, "zero": False},
+    ]
     r = page.evaluate(COUNT, [dims, mask.astype(int).tolist()])
     want_codes = np.bincount(codes + 1, minlength=codes.max() + 2)
     v = values.astype(np.float64)

@@ -9,9 +9,8 @@ import re
 
 import numpy as np
 import pytest
-
-from browser_helpers import colour_pixels, next_frames, save_artifact
-from selection_helpers import bin_edges, display, obs
+from browser_helpers import next_frames, save_artifact
+from selection_helpers import bin_edges, obs
 from test_selection import COUNTED, Plot, selected, settle, state, wait_until
 
 pytestmark = pytest.mark.browser
@@ -70,14 +69,17 @@ def test_brushing_histograms_selects_the_cells_of_the_brushed_bars(rec, pbmc_sit
     columns = np.nonzero(np.abs(px[..., :3].astype(int) - SELECTED_RGB).max(axis=-1).min(axis=0) <= 10)[0]
     assert columns.size and columns.min() >= width * 8 / 40 - 2 and columns.max() <= width * 15 / 40 + 2
     # every category's count in the browser is the count of its selected cells
-    codes, cat_attrs = obs(pbmc_bundle, "louvain")
+    codes, _cat_attrs = obs(pbmc_bundle, "louvain")
     page.locator('.cat-column[data-column="louvain"] summary').click()
     page.wait_for_selector(COUNTED, state="attached")
     rows = page.locator('.cat-column[data-column="louvain"] .cat-row')
     rows.first.wait_for()
     for i in range(rows.count()):
         k = int(rows.nth(i).get_attribute("data-code"))
-        assert rows.nth(i).locator(".cat-count").text_content() == f"{int(want[codes == k].sum())} / {int((codes == k).sum())}"
+        assert (
+            rows.nth(i).locator(".cat-count").text_content()
+            == f"{int(want[codes == k].sum())} / {int((codes == k).sum())}"
+        )
 
     # Shift and Alt held: keep only the cells also in a percent_mito range (intersect)
     mito, mito_attrs = obs(pbmc_bundle, "percent_mito")
@@ -138,7 +140,9 @@ def test_category_browser_clicks_modifiers_search_and_sort(rec, pbmc_site, pbmc_
     block.locator("input[type=search]").fill("")
     block.locator("select").select_option("name")
     next_frames(page)  # the list lays its rows out in an animation frame (catlist.js)
-    shown = [block.locator(f'.cat-row[data-code="{k}"]').evaluate("e => parseFloat(e.style.top)") for k in range(len(cats))]
+    shown = [
+        block.locator(f'.cat-row[data-code="{k}"]').evaluate("e => parseFloat(e.style.top)") for k in range(len(cats))
+    ]
     by_top = [cats[k] for k in np.argsort(shown)]
     natural = lambda t: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", t.lower())]  # noqa: E731
     assert by_top == sorted(cats, key=natural)  # CD4+ before CD14+, as people read numbers
@@ -170,7 +174,7 @@ def test_subset_shows_and_counts_only_the_selected_cells_and_reset_returns(rec, 
     save_artifact("selection_subset.png", page.screenshot())
     chip = page.locator("#selection-bar").bounding_box()  # over the plot's corner: not cells
     x0, y0 = chip["x"] - plot.box["x"], chip["y"] - plot.box["y"]
-    px[int(y0) - 2:int(y0 + chip["height"]) + 3, int(x0) - 2:int(x0 + chip["width"]) + 3] = 255
+    px[int(y0) - 2 : int(y0 + chip["height"]) + 3, int(x0) - 2 : int(x0 + chip["width"]) + 3] = 255
     ys, xs = np.nonzero(px[..., :3].min(axis=-1) < 235)
     near = np.hypot(xs[:, None] - inside[None, :, 0], ys[:, None] - inside[None, :, 1]).min(axis=1)
     assert len(xs) > 100 and near.max() < 12
@@ -204,7 +208,15 @@ def test_hidden_legend_categories_are_not_selected(rec, pbmc_site, pbmc_bundle):
     k = int(np.argmax(attrs["counts"]))
     page.locator(f'.legend-item[data-code="{k}"] .legend-toggle').click()
     plot = Plot(page, pbmc_bundle)
-    plot.draw("lasso", [(1, 1), (plot.box["width"] - 1, 1), (plot.box["width"] - 1, plot.box["height"] - 1), (1, plot.box["height"] - 1)])
+    plot.draw(
+        "lasso",
+        [
+            (1, 1),
+            (plot.box["width"] - 1, 1),
+            (plot.box["width"] - 1, plot.box["height"] - 1),
+            (1, plot.box["height"] - 1),
+        ],
+    )
     steps = settle(page)
     assert selected(page) == set(np.nonzero(codes != k)[0].tolist())
     assert steps[0].endswith(f":not:louvain:{attrs['categories'][k]}")

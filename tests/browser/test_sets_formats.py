@@ -13,13 +13,13 @@ import pytest
 pytestmark = pytest.mark.browser
 
 TRICKY = (
-    "\ufeff# a comment\r\n#another, with \"quotes\"\r\n"
+    '\ufeff# a comment\r\n#another, with "quotes"\r\n'
     'cell_id,set one,"set, two"\r\n'
     'a,"x ""quoted""",\r\n'
     '"b\nwith newline",plain,"multi\r\nline"\n'
     "\n"
-    '#c,starts with hash,\r'
-    'd,,last\n'
+    "#c,starts with hash,\r"
+    "d,,last\n"
 )
 
 
@@ -33,10 +33,15 @@ def test_csv_reader_matches_python(rec, pbmc_site):
     assert got["rows"][3][0] == "#c"  # a "#" after the header is data
     # writing and reading back gives the same fields, and Python reads what we write
     fields = [["a,b", 'q"q', "#x", " padded ", "line\nbreak", "", "plain"]]
-    text = page.evaluate("async (rows) => { const m = await import('./viewer/csv.js'); return rows.map(m.csvLine).join('\\n'); }", fields)
+    text = page.evaluate(
+        "async (rows) => { const m = await import('./viewer/csv.js'); return rows.map(m.csvLine).join('\\n'); }", fields
+    )
     assert list(csv.reader(io.StringIO(text, newline=""))) == fields
     for bad, where in (('a,"open\nb,c\n', "never closed"), ('a,"x"y,z\n', "after a closing quote")):
-        err = page.evaluate("async (t) => { const m = await import('./viewer/csv.js'); try { m.parseCsv(t); } catch (e) { return e.message; } }", bad)
+        err = page.evaluate(
+            "async (t) => { const m = await import('./viewer/csv.js'); try { m.parseCsv(t); } catch (e) { return e.message; } }",
+            bad,
+        )
         assert where in err
     rec.assert_clean([pbmc_site.origin])
 
@@ -74,18 +79,33 @@ def test_label_csv_round_trip_and_refusals(rec, pbmc_site):
     page = rec.goto_ready(pbmc_site.url())
     names = ["AAAC-1", "AAAG-1", '#odd,"id"', "CCCT-1"]
     sets = [
-        {"name": "cell type", "labels": [["T cells", "#1f77b4"], ["B, \"naive\"", "#ff7f0e"], ["empty", "#279e68"]], "codes": [0, 1, -1, 0]},
+        {
+            "name": "cell type",
+            "labels": [["T cells", "#1f77b4"], ['B, "naive"', "#ff7f0e"], ["empty", "#279e68"]],
+            "codes": [0, 1, -1, 0],
+        },
         {"name": "=doublets?", "labels": [["yes", "#d62728"]], "codes": [-1, -1, 0, -1]},
     ]
-    js_sets = [{"name": s["name"], "labels": [{"name": n, "color": c} for n, c in s["labels"]], "codes": s["codes"]} for s in sets]
-    text = page.evaluate(LABELS_JS, ["format", {"title": 'PBMC "3k"\nline two', "identity": "sha256:abc", "names": names, "sets": js_sets}])
+    js_sets = [
+        {"name": s["name"], "labels": [{"name": n, "color": c} for n, c in s["labels"]], "codes": s["codes"]}
+        for s in sets
+    ]
+    text = page.evaluate(
+        LABELS_JS,
+        ["format", {"title": 'PBMC "3k"\nline two', "identity": "sha256:abc", "names": names, "sets": js_sets}],
+    )
     lines = text.split("\n")
     assert lines[0] == '# xgexport label sets of "PBMC \\"3k\\"\\nline two"'
     assert lines[1].startswith("# bundle identity: sha256:abc (sha256 of its manifest.json); 4 cells")
     # Python reads the same table (what `build --annotations` will read)
-    rows = list(csv.reader(io.StringIO("\n".join(l for l in lines if not l.startswith("#")), newline="")))
+    rows = list(csv.reader(io.StringIO("\n".join(line for line in lines if not line.startswith("#")), newline="")))
     assert rows[0] == ["cell_id", "cell type", "=doublets?"]
-    assert rows[1:5] == [["AAAC-1", "T cells", ""], ["AAAG-1", 'B, "naive"', ""], ['#odd,"id"', "", "yes"], ["CCCT-1", "T cells", ""]]
+    assert rows[1:5] == [
+        ["AAAC-1", "T cells", ""],
+        ["AAAG-1", 'B, "naive"', ""],
+        ['#odd,"id"', "", "yes"],
+        ["CCCT-1", "T cells", ""],
+    ]
     back = page.evaluate(LABELS_JS, ["parse", {"text": text, "names": names}])
     assert back["report"]["format"] == "xgexport" and back["report"]["matched"] == 4
     # labels come back in their order with their colours, the label without cells included
@@ -95,7 +115,9 @@ def test_label_csv_round_trip_and_refusals(rec, pbmc_site):
     # rows in another order, unknown ids reported (not guessed), missing cells have no label
     other = "cell_id,cell type\nCCCT-1,B\nnope-1,T\nAAAC-1,T\naaac-1,T\n"
     r = page.evaluate(LABELS_JS, ["parse", {"text": other, "names": names}])
-    assert r["report"]["matched"] == 2 and r["report"]["nUnknown"] == 2 and r["report"]["unknown"] == ["nope-1", "aaac-1"]
+    assert (
+        r["report"]["matched"] == 2 and r["report"]["nUnknown"] == 2 and r["report"]["unknown"] == ["nope-1", "aaac-1"]
+    )
     assert r["sets"][0]["labels"] == [{"name": "B", "color": ""}, {"name": "T", "color": ""}]
     assert r["sets"][0]["codes"] == [1, -1, -1, 0]
     for bad, message in (

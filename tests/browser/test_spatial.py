@@ -3,12 +3,10 @@ other embeddings keep y up."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import zarr
-
-from browser_helpers import DATASETS, READY, REPO, build_bundle, colour_pixels, hex_rgb, save_artifact, wait_until
+from browser_helpers import DATASETS, READY, REPO, build_bundle, hex_rgb, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 

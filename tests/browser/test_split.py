@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from browser_helpers import READY, colour_pixels, hex_rgb, save_artifact
 from selection_helpers import obs
 
@@ -28,7 +27,9 @@ def test_split_views_share_one_camera_and_the_link(rec, pbmc_site, pbmc_bundle, 
     # the main plot gives half its width to the new view
     main = page.locator("#canvas").bounding_box()
     side = page.locator(".split-canvas").bounding_box()
-    assert main["width"] == pytest.approx(main_before["width"] / 2, abs=2) and side["x"] >= main["x"] + main["width"] - 1
+    assert (
+        main["width"] == pytest.approx(main_before["width"] / 2, abs=2) and side["x"] >= main["x"] + main["width"] - 1
+    )
     # the main plot coloured by a gene: the side view keeps louvain's colours
     page.evaluate("window.xgexport.setColor('gene:CD79A')")
     page.wait_for_selector(READY, state="attached")
@@ -49,7 +50,9 @@ def test_split_views_share_one_camera_and_the_link(rec, pbmc_site, pbmc_bundle, 
     assert moved["cx"] < camera["cx"] and moved["cy"] > camera["cy"] and moved["zoom"] == camera["zoom"]
     assert not np.array_equal(main_px, pixels(page, "#canvas", pixel_reader))  # the main plot moved too
     # the link: a new page shows both views, each its own colouring, one camera
-    page.wait_for_function("() => location.hash.includes('split=obs%3Alouvain') && location.hash.includes('color=gene')")
+    page.wait_for_function(
+        "() => location.hash.includes('split=obs%3Alouvain') && location.hash.includes('color=gene')"
+    )
     other = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     other.goto(page.url)
     other.wait_for_selector(READY, state="attached")
@@ -68,13 +71,17 @@ def test_split_views_share_one_camera_and_the_link(rec, pbmc_site, pbmc_bundle, 
     for _ in range(3):
         page.locator(".split-close").first.focus()
         page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('.split-view').length === 0 && !location.hash.includes('split=')")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.split-view').length === 0 && !location.hash.includes('split=')"
+    )
     assert page.locator("#canvas").bounding_box()["width"] == pytest.approx(main_before["width"], abs=2)
     rec.assert_clean([pbmc_site.origin])
 
 
 def test_split_views_stack_on_a_phone(browser, pbmc_site):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = context.new_page()
     page.goto(pbmc_site.url("#color=gene%3ACD79A&split=obs%3Alouvain"))
     page.wait_for_selector(READY, state="attached")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ def test_side_by_side_views_export_as_one_figure(rec, pbmc_site, pbmc_bundle, pi
     codes, attrs = obs(pbmc_bundle, "louvain")
     download = export_download(page, "#export-svg")
     assert download.suggested_filename == "PBMC_68k_reduced_CD79A_and_1_more_views.svg"
-    root = ET.fromstring(open(download.path(), "rb").read())
+    root = ET.fromstring(Path(download.path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     # the dataset once, what the views share, then each view's colouring as its title
     assert root.find(f"{SVG}title").text == "PBMC 68k (reduced)" and texts[0] == "PBMC 68k (reduced)"
@@ -62,15 +63,21 @@ def test_side_by_side_views_export_as_one_figure(rec, pbmc_site, pbmc_bundle, pi
     offset = np.median(side_xy, axis=0) - np.median(main_xy, axis=0)
     assert offset[0] > 300 and abs(offset[1]) < 1
     assert np.abs(np.sort(side_xy[:, 0] - offset[0]) - np.sort(main_xy[:, 0])).max() < 0.02
+
     # the side view in louvain's colours, as many of each as the category has cells
     def rgb(text):
         return tuple(int(v) for v in text[4:-1].split(","))
 
-    want = Counter({tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)): int((codes == k).sum()) for k, h in enumerate(attrs["colors"])})
+    want = Counter(
+        {
+            tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)): int((codes == k).sum())
+            for k, h in enumerate(attrs["colors"])
+        }
+    )
     assert Counter(rgb(f) for f in side_fill) == want
-    assert not set(rgb(f) for f in main_fill) & set(want)  # the gene's view has no category colour
+    assert not {rgb(f) for f in main_fill} & set(want)  # the gene's view has no category colour
     # the PNG: both views side by side at 2×, louvain's colours only in the right half
-    png = open(export_download(page, "#export-png").path(), "rb").read()
+    png = Path(export_download(page, "#export-png").path()).read_bytes()
     save_artifact("split_export.png", png)
     px = pixel_reader(png)
     half = px.shape[1] // 2

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
-
 from browser_helpers import READY, export_file, save_artifact
 from selection_helpers import gene_values
 
@@ -32,10 +32,16 @@ def test_blend_counts_colours_and_link(rec, pbmc_site, pbmc_bundle, browser):
     assert page.locator("#two-genes").is_hidden()  # no gene yet
     blend(page, "CD79A", "CST3")
     a, b = gene_values(pbmc_bundle, "CD79A"), gene_values(pbmc_bundle, "CST3")
-    want = {"neither": int(((a == 0) & (b == 0)).sum()), "CD79A only": int(((a != 0) & (b == 0)).sum()),
-            "CST3 only": int(((a == 0) & (b != 0)).sum()), "both": int(((a != 0) & (b != 0)).sum())}
-    rows = {r.locator(".legend-label").text_content(): int(r.locator(".legend-count").text_content().replace(",", ""))
-            for r in page.locator(".blend-item").all()}
+    want = {
+        "neither": int(((a == 0) & (b == 0)).sum()),
+        "CD79A only": int(((a != 0) & (b == 0)).sum()),
+        "CST3 only": int(((a == 0) & (b != 0)).sum()),
+        "both": int(((a != 0) & (b != 0)).sum()),
+    }
+    rows = {
+        r.locator(".legend-label").text_content(): int(r.locator(".legend-count").text_content().replace(",", ""))
+        for r in page.locator(".blend-item").all()
+    }
     assert rows == want
     assert page.locator(".legend-name").text_content() == "CD79A and CST3"
     save_artifact("two_genes_blend.png", page.screenshot())
@@ -48,7 +54,11 @@ def test_blend_counts_colours_and_link(rec, pbmc_site, pbmc_bundle, browser):
             fills[g.get("fill")] += sum(1 for c in g if c.tag == f"{SVG}circle")
     rgb = {f: [int(v) for v in f[4:-1].split(",")] for f in fills}
     assert fills["rgb(224, 224, 224)"] == want["neither"]
-    first_only = sum(n for f, n in fills.items() if f != "rgb(224, 224, 224)" and rgb[f][0] > rgb[f][1] and abs(rgb[f][1] - rgb[f][2]) <= 1)
+    first_only = sum(
+        n
+        for f, n in fills.items()
+        if f != "rgb(224, 224, 224)" and rgb[f][0] > rgb[f][1] and abs(rgb[f][1] - rgb[f][2]) <= 1
+    )
     assert first_only == want["CD79A only"]
     assert sum(fills.values()) == 700
     # its legend: the map of shades the cells are drawn in (8 × 8, the second gene up, the first
@@ -57,8 +67,16 @@ def test_blend_counts_colours_and_link(rec, pbmc_site, pbmc_bundle, browser):
     assert len(legend) == 64
     cells = {(round(float(r.get("x"))), round(float(r.get("y")))): r.get("fill") for r in legend}
     x0, y0 = min(x for x, _ in cells), min(y for _, y in cells)
-    corner = {k: cells[(x0 + 12 * c, y0 + 12 * r)] for k, (r, c) in {"both": (0, 7), "second": (0, 0), "first": (7, 7), "neither": (7, 0)}.items()}
-    assert corner == {"neither": "rgb(224, 224, 224)", "first": "rgb(214, 39, 40)", "second": "rgb(31, 110, 212)", "both": "rgb(72, 20, 96)"}
+    corner = {
+        k: cells[(x0 + 12 * c, y0 + 12 * r)]
+        for k, (r, c) in {"both": (0, 7), "second": (0, 0), "first": (7, 7), "neither": (7, 0)}.items()
+    }
+    assert corner == {
+        "neither": "rgb(224, 224, 224)",
+        "first": "rgb(214, 39, 40)",
+        "second": "rgb(31, 110, 212)",
+        "both": "rgb(72, 20, 96)",
+    }
     assert set(fills) <= set(cells.values())  # every shade on the plot is in the legend's map
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "CST3 ↑" in texts and "CD79A →" in texts and "CD79A only" in texts
@@ -87,21 +105,25 @@ def test_gene_against_gene_scatter(rec, pbmc_site, pbmc_bundle, pixel_reader):
     a, b = gene_values(pbmc_bundle, "CD79A"), gene_values(pbmc_bundle, "CD79B")
     assert float(svg.get_attribute("data-r")) == pytest.approx(np.corrcoef(a, b)[0, 1], rel=1e-9)
     assert page.locator("#scatter .sc-r").text_content() == f"Pearson r = {np.corrcoef(a, b)[0, 1]:.3f}"
-    dots = page.locator("#scatter .sc-dots circle").evaluate_all("(cs) => cs.map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))])")
+    dots = page.locator("#scatter .sc-dots circle").evaluate_all(
+        "(cs) => cs.map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))])"
+    )
     assert len(dots) == 700
     g = {k: float(svg.get_attribute(f"data-{k}")) for k in ("x0", "x1", "y0", "y1", "left", "top", "size")}
     x = g["left"] + (a - g["x0"]) / (g["x1"] - g["x0"]) * g["size"]
     y = g["top"] + (1 - (b - g["y0"]) / (g["y1"] - g["y0"])) * g["size"]
-    assert np.allclose(np.array(dots), np.column_stack([x, y]), atol=0.006)  # cells in order, each where its values put it
+    assert np.allclose(
+        np.array(dots), np.column_stack([x, y]), atol=0.006
+    )  # cells in order, each where its values put it
     save_artifact("two_genes_scatter.png", page.locator("#scatter").screenshot())
     with page.expect_download() as dl:
         page.locator("#scatter-svg").click()
     assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79B_against_CD79A.svg"
-    texts = [t.text for t in ET.fromstring(open(dl.value.path(), "rb").read()).iter(f"{SVG}text")]
+    texts = [t.text for t in ET.fromstring(Path(dl.value.path()).read_bytes()).iter(f"{SVG}text")]
     assert texts[0] == "CD79B against CD79A" and "Cells expressing" in texts and "both" in texts
     with page.expect_download() as dl:
         page.locator("#scatter-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = Path(dl.value.path()).read_bytes()
     save_artifact("two_genes_scatter_export.png", png)
     px = pixel_reader(png)
     assert (px[..., :3].max(axis=-1) < 120).sum() > 2000  # dots and text

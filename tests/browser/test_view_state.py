@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from browser_helpers import READY, save_artifact, settled, wait_until
 
 pytestmark = pytest.mark.browser
@@ -87,7 +86,9 @@ def test_back_steps_through_colour_changes_not_camera_moves(rec, pbmc_site):
     page.mouse.move(cx + 80, cy + 30, steps=5)
     page.mouse.up()
     page.mouse.wheel(0, -300)
-    wait_until(lambda: "view=" in page.evaluate("location.hash") and page.evaluate("location.hash").split("view=")[1] != "")
+    wait_until(
+        lambda: "view=" in page.evaluate("location.hash") and page.evaluate("location.hash").split("view=")[1] != ""
+    )
     time.sleep(0.4)  # a camera move is written 200 ms after the last one (urlstate.js): waited out, it added no entry
     assert page.evaluate("history.length") == start_length + 2
     moved = page.evaluate("window.xgexport.getState().camera")
@@ -130,7 +131,9 @@ def host_page(rec, serve, tmp_path_factory, viewer_url, origin):
     return host
 
 
-def test_embed_tells_the_host_once_and_about_errors_and_links_the_full_viewer(rec, pbmc_site, pbmc_meta, serve, tmp_path_factory):
+def test_embed_tells_the_host_once_and_about_errors_and_links_the_full_viewer(
+    rec, pbmc_site, pbmc_meta, serve, tmp_path_factory
+):
     default = next(o["name"] for o in pbmc_meta["obs"] if f"obs:{o['id']}" == pbmc_meta["defaults"]["color"])
     host = host_page(rec, serve, tmp_path_factory, pbmc_site.url("?embed=1#color=obs%3Alouvain"), pbmc_site.origin)
     page = rec.page
@@ -149,7 +152,9 @@ def test_embed_tells_the_host_once_and_about_errors_and_links_the_full_viewer(re
     assert link.is_visible() and link.get_attribute("target") == "_blank"
     assert "noopener" in link.get_attribute("rel")
     href = link.get_attribute("href")
-    assert "embed=1" not in href and "?" not in href and "color=obs%3Alouvain" in href and href.startswith(pbmc_site.url())
+    assert (
+        "embed=1" not in href and "?" not in href and "color=obs%3Alouvain" in href and href.startswith(pbmc_site.url())
+    )
     # after a gene search, one click brings the dataset's default colouring back
     frame.locator("#gene-input").fill("CD3E")
     frame.locator("#gene-list li").first.click()
@@ -180,7 +185,6 @@ def large_site(tmp_path_factory, serve):
     import sys
 
     import numpy as np
-
     from browser_helpers import REPO, build_bundle
 
     sys.path.insert(0, str(REPO / "tests"))
@@ -196,8 +200,10 @@ def test_progress_shows_until_the_first_frame_on_a_slow_link(rec, large_site):
     page = rec.page
     cdp = rec.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": 100, "downloadThroughput": 150_000, "uploadThroughput": 150_000})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 100, "downloadThroughput": 150_000, "uploadThroughput": 150_000},
+    )
     page.goto(large_site.url(), wait_until="commit")
     seen = []
     deadline = time.monotonic() + 30

@@ -6,10 +6,10 @@ and the PNG and SVG files with title and legend."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
-
 from browser_helpers import colour_pixels, hex_rgb, save_artifact
 from selection_helpers import gene_values, obs
 
@@ -73,12 +73,14 @@ def test_violin_of_a_gene_per_category_against_numpy(rec, pbmc_site, pbmc_bundle
 
 def test_violin_of_a_subset(rec, pbmc_site, pbmc_bundle):
     page = rec.goto_ready(pbmc_site.url("#color=gene%3ACD79A&subset=cat:louvain:0,1,7"))
-    codes, attrs = obs(pbmc_bundle, "louvain")
+    codes, _attrs = obs(pbmc_bundle, "louvain")
     keep = np.isin(codes, [0, 1, 7])
     page.locator("#open-violin").click()
     page.locator("#violin-column").select_option(label="bulk_labels")
     bulk, battrs = obs(pbmc_bundle, "bulk_labels")
-    page.wait_for_function("() => document.querySelector('#violin svg text:nth-of-type(2)')?.textContent.includes('subset')")
+    page.wait_for_function(
+        "() => document.querySelector('#violin svg text:nth-of-type(2)')?.textContent.includes('subset')"
+    )
     check_against_numpy(page, gene_values(pbmc_bundle, "CD79A"), bulk, battrs["categories"], keep)
     rec.assert_clean([pbmc_site.origin])
 
@@ -91,15 +93,15 @@ def test_violin_files_have_title_and_legend(rec, pbmc_site, pbmc_bundle, pixel_r
     with page.expect_download() as dl:
         page.locator("#violin-svg").click()
     assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79A_by_bulk_labels.svg"
-    root = ET.fromstring(open(dl.value.path(), "rb").read())
+    root = ET.fromstring(Path(dl.value.path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    codes, attrs = obs(pbmc_bundle, "bulk_labels")
+    _codes, attrs = obs(pbmc_bundle, "bulk_labels")
     assert texts[0] == "CD79A by bulk_labels" and "PBMC 68k (reduced)" in texts[1]
     assert "bulk_labels" in texts and "Box: quartiles; white bar: median" in texts
     assert all(c[:23] in " ".join(texts) for c in attrs["categories"])
     with page.expect_download() as dl:
         page.locator("#violin-png").click()
-    png = open(dl.value.path(), "rb").read()
+    png = Path(dl.value.path()).read_bytes()
     save_artifact("violin_export.png", png)
     px = pixel_reader(png)
     assert px.shape[1] == 2 * int(root.get("width")) and px.shape[0] == 2 * int(root.get("height"))
@@ -120,18 +122,27 @@ def test_stats_with_negative_zero_and_missing_values_against_numpy(rec, pbmc_sit
     values[rng.random(n) < 0.02] = np.nan
     codes = rng.integers(-1, 7, n)
     codes[codes == 3] = 4  # an empty category
-    got = page.evaluate("""async ([values, codes]) => {
+    got = page.evaluate(
+        """async ([values, codes]) => {
         const m = await import('./viewer/panels/violinstats.js');
         const v = Float32Array.from(values.map((x) => (x === null ? NaN : x)));
         return m.violinStats(v, Int32Array.from(codes), 7).groups.map((g) => g && {
             code: g.code, n: g.n, median: g.median, q1: g.q1, q3: g.q3, min: g.min, max: g.max, frac: g.frac, points: g.points });
-    }""", [[None if np.isnan(v) else float(v) for v in values], codes.tolist()])
+    }""",
+        [[None if np.isnan(v) else float(v) for v in values], codes.tolist()],
+    )
     assert got[3] is None
     for k in (0, 1, 2, 4, 5, 6):
         v = values[(codes == k) & ~np.isnan(values)].astype(np.float64)
         g = got[k]
         assert g["n"] == v.size and g["frac"] == pytest.approx((v > 0).mean(), rel=1e-12)
-        for key, want in (("median", np.median(v)), ("q1", np.quantile(v, 0.25)), ("q3", np.quantile(v, 0.75)), ("min", v.min()), ("max", v.max())):
+        for key, want in (
+            ("median", np.median(v)),
+            ("q1", np.quantile(v, 0.25)),
+            ("q3", np.quantile(v, 0.75)),
+            ("min", v.min()),
+            ("max", v.max()),
+        ):
             assert g[key] == pytest.approx(want, rel=1e-12, abs=1e-12), (k, key)
         assert g["points"] is None  # more than 100 cells each
     rec.assert_clean([pbmc_site.origin])

@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
-
 from browser_helpers import READY, export_file, save_artifact, wait_until
 from selection_helpers import clear_polygon, display, inside, screen_positions
 
@@ -27,7 +27,9 @@ def lasso(page, bundle, fractions):
     """Draw a lasso through points given as fractions of the canvas; returns the cells inside it."""
     box = page.locator("#canvas").bounding_box()
     q, lo, hi, y_down = display(bundle, "X_umap")
-    screen = screen_positions(q, lo, hi, page.evaluate("window.xgexport.getState().camera"), box["width"], box["height"], y_down)
+    screen = screen_positions(
+        q, lo, hi, page.evaluate("window.xgexport.getState().camera"), box["width"], box["height"], y_down
+    )
     poly = clear_polygon(screen, [(box["width"] * x, box["height"] * y) for x, y in fractions])
     page.locator("#tool-lasso").click()
     page.mouse.move(box["x"] + poly[0][0], box["y"] + poly[0][1])
@@ -57,7 +59,9 @@ def test_lasso_label_keep_reload_export(rec, pbmc_site, pbmc_bundle):
     assign.click()
     wait_until(lambda: page.locator(".ls-label .us-count").text_content() == str(len(group)))
     assert page.evaluate("window.xgexport.getState().color") == "obs:curated"
-    assert dict(zip(page.locator(".legend-label").all_text_contents(), page.locator(".legend-count").all_text_contents())) == {"T cells": str(len(group))}
+    assert dict(
+        zip(page.locator(".legend-label").all_text_contents(), page.locator(".legend-count").all_text_contents())
+    ) == {"T cells": str(len(group))}
     # the category browser lists the label set like the bundle's columns
     block = page.locator("#category-section details[data-column='curated']")
     block.wait_for()
@@ -79,11 +83,17 @@ def test_lasso_label_keep_reload_export(rec, pbmc_site, pbmc_bundle):
     page.locator("#export-open").click()
     with page.expect_download() as dl:
         page.locator("#export-ids").click()
-    ids = [r[0] for r in csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())) if r and not r[0].startswith("#")]
+    ids = [
+        r[0]
+        for r in csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8")))
+        if r and not r[0].startswith("#")
+    ]
     assert ids[0] == "cell_id" and ids[1:] == [names[i] for i in sorted(group)]
     root = ET.fromstring(export_file(page, "#export-svg"))
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
-    pale = sum(1 for g in plot.iter(f"{SVG}g") if g.get("fill") == "rgb(221, 224, 228)" for c in g if c.tag == f"{SVG}circle")
+    pale = sum(
+        1 for g in plot.iter(f"{SVG}g") if g.get("fill") == "rgb(221, 224, 228)" for c in g if c.tag == f"{SVG}circle"
+    )
     assert pale == 700 - len(group)
     save_artifact("workbench_flow.png", page.screenshot())
 
