@@ -1,5 +1,5 @@
 """Static checks run with the tests, so that README's test command and CI run them too: ruff
-(lint and format) over xgexport/ and tests/, mypy over xgexport/, eslint over the viewer's and
+(lint and format) over xgexport/, tests/ and benchmarks/, mypy over xgexport/, eslint over the viewer's and
 the landing page's JavaScript.
 
 A tool missing on this machine skips its test with the reason; under CI (``CI`` set) the test
@@ -18,7 +18,7 @@ import pytest
 
 from helpers import ROOT
 
-PYTHON_TREES = ("xgexport", "tests")
+PYTHON_TREES = ("xgexport", "tests", "benchmarks")
 
 
 def need(available: bool, why: str) -> None:
