@@ -4,7 +4,7 @@
 // computed once per embedding, column and subset. placed() gives the same names to the exports.
 
 import { el } from "../dom.js";
-import { FONT } from "./figurelayout.js";
+import { FONT } from "../look.js";
 import { categoryCentres, placeLabels } from "./centres.js";
 import { baseOf, turnPoint } from "./rotation.js";
 
