@@ -130,7 +130,6 @@ async function main() {
   let view;
   try {
     view = createPlotView({ canvas: $("canvas"), store, dataset: ds });
-    view.resize();
   } catch (err) {
     return fail(err);
   }
@@ -148,6 +147,10 @@ async function main() {
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => ui?.geneStatus(text) });
   const panels = uiModule.then(({ setupUi }) => {
     ui = setupUi({ store, ds, genes, colors, columns, controller, view, messages, closers, later: () => later, loadLater: () => loadLater() });
+    // the canvas sized once, in the page's layout with the panels in it, before the first draw: a
+    // canvas resized later (the toolbar's buttons moved it by a pixel) is cleared and drawn again,
+    // and each new drawing buffer waits on the GPU process
+    view.resize();
   });
   let pending = null;
   loadLater = () => (pending ??= panels.then(() => import("./later.js")).then(({ setupLater }) => {

@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from browser_helpers import wait_until
+from browser_helpers import next_frames, wait_until
 
 from xgexport.site import ENTRY, first_frame_modules, module_graph
 
@@ -185,9 +185,17 @@ def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, 
 
 
 # every frame the plot draws (a clear of its canvas), with the most points drawn in it and whether
-# the canvas was hidden then
+# the canvas was hidden then; every size given to the canvas, with the frames drawn before it
 RENDERS = """(() => {
   window.__renders = [];
+  window.__sizes = [];
+  for (const prop of ["width", "height"]) {
+    const { get, set } = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, prop);
+    Object.defineProperty(HTMLCanvasElement.prototype, prop, { get, configurable: true, set(v) {
+      if (this.id === "canvas") window.__sizes.push([prop, v, window.__renders.length]);
+      set.call(this, v);
+    } });
+  }
   const clear = WebGL2RenderingContext.prototype.clear;
   WebGL2RenderingContext.prototype.clear = function (...args) {
     if (this.canvas.id === "canvas") window.__renders.push({ points: 0, hidden: getComputedStyle(this.canvas).visibility === "hidden" });
@@ -205,12 +213,19 @@ RENDERS = """(() => {
 def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     """Until the cells' positions and colours are there, the plot draws nothing and its canvas is
     hidden: the page's first frames do not hand an empty canvas to the compositor (which reads it
-    back from SwiftShader in every such frame), and no blank plot shows meanwhile."""
+    back from SwiftShader in every such frame), and no blank plot shows meanwhile. The canvas is
+    sized once, before that frame, in the layout with the panels: a canvas resized after its first
+    draw (the toolbar's buttons moved it by a pixel) is cleared, drawn again and given a new
+    drawing buffer, for which the page waits on the GPU process."""
     rec.page.add_init_script(RENDERS)
     page = rec.goto_ready(pbmc_site.url(""))
+    next_frames(page, 3)
     renders = page.evaluate("window.__renders")
     assert renders and renders[0]["points"] >= pbmc_meta["n_cells"], renders
     assert renders[0]["hidden"], renders  # hidden until this, its first frame
+    sizes = page.evaluate("window.__sizes")
+    assert [prop for prop, _, _ in sizes] == ["width", "height"] and all(drawn == 0 for *_, drawn in sizes), sizes
+    assert len(renders) == 1, renders  # and not drawn again: nothing changed
     assert page.evaluate("getComputedStyle(document.getElementById('canvas')).visibility") == "visible"
 
 
