@@ -28,10 +28,9 @@ sys.path.insert(1, str(HERE.parent))
 
 import peer_viewers as pv  # noqa: E402
 
-CATEGORIES = [
-    "toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "loading", "blink",
-    "blink.user_timing", "v8", "v8.execute", "cc", "gpu", "viz", "navigation", "netlog", "__metadata",
-]  # fmt: skip
+# light categories: the heavier ones (disabled-by-default-devtools.timeline, blink, v8, netlog) made
+# style and layout several times slower under the trace than without it
+CATEGORIES = ["toplevel", "devtools.timeline", "loading", "blink.user_timing", "v8.execute", "cc", "gpu", "__metadata"]
 MARK_JS = """
 (() => {
   // the benchmark's first frame, marked in the page's timeline (and so in the trace)

@@ -13,7 +13,7 @@ import { parseHash, syncHash } from "./urlstate.js";
 import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
-import { createLoading } from "./plot/loading.js";
+import { createLoading } from "./messages.js";
 import { setupLayout } from "./panels/layout.js";
 import { createColumns } from "./selection/columns.js";
 import { count } from "./format.js";

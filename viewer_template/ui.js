@@ -10,7 +10,7 @@ import { createPicker } from "./plot/picker.js";
 import { createTooltip } from "./plot/tooltip.js";
 import { setupPointer } from "./plot/pointer.js";
 import { createToolbar, ICONS, SELECT_TOOLS } from "./plot/toolbar.js";
-import { createExportMenu } from "./plot/exportmenu.js";
+import { createExportMenu } from "./plot/toolbar.js";
 import { setupTurning } from "./plot/turn.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";

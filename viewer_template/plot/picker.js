@@ -1,8 +1,8 @@
 // Which cell is under a point of the plot: the hover grid of the shown embedding (built on first
 // use) searched within a radius in screen pixels, skipping cells of hidden categories, cells
 // outside the subset and cells of another library than the tissue image's (view.libraryCells).
+// The grid (buildGrid) is below.
 
-import { buildGrid } from "./hover.js";
 import * as cam from "./camera.js";
 
 export function createPicker({ store, view }) {
@@ -47,4 +47,66 @@ export function createPicker({ store, view }) {
   const radius = () => Math.max(4, view.pointStyle().size / 2 + 2);
 
   return { pick, radius };
+}
+
+// A uniform grid over the uint16 display coordinates, built once per embedding, so that finding
+// the cell under the cursor looks at a few grid cells instead of every point.
+
+const HIDDEN = 65535;
+
+export function buildGrid(xy, { skipHidden = false } = {}) {
+  const n = xy.length / 2;
+  const g = Math.max(1, Math.min(2048, Math.ceil(Math.sqrt(n / 8))));
+  const shift = 65536 / g;
+  const cellOf = new Uint32Array(n);
+  const start = new Uint32Array(g * g + 1);
+  for (let i = 0; i < n; i++) {
+    const x = xy[2 * i];
+    const y = xy[2 * i + 1];
+    if (skipHidden && x === HIDDEN && y === HIDDEN) {
+      cellOf[i] = 0xffffffff;
+      continue;
+    }
+    const c = Math.floor(y / shift) * g + Math.floor(x / shift);
+    cellOf[i] = c;
+    start[c + 1]++;
+  }
+  for (let c = 0; c < g * g; c++) start[c + 1] += start[c];
+  const items = new Uint32Array(start[g * g]);
+  const fill = start.slice(0, g * g);
+  for (let i = 0; i < n; i++) {
+    const c = cellOf[i];
+    if (c !== 0xffffffff) items[fill[c]++] = i;
+  }
+
+  /**
+   * Nearest point to (qx, qy) in display units within an ellipse of radii (rx, ry), measured in
+   * screen pixels via (sx, sy) = pixels per display unit. accept(i) filters (hidden categories).
+   */
+  function nearest(qx, qy, rx, ry, sx, sy, accept) {
+    const x0 = Math.max(0, Math.floor((qx - rx) / shift));
+    const x1 = Math.min(g - 1, Math.floor((qx + rx) / shift));
+    const y0 = Math.max(0, Math.floor((qy - ry) / shift));
+    const y1 = Math.min(g - 1, Math.floor((qy + ry) / shift));
+    let best = -1;
+    let bestD = Infinity;
+    const maxD = (rx * sx) ** 2;
+    for (let cy = y0; cy <= y1; cy++) {
+      for (let cx = x0; cx <= x1; cx++) {
+        const c = cy * g + cx;
+        for (let k = start[c]; k < start[c + 1]; k++) {
+          const i = items[k];
+          const dx = (xy[2 * i] - qx) * sx;
+          const dy = (xy[2 * i + 1] - qy) * sy;
+          const d = dx * dx + dy * dy;
+          if (d <= maxD && d < bestD && (!accept || accept(i))) {
+            best = i;
+            bestD = d;
+          }
+        }
+      }
+    }
+    return best;
+  }
+  return { nearest };
 }
