@@ -241,7 +241,7 @@ def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbm
 
 # the panels of the first frame: ui.js's, never in main.js's static graph
 PANELS = ["ui.js", "panels/legend.js", "panels/colorby.js", "panels/genesearch.js", "panels/appearance.js", "plot/toolbar.js",
-          "plot/pointer.js", "plot/tooltip.js", "plot/labels.js"]  # fmt: skip
+          "plot/pointer.js", "plot/picker.js", "plot/labels.js"]  # fmt: skip
 
 
 def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):

@@ -4,7 +4,7 @@
 
 import { categoryColors, colormap, colormapGradient, cssColor, ZERO_RGB } from "../colormaps.js";
 import { colorScale } from "../look.js";
-import { LEVELS, blendColor } from "../plot/blend.js";
+import { LEVELS, blendColor } from "../plot/coloring.js";
 import { is3d } from "../plot/rotation.js";
 import { el } from "../dom.js";
 import { count, formatNumber } from "../format.js";
