@@ -19,6 +19,10 @@ export function categorical(codes, colors, nCategories, { hidden = new Set(), hi
     const c = dim ? MISSING_RGB : rgb[k];
     palette.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], k * 4);
   }
+  // a byte per category, not the Set, in the loops over every cell (the first frame runs them
+  // before the engine has optimised anything: ~10 ms at 20,000 cells with Set lookups)
+  const isHidden = new Uint8Array(Math.max(1, nCategories));
+  for (const k of hidden) if (k >= 0 && k < nCategories) isHidden[k] = 1;
   // three layers: missing, dimmed (not highlighted), the rest
   let nMissing = 0;
   let nTop = 0;
@@ -31,7 +35,7 @@ export function categorical(codes, colors, nCategories, { hidden = new Set(), hi
       nVisible++;
     } else {
       values[i] = c;
-      if (!hidden.has(c)) {
+      if (!isHidden[c]) {
         nVisible++;
         if (highlight === null || highlight === c) nTop++;
       }
@@ -44,7 +48,7 @@ export function categorical(codes, colors, nCategories, { hidden = new Set(), hi
   for (let i = 0; i < n; i++) {
     const c = values[i];
     if (c < 0) order[a++] = i;
-    else if (!hidden.has(c)) {
+    else if (!isHidden[c]) {
       if (highlight === null || highlight === c) order[t++] = i;
       else order[b++] = i;
     }
