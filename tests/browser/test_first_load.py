@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from browser_helpers import next_frames, wait_until
+from browser_helpers import next_frames, save_artifact, wait_until
 
 from xgexport.site import ENTRY, first_frame_modules, module_graph
 
@@ -219,6 +219,7 @@ def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     drawing buffer, for which the page waits on the GPU process."""
     rec.page.add_init_script(RENDERS)
     page = rec.goto_ready(pbmc_site.url(""))
+    save_artifact("first_frame_ready.png", page.screenshot())  # as soon as it is "ready"
     next_frames(page, 3)
     renders = page.evaluate("window.__renders")
     assert renders and renders[0]["points"] >= pbmc_meta["n_cells"], renders
