@@ -32,7 +32,7 @@ def render_site(bundle: Path, title: str) -> None:
         title=title,
         format_version=FORMAT_VERSION,
         generator=GENERATOR,
-        # the view's data (boot.js asks for them at once), main.js's modules, then the panels':
+        # the view's chunks (main.js takes them), main.js's modules, then the panels':
         # requests leave in this order (six at a time on HTTP/1.1)
         preload=module_graph(source, ENTRY)[1:],
         data_preload=[name for name in files if not name.endswith(f"/{ARRAY_METADATA}")],
@@ -107,7 +107,7 @@ def first_view_files(data: Path) -> list[str]:
 def inline_json(bundle: Path, names: list[str]) -> Markup:
     """The first view's metadata files (`zarr.json`, a few KB) in the page itself, as a JSON object
     {URL relative to the page: the file's text} for a `<script type="application/json">` block:
-    boot.js gives their text to the data layer, which then asks the server for none of them (three
+    main.js gives their text to the data layer, which then asks the server for none of them (three
     requests fewer before the first frame). The texts are the files' own, byte for byte once
     parsed; `<`, `>` and `&` are written as JSON escapes, so no dataset string in them can end
     the block or open markup (the page's CSP runs no inline script anyway)."""

@@ -260,8 +260,8 @@ def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):
     data = [name for name in order if name.startswith("data/")]
     first = len(data)
     assert order[:first] == data and len(data) == 2
-    assert order[first : first + 2] == ["viewer/boot.js", f"viewer/{ENTRY}"]
-    modules = [name.removeprefix("viewer/") for name in order[first + 2 :]]
+    assert order[first] == f"viewer/{ENTRY}"
+    modules = [name.removeprefix("viewer/") for name in order[first + 1 :]]
     assert modules == first_frame_modules(viewer)[1:]
     assert modules.index("ui.js") == len(main_graph) - 1  # main.js's graph first, then ui.js's
 
@@ -278,16 +278,17 @@ FETCH_CALLERS = """(() => {
 })();"""
 
 
-def test_boot_js_asks_for_the_first_views_files_at_once(rec, pbmc_site, pbmc_bundle):
-    """boot.js (no imports: it runs as soon as it arrives) asks for every file the page preloads
-    for the first view; the data layer takes those responses instead of asking again."""
+def test_main_js_takes_the_first_views_files_from_the_page(rec, pbmc_site, pbmc_bundle):
+    """main.js asks first for every chunk the page preloads for the first view (the preloaded
+    responses serve: one request each, above) and the data layer takes those responses instead of
+    asking again; the metadata written into the page is never fetched."""
     html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
     rec.page.add_init_script(FETCH_CALLERS)
     page = rec.goto_ready(pbmc_site.url(""))
     fetches = [(url.split("/", 3)[3], caller) for url, caller in page.evaluate("window.__fetches")]
-    assert fetches[: len(preloaded)] == [(name, "viewer/boot.js") for name in preloaded], fetches
-    # and no other read of them: zarr.js took boot.js's responses; the metadata written into the
-    # page is not fetched at all
+    assert fetches[: len(preloaded)] == [(name, f"viewer/{ENTRY}") for name in preloaded], fetches
+    # and no other read of them: zarr.js took those responses; the metadata written into the page
+    # is not fetched at all
     assert not {name for name, _ in fetches[len(preloaded) :]} & set(preloaded), fetches
     assert not {name for name, _ in fetches} & set(inline_metadata(pbmc_bundle)), fetches
