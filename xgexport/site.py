@@ -27,6 +27,9 @@ def render_site(bundle: Path, title: str) -> None:
     """Write index.html, viewer/ and .nojekyll into ``bundle``."""
     source = viewer_dir()
     files = first_view_files(bundle / DATA)
+    # the arrays' metadata in the page; the group's (title, links, versions, defaults: what a
+    # reader of the format may change or check) read from its file, preloaded with the chunks
+    inline = [name for name in files if name.endswith(f"/{ARRAY_METADATA}") and name != f"{DATA}/{ARRAY_METADATA}"]
     page = render(
         PAGE,
         title=title,
@@ -35,8 +38,8 @@ def render_site(bundle: Path, title: str) -> None:
         # the view's chunks (main.js takes them), main.js's modules, then the panels':
         # requests leave in this order (six at a time on HTTP/1.1)
         preload=module_graph(source, ENTRY)[1:],
-        data_preload=[name for name in files if not name.endswith(f"/{ARRAY_METADATA}")],
-        first_view=inline_json(bundle, [name for name in files if name.endswith(f"/{ARRAY_METADATA}")]),
+        data_preload=[name for name in files if name not in inline],
+        first_view=inline_json(bundle, inline),
         panel_preload=first_frame_modules(source)[len(module_graph(source, ENTRY)) :],
     )
     (bundle / PAGE).write_text(page, encoding="utf-8")
@@ -105,10 +108,10 @@ def first_view_files(data: Path) -> list[str]:
 
 
 def inline_json(bundle: Path, names: list[str]) -> Markup:
-    """The first view's metadata files (`zarr.json`, a few KB) in the page itself, as a JSON object
-    {URL relative to the page: the file's text} for a `<script type="application/json">` block:
-    main.js gives their text to the data layer, which then asks the server for none of them (three
-    requests fewer before the first frame). The texts are the files' own, byte for byte once
+    """The first view's arrays' metadata (the default embedding's and colouring's `zarr.json`, a
+    few KB) in the page itself, as a JSON object {URL relative to the page: the file's text} for a
+    `<script type="application/json">` block: main.js gives their text to the data layer, which
+    then asks the server for neither (two requests fewer before the first frame). The texts are the files' own, byte for byte once
     parsed; `<`, `>` and `&` are written as JSON escapes, so no dataset string in them can end
     the block or open markup (the page's CSP runs no inline script anyway)."""
     texts = {name: (bundle / name).read_text(encoding="utf-8") for name in names}

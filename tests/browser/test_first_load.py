@@ -105,17 +105,17 @@ def inline_metadata(bundle) -> dict[str, str]:
 
 
 def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_site, pbmc_bundle, pbmc_meta):
-    """The page names the chunks of the dataset's own first view (`<link rel="preload">`): they are
-    requested while the modules arrive, not one after another once the code runs, and the code's
-    own reads use those responses (one request per file). Their metadata is in the page itself:
-    not requested at all before the first frame."""
+    """The page names the group's metadata and the chunks of the dataset's own first view (`<link
+    rel="preload">`): they are requested while the modules arrive, not one after another once the
+    code runs, and the code's own reads use those responses (one request per file). The arrays'
+    metadata is in the page itself: not requested at all before the first frame."""
     html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
     emb = f"data/embeddings/{pbmc_meta['defaults']['embedding']}/display"
     codes = f"data/obs/{pbmc_meta['defaults']['color'].removeprefix('obs:')}/codes"
-    assert preloaded == [f"{emb}/c.0.0", f"{codes}/c.0"]
+    assert preloaded == ["data/zarr.json", f"{emb}/c.0.0", f"{codes}/c.0"]
     inline = inline_metadata(pbmc_bundle)
-    assert list(inline) == ["data/zarr.json", f"{emb}/zarr.json", f"{codes}/zarr.json"]
+    assert list(inline) == [f"{emb}/zarr.json", f"{codes}/zarr.json"]
     assert all(text == (pbmc_bundle / name).read_text(encoding="utf-8") for name, text in inline.items())
     rec.page.add_init_script(READY_TIME)
     page = rec.goto_ready(pbmc_site.url(""))
@@ -259,7 +259,7 @@ def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):
     order = [a or b for a, b in order]
     data = [name for name in order if name.startswith("data/")]
     first = len(data)
-    assert order[:first] == data and len(data) == 2
+    assert order[:first] == data and len(data) == 3
     assert order[first] == f"viewer/{ENTRY}"
     modules = [name.removeprefix("viewer/") for name in order[first + 1 :]]
     assert modules == first_frame_modules(viewer)[1:]
