@@ -12,7 +12,7 @@ the violin panel is opened with the mouse and each column chosen in turn, three 
 - long_tasks_ms: main-thread tasks over 50 ms meanwhile (PerformanceObserver "longtask"),
 - dense_stats_ms: violinStats() on a million values none of which is 0 (nothing skipped, every
   value sorted: the worst case), 20 and 500 categories, three runs each,
-- label_centres: the category names on the plot (plot/centres.js) at a million cells: the
+- label_centres: the category names on the plot (plot/labels.js) at a million cells: the
   medians (once per colouring) and one placement (on every camera move), 20 and 500 categories.
 
     python benchmarks/bench_violin.py --cells 1000000
@@ -71,10 +71,10 @@ DENSE = """async ([n, k]) => {
 }"""
 
 
-# Category names on the plot (plot/centres.js): each category's median position at 1M cells,
+# Category names on the plot (plot/labels.js): each category's median position at 1M cells,
 # computed once per colouring, and one placement (done again on every camera move).
 CENTRES = """async ([n, k]) => {
-  const { categoryCentres, placeLabels } = await import("./viewer/plot/centres.js");
+  const { categoryCentres, placeLabels } = await import("./viewer/plot/labels.js");
   const xy = new Uint16Array(2 * n);
   const codes = new Int16Array(n);
   let seed = 7;

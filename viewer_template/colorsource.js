@@ -8,7 +8,6 @@ import { finiteRange } from "./data.js";
 import { iso } from "./dom.js";
 import { robustMax, robustRange } from "./plot/coloring.js";
 import { NO_COLOR } from "./store.js";
-import { geneSetMean } from "./setmean.js";
 
 /** A gene's name inside "genes:a,b": its "%" and "," escaped. */
 const linkName = (name) => name.replace(/%/g, "%25").replace(/,/g, "%2C");
@@ -121,6 +120,8 @@ export function createColorSource(ds, genes, { columns, geneSets = () => [], use
     if (resolved.kind === "geneset") {
       const onProgress = (done, total) => status(`Loading gene set ${iso(resolved.label)}: ${done} of ${total} genes…`);
       onProgress(0, resolved.genes.length);
+      // setmean.js is imported with the first gene set colouring, not before the first frame
+      const { geneSetMean } = await import("./setmean.js");
       const values = await geneSetMean(ds, resolved.genes, { signal, onProgress });
       return { ...resolved, values, ...geneRange(values) };
     }

@@ -11,6 +11,10 @@ export const DEFAULT_LOOK = Object.freeze({ size: 1, opacity: null, cmap: "virid
 export const SIZE_RANGE = [0.25, 4];
 export const OPACITY_RANGE = [0.05, 1];
 
+// the font of the names on the plot and in exported figures (plot/labels.js, plot/figurelayout.js):
+// here, not in figurelayout.js, so the first frame's labels do not load the figures' layout
+export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+
 const clamp = (v, [lo, hi]) => Math.min(hi, Math.max(lo, v));
 
 /**

@@ -3,7 +3,6 @@
 // the API for scripts and host pages (api.js). The API and the postMessage protocol are described
 // in api.js and README.md.
 
-import { early } from "./boot.js";
 import { openDataset } from "./data.js";
 import { createStore, initialState } from "./store.js";
 import { createColorSource } from "./colorsource.js";
@@ -13,7 +12,7 @@ import { parseHash, syncHash } from "./urlstate.js";
 import { sameLook } from "./look.js";
 import { installApi, createHostLink } from "./api.js";
 import { createPlotView } from "./plot/view.js";
-import { createLoading } from "./plot/loading.js";
+import { createLoading } from "./messages.js";
 import { setupLayout } from "./panels/layout.js";
 import { createColumns } from "./selection/columns.js";
 import { count } from "./format.js";
@@ -55,6 +54,33 @@ function showHeader(meta) {
   $("title").textContent = title;
   document.title = title;
   $("counts").textContent = `${count(meta.n_cells)} cells · ${count(meta.n_genes)} genes`;
+}
+
+/**
+ * What the page holds for the dataset's own first view (xgexport/site.py first_view_files), for
+ * the data layer to take instead of asking the server again (zarr.js createStore's `early`: URL
+ * → promise of a Response, each taken once): its metadata written into the page (<script
+ * type="application/json" id="first-view">: {URL relative to the page: the file's text}), as
+ * responses made here, and its chunks, which the page preloads (<link rel="preload" as="fetch">:
+ * fetched beside the modules), asked for in the links' mode so that the preloaded responses serve.
+ */
+function firstViewResponses() {
+  const early = new Map();
+  let inline = {};
+  try {
+    inline = JSON.parse($("first-view")?.textContent || "{}");
+  } catch {
+    // a page edited by hand: the data layer asks the server for the files instead
+  }
+  for (const [name, text] of Object.entries(inline)) {
+    const href = new URL(name, document.baseURI).href;
+    early.set(href, Promise.resolve(new Response(text, { headers: { "content-type": "application/json" } })));
+  }
+  for (const link of document.querySelectorAll('link[rel="preload"][as="fetch"]')) {
+    early.set(link.href, fetch(link.href, { credentials: "same-origin" }));
+    early.get(link.href).catch(() => {}); // a failure is the reader's to report, when it asks
+  }
+  return early;
 }
 
 /** Does a view (link, history entry, host page) need later.js: side views, a selection, a subset, a comparison? */
@@ -121,7 +147,7 @@ async function main() {
   const linked = parseHash(location.hash).comparison; // before syncHash rewrites the hash
   let ds;
   try {
-    ds = await openDataset("data/", { progress: loading.progress, early });
+    ds = await openDataset("data/", { progress: loading.progress, early: firstViewResponses() });
   } catch (err) {
     return fail(err);
   }
@@ -130,7 +156,6 @@ async function main() {
   let view;
   try {
     view = createPlotView({ canvas: $("canvas"), store, dataset: ds });
-    view.resize();
   } catch (err) {
     return fail(err);
   }
@@ -148,6 +173,10 @@ async function main() {
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => ui?.geneStatus(text) });
   const panels = uiModule.then(({ setupUi }) => {
     ui = setupUi({ store, ds, genes, colors, columns, controller, view, messages, closers, later: () => later, loadLater: () => loadLater() });
+    // the canvas sized once, in the page's layout with the panels in it, before the first draw: a
+    // canvas resized later (the toolbar's buttons moved it by a pixel) is cleared and drawn again,
+    // and each new drawing buffer waits on the GPU process
+    view.resize();
   });
   let pending = null;
   loadLater = () => (pending ??= panels.then(() => import("./later.js")).then(({ setupLater }) => {

@@ -6,11 +6,10 @@
 // state they find), so the first frame waits for them, not for the other way round.
 
 import { createPlotLabels } from "./plot/labels.js";
-import { createPicker } from "./plot/picker.js";
-import { createTooltip } from "./plot/tooltip.js";
+import { createPicker, createTooltip } from "./plot/picker.js";
 import { setupPointer } from "./plot/pointer.js";
 import { createToolbar, ICONS, SELECT_TOOLS } from "./plot/toolbar.js";
-import { createExportMenu } from "./plot/exportmenu.js";
+import { createExportMenu } from "./plot/toolbar.js";
 import { setupTurning } from "./plot/turn.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
@@ -18,8 +17,7 @@ import { createAppearance } from "./panels/appearance.js";
 import { createTissuePanel } from "./panels/tissue.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { renderInfo } from "./panels/info.js";
-import { createSelectMode } from "./selection/mode.js";
-import { createSelectionBar } from "./panels/selectionbar.js";
+import { createSelectMode, createSelectionBar } from "./panels/selectionbar.js";
 import { formatHash, linkState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);

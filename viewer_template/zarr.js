@@ -26,7 +26,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * A store reads files relative to `base` (a URL relative to the page, e.g. "data/").
  * progress(received, expected): byte deltas as files arrive, for a progress bar. early: URL (href)
- * → promise of a Response already asked for (boot.js), taken once instead of a new request.
+ * → promise of a Response already asked for (main.js), taken once instead of a new request.
  */
 export function createStore(base, { progress = null, early = null } = {}) {
   const root = new URL(base, globalThis.document?.baseURI ?? self.location.href); // a page or a worker

@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+from markupsafe import Markup
+
 from .format import ARRAY_METADATA, DATA, FORMAT_VERSION, NOJEKYLL, PAGE, VIEWER, embedding_array, obs_array
 from .templating import render, viewer_dir
 from .version import GENERATOR
@@ -24,15 +26,20 @@ STATIC_IMPORT = re.compile(r"""(?:\bfrom|^\s*import)\s*["'](\.{1,2}/[^"']+\.js)[
 def render_site(bundle: Path, title: str) -> None:
     """Write index.html, viewer/ and .nojekyll into ``bundle``."""
     source = viewer_dir()
+    files = first_view_files(bundle / DATA)
+    # the arrays' metadata in the page; the group's (title, links, versions, defaults: what a
+    # reader of the format may change or check) read from its file, preloaded with the chunks
+    inline = [name for name in files if name.endswith(f"/{ARRAY_METADATA}") and name != f"{DATA}/{ARRAY_METADATA}"]
     page = render(
         PAGE,
         title=title,
         format_version=FORMAT_VERSION,
         generator=GENERATOR,
-        # the view's data (boot.js asks for them at once), main.js's modules, then the panels':
+        # the view's chunks (main.js takes them), main.js's modules, then the panels':
         # requests leave in this order (six at a time on HTTP/1.1)
         preload=module_graph(source, ENTRY)[1:],
-        data_preload=first_view_files(bundle / DATA),
+        data_preload=[name for name in files if name not in inline],
+        first_view=inline_json(bundle, inline),
         panel_preload=first_frame_modules(source)[len(module_graph(source, ENTRY)) :],
     )
     (bundle / PAGE).write_text(page, encoding="utf-8")
@@ -98,6 +105,18 @@ def first_view_files(data: Path) -> list[str]:
         chunks = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name.startswith("c."))
         files += [f"{array}/{ARRAY_METADATA}", *(f"{array}/{name}" for name in chunks)]
     return [f"{DATA}/{name}" for name in files]
+
+
+def inline_json(bundle: Path, names: list[str]) -> Markup:
+    """The first view's arrays' metadata (the default embedding's and colouring's `zarr.json`, a
+    few KB) in the page itself, as a JSON object {URL relative to the page: the file's text} for a
+    `<script type="application/json">` block: main.js gives their text to the data layer, which
+    then asks the server for neither (two requests fewer before the first frame). The texts are the files' own, byte for byte once
+    parsed; `<`, `>` and `&` are written as JSON escapes, so no dataset string in them can end
+    the block or open markup (the page's CSP runs no inline script anyway)."""
+    texts = {name: (bundle / name).read_text(encoding="utf-8") for name in names}
+    text = json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _normalized(path: str) -> list[str]:

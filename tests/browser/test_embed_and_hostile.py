@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -70,8 +71,15 @@ def test_hostile_strings_are_text(rec, hostile_site):
     # nothing executed and no element came from the data
     assert page.evaluate("window.__xss") is None
     assert page.locator("img").count() == 0
-    # only the page's own two: viewer/boot.js and viewer/main.js
-    assert page.locator("script").evaluate_all("(all) => all.map((s) => s.getAttribute('src'))") == ["viewer/boot.js", "viewer/main.js"]
+    # only the page's own module, viewer/main.js, and the first view's arrays' metadata as JSON
+    # text (xgexport/site.py inline_json: the hostile category names are in it, escaped, and end nothing)
+    scripts = "(all) => all.map((s) => [s.getAttribute('src'), s.type, s.id])"
+    assert page.locator("script").evaluate_all(scripts) == [
+        [None, "application/json", "first-view"], ["viewer/main.js", "module", ""]
+    ]
+    inline = page.locator("#first-view").text_content()
+    categories = [json.loads(text)["attributes"].get("categories") for text in json.loads(inline).values()]
+    assert "<" not in inline and {XSS_IMG, XSS_SCRIPT, "plain & simple"} in [set(c or []) for c in categories], categories
     assert page.locator("b, i, svg [onload]").count() == 0
     rec.assert_clean([hostile_site.origin])
 

@@ -4,10 +4,11 @@ first frame does not need (viewer_template/later.js and what it imports) load af
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
-from browser_helpers import wait_until
+from browser_helpers import next_frames, save_artifact, wait_until
 
 from xgexport.site import ENTRY, first_frame_modules, module_graph
 
@@ -44,7 +45,10 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
 # panels and tools that main.js loads with import() after the first frame (later.js), and the gene index
 LATER = ["later.js", "genes.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
          "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
-         "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js"]  # fmt: skip
+         "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js",
+         "plot/figurelayout.js"]  # fmt: skip
+# imported when first needed, not even after the first frame: a gene set's mean (a gene set colouring)
+ON_DEMAND = ["setmean.js"]
 
 # the time of the first data-xg-state=ready, in the page's clock
 READY_TIME = """new MutationObserver((_, obs) => {
@@ -60,7 +64,7 @@ def test_the_first_frame_requests_only_its_own_modules(rec, pbmc_site, pbmc_bund
     that graph before it is ready; the panels' modules come after it, without being asked for."""
     graph = first_frame_modules(pbmc_bundle / "viewer")
     assert all((pbmc_bundle / "viewer" / name).is_file() for name in LATER)
-    assert not set(LATER) & set(graph), set(LATER) & set(graph)
+    assert not set(LATER + ON_DEMAND) & set(graph), set(LATER + ON_DEMAND) & set(graph)
     rec.page.add_init_script(READY_TIME)
     page = rec.goto_ready(pbmc_site.url(""))
     modules = """() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/viewer/") && e.name.endsWith(".js"))
@@ -93,15 +97,27 @@ def test_the_first_gene_is_one_request_of_its_own_chunk(rec, pbmc_site, pbmc_bun
     assert len(requests) == 1 and re.fullmatch(r"X/c\.\d+\.0", requests[0]), requests
 
 
+def inline_metadata(bundle) -> dict[str, str]:
+    """The first view's metadata written into the page: {URL relative to the page: the file's text}."""
+    html = (bundle / "index.html").read_text(encoding="utf-8")
+    block = re.search(r'<script type="application/json" id="first-view">(.*?)</script>', html, re.S)
+    return json.loads(block.group(1))
+
+
 def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_site, pbmc_bundle, pbmc_meta):
-    """The page names the files of the dataset's own first view (`<link rel="preload">`): they are
-    requested while the modules arrive, not one after another once the code runs, and the code's
-    own reads use those responses (one request per file)."""
+    """The page names the group's metadata and the chunks of the dataset's own first view (`<link
+    rel="preload">`): they are requested while the modules arrive, not one after another once the
+    code runs, and the code's own reads use those responses (one request per file). The arrays'
+    metadata is in the page itself: not requested at all before the first frame."""
     html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
     emb = f"data/embeddings/{pbmc_meta['defaults']['embedding']}/display"
     codes = f"data/obs/{pbmc_meta['defaults']['color'].removeprefix('obs:')}/codes"
-    assert preloaded == ["data/zarr.json", f"{emb}/zarr.json", f"{emb}/c.0.0", f"{codes}/zarr.json", f"{codes}/c.0"]
+    assert preloaded == ["data/zarr.json", f"{emb}/c.0.0", f"{codes}/c.0"]
+    inline = inline_metadata(pbmc_bundle)
+    assert list(inline) == [f"{emb}/zarr.json", f"{codes}/zarr.json"]
+    assert all(text == (pbmc_bundle / name).read_text(encoding="utf-8") for name, text in inline.items())
+    rec.page.add_init_script(READY_TIME)
     page = rec.goto_ready(pbmc_site.url(""))
     entries = page.evaluate(
         """() => performance.getEntriesByType("resource")
@@ -112,6 +128,12 @@ def test_the_first_views_data_are_requested_beside_the_modules_once(rec, pbmc_si
         requests = [e for e in entries if e["name"] == name]
         assert len(requests) == 1, (name, requests)
         assert requests[0]["start"] < main_arrived, (name, requests[0], main_arrived)
+    ready = page.evaluate("window.__readyAt")
+    asked = [e for e in entries if e["name"] in inline and e["start"] < ready]
+    assert not asked, asked
+    # and the first frame needed nothing else of the dataset
+    data = sorted(e["name"] for e in entries if e["name"].startswith("data/") and e["start"] < ready)
+    assert data == sorted(preloaded), data
 
 
 # every draw of points: how many of the canvas's pixels are drawn (not white) and how many are
@@ -162,6 +184,52 @@ def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, 
     assert first["legend"] == louvain["n_categories"] > 5, (first, louvain)
 
 
+# every frame the plot draws (a clear of its canvas), with the most points drawn in it and whether
+# the canvas was hidden then; every size given to the canvas, with the frames drawn before it
+RENDERS = """(() => {
+  window.__renders = [];
+  window.__sizes = [];
+  for (const prop of ["width", "height"]) {
+    const { get, set } = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, prop);
+    Object.defineProperty(HTMLCanvasElement.prototype, prop, { get, configurable: true, set(v) {
+      if (this.id === "canvas") window.__sizes.push([prop, v, window.__renders.length]);
+      set.call(this, v);
+    } });
+  }
+  const clear = WebGL2RenderingContext.prototype.clear;
+  WebGL2RenderingContext.prototype.clear = function (...args) {
+    if (this.canvas.id === "canvas") window.__renders.push({ points: 0, hidden: getComputedStyle(this.canvas).visibility === "hidden" });
+    return clear.apply(this, args);
+  };
+  const draw = WebGL2RenderingContext.prototype.drawElements;
+  WebGL2RenderingContext.prototype.drawElements = function (mode, count, ...rest) {
+    const last = window.__renders[window.__renders.length - 1];
+    if (this.canvas.id === "canvas" && mode === this.POINTS && last) last.points = Math.max(last.points, count);
+    return draw.call(this, mode, count, ...rest);
+  };
+})();"""
+
+
+def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
+    """Until the cells' positions and colours are there, the plot draws nothing and its canvas is
+    hidden: the page's first frames do not hand an empty canvas to the compositor (which reads it
+    back from SwiftShader in every such frame), and no blank plot shows meanwhile. The canvas is
+    sized once, before that frame, in the layout with the panels: a canvas resized after its first
+    draw (the toolbar's buttons moved it by a pixel) is cleared, drawn again and given a new
+    drawing buffer, for which the page waits on the GPU process."""
+    rec.page.add_init_script(RENDERS)
+    page = rec.goto_ready(pbmc_site.url(""))
+    save_artifact("first_frame_ready.png", page.screenshot())  # as soon as it is "ready"
+    next_frames(page, 3)
+    renders = page.evaluate("window.__renders")
+    assert renders and renders[0]["points"] >= pbmc_meta["n_cells"], renders
+    assert renders[0]["hidden"], renders  # hidden until this, its first frame
+    sizes = page.evaluate("window.__sizes")
+    assert [prop for prop, _, _ in sizes] == ["width", "height"] and all(drawn == 0 for *_, drawn in sizes), sizes
+    assert len(renders) == 1, renders  # and not drawn again: nothing changed
+    assert page.evaluate("getComputedStyle(document.getElementById('canvas')).visibility") == "visible"
+
+
 def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbmc_meta):
     """A link's colouring (a gene: the names are read first) is drawn in the first frame as well."""
     rec.page.add_init_script(POINT_DRAWS)
@@ -174,7 +242,7 @@ def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbm
 
 # the panels of the first frame: ui.js's, never in main.js's static graph
 PANELS = ["ui.js", "panels/legend.js", "panels/colorby.js", "panels/genesearch.js", "panels/appearance.js", "plot/toolbar.js",
-          "plot/pointer.js", "plot/tooltip.js", "plot/labels.js"]  # fmt: skip
+          "plot/pointer.js", "plot/picker.js", "plot/labels.js"]  # fmt: skip
 
 
 def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):
@@ -191,9 +259,9 @@ def test_main_js_reads_the_data_while_the_panels_modules_arrive(pbmc_bundle):
     order = [a or b for a, b in order]
     data = [name for name in order if name.startswith("data/")]
     first = len(data)
-    assert order[:first] == data and len(data) == 5
-    assert order[first : first + 2] == ["viewer/boot.js", f"viewer/{ENTRY}"]
-    modules = [name.removeprefix("viewer/") for name in order[first + 2 :]]
+    assert order[:first] == data and len(data) == 3
+    assert order[first] == f"viewer/{ENTRY}"
+    modules = [name.removeprefix("viewer/") for name in order[first + 1 :]]
     assert modules == first_frame_modules(viewer)[1:]
     assert modules.index("ui.js") == len(main_graph) - 1  # main.js's graph first, then ui.js's
 
@@ -210,15 +278,17 @@ FETCH_CALLERS = """(() => {
 })();"""
 
 
-def test_boot_js_asks_for_the_first_views_files_at_once(rec, pbmc_site, pbmc_bundle):
-    """boot.js (no imports: it runs as soon as it arrives) asks for every file the page preloads
-    for the first view; the data layer takes those responses instead of asking again."""
+def test_main_js_takes_the_first_views_files_from_the_page(rec, pbmc_site, pbmc_bundle):
+    """main.js asks first for every chunk the page preloads for the first view (the preloaded
+    responses serve: one request each, above) and the data layer takes those responses instead of
+    asking again; the metadata written into the page is never fetched."""
     html = (pbmc_bundle / "index.html").read_text(encoding="utf-8")
     preloaded = re.findall(r'<link rel="preload" href="(data/[^"]+)" as="fetch" crossorigin="anonymous">', html)
     rec.page.add_init_script(FETCH_CALLERS)
     page = rec.goto_ready(pbmc_site.url(""))
     fetches = [(url.split("/", 3)[3], caller) for url, caller in page.evaluate("window.__fetches")]
-    assert fetches[: len(preloaded)] == [(name, "viewer/boot.js") for name in preloaded], fetches
-    # and no other read of them: zarr.js took boot.js's responses
-    assert [name for name, _ in fetches].count("data/zarr.json") == 1, fetches
+    assert fetches[: len(preloaded)] == [(name, f"viewer/{ENTRY}") for name in preloaded], fetches
+    # and no other read of them: zarr.js took those responses; the metadata written into the page
+    # is not fetched at all
     assert not {name for name, _ in fetches[len(preloaded) :]} & set(preloaded), fetches
+    assert not {name for name, _ in fetches} & set(inline_metadata(pbmc_bundle)), fetches

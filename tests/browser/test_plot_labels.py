@@ -79,13 +79,13 @@ def test_names_sit_on_the_medians_and_follow_pan_and_zoom(rec, pbmc_site, pbmc_b
 
 
 def test_centres_equal_numpys_median(rec, pbmc_site, pbmc_bundle):
-    """plot/centres.js against numpy on the bundle's own display positions, exactly."""
+    """plot/labels.js's centres against numpy on the bundle's own display positions, exactly."""
     page = rec.goto_ready(pbmc_site.url())
     q, lo, hi, _ = display(pbmc_bundle)
     for column in ("louvain", "bulk_labels", "phase"):
         codes, attrs = obs(pbmc_bundle, column)
         got = page.evaluate("""async ([xy, codes, k, lo, hi]) => {
-            const m = await import('./viewer/plot/centres.js');
+            const m = await import('./viewer/plot/labels.js');
             const e = { xy: Uint16Array.from(xy), bounds: { min: lo, max: hi }, hidden: 0 };
             return m.categoryCentres(e, Int32Array.from(codes), k);
         }""", [q.astype(int).ravel().tolist(), codes.astype(int).tolist(), len(attrs["categories"]), lo.tolist(), hi.tolist()])

@@ -305,7 +305,8 @@ def test_page_is_static_and_csp_clean(pbmc_bundle):
     assert "<title>PBMC 68k (reduced)</title>" in page
     assert not re.search(r"\sstyle=", page), "inline style attributes are blocked by the CSP"
     scripts = re.findall(r"<script\b[^>]*>", page)
-    assert scripts == ['<script type="module" src="viewer/boot.js" fetchpriority="high">', '<script type="module" src="viewer/main.js">']
+    # the module, and the first view's arrays' metadata as JSON text (not run: not a script type)
+    assert scripts == ['<script type="application/json" id="first-view">', '<script type="module" src="viewer/main.js" fetchpriority="high">']
     assert not re.search(r"\son[a-z]+=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "only relative URLs"
     viewer = pbmc_bundle / "viewer"

@@ -9,7 +9,7 @@ import { count } from "../format.js";
 import { formatHash, linkState } from "../urlstate.js";
 import { unavailableText } from "./client.js";
 import { selectedCells } from "./groups.js";
-import { formatComparison } from "./spec.js";
+import { formatComparison } from "../urlstate.js";
 import { createGroupPicker } from "./picker.js";
 import { createResults } from "./results.js";
 

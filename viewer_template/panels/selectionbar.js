@@ -3,6 +3,7 @@
 // which have no Shift or Alt; shown while a selection tool is chosen or cells are selected),
 // and Clear, Subset (show only the selected cells, camera fitted to them) and Reset (every cell
 // again). Under a subset, counts are of the cells shown. An overlay, so the plot keeps its size.
+// The mode itself (createSelectMode), which selection/setup.js's keys also set, is below.
 
 import { el } from "../dom.js";
 import { count } from "../format.js";
@@ -68,4 +69,32 @@ export function createSelectionBar({ root, store, dataset, selection, selectMode
   store.subscribe(render, ["selection", "subset"]);
   render();
   return { setDrawing(on) { drawing = on; render(); } };
+}
+
+// How a new selection step combines with the selection: replace, add, subtract or intersect.
+// Modifier keys decide for a mouse (Shift adds, Alt subtracts, both intersect); the toolbar's
+// toggles decide when no modifier is held, which is how touch screens (no keys) choose.
+
+export function createSelectMode() {
+  let mode = "replace";
+  const listeners = new Set();
+  return {
+    get: () => mode,
+    /** a toggle: choosing the mode already on goes back to replace */
+    toggle(next) {
+      mode = mode === next ? "replace" : next;
+      for (const fn of [...listeners]) fn(mode);
+    },
+    /** the mode for an event: its modifier keys, else the toggles */
+    of(ev) {
+      if (ev?.shiftKey && ev?.altKey) return "intersect";
+      if (ev?.shiftKey) return "add";
+      if (ev?.altKey) return "subtract";
+      return mode;
+    },
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
 }

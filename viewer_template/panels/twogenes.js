@@ -1,5 +1,5 @@
 // Two genes at once: the field that blends a second gene into the plot's colouring (colour spec
-// "genes:<a>,<b>", plot/blend.js) and the panel that draws one gene against the other
+// "genes:<a>,<b>", plot/coloring.js) and the panel that draws one gene against the other
 // (scattersvg.js) while two genes colour the plot, following the colouring and the subset.
 
 import { el, iso } from "../dom.js";

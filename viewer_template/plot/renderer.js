@@ -218,6 +218,10 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
 
   function render() {
     if (destroyed) return;
+    // no embedding yet (the canvas sized, the data on its way): no frame, so the page's first
+    // frames do not copy an empty canvas to the compositor (SwiftShader reads it back each time);
+    // once there is one, every frame is drawn, even of no cell (a subset of none), and resolves drawn()
+    if (!frames && !(s.bounds && s.camera) && !s.image) return;
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.clearColor(BACKGROUND[0], BACKGROUND[1], BACKGROUND[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);

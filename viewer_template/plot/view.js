@@ -3,9 +3,8 @@
 // palette); the renderer marks itself dirty on each change and draws once per animation frame.
 
 import { createRenderer } from "./renderer.js";
-import { categorical, continuous, identityOrder, cellState, ZERO_VALUE } from "./coloring.js";
+import { categorical, continuous, identityOrder, cellState, ZERO_VALUE, blendArrays } from "./coloring.js";
 import { colorScale } from "../look.js";
-import { blendArrays } from "./blend.js";
 import { chosenImage, libraryMask, bothMasks } from "./tissue.js";
 import { depthOrder } from "./rotation.js";
 

@@ -5,7 +5,7 @@
 import { createColumns } from "./columns.js";
 import { createSelection } from "./selection.js";
 import { createCrossfilter } from "./crossfilter.js";
-import { createSelectMode } from "./mode.js";
+import { createSelectMode } from "../panels/selectionbar.js";
 import { formatStep, parseStep, splitGroups } from "./link.js";
 import { createLassoTool } from "../plot/lasso.js";
 import { SELECT_TOOLS } from "../plot/toolbar.js";
