@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_selection import NO_DRAW, add_obs_columns  # noqa: E402
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated  # noqa: E402
+from bench_selection import NO_DRAW, add_obs_columns
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
 
 COLUMNS = ["cluster", "guide", "clonotype"]
 
@@ -99,7 +99,18 @@ def prepare(n_cells: int) -> Path:
     source = generated(WORK / f"violin_{n_cells}.h5ad", n_cells, 2000, 50, then=lambda p: add_obs_columns(p, n_cells))
     bundle = WORK / f"violin_bundle_{n_cells}"
     # built again each run: the bundle carries the viewer being measured
-    cmd = [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", "--no-de", "--no-compare"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "xgexport.cli",
+        "build",
+        str(source),
+        str(bundle),
+        "--overwrite",
+        "-q",
+        "--no-de",
+        "--no-compare",
+    ]
     subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
     return bundle
 
@@ -127,14 +138,17 @@ def measure(bundle: Path, gene: str, rounds: int = 3) -> dict:
             for name, rs in runs.items():
                 out["columns"][name] = {
                     "violins": rs[0]["violins"],
-                    "stats_ms": [r["stats_ms"] for r in rs], "shown_ms": [r["shown_ms"] for r in rs],
+                    "stats_ms": [r["stats_ms"] for r in rs],
+                    "shown_ms": [r["shown_ms"] for r in rs],
                     "median_stats_ms": statistics.median(r["stats_ms"] for r in rs),
                     "median_shown_ms": statistics.median(r["shown_ms"] for r in rs),
                     "long_tasks_ms": [r["long_tasks_ms"] for r in rs],
                 }
             out["dense_stats_ms"] = {k: page.evaluate(DENSE, [1_000_000, k]) for k in (20, 500)}
             out["label_centres"] = {k: page.evaluate(CENTRES, [1_000_000, k]) for k in (20, 500)}
-            out["cells"] = page.evaluate("window.xgexport.getState().selected === 0 && document.getElementById('counts').textContent")
+            out["cells"] = page.evaluate(
+                "window.xgexport.getState().selected === 0 && document.getElementById('counts').textContent"
+            )
             browser.close()
     finally:
         server.shutdown()

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-
 from browser_helpers import READY, build_bundle, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.browser
 XSS_IMG = '<img src=x onerror="window.__xss=1;alert(1)">'
 XSS_SCRIPT = "<script>window.__xss=2;alert(2)</script>"
 TITLE = 'Evil <script>alert("t")</script> & <b>bold</b>'
-COLUMN = '<img src=x onerror=alert(3)>cluster'
+COLUMN = "<img src=x onerror=alert(3)>cluster"
 GENE = "<b>GENE</b>1"
 
 
@@ -63,7 +62,7 @@ def test_hostile_strings_are_text(rec, hostile_site):
     page.locator("#markers summary").click()
     page.locator("#de-table .gene-link").first.wait_for()
     assert page.locator("#de-category option").all_text_contents()[:2] != []
-    assert any(XSS_IMG == t for t in page.locator("#de-category option").all_text_contents())
+    assert any(t == XSS_IMG for t in page.locator("#de-category option").all_text_contents())
     page.locator("#de-dotplot").click()
     page.locator("#dotplot .dp-cat").first.wait_for()
     assert any(XSS_IMG in t for t in page.locator("#dotplot .dp-cat").all_text_contents())
@@ -75,11 +74,14 @@ def test_hostile_strings_are_text(rec, hostile_site):
     # text (xgexport/site.py inline_json: the hostile category names are in it, escaped, and end nothing)
     scripts = "(all) => all.map((s) => [s.getAttribute('src'), s.type, s.id])"
     assert page.locator("script").evaluate_all(scripts) == [
-        [None, "application/json", "first-view"], ["viewer/main.js", "module", ""]
+        [None, "application/json", "first-view"],
+        ["viewer/main.js", "module", ""],
     ]
     inline = page.locator("#first-view").text_content()
     categories = [json.loads(text)["attributes"].get("categories") for text in json.loads(inline).values()]
-    assert "<" not in inline and {XSS_IMG, XSS_SCRIPT, "plain & simple"} in [set(c or []) for c in categories], categories
+    assert "<" not in inline and {XSS_IMG, XSS_SCRIPT, "plain & simple"} in [set(c or []) for c in categories], (
+        categories
+    )
     assert page.locator("b, i, svg [onload]").count() == 0
     rec.assert_clean([hostile_site.origin])
 

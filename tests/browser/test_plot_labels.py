@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-
 from browser_helpers import READY, export_file, save_artifact
 from selection_helpers import display, obs, screen_positions
 
@@ -21,7 +20,11 @@ def medians(bundle, column="louvain"):
     q, lo, hi, y_down = display(bundle)
     codes, attrs = obs(bundle, column)
     xy = lo + q / 65535 * (hi - lo)
-    return {k: np.median(xy[codes == k], axis=0) for k in range(len(attrs["categories"])) if (codes == k).any()}, attrs, (q, lo, hi, y_down)
+    return (
+        {k: np.median(xy[codes == k], axis=0) for k in range(len(attrs["categories"])) if (codes == k).any()},
+        attrs,
+        (q, lo, hi, y_down),
+    )
 
 
 def shown_labels(page):
@@ -31,24 +34,35 @@ def shown_labels(page):
     out = {}
     for span in page.locator(".plot-label:not([hidden])").all():
         b = span.bounding_box()
-        out[int(span.get_attribute("data-code"))] = (b["x"] - canvas["x"] + b["width"] / 2, b["y"] - canvas["y"] + b["height"] / 2, b)
+        out[int(span.get_attribute("data-code"))] = (
+            b["x"] - canvas["x"] + b["width"] / 2,
+            b["y"] - canvas["y"] + b["height"] / 2,
+            b,
+        )
     return out
 
 
 def overlapping(labels):
     boxes = [b for _, _, b in labels.values()]
-    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-            if a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]]
+    return [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    ]
 
 
 def test_names_sit_on_the_medians_and_follow_pan_and_zoom(rec, pbmc_site, pbmc_bundle):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
-    centre, attrs, (q, lo, hi, y_down) = medians(pbmc_bundle)
+    centre, attrs, (_q, lo, hi, y_down) = medians(pbmc_bundle)
     camera = page.evaluate("window.xgexport.getState().camera")
     box = page.locator("#canvas").bounding_box()
     labels = shown_labels(page)
     assert len(labels) >= 8, labels  # 11 clusters: most fit at the first zoom
-    for code, (x, y, span) in labels.items():
+    for code, (x, y, _span) in labels.items():
         assert page.locator(f'.plot-label[data-code="{code}"]').text_content() == attrs["categories"][code]
         in_display_units = (centre[code] - lo) / (hi - lo) * 65535
         want = screen_positions(in_display_units[None, :], lo, hi, camera, box["width"], box["height"], y_down)[0]
@@ -65,7 +79,9 @@ def test_names_sit_on_the_medians_and_follow_pan_and_zoom(rec, pbmc_site, pbmc_b
     common = [k for k in labels if k in moved]
     assert len(common) >= 6
     for k in common:
-        assert moved[k][0] - labels[k][0] == pytest.approx(100, abs=1.5) and moved[k][1] - labels[k][1] == pytest.approx(60, abs=1.5)
+        assert moved[k][0] - labels[k][0] == pytest.approx(100, abs=1.5) and moved[k][1] - labels[k][
+            1
+        ] == pytest.approx(60, abs=1.5)
     # zoomed far out: the plot is small, names would pile up; the smaller clusters' names give way
     page.locator("#reset-view").click()
     for _ in range(5):
@@ -84,16 +100,27 @@ def test_centres_equal_numpys_median(rec, pbmc_site, pbmc_bundle):
     q, lo, hi, _ = display(pbmc_bundle)
     for column in ("louvain", "bulk_labels", "phase"):
         codes, attrs = obs(pbmc_bundle, column)
-        got = page.evaluate("""async ([xy, codes, k, lo, hi]) => {
+        got = page.evaluate(
+            """async ([xy, codes, k, lo, hi]) => {
             const m = await import('./viewer/plot/labels.js');
             const e = { xy: Uint16Array.from(xy), bounds: { min: lo, max: hi }, hidden: 0 };
             return m.categoryCentres(e, Int32Array.from(codes), k);
-        }""", [q.astype(int).ravel().tolist(), codes.astype(int).tolist(), len(attrs["categories"]), lo.tolist(), hi.tolist()])
+        }""",
+            [
+                q.astype(int).ravel().tolist(),
+                codes.astype(int).tolist(),
+                len(attrs["categories"]),
+                lo.tolist(),
+                hi.tolist(),
+            ],
+        )
         xy = lo + q / 65535 * (hi - lo)
         for c in got:
             want = np.median(xy[codes == c["code"]], axis=0)
             assert c["n"] == int((codes == c["code"]).sum())
-            assert c["x"] == pytest.approx(want[0], rel=1e-12, abs=1e-9) and c["y"] == pytest.approx(want[1], rel=1e-12, abs=1e-9)
+            assert c["x"] == pytest.approx(want[0], rel=1e-12, abs=1e-9) and c["y"] == pytest.approx(
+                want[1], rel=1e-12, abs=1e-9
+            )
         assert len(got) == len(set(codes[codes >= 0].tolist()))
     rec.assert_clean([pbmc_site.origin])
 
@@ -136,7 +163,9 @@ def test_names_in_the_svg_and_png(rec, pbmc_site, pbmc_bundle, pixel_reader):
     for k, (x, y, _) in labels.items():
         t = halo[attrs["categories"][k]]
         assert t.get("text-anchor") == "middle" and t.get("stroke") == "#ffffff"
-        assert float(t.get("x")) == pytest.approx(16 + x, abs=1.5) and float(t.get("y")) == pytest.approx(56 + y + 4, abs=2)
+        assert float(t.get("x")) == pytest.approx(16 + x, abs=1.5) and float(t.get("y")) == pytest.approx(
+            56 + y + 4, abs=2
+        )
     png = export_file(page, "#export-png")
     save_artifact("labels_export.png", png)
     px = pixel_reader(png)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import zarr
-
-from browser_helpers import READY, REPO, colour_pixels, copy_bundle, drawn_after, frames, hex_rgb, save_artifact, wait_until
+from browser_helpers import (
+    READY,
+    REPO,
+    colour_pixels,
+    copy_bundle,
+    drawn_after,
+    frames,
+    hex_rgb,
+    save_artifact,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -101,8 +111,9 @@ def test_gene_search_and_colouring(rec, pbmc_site, pixel_reader):
     assert colour_pixels(after, (68, 1, 84), tol=25) > 50
     assert colour_pixels(after, (224, 224, 224), tol=8) > 500
     assert page.locator(".colorbar").count() == 1
-    assert "#color=gene%3ACD3E" in page.evaluate("location.hash").replace("color=gene:CD3E", "color=gene%3ACD3E") or \
-        "gene%3ACD3E" in page.evaluate("location.hash")
+    assert "#color=gene%3ACD3E" in page.evaluate("location.hash").replace(
+        "color=gene:CD3E", "color=gene%3ACD3E"
+    ) or "gene%3ACD3E" in page.evaluate("location.hash")
     # an unknown gene is a readable error and keeps the current colouring
     with pytest.raises(Exception, match="no gene named"):
         set_color(page, "gene:NOT_A_GENE")
@@ -155,8 +166,12 @@ def test_pan_zoom_reset_and_hash(rec, pbmc_site):
     page.mouse.up()
     moved = state(page)["camera"]
     assert moved["cx"] < start["cx"] and moved["cy"] > start["cy"]
-    wait_until(lambda: "view=" in page.evaluate("location.hash") and
-               abs(float(page.evaluate("location.hash").split("view=")[1].split(",")[2]) - moved["zoom"]) < 1e-3)
+    wait_until(
+        lambda: (
+            "view=" in page.evaluate("location.hash")
+            and abs(float(page.evaluate("location.hash").split("view=")[1].split(",")[2]) - moved["zoom"]) < 1e-3
+        )
+    )
     page.locator("#reset-view").click()
     assert state(page)["camera"] == start
     rec.assert_clean([pbmc_site.origin])
@@ -216,7 +231,7 @@ def test_markers_panel_and_dotplot(rec, pbmc_site, pixel_reader):
     # CSV download
     with page.expect_download() as dl:
         page.locator("#de-csv").click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("direction,rank,gene,gene_id,logfoldchange,pval_adj")
     assert "\nup," in text and "\ndown," in text
     # dot plot
@@ -254,7 +269,7 @@ def test_missing_and_corrupt_chunks(rec, pbmc_bundle, pbmc_meta, serve, tmp_path
     save_artifact("broken_chunk.png", page.screenshot())
     assert state(page)["color"] == "gene:CD3E"
     set_color(page, "obs:louvain")
-    assert state(page) ["xgState"] == "ready"
+    assert state(page)["xgState"] == "ready"
     rec.assert_clean([site.origin], allow_console=("404",))
 
 
@@ -293,8 +308,10 @@ def test_sub_path_and_no_range(rec, pbmc_bundle, serve, tmp_path_factory):
     rec.assert_clean([site.origin])
 
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-       "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def test_page_is_static_and_csp_clean(pbmc_bundle):
@@ -306,7 +323,10 @@ def test_page_is_static_and_csp_clean(pbmc_bundle):
     assert not re.search(r"\sstyle=", page), "inline style attributes are blocked by the CSP"
     scripts = re.findall(r"<script\b[^>]*>", page)
     # the module, and the first view's arrays' metadata as JSON text (not run: not a script type)
-    assert scripts == ['<script type="application/json" id="first-view">', '<script type="module" src="viewer/main.js" fetchpriority="high">']
+    assert scripts == [
+        '<script type="application/json" id="first-view">',
+        '<script type="module" src="viewer/main.js" fetchpriority="high">',
+    ]
     assert not re.search(r"\son[a-z]+=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "only relative URLs"
     viewer = pbmc_bundle / "viewer"
@@ -322,6 +342,9 @@ def test_page_is_static_and_csp_clean(pbmc_bundle):
             assert (js.parent / target).resolve().is_file(), (js.relative_to(viewer), target)
     template = REPO / "viewer_template"
     shipped = {p.relative_to(viewer).as_posix() for p in viewer.rglob("*") if p.is_file()}
-    expected = {p.relative_to(template).as_posix() for p in template.rglob("*")
-                if p.suffix in (".js", ".css") and "__pycache__" not in p.parts}
+    expected = {
+        p.relative_to(template).as_posix()
+        for p in template.rglob("*")
+        if p.suffix in (".js", ".css") and "__pycache__" not in p.parts
+    }
     assert shipped == expected
