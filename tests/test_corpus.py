@@ -222,8 +222,17 @@ def test_html_strings_are_never_markup_in_the_page(outcomes):
         assert text not in page or "<" not in text, f"{text!r} pasted raw into index.html"
     assert "&lt;script&gt;" in page, "the title is not in the page as escaped text"
     scripts = re.findall(r"<script\b[^>]*>", page, flags=re.IGNORECASE)
-    assert scripts and all(re.search(r'\bsrc="viewer/[\w-]+\.js"', tag) for tag in scripts), scripts
-    assert not re.search(r"<script\b[^>]*>[^<]+</script>", page), "inline script in the page"
+    code = [tag for tag in scripts if 'type="application/json"' not in tag]
+    assert code and all(re.search(r'\bsrc="viewer/[\w-]+\.js"', tag) for tag in code), scripts
+    # the one data block (the first view's metadata) is JSON the page parses, never runs or
+    # renders: no character in it can end the block or start markup
+    data = re.findall(r'<script type="application/json" id="first-view">(.*?)</script>', page, flags=re.S)
+    assert len(scripts) - len(code) == len(data) <= 1, scripts
+    for block in data:
+        assert not set(block) & set("<>&"), "markup characters left raw in the first view's JSON"
+        assert any(text in json.dumps(json.loads(block), ensure_ascii=False) for text in corpus.HTML if "<" in text)
+    page_without_data = re.sub(r'<script type="application/json" id="first-view">.*?</script>', "", page, flags=re.S)
+    assert not re.search(r"<script\b[^>]*>[^<]+</script>", page_without_data), "inline script in the page"
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
     assert csp, "no Content-Security-Policy"
     policy = {part.split()[0]: part.split()[1:] for part in csp.group(1).split(";") if part.strip()}
