@@ -33,7 +33,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, build_command, generated
 
 CONTINUOUS = ["n_genes", "n_counts", "percent_mito", "score_1", "score_2", "score_3", "score_4", "score_5"]
 
@@ -52,18 +52,7 @@ def prepare(n_cells: int) -> Path:
     ]
     if not (bundle / "manifest.json").exists() or stale:  # built once, again when the viewer changed
         started = time.perf_counter()
-        cmd = [
-            sys.executable,
-            "-m",
-            "xgexport.cli",
-            "build",
-            str(source),
-            str(bundle),
-            "--overwrite",
-            "-q",
-            "--no-de",
-            "--no-compare",
-        ]
+        cmd = build_command(source, bundle, "--no-de", "--no-compare")
         subprocess.run(cmd, check=True)
         print(f"built {bundle.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return bundle

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_selection import NO_DRAW, add_obs_columns
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, build_command, generated
 
 COLUMNS = ["cluster", "guide", "clonotype"]
 
@@ -99,18 +99,7 @@ def prepare(n_cells: int) -> Path:
     source = generated(WORK / f"violin_{n_cells}.h5ad", n_cells, 2000, 50, then=lambda p: add_obs_columns(p, n_cells))
     bundle = WORK / f"violin_bundle_{n_cells}"
     # built again each run: the bundle carries the viewer being measured
-    cmd = [
-        sys.executable,
-        "-m",
-        "xgexport.cli",
-        "build",
-        str(source),
-        str(bundle),
-        "--overwrite",
-        "-q",
-        "--no-de",
-        "--no-compare",
-    ]
+    cmd = build_command(source, bundle, "--no-de", "--no-compare")
     subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
     return bundle
 

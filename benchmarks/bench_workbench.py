@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import CHROMIUM, CHROMIUM_ARGS, WORK, generated
+from common import CHROMIUM, CHROMIUM_ARGS, WORK, build_command, generated
 
 REPO = Path(__file__).resolve().parents[1]
 NO_DRAW = "WebGL2RenderingContext.prototype.drawElements = function () {};"
@@ -44,18 +44,7 @@ def prepare(n_cells: int) -> Path:
     bundle = WORK / f"workbench_bundle_{n_cells}"
     page = REPO / "viewer_template" / "index.html"
     if not (bundle / "manifest.json").exists() or page.stat().st_mtime > (bundle / "index.html").stat().st_mtime:
-        cmd = [
-            sys.executable,
-            "-m",
-            "xgexport.cli",
-            "build",
-            str(source),
-            str(bundle),
-            "--overwrite",
-            "-q",
-            "--no-de",
-            "--no-compare",
-        ]
+        cmd = build_command(source, bundle, "--no-de", "--no-compare")
         subprocess.run(cmd, check=True, cwd=REPO)
     # this checkout's viewer (the page's HTML too): the data stays as built
     shutil.rmtree(bundle / "viewer")

@@ -4,6 +4,7 @@ synthetic input generated once."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,3 +45,8 @@ def generated(
         flush=True,
     )
     return path
+
+
+def build_command(source: Path, bundle: Path, *extra: str) -> list[str]:
+    """`xgexport build` of ``source`` into ``bundle`` (replacing it), quiet, with ``extra`` options."""
+    return [sys.executable, "-m", "xgexport.cli", "build", str(source), str(bundle), "--overwrite", "-q", *extra]

@@ -99,3 +99,38 @@ def export_download(page, item: str):
 def export_file(page, item: str) -> bytes:
     """The bytes of a file downloaded through the toolbar's download menu."""
     return Path(export_download(page, item).path()).read_bytes()
+
+
+HOST_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title></head>
+<body>
+<h1>A lab page</h1>
+<iframe id="viewer" width="900" height="560" src="VIEWER"></iframe>
+<script>
+window.views = [];
+window.addEventListener("message", (e) => {
+  if (e.origin === "ORIGIN" && e.data && e.data.type === "xgexport:view") window.views.push(e.data);
+});
+window.send = (m) => document.getElementById("viewer").contentWindow.postMessage(m, "ORIGIN");
+</script>
+</body></html>
+"""
+
+
+def host_page(viewer_url: str, origin: str) -> str:
+    """A lab's page that frames the viewer: it keeps every `xgexport:view` message the viewer's
+    origin posts (`window.views`) and posts to it with `window.send(message)`."""
+    return HOST_PAGE.replace("VIEWER", viewer_url).replace("ORIGIN", origin)
+
+
+def overlapping_boxes(boxes: list[dict]) -> list[tuple[dict, dict]]:
+    """Pairs of bounding boxes (playwright's {x, y, width, height}) that overlap."""
+    return [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    ]

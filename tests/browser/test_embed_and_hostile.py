@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from browser_helpers import READY, build_bundle, save_artifact, wait_until
+from browser_helpers import READY, build_bundle, host_page, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -86,26 +86,10 @@ def test_hostile_strings_are_text(rec, hostile_site):
     rec.assert_clean([hostile_site.origin])
 
 
-HOST_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title></head>
-<body>
-<h1>A lab page</h1>
-<iframe id="viewer" width="900" height="560" src="VIEWER"></iframe>
-<script>
-window.views = [];
-window.addEventListener("message", (e) => {
-  if (e.origin === "ORIGIN" && e.data && e.data.type === "xgexport:view") window.views.push(e.data);
-});
-window.send = (m) => document.getElementById("viewer").contentWindow.postMessage(m, "ORIGIN");
-</script>
-</body></html>
-"""
-
-
 def test_iframe_embed_postmessage(rec, pbmc_site, serve, tmp_path_factory):
     host_dir = tmp_path_factory.mktemp("hostpage")
     viewer_url = pbmc_site.url("?embed=1#color=obs%3Alouvain")
-    (host_dir / "index.html").write_text(HOST_PAGE.replace("VIEWER", viewer_url).replace("ORIGIN", pbmc_site.origin))
+    (host_dir / "index.html").write_text(host_page(viewer_url, pbmc_site.origin))
     host = serve(host_dir)
     assert host.origin != pbmc_site.origin
     page = rec.page

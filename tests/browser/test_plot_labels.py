@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from browser_helpers import READY, export_file, save_artifact
+from browser_helpers import READY, export_file, overlapping_boxes, save_artifact
 from selection_helpers import display, obs, screen_positions
 
 pytestmark = pytest.mark.browser
@@ -43,16 +43,7 @@ def shown_labels(page):
 
 
 def overlapping(labels):
-    boxes = [b for _, _, b in labels.values()]
-    return [
-        (a, b)
-        for i, a in enumerate(boxes)
-        for b in boxes[i + 1 :]
-        if a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    ]
+    return overlapping_boxes([b for _, _, b in labels.values()])
 
 
 def test_names_sit_on_the_medians_and_follow_pan_and_zoom(rec, pbmc_site, pbmc_bundle):

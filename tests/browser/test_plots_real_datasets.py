@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import zarr
-from browser_helpers import DATASETS, READY, build_bundle, export_file, save_artifact
+from browser_helpers import DATASETS, READY, build_bundle, export_file, overlapping_boxes, save_artifact
 from selection_helpers import meta, obs
 
 pytestmark = pytest.mark.browser
@@ -35,18 +35,6 @@ def a_gene(bundle):
     return str(g["var/names"][k]), x[k]
 
 
-def overlaps(boxes):
-    return [
-        (a, b)
-        for i, a in enumerate(boxes)
-        for b in boxes[i + 1 :]
-        if a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    ]
-
-
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_labels_violin_heatmap_and_figure(rec, serve, tmp_path, name):
     column, embedding = FILES[name]
@@ -63,7 +51,7 @@ def test_labels_violin_heatmap_and_figure(rec, serve, tmp_path, name):
     assert shown and set(shown) <= present and len(shown) >= min(3, len(present))
     boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
     canvas = page.locator("#canvas").bounding_box()
-    assert not overlaps(boxes)
+    assert not overlapping_boxes(boxes)
     assert all(b["x"] >= canvas["x"] - 1 and b["x"] + b["width"] <= canvas["x"] + canvas["width"] + 1 for b in boxes)
     save_artifact(f"real_{stem}_labels.png", page.screenshot())
     # the figure: title, the column's legend with every category's count

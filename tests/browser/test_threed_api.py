@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from browser_helpers import READY, save_artifact, wait_until
+from browser_helpers import READY, host_page, save_artifact, wait_until
 from selection_helpers import Q, clear_polygon, inside
 from threed_helpers import DEG_PER_PX, KEY, projected, state
 
@@ -17,26 +17,11 @@ pytestmark = pytest.mark.browser
 
 URL = f"#embedding={KEY}&color=obs%3Alouvain&labels=0"
 
-HOST_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title></head>
-<body>
-<h1>A lab page</h1>
-<iframe id="viewer" width="900" height="560" src="VIEWER"></iframe>
-<script>
-window.views = [];
-window.addEventListener("message", (e) => {
-  if (e.origin === "ORIGIN" && e.data && e.data.type === "xgexport:view") window.views.push(e.data);
-});
-window.send = (m) => document.getElementById("viewer").contentWindow.postMessage(m, "ORIGIN");
-</script>
-</body></html>
-"""
-
 
 def test_a_host_page_hears_and_sets_the_rotation(rec, threed_site, serve, tmp_path_factory):
     host_dir = tmp_path_factory.mktemp("host3d")
     viewer = threed_site.url("?embed=1" + URL)
-    (host_dir / "index.html").write_text(HOST_PAGE.replace("VIEWER", viewer).replace("ORIGIN", threed_site.origin))
+    (host_dir / "index.html").write_text(host_page(viewer, threed_site.origin))
     host = serve(host_dir)
     page = rec.page
     page.goto(host.url())
