@@ -27,6 +27,7 @@ def render_site(bundle: Path, title: str) -> None:
     """Write index.html, viewer/ and .nojekyll into ``bundle``."""
     source = viewer_dir()
     files = first_view_files(bundle / DATA)
+    own = module_graph(source, ENTRY)  # main.js's static graph, entry first
     # the arrays' metadata in the page; the group's (title, links, versions, defaults: what a
     # reader of the format may change or check) read from its file, preloaded with the chunks
     inline = [name for name in files if name.endswith(f"/{ARRAY_METADATA}") and name != f"{DATA}/{ARRAY_METADATA}"]
@@ -37,10 +38,10 @@ def render_site(bundle: Path, title: str) -> None:
         generator=GENERATOR,
         # the view's chunks (main.js takes them), main.js's modules, then the panels':
         # requests leave in this order (six at a time on HTTP/1.1)
-        preload=module_graph(source, ENTRY)[1:],
+        preload=own[1:],
         data_preload=[name for name in files if name not in inline],
         first_view=inline_json(bundle, inline),
-        panel_preload=first_frame_modules(source)[len(module_graph(source, ENTRY)) :],
+        panel_preload=first_frame_modules(source)[len(own) :],
     )
     (bundle / PAGE).write_text(page, encoding="utf-8")
     viewer = bundle / VIEWER

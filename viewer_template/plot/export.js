@@ -5,7 +5,8 @@
 // matplotlib's rasterized=True does, and keeps text and legend as vectors; the page says so.
 
 import { figureModel, eachPoint } from "./figure.js";
-import { figureLayout, FONT } from "./figurelayout.js";
+import { figureLayout } from "./figurelayout.js";
+import { FONT } from "../look.js";
 import { cssColor } from "../colormaps.js";
 import { saveBlob, fileName } from "../files.js";
 import { count } from "../format.js";

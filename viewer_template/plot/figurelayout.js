@@ -4,7 +4,6 @@
 
 import { colormapStops } from "../colormaps.js";
 import { formatNumber } from "../format.js";
-import { FONT } from "../look.js";
 
 const PAD = 16;
 const HEAD = 56;
@@ -12,7 +11,6 @@ const LEGEND_W = 230;
 const ROW = 18;
 const TEXT = "#1d232b";
 const MUTED = "#5f6873";
-export { FONT }; // look.js's: the names on the plot (plot/labels.js) and in the figure are one font
 
 /** `text` cut with an ellipsis to fit `width` px in font `size`/`weight` (measure(text, size, weight) → px). */
 function fit(text, width, size, weight, measure) {

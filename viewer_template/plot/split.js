@@ -6,7 +6,7 @@
 import { el } from "../dom.js";
 import { createRenderer } from "./renderer.js";
 import { setupPointer } from "./pointer.js";
-import { drawArrays, drawOrder } from "./view.js";
+import { drawArrays, drawingOf, drawOrder } from "./view.js";
 import { cellState } from "./coloring.js";
 import { bothMasks } from "./tissue.js";
 import { NO_CATEGORIES } from "../store.js";
@@ -145,14 +145,7 @@ export function createSplitViews({ container, store, colors, messages, plot = nu
     const tissue = plot?.tissue() ?? null;
     return views.filter((v) => v.colouring).map((v) => ({
       color: v.color,
-      drawing: {
-        arrays: { ...v.colouring, order: drawOrder(s.embedding, v.colouring) },
-        selected: s.selection?.mask ?? null,
-        subset: shown(s),
-        size: v.renderer.size(),
-        style: v.renderer.pointStyle(),
-        tissue: tissue ? { bitmap: tissue.bitmap, extent: tissue.extent, opacity: s.look.image ?? 1 } : null,
-      },
+      drawing: drawingOf(s, { ...v.colouring, order: drawOrder(s.embedding, v.colouring) }, v.renderer, shown(s), tissue),
       snapshot: (scale) => v.renderer.snapshot(scale),
     }));
   }

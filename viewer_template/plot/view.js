@@ -133,14 +133,7 @@ export function createPlotView({ canvas, store, dataset = null }) {
      */
     drawing: () => {
       const s = store.get();
-      return {
-        arrays,
-        selected: s.selection?.mask ?? null,
-        subset: shown(s),
-        size: renderer.size(),
-        style: renderer.pointStyle(),
-        tissue: tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent, opacity: s.look.image ?? 1 } : null,
-      };
+      return drawingOf(s, arrays, renderer, shown(s), tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent } : null);
     },
     snapshot: (scale) => renderer.snapshot(scale),
     /** The cells of the tissue image's library (1 = drawn), or null: every cell's library is shown. */
@@ -150,5 +143,22 @@ export function createPlotView({ canvas, store, dataset = null }) {
     /** The tissue image drawn now ({bitmap, extent, spot}) or null; onTissue(fn) is told of changes. */
     tissue: () => (tissue.bitmap ? { bitmap: tissue.bitmap, extent: tissue.info.extent, spot: tissue.info.spot_diameter ?? null } : null),
     onTissue: (fn) => tissueListeners.add(fn),
+  };
+}
+
+/**
+ * What an export draws of one plot (plot/export.js): its draw arrays, the selection mask (others
+ * dimmed), the cells shown (others not drawn), the renderer's CSS size and point style, and the
+ * tissue image ({bitmap, extent}, or null) with the look's opacity. The main view and each side
+ * view (plot/split.js) give theirs alike.
+ */
+export function drawingOf(s, arrays, renderer, shownCells, tissue) {
+  return {
+    arrays,
+    selected: s.selection?.mask ?? null,
+    subset: shownCells,
+    size: renderer.size(),
+    style: renderer.pointStyle(),
+    tissue: tissue ? { bitmap: tissue.bitmap, extent: tissue.extent, opacity: s.look.image ?? 1 } : null,
   };
 }
