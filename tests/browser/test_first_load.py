@@ -46,7 +46,7 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
 LATER = ["later.js", "genes.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
          "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
          "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js",
-         "plot/figurelayout.js"]  # fmt: skip
+         "plot/figurelayout.js", "selection/link.js"]  # fmt: skip
 # imported when first needed, not even after the first frame: a gene set's mean (a gene set colouring)
 ON_DEMAND = ["setmean.js"]
 
