@@ -240,6 +240,44 @@ def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbm
     assert draws[0]["coloured"] > 500, draws
 
 
+# the plot's WebGL program links and the synchronous questions to the GPU process about them,
+# each marked with whether it came in the task that made the WebGL context (the plot's set-up)
+GL_CALLS = """(() => {
+  window.__gl = [];
+  let setUp = false;
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    if (this.id === "canvas" && kind === "webgl2") {
+      setUp = true;
+      setTimeout(() => { setUp = false; }, 0);  // the end of this task
+    }
+    return getContext.call(this, kind, ...rest);
+  };
+  const P = WebGL2RenderingContext.prototype;
+  for (const name of ["linkProgram", "getProgramParameter", "getShaderParameter", "getUniformLocation"]) {
+    const original = P[name];
+    P[name] = function (...args) {
+      if (this.canvas.id === "canvas") window.__gl.push([name, setUp]);
+      return original.apply(this, args);
+    };
+  }
+})();"""
+
+
+def test_the_plot_does_not_wait_for_its_shaders_as_it_is_set_up(rec, pbmc_site):
+    """A shader's status asked for at once makes the page wait while the GPU process compiles it
+    (SwiftShader on the CPU: tens of ms on a loaded machine). The points' program is linked when
+    the plot is made and asked about only when the cells' data first reach it (a later task: it
+    was compiled meanwhile, while the page read the data and made the panels); the tissue image's
+    program is made only for an image: a dataset without one links one program."""
+    rec.page.add_init_script(GL_CALLS)
+    rec.goto_ready(pbmc_site.url(""))
+    calls = rec.page.evaluate("window.__gl")
+    assert [name for name, _ in calls if name == "linkProgram"] == ["linkProgram"], calls
+    asked = [(name, set_up) for name, set_up in calls if name != "linkProgram"]
+    assert asked and not any(set_up for _, set_up in asked), calls
+
+
 # the panels of the first frame: ui.js's, never in main.js's static graph
 PANELS = ["ui.js", "panels/legend.js", "panels/colorby.js", "panels/genesearch.js", "panels/appearance.js", "plot/toolbar.js",
           "plot/pointer.js", "plot/picker.js", "plot/labels.js"]  # fmt: skip

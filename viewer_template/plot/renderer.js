@@ -18,25 +18,34 @@ function compile(gl, type, source) {
   const shader = gl.createShader(type);
   gl.shaderSource(shader, source);
   gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
-    const log = gl.getShaderInfoLog(shader);
-    gl.deleteShader(shader);
-    throw new Error(`shader compile failed: ${log}`);
-  }
   return shader;
 }
 
-function link(gl) {
+/**
+ * The points' program, compiled and linked without waiting: a status asked for at once makes
+ * the page wait while the GPU process compiles (SwiftShader: tens of ms on a loaded machine).
+ * `check()` asks, once, when the program is first needed (the first data set in the plot): by
+ * then it was compiled while the page read the data and made the panels. Returns the uniforms'
+ * locations, or throws with the compiler's log.
+ */
+function link(gl, uniforms) {
   const program = gl.createProgram();
-  const vs = compile(gl, gl.VERTEX_SHADER, VERTEX);
-  const fs = compile(gl, gl.FRAGMENT_SHADER, FRAGMENT);
-  gl.attachShader(program, vs);
-  gl.attachShader(program, fs);
+  const shaders = [compile(gl, gl.VERTEX_SHADER, VERTEX), compile(gl, gl.FRAGMENT_SHADER, FRAGMENT)];
+  for (const shader of shaders) gl.attachShader(program, shader);
   gl.linkProgram(program);
-  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`shader link failed: ${gl.getProgramInfoLog(program)}`);
-  gl.deleteShader(vs);
-  gl.deleteShader(fs);
-  return program;
+  gl.flush(); // to the GPU process now, not at the end of this task
+  let loc = null;
+  function check() {
+    if (loc) return loc;
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+      const log = shaders.map((sh) => gl.getShaderInfoLog(sh)).join(" ").trim() || gl.getProgramInfoLog(program);
+      throw new Error(`shader link failed: ${log}`);
+    }
+    for (const shader of shaders) gl.deleteShader(shader);
+    loc = Object.fromEntries(uniforms.map((name) => [name, gl.getUniformLocation(program, name)]));
+    return loc;
+  }
+  return { program, check };
 }
 
 /**
@@ -58,12 +67,9 @@ export function pointStyle(n, width, height, zoom, look = null) {
 export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   const gl = canvas.getContext("webgl2", { antialias: false, alpha: false, premultipliedAlpha: true, preserveDrawingBuffer: false });
   if (!gl) throw new Error("WebGL2 is not available in this browser, so the plot cannot be drawn.");
-  const program = link(gl);
-  const loc = {};
-  for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass", "u_fog"]) {
-    loc[name] = gl.getUniformLocation(program, name);
-  }
+  const { program, check } = link(gl, ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax",
+    "u_mode", "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass", "u_fog"]);
+  let loc = null; // the uniforms' locations, once the program is checked (the first set())
   const vao = gl.createVertexArray();
   const posBuffer = gl.createBuffer();
   const valBuffer = gl.createBuffer();
@@ -125,6 +131,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
 
   function set(props) {
     if (destroyed) return;
+    loc ??= check(); // a failed compile is thrown to the code that gave the plot its data
     revision++;
     gl.bindVertexArray(vao);
     if (props.positions) {
