@@ -185,10 +185,16 @@ def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, 
 
 
 # every frame the plot draws (a clear of its canvas), with the most points drawn in it and whether
-# the canvas was hidden then; every size given to the canvas, with the frames drawn before it
+# the canvas was hidden then; every size given to the canvas and its WebGL context's making, with
+# the frames drawn before each
 RENDERS = """(() => {
   window.__renders = [];
   window.__sizes = [];
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    if (this.id === "canvas") window.__sizes.push(["context", kind, window.__renders.length]);
+    return getContext.call(this, kind, ...rest);
+  };
   for (const prop of ["width", "height"]) {
     const { get, set } = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, prop);
     Object.defineProperty(HTMLCanvasElement.prototype, prop, { get, configurable: true, set(v) {
@@ -214,9 +220,10 @@ def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     """Until the cells' positions and colours are there, the plot draws nothing and its canvas is
     hidden: the page's first frames do not hand an empty canvas to the compositor (which reads it
     back from SwiftShader in every such frame), and no blank plot shows meanwhile. The canvas is
-    sized once, before that frame, in the layout with the panels: a canvas resized after its first
-    draw (the toolbar's buttons moved it by a pixel) is cleared, drawn again and given a new
-    drawing buffer, for which the page waits on the GPU process."""
+    sized once, before its WebGL context is made, in the page's layout, which the panels then
+    leave as it is: a canvas resized after its first draw (the toolbar's buttons moved it by a
+    pixel) is cleared, drawn again and given a new drawing buffer, for which the page waits on
+    the GPU process, and so is one resized after its context is made."""
     rec.page.add_init_script(RENDERS)
     page = rec.goto_ready(pbmc_site.url(""))
     save_artifact("first_frame_ready.png", page.screenshot())  # as soon as it is "ready"
@@ -225,7 +232,9 @@ def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     assert renders and renders[0]["points"] >= pbmc_meta["n_cells"], renders
     assert renders[0]["hidden"], renders  # hidden until this, its first frame
     sizes = page.evaluate("window.__sizes")
-    assert [prop for prop, _, _ in sizes] == ["width", "height"] and all(drawn == 0 for *_, drawn in sizes), sizes
+    # sized once, before its WebGL context is made: the drawing buffer is made at that size, not
+    # made at 300×150 and made again (the page waits on the GPU process for each new one)
+    assert [prop for prop, _, _ in sizes] == ["width", "height", "context"] and all(drawn == 0 for *_, drawn in sizes), sizes
     assert len(renders) == 1, renders  # and not drawn again: nothing changed
     assert page.evaluate("getComputedStyle(document.getElementById('canvas')).visibility") == "visible"
 

@@ -65,6 +65,14 @@ export function pointStyle(n, width, height, zoom, look = null) {
 }
 
 export function createRenderer(canvas, { onDraw = () => {} } = {}) {
+  const s = {
+    n: 0, count: 0, bounds: null, skipHidden: false, fog: 0, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
+    width: 1, height: 1, dpr: 1, look: null, image: null, spot: null,
+  };
+  // sized in the page's layout before its context is made: the drawing buffer is made once at
+  // that size (a WebGL canvas resized later gets a new one, for which the page waits on the GPU
+  // process); resize() then changes nothing unless the layout did
+  fit();
   const gl = canvas.getContext("webgl2", { antialias: false, alpha: false, premultipliedAlpha: true, preserveDrawingBuffer: false });
   if (!gl) throw new Error("WebGL2 is not available in this browser, so the plot cannot be drawn.");
   const { program, check } = link(gl, ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax",
@@ -109,10 +117,6 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   setupTexture(lutTex, gl.LINEAR);
   const tissue = createImageLayer(gl); // a tissue image under spatial spots (plot/tissue.js)
 
-  const s = {
-    n: 0, count: 0, bounds: null, skipHidden: false, fog: 0, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
-    width: 1, height: 1, dpr: 1, look: null, image: null, spot: null,
-  };
   let frame = 0;
   let destroyed = false;
   let revision = 0;
@@ -202,7 +206,8 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     });
   }
 
-  function resize() {
+  /** The canvas's pixels to its CSS size (setting them clears it); false if they already were. */
+  function fit() {
     const dpr = window.devicePixelRatio || 1;
     const width = Math.max(1, canvas.clientWidth);
     const height = Math.max(1, canvas.clientHeight);
@@ -212,6 +217,11 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     s.dpr = dpr;
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
+    return true;
+  }
+
+  function resize() {
+    if (!fit()) return false;
     schedule();
     return true;
   }
