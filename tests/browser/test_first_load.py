@@ -234,7 +234,9 @@ def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     sizes = page.evaluate("window.__sizes")
     # sized once, before its WebGL context is made: the drawing buffer is made at that size, not
     # made at 300×150 and made again (the page waits on the GPU process for each new one)
-    assert [prop for prop, _, _ in sizes] == ["width", "height", "context"] and all(drawn == 0 for *_, drawn in sizes), sizes
+    assert [prop for prop, _, _ in sizes] == ["width", "height", "context"] and all(
+        drawn == 0 for *_, drawn in sizes
+    ), sizes
     assert len(renders) == 1, renders  # and not drawn again: nothing changed
     assert page.evaluate("getComputedStyle(document.getElementById('canvas')).visibility") == "visible"
 
