@@ -175,3 +175,16 @@ def test_a_changed_file_is_compressed_again(bundle_copy, serving):
     assert gzip.decompress(fetch(url + "viewer/main.js", "gzip")[2]) == target.read_bytes()
     assert fetch(url + "viewer/main.js/", "gzip")[0] == 404
     assert fetch(url + "viewer/no-such.js", "gzip")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip"),
+    [(None, False), ("", False), ("identity", False), ("gzip", True), ("gzip, deflate, br", True), ("x-gzip", True),
+     ("GZIP;Q=0.5", True), ("gzip;q=0, br", False), ("gzip;q=nonsense", False), ("*", True), ("br, *;q=0.1", True),
+     ("*;q=0", False), ("*;q=1, gzip;q=0", False)],
+)  # fmt: skip
+def test_accept_encoding_is_read_as_rfc_9110_says(header, gzip):
+    """gzip when named with a weight above 0, or else when `*` is; a named coding's weight wins."""
+    from xgexport.serve import accepts_gzip
+
+    assert accepts_gzip(header) is gzip

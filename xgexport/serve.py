@@ -56,17 +56,18 @@ def gzipped(path: str, mtime_ns: int, size: int) -> bytes:
 
 
 def accepts_gzip(header: str | None) -> bool:
-    """Whether an Accept-Encoding header allows gzip (`gzip`, `x-gzip` or `*`, not with q=0)."""
+    """Whether an Accept-Encoding header allows gzip: `gzip` or `x-gzip` with q > 0, or else `*`
+    with q > 0 (RFC 9110: a named coding's weight wins over `*`)."""
+    weights: dict[str, float] = {}
     for item in (header or "").split(","):
         name, *params = (part.strip() for part in item.split(";"))
-        if name.lower() not in ("gzip", "x-gzip", "*"):
-            continue
         q = next((p.split("=", 1)[1] for p in params if p.lower().startswith("q=")), "1")
         try:
-            return float(q) > 0
+            weights[name.lower()] = float(q)
         except ValueError:
-            return False
-    return False
+            weights[name.lower()] = 0.0
+    named = [weights[n] for n in ("gzip", "x-gzip") if n in weights]
+    return max(named) > 0 if named else weights.get("*", 0.0) > 0
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
