@@ -7,9 +7,10 @@ file of the machine). ``xgexport serve`` also sends the viewer page's Content-Se
 as a header, so every response it serves (not only the page) is under it.
 
 Text (the page, the viewer's modules and stylesheet, JSON metadata) is sent gzip'd to a client
-that accepts it, as GitHub Pages, CloudFront or nginx with gzip send it: the first frame's
-modules are a third of their size. Each file is compressed once (kept while its size and mtime
-stay), not per request. Never the zarr chunks: they are gzip files already, which the viewer
+that accepts it, as GitHub Pages, CloudFront or nginx with gzip send it: the preview gets the
+headers and bytes a host sends (the first frame's modules: under half their size; on 127.0.0.1
+no faster, docs/BENCHMARKS.md Run 8). Each file is compressed once (kept while its size and
+mtime stay), not per request. Never the zarr chunks: they are gzip files already, which the viewer
 decompresses itself (a Content-Encoding would make the browser unpack them first).
 """
 
