@@ -1,0 +1,196 @@
+"""The figure panels (violin, heatmap, dot plot) laid out for the window a reader has: at the
+desktop window (1366 × 768, both side panels open) every violin, legend line and title lies in
+the panel's visible box, a matrix wider than the panel scrolls with its legend below it in view,
+the saved figure holds every element, and closing a side panel redraws the figure wider (a
+change of height alone does not redraw it)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from browser_helpers import save_artifact, wait_until
+
+pytestmark = pytest.mark.browser
+SVG = "{http://www.w3.org/2000/svg}"
+
+# the boxes (page px) of the elements `selector` finds under `root`, and the visible box of the
+# scrolling panel body that holds them (its client area: no border, no scrollbar)
+BOXES = """([root, selector]) => {
+    const r = document.querySelector(root);
+    const body = r.closest('.dotplot-body');
+    const b = body.getBoundingClientRect();
+    const view = { left: b.left + body.clientLeft, top: b.top + body.clientTop };
+    Object.assign(view, { right: view.left + body.clientWidth, bottom: view.top + body.clientHeight });
+    const boxes = [...r.querySelectorAll(selector)].map((e) => {
+        const q = e.getBoundingClientRect();
+        return { left: q.left, top: q.top, right: q.right, bottom: q.bottom, text: e.textContent };
+    });
+    return { view, boxes, scroll: [body.scrollWidth, body.clientWidth, body.scrollLeft] };
+}"""
+
+# every drawn element of an <svg> inside the svg's own box: nothing clipped by the figure itself
+UNCLIPPED = """(sel) => {
+    const svg = document.querySelector(sel);
+    const s = svg.getBoundingClientRect();
+    const out = [];
+    for (const e of svg.querySelectorAll('text, rect, circle, path, line')) {
+        const q = e.getBoundingClientRect();
+        if (!q.width && !q.height) continue;
+        if (q.left < s.left - 0.5 || q.right > s.right + 0.5 || q.top < s.top - 0.5 || q.bottom > s.bottom + 0.5)
+            out.push(`${e.tagName} ${e.textContent.slice(0, 40)} ${JSON.stringify([q.left - s.left, q.right - s.left, q.top - s.top, q.bottom - s.top])}`);
+    }
+    return out;
+}"""
+
+
+def outside(found, horizontal_only=False):
+    v = found["view"]
+    return [
+        b
+        for b in found["boxes"]
+        if b["left"] < v["left"] - 0.5
+        or b["right"] > v["right"] + 0.5
+        or (not horizontal_only and (b["top"] < v["top"] - 0.5 or b["bottom"] > v["bottom"] + 0.5))
+    ]
+
+
+def open_violin(page, gene="CST3"):
+    page.locator("#gene-input").fill(gene)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => window.xgexport.getState().color === 'gene:{gene}'")
+    page.locator("#open-violin").click()
+    page.wait_for_function("() => document.querySelectorAll('#violin g.violin').length === 11")
+
+
+def test_violins_and_legend_fit_the_panel_and_follow_its_width(rec, pbmc_site):
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    open_violin(page)
+    assert page.locator("#violin-column option:checked").text_content() == "louvain"
+    violins = page.evaluate(BOXES, ["#violin .violin-svg", "g.violin"])
+    legend = page.evaluate(BOXES, ["#violin .violin-svg", ".v-legend, .fig-title, .fig-subtitle"])
+    assert len(violins["boxes"]) == 11 and len(legend["boxes"]) == 10
+    assert not outside(violins), outside(violins)
+    assert not outside(legend), outside(legend)
+    width, client, _ = violins["scroll"]
+    assert width <= client, "the violin panel scrolls sideways"
+    assert not page.evaluate(UNCLIPPED, "#violin .violin-svg")
+    save_artifact("violin_fit_both_panels.png", page.locator("#violin").screenshot())
+    # a change of height alone does not draw the figure again; closing the genes panel does, wider
+    page.evaluate("() => { document.querySelector('#violin .violin-svg').dataset.mark = 'first'; }")
+    page.set_viewport_size({"width": 1366, "height": 740})
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.locator("#violin .violin-svg").get_attribute("data-mark") == "first"
+    before = page.locator("#violin .violin-svg").bounding_box()["width"]
+    step = float(page.locator("#violin g.violin").nth(1).locator(".v-frac").get_attribute("x")) - float(
+        page.locator("#violin g.violin").nth(0).locator(".v-frac").get_attribute("x")
+    )
+    page.locator("#genes-panel .side-close").click()
+    shown = "() => document.querySelector('#violin .violin-svg')?.getBoundingClientRect().width ?? 0"
+    wait_until(lambda: page.evaluate(shown) > before + 100)
+    page.wait_for_timeout(400)  # the side panel's transition, if any, has ended
+    wider = float(page.locator("#violin g.violin").nth(1).locator(".v-frac").get_attribute("x")) - float(
+        page.locator("#violin g.violin").nth(0).locator(".v-frac").get_attribute("x")
+    )
+    assert wider > step
+    assert page.locator("#violin .violin-svg").get_attribute("data-mark") is None
+    violins = page.evaluate(BOXES, ["#violin .violin-svg", "g.violin, .v-legend"])
+    assert not outside(violins), outside(violins)
+    save_artifact("violin_fit_one_panel.png", page.locator("#violin").screenshot())
+    rec.assert_clean([pbmc_site.origin])
+
+
+def test_violin_files_hold_the_whole_figure(rec, pbmc_site, pixel_reader):
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    open_violin(page)
+    with page.expect_download() as dl:
+        page.locator("#violin-svg").click()
+    root = ET.fromstring(Path(dl.value.path()).read_bytes())
+    width, height = int(root.get("width")), int(root.get("height"))
+    assert root.get("viewBox") == f"0 0 {width} {height}"
+    shown = page.locator("#violin .violin-svg").bounding_box()
+    assert (width, height) == (round(shown["width"]), round(shown["height"]))
+    texts = "".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert "Box: quartiles; white bar: median" in texts and "CST3 by louvain" in texts
+    with page.expect_download() as dl:
+        page.locator("#violin-png").click()
+    px = pixel_reader(Path(dl.value.path()).read_bytes())
+    assert px.shape[:2] == (2 * height, 2 * width)
+    assert not page.evaluate(UNCLIPPED, "#violin .violin-svg")
+    rec.assert_clean([pbmc_site.origin])
+
+
+def open_markers(page, per=None):
+    page.locator("#markers summary").click()
+    page.locator("#de-table tbody tr").first.wait_for()
+    page.locator("#de-dotplot").click()
+    page.locator("#dotplot svg circle").first.wait_for()
+    if per is not None and page.locator("#dp-per").input_value() != str(per):
+        genes = page.locator("#dotplot .dp-gene").count()
+        page.locator("#dp-per").select_option(str(per))
+        wait_until(lambda: page.locator("#dotplot .dp-gene").count() > genes)
+
+
+def heatmap(page):
+    page.locator("#dp-view-heat").click()
+    page.locator("#dotplot .heatmap-svg").wait_for()
+
+
+@pytest.mark.parametrize("view", ["heat", "dot"])
+def test_matrix_legend_and_subtitle_fit_the_panel(rec, pbmc_site, view):
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    open_markers(page, per=3)
+    sel = "#dotplot .heatmap-svg" if view == "heat" else "#dotplot .dotplot-svg"
+    legend_sel = ".hm-legend" if view == "heat" else ".dp-legend"
+    if view == "heat":
+        heatmap(page)
+    found = page.evaluate(BOXES, [sel, legend_sel])
+    assert len(found["boxes"]) == 1
+    assert not outside(found), (found, outside(found))
+    assert found["scroll"][2] == 0
+    assert not page.evaluate(UNCLIPPED, sel)
+    if view == "heat":
+        # the title and subtitle: their drawn length within the figure's width and in view
+        lengths = page.locator(f"{sel} .fig-title, {sel} .fig-subtitle").evaluate_all(
+            "(ts) => ts.map((t) => [t.getComputedTextLength(), t.getBoundingClientRect().width])"
+        )
+        svg_width = float(page.locator(sel).get_attribute("width"))
+        assert len(lengths) == 2 and all(w <= svg_width - 12 for _, w in lengths), (lengths, svg_width)
+        head = page.evaluate(BOXES, [sel, ".fig-title, .fig-subtitle"])
+        assert not outside(head), outside(head)
+        save_artifact("heatmap_fit_louvain.png", page.locator("#dotplot").screenshot())
+    else:
+        save_artifact("dotplot_fit_louvain.png", page.locator("#dotplot").screenshot())
+    rec.assert_clean([pbmc_site.origin])
+
+
+@pytest.mark.parametrize("view", ["heat", "dot"])
+def test_many_genes_scroll_with_the_legend_in_view(rec, pbmc_site, view):
+    """11 categories × 5 markers each: the matrix is wider than the panel and scrolls; its
+    legend is below it, in view without scrolling, and the file holds all of it."""
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    open_markers(page, per=5)
+    sel = "#dotplot .heatmap-svg" if view == "heat" else "#dotplot .dotplot-svg"
+    legend_sel = ".hm-legend" if view == "heat" else ".dp-legend"
+    if view == "heat":
+        heatmap(page)
+    found = page.evaluate(BOXES, [sel, legend_sel])
+    width, client, left = found["scroll"]
+    assert width > client and left == 0, "the matrix is wider than the panel: it scrolls"
+    assert not outside(found), outside(found)
+    cells = page.evaluate(BOXES, [sel, ".hm-cell" if view == "heat" else ".dots circle"])
+    assert found["boxes"][0]["top"] > max(c["bottom"] for c in cells["boxes"]), "the legend is below the matrix"
+    assert not page.evaluate(UNCLIPPED, sel)
+    if view == "heat":
+        head = page.evaluate(BOXES, [sel, ".fig-title, .fig-subtitle"])
+        assert not outside(head), outside(head)
+        with page.expect_download() as dl:
+            page.locator("#heatmap-svg").click()
+        root = ET.fromstring(Path(dl.value.path()).read_bytes())
+        assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+        assert int(root.get("width")) == round(page.locator(sel).bounding_box()["width"])
+    save_artifact(
+        f"{'heatmap' if view == 'heat' else 'dotplot'}_fit_many_genes.png", page.locator("#dotplot").screenshot()
+    )
+    rec.assert_clean([pbmc_site.origin])
