@@ -10,50 +10,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from browser_helpers import save_artifact, wait_until
+from browser_helpers import BOXES, UNCLIPPED, outside, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
-
-# the boxes (page px) of the elements `selector` finds under `root`, and the visible box of the
-# scrolling panel body that holds them (its client area: no border, no scrollbar)
-BOXES = """([root, selector]) => {
-    const r = document.querySelector(root);
-    const body = r.closest('.dotplot-body');
-    const b = body.getBoundingClientRect();
-    const view = { left: b.left + body.clientLeft, top: b.top + body.clientTop };
-    Object.assign(view, { right: view.left + body.clientWidth, bottom: view.top + body.clientHeight });
-    const boxes = [...r.querySelectorAll(selector)].map((e) => {
-        const q = e.getBoundingClientRect();
-        return { left: q.left, top: q.top, right: q.right, bottom: q.bottom, text: e.textContent };
-    });
-    return { view, boxes, scroll: [body.scrollWidth, body.clientWidth, body.scrollLeft] };
-}"""
-
-# every drawn element of an <svg> inside the svg's own box: nothing clipped by the figure itself
-UNCLIPPED = """(sel) => {
-    const svg = document.querySelector(sel);
-    const s = svg.getBoundingClientRect();
-    const out = [];
-    for (const e of svg.querySelectorAll('text, rect, circle, path, line')) {
-        const q = e.getBoundingClientRect();
-        if (!q.width && !q.height) continue;
-        if (q.left < s.left - 0.5 || q.right > s.right + 0.5 || q.top < s.top - 0.5 || q.bottom > s.bottom + 0.5)
-            out.push(`${e.tagName} ${e.textContent.slice(0, 40)} ${JSON.stringify([q.left - s.left, q.right - s.left, q.top - s.top, q.bottom - s.top])}`);
-    }
-    return out;
-}"""
-
-
-def outside(found, horizontal_only=False):
-    v = found["view"]
-    return [
-        b
-        for b in found["boxes"]
-        if b["left"] < v["left"] - 0.5
-        or b["right"] > v["right"] + 0.5
-        or (not horizontal_only and (b["top"] < v["top"] - 0.5 or b["bottom"] > v["bottom"] + 0.5))
-    ]
 
 
 def open_violin(page, gene="CST3"):
@@ -69,9 +29,10 @@ def test_violins_and_legend_fit_the_panel_and_follow_its_width(rec, pbmc_site):
     open_violin(page)
     assert page.locator("#violin-column option:checked").text_content() == "louvain"
     violins = page.evaluate(BOXES, ["#violin .violin-svg", "g.violin"])
-    legend = page.evaluate(BOXES, ["#violin .violin-svg", ".v-legend, .fig-title, .fig-subtitle"])
-    assert len(violins["boxes"]) == 11 and len(legend["boxes"]) == 10
+    assert len(violins["boxes"]) == 11
     assert not outside(violins), outside(violins)
+    legend = page.evaluate(BOXES, ["#violin .violin-svg", ".v-legend, .fig-title, .fig-subtitle"])
+    assert len(legend["boxes"]) == 10  # the column's name, 7 lines, the title and the subtitle
     assert not outside(legend), outside(legend)
     width, client, _ = violins["scroll"]
     assert width <= client, "the violin panel scrolls sideways"
@@ -132,6 +93,19 @@ def open_markers(page, per=None):
         wait_until(lambda: page.locator("#dotplot .dp-gene").count() > genes)
 
 
+HEAT_LEGEND = {"mean expression", "z-score per gene across", "the categories shown", ""}  # "": the colour bar
+
+
+def legend_boxes(page, sel, view):
+    """The heatmap's colour legend (its three lines and its bar) or the dot plot's legend group."""
+    if view == "dot":
+        return page.evaluate(BOXES, [sel, ".dp-legend"])
+    found = page.evaluate(BOXES, [sel, "text, rect[fill='url(#hm-diverging)']"])
+    found["boxes"] = [b for b in found["boxes"] if b["text"] in HEAT_LEGEND]
+    assert len(found["boxes"]) == 4
+    return found
+
+
 def heatmap(page):
     page.locator("#dp-view-heat").click()
     page.locator("#dotplot .heatmap-svg").wait_for()
@@ -142,14 +116,12 @@ def test_matrix_legend_and_subtitle_fit_the_panel(rec, pbmc_site, view):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     open_markers(page, per=3)
     sel = "#dotplot .heatmap-svg" if view == "heat" else "#dotplot .dotplot-svg"
-    legend_sel = ".hm-legend" if view == "heat" else ".dp-legend"
     if view == "heat":
         heatmap(page)
-    found = page.evaluate(BOXES, [sel, legend_sel])
-    assert len(found["boxes"]) == 1
+    assert not page.evaluate(UNCLIPPED, sel)
+    found = legend_boxes(page, sel, view)
     assert not outside(found), (found, outside(found))
     assert found["scroll"][2] == 0
-    assert not page.evaluate(UNCLIPPED, sel)
     if view == "heat":
         # the title and subtitle: their drawn length within the figure's width and in view
         lengths = page.locator(f"{sel} .fig-title, {sel} .fig-subtitle").evaluate_all(
@@ -172,15 +144,16 @@ def test_many_genes_scroll_with_the_legend_in_view(rec, pbmc_site, view):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     open_markers(page, per=5)
     sel = "#dotplot .heatmap-svg" if view == "heat" else "#dotplot .dotplot-svg"
-    legend_sel = ".hm-legend" if view == "heat" else ".dp-legend"
     if view == "heat":
         heatmap(page)
-    found = page.evaluate(BOXES, [sel, legend_sel])
+    found = legend_boxes(page, sel, view)
     width, client, left = found["scroll"]
     assert width > client and left == 0, "the matrix is wider than the panel: it scrolls"
     assert not outside(found), outside(found)
     cells = page.evaluate(BOXES, [sel, ".hm-cell" if view == "heat" else ".dots circle"])
-    assert found["boxes"][0]["top"] > max(c["bottom"] for c in cells["boxes"]), "the legend is below the matrix"
+    assert min(b["top"] for b in found["boxes"]) > max(c["bottom"] for c in cells["boxes"]), (
+        "the legend is below the matrix"
+    )
     assert not page.evaluate(UNCLIPPED, sel)
     if view == "heat":
         head = page.evaluate(BOXES, [sel, ".fig-title, .fig-subtitle"])
