@@ -166,4 +166,18 @@ def test_many_genes_scroll_with_the_legend_in_view(rec, pbmc_site, view):
     save_artifact(
         f"{'heatmap' if view == 'heat' else 'dotplot'}_fit_many_genes.png", page.locator("#dotplot").screenshot()
     )
+    # both side panels closed: the panel is wide enough for the legend beside the matrix, redrawn so
+    page.locator("#genes-panel .side-close").click()
+    page.locator("#cells-panel .side-close").click()
+    cell = ".hm-cell" if view == "heat" else ".dots circle"
+    beside = f"""() => {{
+        const svg = document.querySelector('{sel}');
+        const right = Math.max(...[...svg.querySelectorAll('{cell}')].map((c) => c.getBoundingClientRect().right));
+        const title = [...svg.querySelectorAll('text')].find((t) => /^(mean expression|% expressing)$/.test(t.textContent));
+        return title.getBoundingClientRect().left > right;
+    }}"""
+    page.wait_for_function(beside)
+    found = legend_boxes(page, sel, view)
+    assert not outside(found), outside(found)
+    assert found["scroll"][0] <= found["scroll"][1], "the matrix and its legend fit: nothing scrolls sideways"
     rec.assert_clean([pbmc_site.origin])

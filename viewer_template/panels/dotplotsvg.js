@@ -7,7 +7,7 @@ import { textWidth } from "./figurefit.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const CELL = 20;
-const GAP = 24;
+const GAP = 18;
 const COS55 = Math.cos((55 * Math.PI) / 180);
 const SIN55 = Math.sin((55 * Math.PI) / 180);
 
@@ -27,9 +27,9 @@ export function matrixLayout({ cats, labels, head, width, legendW, legendH }) {
   // the slanted names of the last genes reach past the grid's right edge
   const reach = Math.max(left + gridW, ...geneW.map((w, j) => left + (j + 0.5) * CELL + w * COS55 + 8));
   const bottom = top + cats.length * CELL;
-  if (left + gridW + GAP + legendW + 12 <= width) {
+  if (left + gridW + GAP + legendW + 8 <= width) {
     const lx = left + gridW + GAP;
-    return { left, top, lx, ly: top + 4, width: Math.ceil(Math.max(lx + legendW + 12, reach)), height: Math.ceil(Math.max(bottom + 16, top + legendH + 12)) };
+    return { left, top, lx, ly: top + 4, width: Math.ceil(Math.max(lx + legendW + 8, reach)), height: Math.ceil(Math.max(bottom + 16, top + legendH + 12)) };
   }
   const lx = left + legendW + 12 <= width ? left : 12;
   const ly = bottom + 28;

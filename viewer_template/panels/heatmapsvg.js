@@ -13,7 +13,7 @@ import { iso } from "../dom.js";
 import { formatNumber } from "../format.js";
 
 const CELL = 20;
-const LEGEND_W = 140;
+const LEGEND_W = 130;
 const LEGEND_H = 66;
 
 /** z-scores of mean(k, j) over the categories k, per gene j (0 for a gene equal everywhere). */
