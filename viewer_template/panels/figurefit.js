@@ -75,6 +75,24 @@ export function textBlock(lines, attrs, step) {
   return node;
 }
 
+/** The px a figure's title (`size` px, bold) and subtitle (12 px) need on one line each, with the margins. */
+export function headWidth(title, subtitle, size) {
+  return 24 + Math.max(textWidth(title, size, 600), textWidth(subtitle, 12));
+}
+
+/**
+ * A figure's title (`size` px, bold) and subtitle (12 px) at the top left of `root`, each wrapped
+ * to `width` px (classes fig-title, fig-subtitle). Returns the subtitle's last baseline.
+ */
+export function figureHead(root, { title, subtitle, width, size }) {
+  const titles = wrapText(title, width, size, 600);
+  const subs = wrapText(subtitle, width, 12);
+  root.append(textBlock(titles, { x: 12, y: size + 7, "font-size": size, "font-weight": 600, fill: "#1d232b", class: "fig-title" }, size + 4));
+  const y = size + 7 + (titles.length - 1) * (size + 4) + 20;
+  root.append(textBlock(subs, { x: 12, y, "font-size": 12, fill: "#5f6873", class: "fig-subtitle" }, 16));
+  return y + (subs.length - 1) * 16;
+}
+
 /** The content width of a panel's body: its inner width less its padding (a scrollbar is not content). */
 export function contentWidth(body) {
   const style = getComputedStyle(body);

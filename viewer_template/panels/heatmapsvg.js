@@ -6,7 +6,7 @@
 // so the saved SVG and PNG look as the panel does. Text via textContent.
 
 import { axes, matrixLayout, svg } from "./dotplotsvg.js";
-import { textBlock, textWidth, wrapText } from "./figurefit.js";
+import { figureHead, headWidth } from "./figurefit.js";
 import { FONT } from "../look.js";
 import { colormap, colormapStops, cssColor } from "../colormaps.js";
 import { iso } from "../dom.js";
@@ -27,16 +27,6 @@ export function zScores(nCats, nGenes, mean) {
     out.push(v.map((x) => (Number.isFinite(x) ? (sd > 0 ? (x - mu) / sd : 0) : NaN)));
   }
   return out; // out[j][k]
-}
-
-/** The title and subtitle wrapped to `width` px; returns the y where the gene names may start. */
-function head(root, { title, subtitle, width }) {
-  const titles = wrapText(title, width, 16, 600);
-  const subs = wrapText(subtitle, width, 12);
-  root.append(textBlock(titles, { x: 12, y: 22, "font-size": 16, "font-weight": 600, fill: "#1d232b", class: "fig-title" }, 20));
-  const sy = 22 + (titles.length - 1) * 20 + 18;
-  root.append(textBlock(subs, { x: 12, y: sy, "font-size": 12, fill: "#5f6873", class: "fig-subtitle" }, 16));
-  return sy + (subs.length - 1) * 16 + 8;
 }
 
 /** The colour legend with its first baseline at `y`: what the colour is, the bar of −m … +m. */
@@ -83,14 +73,15 @@ export function drawHeatmap({ cats, labels, mean, onGene, title, subtitle, width
   // the colour range: the largest |z| up to the next half, at most 3 (a legend of ±2.5, not ±2.472)
   const m = Math.min(3, Math.max(1, Math.ceil(2 * Math.max(0, ...z.flat().filter(Number.isFinite).map(Math.abs))) / 2));
   const sizes = { cats, labels, width: fit, legendW: LEGEND_W, legendH: LEGEND_H };
-  // the head is as wide as the figure, or as the panel when its text needs that; never wider than the panel
+  // the figure widens up to the panel's width for a long title; the head wraps within what is in view
   const natural = matrixLayout({ ...sizes, head: 0 }).width;
-  const figureW = Math.ceil(Math.max(natural, Math.min(fit, 24 + Math.max(textWidth(title, 16, 600), textWidth(subtitle, 12)))));
+  const figureW = Math.ceil(Math.max(natural, Math.min(fit, headWidth(title, subtitle, 16))));
   const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", role: "img", class: "heatmap-svg", "font-family": FONT, "font-size": 11,
     "data-zmax": m, "data-fit": fit });
   const background = svg("rect", { x: 0, y: 0, fill: "#ffffff" });
   root.append(background);
-  const { left, top, lx, ly, height } = matrixLayout({ ...sizes, head: head(root, { title, subtitle, width: Math.min(figureW, Math.max(fit, 200)) - 24 }) });
+  const head = figureHead(root, { title, subtitle, width: Math.min(figureW, Math.max(fit, 200)) - 24, size: 16 }) + 8;
+  const { left, top, lx, ly, height } = matrixLayout({ ...sizes, head });
   const grid = svg("g", { class: "grid" });
   axes(grid, { cats, labels, left, top, onGene });
   for (const line of grid.querySelectorAll("line")) line.remove(); // the cells are the grid (and take the clicks)

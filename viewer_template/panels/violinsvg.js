@@ -8,7 +8,7 @@ import { svg } from "./dotplotsvg.js";
 import { categoryColors, cssColor } from "../colormaps.js";
 import { count, formatNumber } from "../format.js";
 import { SMALL_GROUP } from "./violinstats.js";
-import { textBlock, textWidth, wrapText } from "./figurefit.js";
+import { figureHead, headWidth, textBlock, textWidth, wrapText } from "./figurefit.js";
 import { FONT } from "../look.js";
 
 const PLOT_H = 260;
@@ -97,16 +97,6 @@ function legend(root, items, { x, top, columns, width }) {
   return bottom;
 }
 
-/** The title and subtitle wrapped to `width`; returns the y where the plot may start. */
-function head(root, { title, subtitle, width }) {
-  const titles = wrapText(title, width, 17, 600);
-  const subs = wrapText(subtitle, width, 12);
-  root.append(textBlock(titles, { x: 12, y: 24, "font-size": 17, "font-weight": 600, fill: "#1d232b", class: "fig-title" }, 21));
-  const sy = 24 + (titles.length - 1) * 21 + 20;
-  root.append(textBlock(subs, { x: 12, y: sy, "font-size": 12, fill: "#5f6873", class: "fig-subtitle" }, 16));
-  return sy + (subs.length - 1) * 16 + 18;
-}
-
 /**
  * The figure's plan for `width` px: the width per category (between MIN_W and MAX_W), the left
  * margin that holds the first categories' slanted names, and the legend beside the violins when
@@ -124,8 +114,7 @@ function plan({ names, width, title, subtitle }) {
   const columns = !beside && width - 24 >= 2 * LEGEND_W + GAP ? 2 : 1;
   const legendW = beside ? LEGEND_W : Math.max(120, Math.min(LEGEND_W, (width - 24 - (columns - 1) * GAP) / columns));
   const natural = beside ? left + n * w + GAP + LEGEND_W + 12 : Math.max(left + n * w + 12, 24 + columns * legendW + (columns - 1) * GAP);
-  const heading = Math.max(textWidth(title, 17, 600), textWidth(subtitle, 12)) + 24;
-  const figureW = Math.ceil(Math.max(natural, Math.min(width, heading)));
+  const figureW = Math.ceil(Math.max(natural, Math.min(width, headWidth(title, subtitle, 17))));
   const drop = Math.max(0, ...reach.map((r) => (r / COS) * SIN)) + 11 * COS;
   return { w, left, beside, columns, legendW, width: figureW, textW: Math.min(figureW, Math.max(width, 200)) - 24, drop };
 }
@@ -164,7 +153,7 @@ export function drawViolins({ stats, column, title, subtitle, source, valueName,
   const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", class: "violin-svg", "font-family": FONT, "data-fit": width });
   const background = svg("rect", { x: 0, y: 0, fill: "#ffffff" });
   root.append(background);
-  const top = head(root, { title, subtitle, width: p.textW });
+  const top = figureHead(root, { title, subtitle, width: p.textW, size: 17 }) + 18;
   const [lo0, hi0] = stats.range;
   const pad = hi0 > lo0 ? (hi0 - lo0) * 0.03 : 1;
   const y = { lo: lo0 - pad, hi: hi0 + pad };
