@@ -12,13 +12,14 @@ const COS55 = Math.cos((55 * Math.PI) / 180);
 const SIN55 = Math.sin((55 * Math.PI) / 180);
 
 /**
- * Where a matrix of `cats` (rows) × `labels` (genes) and its legend (legendW × legendH px) go in
- * a figure for `width` px whose head ends at `head`: category names at the left, gene names
- * slanted above, the legend beside the matrix when it fits there, else under it (at the left,
- * so when the matrix is wider than the panel and scrolls, its legend is in view). Cells keep
- * their size. Returns {left, top, lx, ly, width, height}: ly is the legend's first baseline.
+ * Where a matrix of `cats` (rows) × `labels` (genes) and its legend go in a figure for `width`
+ * px whose head ends at `head`: category names at the left, gene names slanted above, the
+ * legend (`beside`: [w, h] px) beside the matrix when it fits there, else under it (`under`, by
+ * default the same size; at the left, so when the matrix is wider than the panel and scrolls,
+ * its legend is in view). Cells keep their size. Returns {left, top, lx, ly, width, height,
+ * beside}: ly is the legend's first baseline.
  */
-export function matrixLayout({ cats, labels, head, width, legendW, legendH }) {
+export function matrixLayout({ cats, labels, head, width, beside: [bw, bh], under: [uw, uh] = [bw, bh] }) {
   const catW = Math.max(0, ...cats.map((c) => textWidth(shorten(c, 32), 11)));
   const geneW = labels.map((l) => textWidth(shorten(l, 26), 11));
   const left = Math.ceil(14 + catW);
@@ -27,13 +28,13 @@ export function matrixLayout({ cats, labels, head, width, legendW, legendH }) {
   // the slanted names of the last genes reach past the grid's right edge
   const reach = Math.max(left + gridW, ...geneW.map((w, j) => left + (j + 0.5) * CELL + w * COS55 + 8));
   const bottom = top + cats.length * CELL;
-  if (left + gridW + GAP + legendW + 8 <= width) {
+  if (left + gridW + GAP + bw + 8 <= width) {
     const lx = left + gridW + GAP;
-    return { left, top, lx, ly: top + 4, width: Math.ceil(Math.max(lx + legendW + 8, reach)), height: Math.ceil(Math.max(bottom + 16, top + legendH + 12)) };
+    return { left, top, lx, ly: top + 4, width: Math.ceil(Math.max(lx + bw + 8, reach)), height: Math.ceil(Math.max(bottom + 16, top + bh + 12)), beside: true };
   }
-  const lx = left + legendW + 12 <= width ? left : 12;
+  const lx = left + uw + 12 <= width ? left : 12;
   const ly = bottom + 28;
-  return { left, top, lx, ly, width: Math.ceil(Math.max(reach, left + gridW + 12, lx + legendW + 12)), height: Math.ceil(ly + legendH + 8) };
+  return { left, top, lx, ly, width: Math.ceil(Math.max(reach, left + gridW + 12, lx + uw + 12)), height: Math.ceil(ly + uh + 8), beside: false };
 }
 
 export function svg(tag, attrs = {}, text) {
@@ -96,11 +97,11 @@ function dots(g, { cats, labels, left, top, frac, mean }) {
   });
 }
 
-const LEGEND_W = 120;
-const LEGEND_H = 118;
+const BESIDE = [120, 118]; // the legend's two parts one above the other
+const UNDER = [270, 52]; // side by side
 
-/** The legend with its first baseline at `top`: dot sizes, then the colour bar. */
-function legend(root, lx, top) {
+/** The legend with its first baseline at `top`: dot sizes, then the colour bar (below them, or at their right when `across`). */
+function legend(root, lx, top, across) {
   const lg = svg("g", { class: "dp-legend" });
   lg.append(svg("text", { x: lx, y: top + 4, class: "dp-legend-title" }, "% expressing"));
   [0.25, 0.5, 0.75, 1].forEach((f, i) => {
@@ -108,16 +109,18 @@ function legend(root, lx, top) {
     lg.append(svg("circle", { cx, cy: top + 22, r: Math.sqrt(f) * (CELL / 2 - 1), fill: "#888" }));
     lg.append(svg("text", { x: cx, y: top + 44, "text-anchor": "middle", class: "dp-small" }, `${f * 100}`));
   });
-  lg.append(svg("text", { x: lx, y: top + 72, class: "dp-legend-title" }, "mean expression"));
-  lg.append(svg("text", { x: lx, y: top + 86, class: "dp-small" }, "(scaled per gene)"));
+  const x = across ? lx + 150 : lx;
+  const y = across ? top - 68 : top;
+  lg.append(svg("text", { x, y: y + 72, class: "dp-legend-title" }, "mean expression"));
+  lg.append(svg("text", { x, y: y + 86, class: "dp-small" }, "(scaled per gene)"));
   const defs = svg("defs");
   const grad = svg("linearGradient", { id: "dp-viridis", x1: 0, x2: 1, y1: 0, y2: 0 });
   for (let i = 0; i <= 10; i++) grad.append(svg("stop", { offset: `${i * 10}%`, "stop-color": cssColor(viridis(i / 10)) }));
   defs.append(grad);
   root.append(defs);
-  lg.append(svg("rect", { x: lx, y: top + 94, width: 110, height: 10, fill: "url(#dp-viridis)" }));
-  lg.append(svg("text", { x: lx, y: top + LEGEND_H, class: "dp-small" }, "0"));
-  lg.append(svg("text", { x: lx + 110, y: top + LEGEND_H, "text-anchor": "end", class: "dp-small" }, "1"));
+  lg.append(svg("rect", { x, y: y + 94, width: 110, height: 10, fill: "url(#dp-viridis)" }));
+  lg.append(svg("text", { x, y: y + 118, class: "dp-small" }, "0"));
+  lg.append(svg("text", { x: x + 110, y: y + 118, "text-anchor": "end", class: "dp-small" }, "1"));
   root.append(lg);
 }
 
@@ -126,7 +129,7 @@ function legend(root, lx, top) {
  * column j; onGene(j): a gene label was clicked; width: the px the panel has (data-fit).
  */
 export function drawDotplot({ cats, labels, frac, mean, onGene, width: fit = 900 }) {
-  const { left, top, lx, ly, width, height } = matrixLayout({ cats, labels, head: 0, width: fit, legendW: LEGEND_W, legendH: LEGEND_H });
+  const { left, top, lx, ly, width, height, beside } = matrixLayout({ cats, labels, head: 0, width: fit, beside: BESIDE, under: UNDER });
   const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "dotplot-svg", "data-fit": fit });
   root.append(svg("title", {}, "Dot plot of marker genes"));
   const grid = svg("g", { class: "grid" });
@@ -134,6 +137,6 @@ export function drawDotplot({ cats, labels, frac, mean, onGene, width: fit = 900
   const g = svg("g", { class: "dots" });
   dots(g, { cats, labels, left, top, frac, mean });
   root.append(grid, g);
-  legend(root, lx, ly - 4);
+  legend(root, lx, ly - 4, !beside);
   return root;
 }

@@ -72,7 +72,7 @@ export function drawHeatmap({ cats, labels, mean, onGene, title, subtitle, width
   const z = zScores(cats.length, labels.length, mean);
   // the colour range: the largest |z| up to the next half, at most 3 (a legend of ±2.5, not ±2.472)
   const m = Math.min(3, Math.max(1, Math.ceil(2 * Math.max(0, ...z.flat().filter(Number.isFinite).map(Math.abs))) / 2));
-  const sizes = { cats, labels, width: fit, legendW: LEGEND_W, legendH: LEGEND_H };
+  const sizes = { cats, labels, width: fit, beside: [LEGEND_W, LEGEND_H] };
   // the figure widens up to the panel's width for a long title; the head wraps within what is in view
   const natural = matrixLayout({ ...sizes, head: 0 }).width;
   const figureW = Math.ceil(Math.max(natural, Math.min(fit, headWidth(title, subtitle, 16))));
