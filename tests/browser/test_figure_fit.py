@@ -16,6 +16,10 @@ pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+# the smallest font of an <svg>'s text as drawn (its own size; the figures are shown at 1:1)
+SMALLEST_FONT = "(sel) => Math.min(...[...document.querySelectorAll(`${sel} text`)].map((t) => parseFloat(getComputedStyle(t).fontSize)))"
+
+
 def open_violin(page, gene="CST3"):
     page.locator("#gene-input").fill(gene)
     page.keyboard.press("Enter")
@@ -37,6 +41,7 @@ def test_violins_and_legend_fit_the_panel_and_follow_its_width(rec, pbmc_site):
     width, client, _ = violins["scroll"]
     assert width <= client, "the violin panel scrolls sideways"
     assert not page.evaluate(UNCLIPPED, "#violin .violin-svg")
+    assert page.evaluate(SMALLEST_FONT, "#violin .violin-svg") >= 10
     save_artifact("violin_fit_both_panels.png", page.locator("#violin").screenshot())
     # a change of height alone does not draw the figure again; closing the genes panel does, wider
     page.evaluate("() => { document.querySelector('#violin .violin-svg').dataset.mark = 'first'; }")
@@ -119,6 +124,7 @@ def test_matrix_legend_and_subtitle_fit_the_panel(rec, pbmc_site, view):
     if view == "heat":
         heatmap(page)
     assert not page.evaluate(UNCLIPPED, sel)
+    assert page.evaluate(SMALLEST_FONT, sel) >= 10
     found = legend_boxes(page, sel, view)
     assert not outside(found), (found, outside(found))
     assert found["scroll"][2] == 0
