@@ -134,3 +134,45 @@ def overlapping_boxes(boxes: list[dict]) -> list[tuple[dict, dict]]:
         and a["y"] < b["y"] + b["height"]
         and b["y"] < a["y"] + a["height"]
     ]
+
+
+# the boxes (page px) of the elements `selector` finds under `root`, and the visible box of the
+# scrolling panel body that holds them (its client area: no border, no scrollbar)
+BOXES = """([root, selector]) => {
+    const r = document.querySelector(root);
+    const body = r.closest('.dotplot-body');
+    const b = body.getBoundingClientRect();
+    const view = { left: b.left + body.clientLeft, top: b.top + body.clientTop };
+    Object.assign(view, { right: view.left + body.clientWidth, bottom: view.top + body.clientHeight });
+    const boxes = [...r.querySelectorAll(selector)].map((e) => {
+        const q = e.getBoundingClientRect();
+        return { left: q.left, top: q.top, right: q.right, bottom: q.bottom, text: e.textContent };
+    });
+    return { view, boxes, scroll: [body.scrollWidth, body.clientWidth, body.scrollLeft] };
+}"""
+
+# every drawn element of an <svg> inside the svg's own box: nothing clipped by the figure itself
+UNCLIPPED = """(sel) => {
+    const svg = document.querySelector(sel);
+    const s = svg.getBoundingClientRect();
+    const out = [];
+    for (const e of svg.querySelectorAll('text, rect, circle, path, line')) {
+        const q = e.getBoundingClientRect();
+        if (!q.width && !q.height) continue;
+        if (q.left < s.left - 0.5 || q.right > s.right + 0.5 || q.top < s.top - 0.5 || q.bottom > s.bottom + 0.5)
+            out.push(`${e.tagName} ${e.textContent.slice(0, 40)} ${JSON.stringify([q.left - s.left, q.right - s.left, q.top - s.top, q.bottom - s.top])}`);
+    }
+    return out;
+}"""
+
+
+def outside(found: dict, horizontal_only: bool = False) -> list[dict]:
+    """The boxes of a BOXES answer that are not inside its visible box (all of it, or its width)."""
+    v = found["view"]
+    return [
+        b
+        for b in found["boxes"]
+        if b["left"] < v["left"] - 0.5
+        or b["right"] > v["right"] + 0.5
+        or (not horizontal_only and (b["top"] < v["top"] - 0.5 or b["bottom"] > v["bottom"] + 0.5))
+    ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
-from browser_helpers import REPO, build_bundle, next_frames, save_artifact, wait_until
+from browser_helpers import BOXES, REPO, build_bundle, next_frames, outside, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -200,6 +200,12 @@ def test_dot_plot_of_many_categories_is_small_fast_and_chosen(rec, clonotype_sit
     assert elapsed < 4, f"{elapsed:.1f} s"
     assert requests <= 100, requests
     save_artifact("dotplot_many.png", page.screenshot())
+    # 30 genes are wider than the panel: the matrix scrolls sideways, its legend under it does not need to
+    legend = page.evaluate(BOXES, ["#dotplot .dotplot-svg", ".dp-legend"])
+    assert legend["scroll"][0] > legend["scroll"][1] and not outside(legend, horizontal_only=True), legend
+    page.locator("#dotplot .dp-legend").scroll_into_view_if_needed()
+    assert page.evaluate("document.querySelector('#dotplot .dotplot-body').scrollLeft") == 0
+    save_artifact("dotplot_many_legend.png", page.locator("#dotplot").screenshot())
     # one more category from the checklist
     page.locator("#dp-categories summary").click()
     page.locator("#dp-categories input[value='129']").check()

@@ -10,7 +10,17 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import zarr
-from browser_helpers import DATASETS, READY, build_bundle, export_file, overlapping_boxes, save_artifact
+from browser_helpers import (
+    BOXES,
+    DATASETS,
+    READY,
+    UNCLIPPED,
+    build_bundle,
+    export_file,
+    outside,
+    overlapping_boxes,
+    save_artifact,
+)
 from selection_helpers import meta, obs
 
 pytestmark = pytest.mark.browser
@@ -71,6 +81,10 @@ def test_labels_violin_heatmap_and_figure(rec, serve, tmp_path, name):
         v = values[codes == int(g.get_attribute("data-code"))]
         v = v[np.isfinite(v)]
         assert float(g.get_attribute("data-median")) == pytest.approx(np.median(v), rel=1e-6, abs=1e-6)
+    # at the desktop window, every violin and every line of text in view: none cut off at the right
+    shown = page.evaluate(BOXES, ["#violin .violin-svg", "g.violin, text"])
+    assert not outside(shown), outside(shown)
+    assert not page.evaluate(UNCLIPPED, "#violin .violin-svg")
     save_artifact(f"real_{stem}_violin.png", page.locator("#violin").screenshot())
     page.keyboard.press("Escape")
     # the heatmap of the stored markers, one row per tested category
@@ -87,5 +101,10 @@ def test_labels_violin_heatmap_and_figure(rec, serve, tmp_path, name):
     page.locator("#dp-view-heat").click()
     page.locator("#dotplot .heatmap-svg").wait_for()
     assert page.locator("#dotplot .hm-cell").count() > 0
+    # nothing clipped by the figure (its subtitle), its colour legend in view without scrolling sideways
+    assert not page.evaluate(UNCLIPPED, "#dotplot .heatmap-svg")
+    legend = page.evaluate(BOXES, ["#dotplot .heatmap-svg", "text"])
+    legend["boxes"] = [b for b in legend["boxes"] if b["text"] in ("mean expression", "z-score per gene across")]
+    assert len(legend["boxes"]) == 2 and not outside(legend, horizontal_only=True), legend
     save_artifact(f"real_{stem}_heatmap.png", page.locator("#dotplot").screenshot())
     rec.assert_clean([site.origin])

@@ -8,6 +8,7 @@ import { el } from "../dom.js";
 import { drawDotplot } from "./dotplotsvg.js";
 import { drawHeatmap } from "./heatmapsvg.js";
 import { downloadButtons } from "./svgfile.js";
+import { contentWidth, redrawOnWidth } from "./figurefit.js";
 import { fileName } from "../files.js";
 
 const DEFAULT_CATEGORIES = 30;
@@ -37,6 +38,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
   let perCategory = 3;
   let kind = "dot"; // "dot" | "heat"
   let heatmap = null; // the heatmap's <svg>, for its files
+  let drawn = null; // the figure's data and <svg>, kept to lay it out again for another width
 
   const tested = () => info.categories.map((_, k) => k).filter((k) => !info.skipped.includes(info.categories[k]));
   const largest = (n) => tested().sort((a, b) => (info.n_in[b] ?? 0) - (info.n_in[a] ?? 0) || a - b).slice(0, n).sort((a, b) => a - b);
@@ -85,19 +87,33 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
     if (my !== token) return;
     renderNote();
     if (!shownGenes.length || !shownCats.length) {
+      drawn = null;
       figure.replaceChildren(el("p", "note", shownCats.length ? "No genes chosen." : "No categories chosen."));
       return;
     }
-    const data = {
-      cats: shownCats.map((k) => info.categories[k]),
-      labels: shownGenes.map((g) => index.label(g)),
-      frac: (k, j) => fracRows[k][shownGenes[j]],
-      mean: (k, j) => meanRows[k][shownGenes[j]],
-      onGene: (j) => onGene(shownGenes[j]),
+    const cols = shownGenes; // this drawing's genes, whatever the choice becomes while it is shown
+    drawn = {
+      data: {
+        cats: shownCats.map((k) => info.categories[k]),
+        labels: cols.map((g) => index.label(g)),
+        frac: (k, j) => fracRows[k][cols[j]],
+        mean: (k, j) => meanRows[k][cols[j]],
+        onGene: (j) => onGene(cols[j]),
+      },
+      kind,
+      title: `Top markers per ${info.name}`,
     };
-    heatmap = kind === "heat" ? drawHeatmap({ ...data, title: `Top markers per ${info.name}`,
+    paint();
+  }
+
+  /** The figure laid out for the panel's width as it is now. */
+  function paint() {
+    if (!drawn) return;
+    const width = contentWidth(body);
+    heatmap = drawn.kind === "heat" ? drawHeatmap({ ...drawn.data, width, title: drawn.title,
       subtitle: `${ds.meta.title || "xgexport"} · mean expression per category, from the stored differential expression` }) : null;
-    figure.replaceChildren(heatmap ?? drawDotplot(data));
+    drawn.svg = heatmap ?? drawDotplot({ ...drawn.data, width });
+    figure.replaceChildren(drawn.svg);
   }
 
   function renderNote() {
@@ -242,6 +258,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
     return true;
   }
   panel.querySelector(".dotplot-close").addEventListener("click", close);
+  redrawOnWidth(body, () => (drawn?.svg && !panel.hidden ? Number(drawn.svg.dataset.fit) : null), paint);
 
   return { show, close };
 }

@@ -3,9 +3,39 @@
 
 import { viridis, cssColor } from "../colormaps.js";
 import { iso } from "../dom.js";
+import { textWidth } from "./figurefit.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const CELL = 20;
+const GAP = 18;
+const COS55 = Math.cos((55 * Math.PI) / 180);
+const SIN55 = Math.sin((55 * Math.PI) / 180);
+
+/**
+ * Where a matrix of `cats` (rows) × `labels` (genes) and its legend go in a figure for `width`
+ * px whose head ends at `head`: category names at the left, gene names slanted above, the
+ * legend (`beside`: [w, h] px) beside the matrix when it fits there, else under it (`under`, by
+ * default the same size; at the left, so when the matrix is wider than the panel and scrolls,
+ * its legend is in view). Cells keep their size. Returns {left, top, lx, ly, width, height,
+ * beside}: ly is the legend's first baseline.
+ */
+export function matrixLayout({ cats, labels, head, width, beside: [bw, bh], under: [uw, uh] = [bw, bh] }) {
+  const catW = Math.max(0, ...cats.map((c) => textWidth(shorten(c, 32), 11)));
+  const geneW = labels.map((l) => textWidth(shorten(l, 26), 11));
+  const left = Math.ceil(14 + catW);
+  const top = Math.ceil(head + 16 + Math.max(0, ...geneW.map((w) => w * SIN55)));
+  const gridW = labels.length * CELL;
+  // the slanted names of the last genes reach past the grid's right edge
+  const reach = Math.max(left + gridW, ...geneW.map((w, j) => left + (j + 0.5) * CELL + w * COS55 + 8));
+  const bottom = top + cats.length * CELL;
+  if (left + gridW + GAP + bw + 8 <= width) {
+    const lx = left + gridW + GAP;
+    return { left, top, lx, ly: top + 4, width: Math.ceil(Math.max(lx + bw + 8, reach)), height: Math.ceil(Math.max(bottom + 16, top + bh + 12)), beside: true };
+  }
+  const lx = left + uw + 12 <= width ? left : 12;
+  const ly = bottom + 28;
+  return { left, top, lx, ly, width: Math.ceil(Math.max(reach, left + gridW + 12, lx + uw + 12)), height: Math.ceil(ly + uh + 8), beside: false };
+}
 
 export function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(NS, tag);
@@ -67,7 +97,11 @@ function dots(g, { cats, labels, left, top, frac, mean }) {
   });
 }
 
-function legend(root, lx, top) {
+const BESIDE = [120, 118]; // the legend's two parts one above the other
+const UNDER = [270, 52]; // side by side
+
+/** The legend with its first baseline at `top`: dot sizes, then the colour bar (below them, or at their right when `across`). */
+function legend(root, lx, top, across) {
   const lg = svg("g", { class: "dp-legend" });
   lg.append(svg("text", { x: lx, y: top + 4, class: "dp-legend-title" }, "% expressing"));
   [0.25, 0.5, 0.75, 1].forEach((f, i) => {
@@ -75,37 +109,34 @@ function legend(root, lx, top) {
     lg.append(svg("circle", { cx, cy: top + 22, r: Math.sqrt(f) * (CELL / 2 - 1), fill: "#888" }));
     lg.append(svg("text", { x: cx, y: top + 44, "text-anchor": "middle", class: "dp-small" }, `${f * 100}`));
   });
-  lg.append(svg("text", { x: lx, y: top + 72, class: "dp-legend-title" }, "mean expression"));
-  lg.append(svg("text", { x: lx, y: top + 86, class: "dp-small" }, "(scaled per gene)"));
+  const x = across ? lx + 150 : lx;
+  const y = across ? top - 68 : top;
+  lg.append(svg("text", { x, y: y + 72, class: "dp-legend-title" }, "mean expression"));
+  lg.append(svg("text", { x, y: y + 86, class: "dp-small" }, "(scaled per gene)"));
   const defs = svg("defs");
   const grad = svg("linearGradient", { id: "dp-viridis", x1: 0, x2: 1, y1: 0, y2: 0 });
   for (let i = 0; i <= 10; i++) grad.append(svg("stop", { offset: `${i * 10}%`, "stop-color": cssColor(viridis(i / 10)) }));
   defs.append(grad);
   root.append(defs);
-  lg.append(svg("rect", { x: lx, y: top + 94, width: 110, height: 10, fill: "url(#dp-viridis)" }));
-  lg.append(svg("text", { x: lx, y: top + 118, class: "dp-small" }, "0"));
-  lg.append(svg("text", { x: lx + 110, y: top + 118, "text-anchor": "end", class: "dp-small" }, "1"));
+  lg.append(svg("rect", { x, y: y + 94, width: 110, height: 10, fill: "url(#dp-viridis)" }));
+  lg.append(svg("text", { x, y: y + 118, class: "dp-small" }, "0"));
+  lg.append(svg("text", { x: x + 110, y: y + 118, "text-anchor": "end", class: "dp-small" }, "1"));
   root.append(lg);
 }
 
 /**
  * cats: row labels; labels: column (gene) labels; frac(k, j), mean(k, j): statistics of row k,
- * column j; onGene(j): a gene label was clicked.
+ * column j; onGene(j): a gene label was clicked; width: the px the panel has (data-fit).
  */
-export function drawDotplot({ cats, labels, frac, mean, onGene }) {
-  const maxCat = Math.max(...cats.map((c) => Math.min(32, c.length)));
-  const maxGene = Math.max(...labels.map((l) => Math.min(26, l.length)));
-  const left = Math.min(230, 14 + maxCat * 6.6);
-  const top = Math.min(170, 20 + maxGene * 5.6); // rotated gene names fit above the grid
-  const width = left + labels.length * CELL + 40 + 130;
-  const height = Math.max(top + cats.length * CELL + 12, top + 130);
-  const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "dotplot-svg" });
+export function drawDotplot({ cats, labels, frac, mean, onGene, width: fit = 900 }) {
+  const { left, top, lx, ly, width, height, beside } = matrixLayout({ cats, labels, head: 0, width: fit, beside: BESIDE, under: UNDER });
+  const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "dotplot-svg", "data-fit": fit });
   root.append(svg("title", {}, "Dot plot of marker genes"));
   const grid = svg("g", { class: "grid" });
   axes(grid, { cats, labels, left, top, onGene });
   const g = svg("g", { class: "dots" });
   dots(g, { cats, labels, left, top, frac, mean });
   root.append(grid, g);
-  legend(root, left + labels.length * CELL + 24, top);
+  legend(root, lx, ly - 4, !beside);
   return root;
 }

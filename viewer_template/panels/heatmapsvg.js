@@ -5,14 +5,16 @@
 // gene's name or one of its cells colours the plot by it. Styles are attributes, not page CSS,
 // so the saved SVG and PNG look as the panel does. Text via textContent.
 
-import { axes, svg } from "./dotplotsvg.js";
+import { axes, matrixLayout, svg } from "./dotplotsvg.js";
+import { figureHead, headWidth } from "./figurefit.js";
+import { FONT } from "../look.js";
 import { colormap, colormapStops, cssColor } from "../colormaps.js";
 import { iso } from "../dom.js";
 import { formatNumber } from "../format.js";
 
 const CELL = 20;
-const HEAD = 52;
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+const LEGEND_W = 130;
+const LEGEND_H = 66;
 
 /** z-scores of mean(k, j) over the categories k, per gene j (0 for a gene equal everywhere). */
 export function zScores(nCats, nGenes, mean) {
@@ -27,26 +29,27 @@ export function zScores(nCats, nGenes, mean) {
   return out; // out[j][k]
 }
 
-/**
- * cats: row labels; labels: gene labels; mean(k, j); onGene(j); title, subtitle: the figure's
- * head. Returns the <svg> element.
- */
-export function drawHeatmap({ cats, labels, mean, onGene, title, subtitle }) {
-  const z = zScores(cats.length, labels.length, mean);
-  // the colour range: the largest |z| up to the next half, at most 3 (a legend of ±2.5, not ±2.472)
-  const m = Math.min(3, Math.max(1, Math.ceil(2 * Math.max(0, ...z.flat().filter(Number.isFinite).map(Math.abs))) / 2));
+/** The colour legend with its first baseline at `y`: what the colour is, the bar of −m … +m. */
+function legend(root, { x, y, m }) {
+  const g = svg("g", { class: "hm-legend" });
+  g.append(svg("text", { x, y, "font-weight": 600, fill: "#1d232b" }, "mean expression"));
+  g.append(svg("text", { x, y: y + 15, fill: "#5f6873", "font-size": 10 }, "z-score per gene across"));
+  g.append(svg("text", { x, y: y + 28, fill: "#5f6873", "font-size": 10 }, "the categories shown"));
+  const defs = svg("defs");
+  const grad = svg("linearGradient", { id: "hm-diverging", x1: 0, x2: 1, y1: 0, y2: 0 });
+  for (const [at, colour] of colormapStops("diverging")) grad.append(svg("stop", { offset: at, "stop-color": colour }));
+  defs.append(grad);
+  root.append(defs);
+  g.append(svg("rect", { x, y: y + 38, width: 120, height: 10, fill: "url(#hm-diverging)" }));
+  g.append(svg("text", { x, y: y + 62, fill: "#5f6873", "font-size": 10 }, `−${formatNumber(m)}`));
+  g.append(svg("text", { x: x + 60, y: y + 62, fill: "#5f6873", "font-size": 10, "text-anchor": "middle" }, "0"));
+  g.append(svg("text", { x: x + 120, y: y + 62, fill: "#5f6873", "font-size": 10, "text-anchor": "end" }, `+${formatNumber(m)}`));
+  root.append(g);
+}
+
+/** The cells, each coloured by its z-score (grey: no value); a click colours the plot by its gene. */
+function cellsOf({ cats, labels, z, m, mean, onGene, left, top }) {
   const map = colormap("diverging");
-  const maxCat = Math.max(...cats.map((c) => Math.min(32, c.length)));
-  const maxGene = Math.max(...labels.map((l) => Math.min(26, l.length)));
-  const left = Math.min(230, 14 + maxCat * 6.6);
-  const top = HEAD + Math.min(170, 20 + maxGene * 5.6);
-  const width = Math.ceil(left + labels.length * CELL + 40 + 150);
-  const height = Math.ceil(Math.max(top + cats.length * CELL + 16, top + 130));
-  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
-    class: "heatmap-svg", "font-family": FONT, "font-size": 11, "data-zmax": m });
-  root.append(svg("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }));
-  root.append(svg("text", { x: 12, y: 22, "font-size": 16, "font-weight": 600, fill: "#1d232b" }, title));
-  root.append(svg("text", { x: 12, y: 40, "font-size": 12, fill: "#5f6873" }, subtitle));
   const cells = svg("g", { class: "hm-cells" });
   labels.forEach((l, j) => {
     cats.forEach((c, k) => {
@@ -58,24 +61,36 @@ export function drawHeatmap({ cats, labels, mean, onGene, title, subtitle }) {
       cells.append(rect);
     });
   });
+  return cells;
+}
+
+/**
+ * cats: row labels; labels: gene labels; mean(k, j); onGene(j); title, subtitle: the figure's
+ * head; width: the px the panel has (data-fit). Returns the <svg> element.
+ */
+export function drawHeatmap({ cats, labels, mean, onGene, title, subtitle, width: fit = 900 }) {
+  const z = zScores(cats.length, labels.length, mean);
+  // the colour range: the largest |z| up to the next half, at most 3 (a legend of ±2.5, not ±2.472)
+  const m = Math.min(3, Math.max(1, Math.ceil(2 * Math.max(0, ...z.flat().filter(Number.isFinite).map(Math.abs))) / 2));
+  const sizes = { cats, labels, width: fit, beside: [LEGEND_W, LEGEND_H] };
+  // the figure widens up to the panel's width for a long title; the head wraps within what is in view
+  const natural = matrixLayout({ ...sizes, head: 0 }).width;
+  const figureW = Math.ceil(Math.max(natural, Math.min(fit, headWidth(title, subtitle, 16))));
+  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", role: "img", class: "heatmap-svg", "font-family": FONT, "font-size": 11,
+    "data-zmax": m, "data-fit": fit });
+  const background = svg("rect", { x: 0, y: 0, fill: "#ffffff" });
+  root.append(background);
+  const head = figureHead(root, { title, subtitle, width: Math.min(figureW, Math.max(fit, 200)) - 24, size: 16 }) + 8;
+  const { left, top, lx, ly, height } = matrixLayout({ ...sizes, head });
   const grid = svg("g", { class: "grid" });
   axes(grid, { cats, labels, left, top, onGene });
   for (const line of grid.querySelectorAll("line")) line.remove(); // the cells are the grid (and take the clicks)
   // the page's CSS colours the dot plot's labels; here they carry their own colours
   for (const t of grid.querySelectorAll("text")) t.setAttribute("fill", t.getAttribute("class") === "dp-gene" ? "#1f5fbf" : "#1d232b");
-  root.append(cells, grid);
-  const lx = left + labels.length * CELL + 24;
-  root.append(svg("text", { x: lx, y: top + 4, "font-weight": 600, fill: "#1d232b" }, "mean expression"));
-  root.append(svg("text", { x: lx, y: top + 19, fill: "#5f6873", "font-size": 10 }, "z-score per gene across"));
-  root.append(svg("text", { x: lx, y: top + 32, fill: "#5f6873", "font-size": 10 }, "the categories shown"));
-  const defs = svg("defs");
-  const grad = svg("linearGradient", { id: "hm-diverging", x1: 0, x2: 1, y1: 0, y2: 0 });
-  for (const [at, colour] of colormapStops("diverging")) grad.append(svg("stop", { offset: at, "stop-color": colour }));
-  defs.append(grad);
-  root.append(defs);
-  root.append(svg("rect", { x: lx, y: top + 42, width: 120, height: 10, fill: "url(#hm-diverging)" }));
-  root.append(svg("text", { x: lx, y: top + 66, fill: "#5f6873", "font-size": 10 }, `−${formatNumber(m)}`));
-  root.append(svg("text", { x: lx + 60, y: top + 66, fill: "#5f6873", "font-size": 10, "text-anchor": "middle" }, "0"));
-  root.append(svg("text", { x: lx + 120, y: top + 66, fill: "#5f6873", "font-size": 10, "text-anchor": "end" }, `+${formatNumber(m)}`));
+  root.append(cellsOf({ cats, labels, z, m, mean, onGene, left, top }), grid);
+  legend(root, { x: lx, y: ly, m });
+  for (const [k, v] of Object.entries({ width: figureW, height, viewBox: `0 0 ${figureW} ${height}` })) root.setAttribute(k, String(v));
+  background.setAttribute("width", String(figureW));
+  background.setAttribute("height", String(height));
   return root;
 }

@@ -9,6 +9,7 @@ import { count } from "../format.js";
 import { violinStats } from "./violinstats.js";
 import { drawViolins } from "./violinsvg.js";
 import { downloadButtons } from "./svgfile.js";
+import { contentWidth, redrawOnWidth } from "./figurefit.js";
 
 const isGene = (c) => c.kind === "gene" || c.kind === "geneset";
 
@@ -24,6 +25,7 @@ export function createViolin({ panel, button, store, dataset, columns }) {
   let opener = null;
   let token = 0;
   let svgRoot = null;
+  let drawing = null; // what the figure shows, kept to lay it out again for another width
   const source = dataset.meta.matrix?.source ?? "X";
 
   const categorical = () => columns.list().filter((c) => c.kind !== "continuous");
@@ -41,6 +43,7 @@ export function createViolin({ panel, button, store, dataset, columns }) {
     const s = store.get();
     if (!isGene(s.color)) {
       svgRoot = null;
+      drawing = null;
       figure.replaceChildren();
       note.textContent = "Colour the cells by a gene (or a gene set) to see its values per category.";
       return;
@@ -56,9 +59,16 @@ export function createViolin({ panel, button, store, dataset, columns }) {
     panel.dataset.ms = String(Math.round(performance.now() - t0)); // benchmarks/bench_violin.py reads it
     const label = s.color.kind === "geneset" ? `${s.color.label} (gene set mean)` : s.color.label;
     const cells = stats.groups.reduce((n, g) => n + (g ? g.n : 0), 0);
-    svgRoot = drawViolins({ stats, column, title: `${label} by ${column.name}`, valueName: label, source,
-      subtitle: `${dataset.meta.title || "xgexport"} · ${count(cells)} cells${s.subset ? " (the subset)" : ""}` });
+    drawing = { stats, column, title: `${label} by ${column.name}`, valueName: label, source,
+      subtitle: `${dataset.meta.title || "xgexport"} · ${count(cells)} cells${s.subset ? " (the subset)" : ""}` };
     note.textContent = "";
+    paint();
+  }
+
+  /** The figure laid out for the panel's width as it is now. */
+  function paint() {
+    if (!drawing) return;
+    svgRoot = drawViolins({ ...drawing, width: contentWidth(body) });
     figure.replaceChildren(svgRoot);
   }
 
@@ -101,6 +111,7 @@ export function createViolin({ panel, button, store, dataset, columns }) {
     if (!panel.hidden && (s.color !== prev.color || s.subset !== prev.subset)) draw().catch(fail);
   }, ["color", "subset"]);
   columns.subscribe(() => { if (!panel.hidden) fillColumns(); });
+  redrawOnWidth(body, () => (svgRoot && !panel.hidden ? Number(svgRoot.dataset.fit) : null), paint);
   button.hidden = !isGene(store.get().color);
   return { open, close };
 }

@@ -8,12 +8,10 @@ import { svg } from "./dotplotsvg.js";
 import { categoryColors, cssColor } from "../colormaps.js";
 import { count, formatNumber } from "../format.js";
 import { SMALL_GROUP } from "./violinstats.js";
+import { figureHead, headWidth, textBlock, textWidth, wrapText } from "./figurefit.js";
+import { FONT } from "../look.js";
 
-const TOP = 62;
 const PLOT_H = 260;
-const LEFT = 58;
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
-const LEGEND_W = 250;
 
 /** About five round numbers across [lo, hi]. */
 function ticks(lo, hi) {
@@ -62,59 +60,119 @@ function violin(g, group, { x, w, y, range, color }) {
   }
 }
 
-function legend(root, { x, top, title, source }) {
-  const lines = [
+const LEGEND_W = 270;
+const GAP = 24;
+const LINE = 17;
+const MIN_W = 34; // the narrowest violin whose numbers below still read
+const MAX_W = 80;
+const COS = Math.cos((40 * Math.PI) / 180);
+const SIN = Math.sin((40 * Math.PI) / 180);
+
+/** The legend's lines (the column's name first), each wrapped to `width`: [{lines, weight}]. */
+function legendItems(title, source, width) {
+  const items = [
     [title, 600], [`Values: ${source}`, 400], ["Violin: density of the cells' values", 400], ["Box: quartiles; white bar: median", 400],
     ["Whiskers: last values within 1.5 × IQR", 400], [`Dots: every cell, in groups of ≤ ${SMALL_GROUP}`, 400],
     ["% expr.: cells with a value above 0", 400], ["cells: cells with a value", 400],
   ];
-  lines.forEach(([text, weight], k) => root.append(svg("text", { x, y: top + 12 + k * 17, "font-size": 12, "font-weight": weight, fill: k ? "#5f6873" : "#1d232b" }, text)));
+  return items.map(([text, weight]) => ({ lines: wrapText(text, width, 12, weight), weight }));
+}
+
+/** Legend items in `columns` columns from (x, top): the first (the column's name) spans them all. Returns the y below it. */
+function legend(root, items, { x, top, columns, width }) {
+  const put = (item, lx, y) => {
+    root.append(textBlock(item.lines, { x: lx, y: y + 12, "font-size": 12, "font-weight": item.weight, fill: item.weight > 400 ? "#1d232b" : "#5f6873",
+      class: "v-legend" }, LINE));
+    return y + item.lines.length * LINE;
+  };
+  const below = put(items[0], x, top);
+  const rest = items.slice(1);
+  const per = Math.ceil(rest.length / columns);
+  let bottom = below;
+  for (let c = 0; c < columns; c++) {
+    let y = below;
+    for (const item of rest.slice(c * per, (c + 1) * per)) y = put(item, x + c * (width + GAP), y);
+    bottom = Math.max(bottom, y);
+  }
+  return bottom;
+}
+
+/**
+ * The figure's plan for `width` px: the width per category (between MIN_W and MAX_W), the left
+ * margin that holds the first categories' slanted names, and the legend beside the violins when
+ * it fits there, else below them (in two columns when they fit). Wider than `width` only when
+ * even MIN_W per category does not fit: then the page scrolls the violins, not the legend.
+ */
+function plan({ names, width, title, subtitle }) {
+  const n = Math.max(1, names.length);
+  const reach = names.map((name) => textWidth(shorten(name, 24), 11) * COS);
+  // a slanted name ends left of its violin: the margin keeps the first ones inside the figure
+  const left = Math.ceil(Math.max(58, ...reach.map((r, i) => r + 4 - (i + 0.5) * MIN_W)));
+  const beside = left + n * MIN_W + GAP + LEGEND_W + 12 <= width;
+  const room = beside ? width - left - GAP - LEGEND_W - 12 : width - left - 12;
+  const w = Math.max(MIN_W, Math.min(MAX_W, room / n));
+  const columns = !beside && width - 24 >= 2 * LEGEND_W + GAP ? 2 : 1;
+  const legendW = beside ? LEGEND_W : Math.max(120, Math.min(LEGEND_W, (width - 24 - (columns - 1) * GAP) / columns));
+  const natural = beside ? left + n * w + GAP + LEGEND_W + 12 : Math.max(left + n * w + 12, 24 + columns * legendW + (columns - 1) * GAP);
+  const figureW = Math.ceil(Math.max(natural, Math.min(width, headWidth(title, subtitle, 17))));
+  const drop = Math.max(0, ...reach.map((r) => (r / COS) * SIN)) + 11 * COS;
+  return { w, left, beside, columns, legendW, width: figureW, textW: Math.min(figureW, Math.max(width, 200)) - 24, drop };
+}
+
+/** The y axis: grid lines, their values and the value's name. */
+function yAxis(root, { y, top, left, plotW, valueName }) {
+  for (const t of ticks(y.lo, y.hi)) {
+    root.append(svg("line", { x1: left, x2: left + plotW, y1: y.at(t), y2: y.at(t), stroke: "#eceef1" }));
+    root.append(svg("text", { x: left - 6, y: y.at(t) + 4, "font-size": 11, "text-anchor": "end", fill: "#5f6873" }, formatNumber(t)));
+  }
+  root.append(svg("text", { x: 14, y: top + PLOT_H / 2, "font-size": 11, fill: "#5f6873", "text-anchor": "middle",
+    transform: `rotate(-90 14 ${top + PLOT_H / 2})` }, shorten(valueName, 40)));
+}
+
+/** One category: its violin, the fraction expressing and the count under it, its slanted name. */
+function category(root, group, { x, w, y, top, range, color, name }) {
+  const g = svg("g", { class: "violin", "data-code": group.code, "data-median": group.median, "data-frac": group.frac, "data-n": group.n });
+  g.append(svg("title", {}, `${name}: median ${formatNumber(group.median)}, ${Math.round(group.frac * 100)}% expressing, ${count(group.n)} cells`));
+  violin(g, group, { x, w, y, range, color });
+  g.append(svg("text", { x, y: top + PLOT_H + 14, "font-size": 10, "text-anchor": "middle", fill: "#1d232b", class: "v-frac" }, `${Math.round(group.frac * 100)}%`));
+  g.append(svg("text", { x, y: top + PLOT_H + 26, "font-size": 10, "text-anchor": "middle", fill: "#5f6873" }, count(group.n)));
+  g.append(svg("text", { x, y: top + PLOT_H + 40, "font-size": 11, "text-anchor": "end", fill: "#1d232b", class: "v-cat",
+    transform: `rotate(-40 ${x} ${top + PLOT_H + 40})` }, shorten(name, 24)));
+  root.append(g);
 }
 
 /**
  * stats: violinStats(); column: {name, categories, colors}; title, subtitle: the figure's head;
- * source: what the values are (e.g. "X, log-normalised"). Returns the <svg> element.
+ * source: what the values are (e.g. "X, log-normalised"); width: the px the panel has. Returns
+ * the <svg> element (its data-fit: the width it was laid out for).
  */
-export function drawViolins({ stats, column, title, subtitle, source, valueName }) {
+export function drawViolins({ stats, column, title, subtitle, source, valueName, width = 900 }) {
   const groups = stats.groups.filter(Boolean);
-  const w = Math.max(34, Math.min(80, 900 / Math.max(1, groups.length)));
-  const longest = Math.max(0, ...groups.map((gr) => Math.min(24, String(column.categories[gr.code]).length)));
-  const bottom = TOP + PLOT_H + 40 + longest * 5.2 + 14;
-  const plotW = groups.length * w;
-  const width = Math.ceil(LEFT + plotW + 24 + LEGEND_W);
-  const height = Math.ceil(Math.max(bottom, TOP + 8 * 17 + 20));
+  const names = groups.map((gr) => String(column.categories[gr.code]));
+  const p = plan({ names, width, title, subtitle });
+  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", class: "violin-svg", "font-family": FONT, "data-fit": width });
+  const background = svg("rect", { x: 0, y: 0, fill: "#ffffff" });
+  root.append(background);
+  const top = figureHead(root, { title, subtitle, width: p.textW, size: 17 }) + 18;
   const [lo0, hi0] = stats.range;
   const pad = hi0 > lo0 ? (hi0 - lo0) * 0.03 : 1;
   const y = { lo: lo0 - pad, hi: hi0 + pad };
-  y.at = (v) => TOP + (1 - (v - y.lo) / (y.hi - y.lo)) * PLOT_H;
-  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", class: "violin-svg", width, height, viewBox: `0 0 ${width} ${height}`,
-    "font-family": FONT, "data-top": TOP, "data-height": PLOT_H, "data-lo": y.lo, "data-hi": y.hi });
-  root.append(svg("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }));
-  root.append(svg("text", { x: 12, y: 24, "font-size": 17, "font-weight": 600, fill: "#1d232b" }, title));
-  root.append(svg("text", { x: 12, y: 44, "font-size": 12, fill: "#5f6873" }, subtitle));
-  for (const t of ticks(y.lo, y.hi)) {
-    root.append(svg("line", { x1: LEFT, x2: LEFT + plotW, y1: y.at(t), y2: y.at(t), stroke: "#eceef1" }));
-    root.append(svg("text", { x: LEFT - 6, y: y.at(t) + 4, "font-size": 11, "text-anchor": "end", fill: "#5f6873" }, formatNumber(t)));
-  }
-  const axis = svg("text", { x: 14, y: TOP + PLOT_H / 2, "font-size": 11, fill: "#5f6873", "text-anchor": "middle",
-    transform: `rotate(-90 14 ${TOP + PLOT_H / 2})` }, shorten(valueName, 40));
-  root.append(axis);
+  y.at = (v) => top + (1 - (v - y.lo) / (y.hi - y.lo)) * PLOT_H;
+  const plotW = groups.length * p.w;
+  yAxis(root, { y, top, left: p.left, plotW, valueName });
   const colors = categoryColors(column.colors, column.categories.length);
-  groups.forEach((group, i) => {
-    const x = LEFT + i * w + w / 2;
-    const name = String(column.categories[group.code]);
-    const g = svg("g", { class: "violin", "data-code": group.code, "data-median": group.median, "data-frac": group.frac, "data-n": group.n });
-    g.append(svg("title", {}, `${name}: median ${formatNumber(group.median)}, ${Math.round(group.frac * 100)}% expressing, ${count(group.n)} cells`));
-    violin(g, group, { x, w, y, range: stats.range, color: cssColor(colors[group.code]) });
-    g.append(svg("text", { x, y: TOP + PLOT_H + 14, "font-size": 10, "text-anchor": "middle", fill: "#1d232b", class: "v-frac" }, `${Math.round(group.frac * 100)}%`));
-    g.append(svg("text", { x, y: TOP + PLOT_H + 26, "font-size": 9, "text-anchor": "middle", fill: "#5f6873" }, count(group.n)));
-    const label = svg("text", { x, y: TOP + PLOT_H + 40, "font-size": 11, "text-anchor": "end", fill: "#1d232b", class: "v-cat",
-      transform: `rotate(-40 ${x} ${TOP + PLOT_H + 40})` }, shorten(name, 24));
-    g.append(label);
-    root.append(g);
-  });
-  root.append(svg("text", { x: LEFT - 6, y: TOP + PLOT_H + 14, "font-size": 10, "text-anchor": "end", fill: "#5f6873" }, "% expr."));
-  root.append(svg("text", { x: LEFT - 6, y: TOP + PLOT_H + 26, "font-size": 9, "text-anchor": "end", fill: "#5f6873" }, "cells"));
-  legend(root, { x: LEFT + plotW + 24, top: TOP, title: column.name, source });
+  groups.forEach((group, i) => category(root, group, { x: p.left + i * p.w + p.w / 2, w: p.w, y, top, range: stats.range,
+    color: cssColor(colors[group.code]), name: names[i] }));
+  root.append(svg("text", { x: p.left - 6, y: top + PLOT_H + 14, "font-size": 10, "text-anchor": "end", fill: "#5f6873" }, "% expr."));
+  root.append(svg("text", { x: p.left - 6, y: top + PLOT_H + 26, "font-size": 10, "text-anchor": "end", fill: "#5f6873" }, "cells"));
+  const under = top + PLOT_H + 40 + p.drop;
+  const items = legendItems(column.name, source, p.legendW);
+  const legendEnd = p.beside ? legend(root, items, { x: p.left + plotW + GAP, top, columns: 1, width: p.legendW })
+    : legend(root, items, { x: 12, top: under + 16, columns: p.columns, width: p.legendW });
+  const height = Math.ceil(Math.max(under, legendEnd) + 14);
+  for (const [k, v] of Object.entries({ width: p.width, height, viewBox: `0 0 ${p.width} ${height}`, "data-top": top, "data-height": PLOT_H,
+    "data-lo": y.lo, "data-hi": y.hi })) root.setAttribute(k, String(v));
+  background.setAttribute("width", String(p.width));
+  background.setAttribute("height", String(height));
   return root;
 }
