@@ -114,3 +114,77 @@ def test_one_connection_serves_many_requests(bundle_copy, serving):
             assert response.headers["Connection"] == "close"
             connection.close()
             connection.connect()
+
+
+def fetch(url: str, encoding: str | None):
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", parts.path, headers={"Accept-Encoding": encoding} if encoding else {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert int(response.headers["Content-Length"]) == len(body)
+    return response.status, response.headers, body
+
+
+def test_text_is_sent_gzipd_to_a_client_that_accepts_it(bundle_copy, serving):
+    """As static hosts send it (GitHub Pages, CloudFront, nginx gzip): the page, the modules, the
+    stylesheet and JSON metadata gzip'd when the client asks for it, as they are otherwise; the
+    answer varies with Accept-Encoding either way."""
+    import gzip
+
+    url = serving(bundle_copy)
+    for rel, path in (("viewer/main.js", "viewer/main.js"), ("viewer/style.css", "viewer/style.css"),
+                      ("data/zarr.json", "data/zarr.json"), ("", "index.html")):  # fmt: skip
+        original = (bundle_copy / path).read_bytes()
+        status, headers, body = fetch(url + rel, "gzip, deflate, br")
+        assert status == 200 and headers["Content-Encoding"] == "gzip", rel
+        assert gzip.decompress(body) == original and len(body) < len(original), rel
+        assert headers["Vary"] == "Accept-Encoding" and headers["Content-Type"] == get(url + rel)[1]["Content-Type"]
+        for refused in (None, "identity", "gzip;q=0, br"):
+            status, headers, body = fetch(url + rel, refused)
+            assert status == 200 and "Content-Encoding" not in headers and body == original, (rel, refused)
+            assert headers["Vary"] == "Accept-Encoding", (rel, refused)
+
+
+def test_chunks_are_never_re_encoded(bundle_copy, serving):
+    """zarr chunks are gzip files the viewer decompresses itself: sent byte for byte, whatever the
+    client accepts (a Content-Encoding would make the browser unpack them before the viewer)."""
+    url = serving(bundle_copy)
+    chunks = sorted(p for p in (bundle_copy / "data").rglob("c.*") if p.is_file())[:20]
+    assert chunks
+    for chunk in chunks:
+        rel = chunk.relative_to(bundle_copy).as_posix()
+        status, headers, body = fetch(url + rel, "gzip, deflate, br")
+        assert status == 200 and "Content-Encoding" not in headers and body == chunk.read_bytes(), rel
+        assert headers["Content-Type"] == "application/octet-stream"
+
+
+def test_a_changed_file_is_compressed_again(bundle_copy, serving):
+    """The gzip is made once per file and kept while the file stays as it is: a file rewritten
+    while the server runs is sent as it is now, and a file named as a folder is still a 404."""
+    import gzip
+
+    url = serving(bundle_copy)
+    target = bundle_copy / "viewer" / "main.js"
+    assert gzip.decompress(fetch(url + "viewer/main.js", "gzip")[2]) == target.read_bytes()
+    target.write_bytes(target.read_bytes() + b"\n// changed\n")
+    assert gzip.decompress(fetch(url + "viewer/main.js", "gzip")[2]) == target.read_bytes()
+    assert fetch(url + "viewer/main.js/", "gzip")[0] == 404
+    assert fetch(url + "viewer/no-such.js", "gzip")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip"),
+    [(None, False), ("", False), ("identity", False), ("gzip", True), ("gzip, deflate, br", True), ("x-gzip", True),
+     ("GZIP;Q=0.5", True), ("gzip;q=0, br", False), ("gzip;q=nonsense", False), ("*", True), ("br, *;q=0.1", True),
+     ("*;q=0", False), ("*;q=1, gzip;q=0", False)],
+)  # fmt: skip
+def test_accept_encoding_is_read_as_rfc_9110_says(header, gzip):
+    """gzip when named with a weight above 0, or else when `*` is; a named coding's weight wins."""
+    from xgexport.serve import accepts_gzip
+
+    assert accepts_gzip(header) is gzip

@@ -173,9 +173,9 @@ async function main() {
   controller = createController({ store, dataset: ds, colors, view, messages, onGeneStatus: (text) => ui?.geneStatus(text) });
   const panels = uiModule.then(({ setupUi }) => {
     ui = setupUi({ store, ds, genes, colors, columns, controller, view, messages, closers, later: () => later, loadLater: () => loadLater() });
-    // the canvas sized once, in the page's layout with the panels in it, before the first draw: a
-    // canvas resized later (the toolbar's buttons moved it by a pixel) is cleared and drawn again,
-    // and each new drawing buffer waits on the GPU process
+    // the canvas was sized when the plot was made (plot/renderer.js); with the panels in the
+    // page, before the first draw, it is sized again only if they changed its layout: a canvas
+    // resized after a draw is cleared and drawn again, and each new drawing buffer waits on the GPU process
     view.resize();
   });
   let pending = null;

@@ -7,14 +7,12 @@
 
 import { createPlotLabels } from "./plot/labels.js";
 import { createPicker, createTooltip } from "./plot/picker.js";
-import { setupPointer } from "./plot/pointer.js";
+import { setupPointer, setupTurning } from "./plot/pointer.js";
 import { createToolbar, ICONS, SELECT_TOOLS } from "./plot/toolbar.js";
 import { createExportMenu } from "./plot/toolbar.js";
-import { setupTurning } from "./plot/turn.js";
 import { createLegend } from "./panels/legend.js";
 import { createColorBy } from "./panels/colorby.js";
-import { createAppearance } from "./panels/appearance.js";
-import { createTissuePanel } from "./panels/tissue.js";
+import { createAppearance, createTissuePanel } from "./panels/appearance.js";
 import { createGeneSearch } from "./panels/genesearch.js";
 import { renderInfo } from "./panels/info.js";
 import { createSelectMode, createSelectionBar } from "./panels/selectionbar.js";

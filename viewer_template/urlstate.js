@@ -5,7 +5,6 @@
 // plot's look where it is not the default (look.js); split=<colour spec> one per side-by-side view;
 // rot=yaw,pitch (degrees, 0.1° steps) the rotation of a 3-D embedding when it is not the front.
 
-import { formatStep } from "./selection/link.js";
 import { DEFAULT_LOOK, lookParams, parseLook } from "./look.js";
 import { FRONT, formatRotation, parseRotation, sameRotation } from "./plot/rotation.js";
 
@@ -60,6 +59,17 @@ export function formatHash({ embedding, color, camera, selection = null, subset 
   for (const text of subset ?? []) parts.push(stepParam("subset", text));
   for (const text of selection ?? []) parts.push(stepParam("sel", text));
   return "#" + parts.filter(Boolean).join("&");
+}
+
+// A selection's steps are written by selection/link.js, which is not in the first frame's
+// modules: it comes with the selection code (later.js), the only code that puts a selection or
+// subset in the store, and hands its writer here when it is evaluated (before any selection).
+let formatStep = () => {
+  throw new Error("a selection step to write before selection/link.js is loaded");
+};
+/** selection/link.js's step writer, for linkState (once, when that module is evaluated). */
+export function setStepFormat(format) {
+  formatStep = format;
 }
 
 /** The view state a link carries: embedding key (and a 3-D one's rotation), colour spec, camera,

@@ -46,7 +46,7 @@ def test_every_module_is_requested_before_main_js_has_arrived(rec, pbmc_site, pb
 LATER = ["later.js", "genes.js", "compare/client.js", "compare/panel.js", "panels/markers.js", "panels/dotplot.js", "panels/violin.js",
          "panels/twogenes.js", "panels/labelsets.js", "panels/cellsets.js", "panels/genesets.js", "workbench.js", "storage.js",
          "selection/setup.js", "selection/selection.js", "panels/categories.js", "panels/histograms.js", "plot/split.js", "plot/export.js",
-         "plot/figurelayout.js"]  # fmt: skip
+         "plot/figurelayout.js", "selection/link.js"]  # fmt: skip
 # imported when first needed, not even after the first frame: a gene set's mean (a gene set colouring)
 ON_DEMAND = ["setmean.js"]
 
@@ -185,10 +185,16 @@ def test_the_first_drawn_frame_of_the_cells_is_already_coloured(rec, pbmc_site, 
 
 
 # every frame the plot draws (a clear of its canvas), with the most points drawn in it and whether
-# the canvas was hidden then; every size given to the canvas, with the frames drawn before it
+# the canvas was hidden then; every size given to the canvas and its WebGL context's making, with
+# the frames drawn before each
 RENDERS = """(() => {
   window.__renders = [];
   window.__sizes = [];
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    if (this.id === "canvas") window.__sizes.push(["context", kind, window.__renders.length]);
+    return getContext.call(this, kind, ...rest);
+  };
   for (const prop of ["width", "height"]) {
     const { get, set } = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, prop);
     Object.defineProperty(HTMLCanvasElement.prototype, prop, { get, configurable: true, set(v) {
@@ -214,9 +220,10 @@ def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     """Until the cells' positions and colours are there, the plot draws nothing and its canvas is
     hidden: the page's first frames do not hand an empty canvas to the compositor (which reads it
     back from SwiftShader in every such frame), and no blank plot shows meanwhile. The canvas is
-    sized once, before that frame, in the layout with the panels: a canvas resized after its first
-    draw (the toolbar's buttons moved it by a pixel) is cleared, drawn again and given a new
-    drawing buffer, for which the page waits on the GPU process."""
+    sized once, before its WebGL context is made, in the page's layout, which the panels then
+    leave as it is: a canvas resized after its first draw (the toolbar's buttons moved it by a
+    pixel) is cleared, drawn again and given a new drawing buffer, for which the page waits on
+    the GPU process, and so is one resized after its context is made."""
     rec.page.add_init_script(RENDERS)
     page = rec.goto_ready(pbmc_site.url(""))
     save_artifact("first_frame_ready.png", page.screenshot())  # as soon as it is "ready"
@@ -225,7 +232,11 @@ def test_the_plot_draws_no_frame_before_the_cells(rec, pbmc_site, pbmc_meta):
     assert renders and renders[0]["points"] >= pbmc_meta["n_cells"], renders
     assert renders[0]["hidden"], renders  # hidden until this, its first frame
     sizes = page.evaluate("window.__sizes")
-    assert [prop for prop, _, _ in sizes] == ["width", "height"] and all(drawn == 0 for *_, drawn in sizes), sizes
+    # sized once, before its WebGL context is made: the drawing buffer is made at that size, not
+    # made at 300×150 and made again (the page waits on the GPU process for each new one)
+    assert [prop for prop, _, _ in sizes] == ["width", "height", "context"] and all(
+        drawn == 0 for *_, drawn in sizes
+    ), sizes
     assert len(renders) == 1, renders  # and not drawn again: nothing changed
     assert page.evaluate("getComputedStyle(document.getElementById('canvas')).visibility") == "visible"
 
@@ -238,6 +249,44 @@ def test_a_link_to_a_gene_is_coloured_in_the_first_frame_too(rec, pbmc_site, pbm
     draws = page.evaluate("window.__pointDraws")
     assert draws and draws[0]["count"] >= pbmc_meta["n_cells"], draws
     assert draws[0]["coloured"] > 500, draws
+
+
+# the plot's WebGL program links and the synchronous questions to the GPU process about them,
+# each marked with whether it came in the task that made the WebGL context (the plot's set-up)
+GL_CALLS = """(() => {
+  window.__gl = [];
+  let setUp = false;
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    if (this.id === "canvas" && kind === "webgl2") {
+      setUp = true;
+      setTimeout(() => { setUp = false; }, 0);  // the end of this task
+    }
+    return getContext.call(this, kind, ...rest);
+  };
+  const P = WebGL2RenderingContext.prototype;
+  for (const name of ["linkProgram", "getProgramParameter", "getShaderParameter", "getUniformLocation"]) {
+    const original = P[name];
+    P[name] = function (...args) {
+      if (this.canvas.id === "canvas") window.__gl.push([name, setUp]);
+      return original.apply(this, args);
+    };
+  }
+})();"""
+
+
+def test_the_plot_does_not_wait_for_its_shaders_as_it_is_set_up(rec, pbmc_site):
+    """A shader's status asked for at once makes the page wait while the GPU process compiles it
+    (SwiftShader on the CPU: tens of ms on a loaded machine). The points' program is linked when
+    the plot is made and asked about only when the cells' data first reach it (a later task: it
+    was compiled meanwhile, while the page read the data and made the panels); the tissue image's
+    program is made only for an image: a dataset without one links one program."""
+    rec.page.add_init_script(GL_CALLS)
+    rec.goto_ready(pbmc_site.url(""))
+    calls = rec.page.evaluate("window.__gl")
+    assert [name for name, _ in calls if name == "linkProgram"] == ["linkProgram"], calls
+    asked = [(name, set_up) for name, set_up in calls if name != "linkProgram"]
+    assert asked and not any(set_up for _, set_up in asked), calls
 
 
 # the panels of the first frame: ui.js's, never in main.js's static graph

@@ -15,7 +15,7 @@ from selection_helpers import Q, meta
 from helpers import built_once
 
 KEY = "X_pca_3d"
-DEG_PER_PX = 0.5  # plot/turn.js
+DEG_PER_PX = 0.5  # plot/pointer.js (the Rotate tool)
 
 
 def threed_bundle(shared_tmp: Path) -> Path:

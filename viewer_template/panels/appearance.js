@@ -1,9 +1,13 @@
 // The "Appearance" section: point size, opacity, the colour map of continuous values and the
-// category names on the plot. It only edits the store's `look` slot (look.js); the plot, the
-// legend, the labels and the exports follow it, and so does the link.
+// category names on the plot, and the "Tissue image" controls while the embedding shown has a
+// tissue image (spatial data, docs/FORMAT.md): the image's opacity, the library (when there are
+// several: its image and its cells are shown), spots at their true size. It only edits the
+// store's `look` slot (look.js: img=, lib=, spots= for the image); the plot, the legend, the
+// labels and the exports follow it, and so does the link.
 
 import { el } from "../dom.js";
 import { DEFAULT_LOOK, OPACITY_RANGE } from "../look.js";
+import { chosenImage } from "../plot/tissue.js";
 
 function row(labelText, input, output) {
   const label = el("label", "look-row");
@@ -60,5 +64,50 @@ export function createAppearance({ root, store, view }) {
   }
   // the automatic opacity depends on the cells and the zoom: shown as it is now
   store.subscribe(sync, ["look", "embedding", "camera"]);
+  sync(store.get());
+}
+
+/** root: the Appearance section's body (the controls are appended to it). */
+export function createTissuePanel({ root, store, dataset }) {
+  const box = el("fieldset", "tissue");
+  box.id = "tissue";
+  const opacity = el("input");
+  Object.assign(opacity, { type: "range", id: "tissue-opacity", min: "0", max: "100", step: "5" });
+  const opacityOut = el("output", "look-value");
+  const opacityRow = el("label", "look-row");
+  opacityRow.append(el("span", "look-name", "Image opacity"), opacity, opacityOut);
+  const library = el("select");
+  library.id = "tissue-library";
+  const libraryRow = el("label", "look-row");
+  libraryRow.append(el("span", "look-name", "Library"), library);
+  const spots = el("input");
+  Object.assign(spots, { type: "checkbox", id: "tissue-spots" });
+  const spotsRow = el("label", "look-check");
+  spotsRow.append(spots, el("span", null, "Spots at their true size"));
+  box.append(el("legend", null, "Tissue image"), opacityRow, libraryRow, spotsRow);
+  root.append(box);
+
+  const change = (patch) => store.update((s) => ({ look: { ...s.look, ...patch } }));
+  opacity.addEventListener("input", () => change({ image: Number(opacity.value) / 100 }));
+  library.addEventListener("change", () => change({ lib: library.value }));
+  spots.addEventListener("change", () => change({ spots: spots.checked }));
+
+  function sync(s) {
+    const images = s.embedding ? dataset.images(s.embedding.id) : [];
+    box.hidden = images.length === 0;
+    if (!images.length) return;
+    const shown = chosenImage(dataset, s.embedding.id, s.look.lib);
+    const value = Math.round((s.look.image ?? 1) * 100);
+    opacity.value = String(value);
+    opacityOut.textContent = `${value}%`;
+    libraryRow.hidden = images.length < 2;
+    if (library.options.length !== images.length || [...library.options].some((o, i) => o.value !== images[i].library)) {
+      library.replaceChildren(...images.map((i) => Object.assign(el("option", null, i.library), { value: i.library })));
+    }
+    library.value = shown.library;
+    spotsRow.hidden = !(shown.spot_diameter > 0);
+    spots.checked = !!s.look.spots;
+  }
+  store.subscribe(sync, ["look", "embedding"]);
   sync(store.get());
 }

@@ -18,25 +18,34 @@ function compile(gl, type, source) {
   const shader = gl.createShader(type);
   gl.shaderSource(shader, source);
   gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
-    const log = gl.getShaderInfoLog(shader);
-    gl.deleteShader(shader);
-    throw new Error(`shader compile failed: ${log}`);
-  }
   return shader;
 }
 
-function link(gl) {
+/**
+ * The points' program, compiled and linked without waiting: a status asked for at once makes
+ * the page wait while the GPU process compiles (SwiftShader: tens of ms on a loaded machine).
+ * `check()` asks, once, when the program is first needed (the first data set in the plot): by
+ * then it was compiled while the page read the data and made the panels. Returns the uniforms'
+ * locations, or throws with the compiler's log.
+ */
+function link(gl, uniforms) {
   const program = gl.createProgram();
-  const vs = compile(gl, gl.VERTEX_SHADER, VERTEX);
-  const fs = compile(gl, gl.FRAGMENT_SHADER, FRAGMENT);
-  gl.attachShader(program, vs);
-  gl.attachShader(program, fs);
+  const shaders = [compile(gl, gl.VERTEX_SHADER, VERTEX), compile(gl, gl.FRAGMENT_SHADER, FRAGMENT)];
+  for (const shader of shaders) gl.attachShader(program, shader);
   gl.linkProgram(program);
-  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`shader link failed: ${gl.getProgramInfoLog(program)}`);
-  gl.deleteShader(vs);
-  gl.deleteShader(fs);
-  return program;
+  gl.flush(); // to the GPU process now, not at the end of this task
+  let loc = null;
+  function check() {
+    if (loc) return loc;
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+      const log = shaders.map((sh) => gl.getShaderInfoLog(sh)).join(" ").trim() || gl.getProgramInfoLog(program);
+      throw new Error(`shader link failed: ${log}`);
+    }
+    for (const shader of shaders) gl.deleteShader(shader);
+    loc = Object.fromEntries(uniforms.map((name) => [name, gl.getUniformLocation(program, name)]));
+    return loc;
+  }
+  return { program, check };
 }
 
 /**
@@ -56,14 +65,19 @@ export function pointStyle(n, width, height, zoom, look = null) {
 }
 
 export function createRenderer(canvas, { onDraw = () => {} } = {}) {
+  const s = {
+    n: 0, count: 0, bounds: null, skipHidden: false, fog: 0, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
+    width: 1, height: 1, dpr: 1, look: null, image: null, spot: null,
+  };
+  // sized in the page's layout before its context is made: the drawing buffer is made once at
+  // that size (a WebGL canvas resized later gets a new one, for which the page waits on the GPU
+  // process); resize() then changes nothing unless the layout did
+  fit();
   const gl = canvas.getContext("webgl2", { antialias: false, alpha: false, premultipliedAlpha: true, preserveDrawingBuffer: false });
   if (!gl) throw new Error("WebGL2 is not available in this browser, so the plot cannot be drawn.");
-  const program = link(gl);
-  const loc = {};
-  for (const name of ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax", "u_mode",
-    "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass", "u_fog"]) {
-    loc[name] = gl.getUniformLocation(program, name);
-  }
+  const { program, check } = link(gl, ["u_min", "u_range", "u_center", "u_scale", "u_pointSize", "u_alpha", "u_vmin", "u_vmax",
+    "u_mode", "u_skipHidden", "u_palette", "u_lut", "u_none", "u_missing", "u_zero", "u_round", "u_dim", "u_dimAlpha", "u_pass", "u_fog"]);
+  let loc = null; // the uniforms' locations, once the program is checked (the first set())
   const vao = gl.createVertexArray();
   const posBuffer = gl.createBuffer();
   const valBuffer = gl.createBuffer();
@@ -103,10 +117,6 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
   setupTexture(lutTex, gl.LINEAR);
   const tissue = createImageLayer(gl); // a tissue image under spatial spots (plot/tissue.js)
 
-  const s = {
-    n: 0, count: 0, bounds: null, skipHidden: false, fog: 0, mode: "none", vmin: 0, vmax: 1, camera: null, selecting: false,
-    width: 1, height: 1, dpr: 1, look: null, image: null, spot: null,
-  };
   let frame = 0;
   let destroyed = false;
   let revision = 0;
@@ -125,6 +135,7 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
 
   function set(props) {
     if (destroyed) return;
+    loc ??= check(); // a failed compile is thrown to the code that gave the plot its data
     revision++;
     gl.bindVertexArray(vao);
     if (props.positions) {
@@ -195,7 +206,8 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     });
   }
 
-  function resize() {
+  /** The canvas's pixels to its CSS size (setting them clears it); false if they already were. */
+  function fit() {
     const dpr = window.devicePixelRatio || 1;
     const width = Math.max(1, canvas.clientWidth);
     const height = Math.max(1, canvas.clientHeight);
@@ -205,6 +217,11 @@ export function createRenderer(canvas, { onDraw = () => {} } = {}) {
     s.dpr = dpr;
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
+    return true;
+  }
+
+  function resize() {
+    if (!fit()) return false;
     schedule();
     return true;
   }

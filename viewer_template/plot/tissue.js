@@ -72,8 +72,9 @@ function program(gl) {
 
 /** The image layer of one WebGL2 context: upload(bitmap | null), draw(...), destroy(). */
 export function createImageLayer(gl) {
-  const prog = program(gl);
-  const loc = Object.fromEntries(["u_extent", "u_center", "u_scale", "u_image", "u_opacity"].map((n) => [n, gl.getUniformLocation(prog, n)]));
+  // compiled with the first image: a dataset without one never waits for its shaders
+  let prog = null;
+  let loc = null;
   const vao = gl.createVertexArray();
   const buffer = gl.createBuffer();
   gl.bindVertexArray(vao);
@@ -86,8 +87,13 @@ export function createImageLayer(gl) {
   let loaded = false;
 
   function upload(bitmap) {
-    loaded = !!bitmap;
+    loaded = false;
     if (!bitmap) return;
+    if (!prog) {
+      prog = program(gl);
+      loc = Object.fromEntries(["u_extent", "u_center", "u_scale", "u_image", "u_opacity"].map((n) => [n, gl.getUniformLocation(prog, n)]));
+    }
+    loaded = true;
     gl.bindTexture(gl.TEXTURE_2D, texture);
     gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
@@ -120,7 +126,7 @@ export function createImageLayer(gl) {
     gl.deleteTexture(texture);
     gl.deleteBuffer(buffer);
     gl.deleteVertexArray(vao);
-    gl.deleteProgram(prog);
+    if (prog) gl.deleteProgram(prog);
   }
 
   return { upload, draw, destroy, loaded: () => loaded };

@@ -21,6 +21,7 @@
 // become %25 %3A %2C (before URLSearchParams encodes the whole value).
 
 import { formatRotation, parseRotation } from "../plot/rotation.js";
+import { setStepFormat } from "../urlstate.js";
 
 export const MODES = ["replace", "add", "subtract", "intersect"];
 const TYPES = ["lasso", "rect", "cat", "range", "gene", "cells", "all"];
@@ -72,6 +73,8 @@ export function formatStep({ mode, clause: c }) {
   for (const q of QUALIFIERS) if (c[q]) f.push(q, esc(c[q].column), c[q].categories.map(esc).join(","));
   return f.join(":");
 }
+// the URL hash's writer (urlstate.js) does not import this module: it would be in the first frame's
+setStepFormat(formatStep);
 
 /** Steps → groups, each starting at a replace step (a subset is the intersection of its groups). */
 export function splitGroups(steps) {

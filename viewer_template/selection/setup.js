@@ -27,7 +27,7 @@ function addTools({ toolbar, lasso, bar }) {
     button.disabled = false;
   }
   document.getElementById("tool-pan")?.addEventListener("click", choose("pan"));
-  document.getElementById("tool-rotate")?.addEventListener("click", choose("pan")); // a drag turns (plot/turn.js)
+  document.getElementById("tool-rotate")?.addEventListener("click", choose("pan")); // a drag turns (plot/pointer.js setupTurning)
 }
 
 /** A link's `sel` and `subset` texts → {groups, steps}; an unreadable step stops with an Error. */
