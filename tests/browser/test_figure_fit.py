@@ -187,3 +187,42 @@ def test_many_genes_scroll_with_the_legend_in_view(rec, pbmc_site, view):
     assert not outside(found), outside(found)
     assert found["scroll"][0] <= found["scroll"][1], "the matrix and its legend fit: nothing scrolls sideways"
     rec.assert_clean([pbmc_site.origin])
+
+
+def open_scatter(page, first="CD79A", second="CD79B"):
+    page.locator("#gene-input").fill(first)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => window.xgexport.getState().color === 'gene:{first}'")
+    page.locator("#blend-input").fill(second)
+    page.locator("#blend-input").press("Enter")
+    page.wait_for_function(f"() => window.xgexport.getState().color === 'genes:{first},{second}'")
+    page.locator("#open-scatter").click()
+    page.locator("#scatter .scatter-svg").wait_for()
+
+
+@pytest.mark.parametrize("width", [1366, 1180])
+def test_gene_against_gene_fits_the_panel_and_follows_its_width(rec, pbmc_site, width):
+    """At the desktop window (1366) and a smaller laptop's (1180), both side panels open: the plot,
+    its legend (every count) and the title lie in the panel's visible box, with no sideways
+    scroll; closing the genes panel redraws the figure with the legend beside the plot."""
+    rec.page.set_viewport_size({"width": width, "height": 800})
+    page = rec.goto_ready(pbmc_site.url())
+    open_scatter(page)
+    sel = "#scatter .scatter-svg"
+    found = page.evaluate(BOXES, [sel, "text, .sc-dots"])
+    assert len(found["boxes"]) > 15
+    assert not outside(found, horizontal_only=True), outside(found, horizontal_only=True)
+    scroll_width, client, _ = found["scroll"]
+    assert scroll_width <= client, "the gene against gene panel scrolls sideways"
+    assert not page.evaluate(UNCLIPPED, sel)
+    assert page.evaluate(SMALLEST_FONT, sel) >= 10
+    save_artifact(f"scatter_fit_{width}.png", page.locator("#scatter").screenshot())
+    page.locator("#genes-panel .side-close").click()
+    shown = f"() => document.querySelector('{sel}')?.getBoundingClientRect().width ?? 0"
+    before = found["view"]["right"] - found["view"]["left"]
+    wait_until(lambda: page.evaluate(shown) > 0 and float(page.locator(sel).get_attribute("data-fit")) > before + 100)
+    plot = page.locator(f"{sel} rect[stroke]").bounding_box()
+    counts = page.locator(f"{sel} text", has_text="Cells expressing").bounding_box()
+    assert counts["x"] > plot["x"] + plot["width"], "the legend is beside the plot in the wider panel"
+    assert not page.evaluate(UNCLIPPED, sel)
+    rec.assert_clean([pbmc_site.origin])

@@ -4,14 +4,15 @@
 // neither gene, either or both, and gives Pearson's r. Text via textContent.
 
 import { svg } from "./dotplotsvg.js";
+import { figureHead, headWidth, textWidth } from "./figurefit.js";
 import { count, formatNumber } from "../format.js";
 
 export const MAX_DOTS = 20000;
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
-const TOP = 62;
 const LEFT = 62;
 const SIZE = 340;
 const BINS = 85;
+const LEGEND_H = 150; // "Cells expressing", four rows, r and the cell count
 
 /** Pearson's r of the pairs where both values are finite (float64), and their number. */
 export function pearson(a, b, keep = null) {
@@ -77,13 +78,13 @@ function points(root, { a, b, keep, x, y, groups }) {
 }
 
 /** Cells counted in BINS × BINS squares, shaded on a log scale: dark where many cells are. */
-function density(root, { a, b, keep, x, y }) {
+function density(root, { a, b, keep, x, y, top: plotTop }) {
   const grid = new Uint32Array(BINS * BINS);
   const cell = SIZE / BINS;
   for (let i = 0; i < a.length; i++) {
     if ((keep && !keep[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
     const gx = Math.min(BINS - 1, Math.max(0, Math.floor((x(a[i]) - LEFT) / cell)));
-    const gy = Math.min(BINS - 1, Math.max(0, Math.floor((y(b[i]) - TOP) / cell)));
+    const gy = Math.min(BINS - 1, Math.max(0, Math.floor((y(b[i]) - plotTop) / cell)));
     grid[gy * BINS + gx]++;
   }
   const top = Math.log1p(Math.max(1, ...grid));
@@ -92,50 +93,70 @@ function density(root, { a, b, keep, x, y }) {
     if (!grid[k]) continue;
     const t = 0.25 + 0.75 * (Math.log1p(grid[k]) / top);
     const shade = Math.round(235 - t * 210);
-    g.append(svg("rect", { x: (LEFT + (k % BINS) * cell).toFixed(2), y: (TOP + Math.floor(k / BINS) * cell).toFixed(2), width: cell.toFixed(2),
+    g.append(svg("rect", { x: (LEFT + (k % BINS) * cell).toFixed(2), y: (plotTop + Math.floor(k / BINS) * cell).toFixed(2), width: cell.toFixed(2),
       height: cell.toFixed(2), fill: `rgb(${shade}, ${shade}, ${Math.min(255, shade + 20)})` }));
   }
   root.append(g);
 }
 
-/** a, b: {label, values}; keep: subset mask or null; groups: legend.js blendGroups(); title, subtitle. */
-export function drawScatter({ a, b, keep, groups, title, subtitle }) {
+/**
+ * a, b: {label, values}; keep: subset mask or null; groups: legend.js blendGroups(); title,
+ * subtitle; fit: the px the panel has (the legend goes under the plot when it does not fit
+ * beside it; the title and subtitle wrap to it).
+ */
+export function drawScatter({ a, b, keep, groups, title, subtitle, fit = Infinity }) {
   const { n, r } = pearson(a.values, b.values, keep);
   const [x0, x1] = range(a.values, keep);
   const [y0, y1] = range(b.values, keep);
+  const legendW = legendWidth(groups, n);
+  const beside = fit >= LEFT + SIZE + 30 + legendW + 10;
+  const plotWidth = beside ? LEFT + SIZE + 30 + legendW + 10 : Math.max(LEFT + SIZE + 20, LEFT + legendW + 10);
+  const width = Math.ceil(Math.max(plotWidth, Math.min(fit, headWidth(title, subtitle, 17))));
+  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", class: "scatter-svg", width, "font-family": FONT, "font-size": 11 });
+  root.append(svg("rect", { x: 0, y: 0, width, height: 0, fill: "#ffffff", class: "sc-back" }));
+  const top = figureHead(root, { title, subtitle, width: width - 24, size: 17 }) + 18;
   const x = (v) => LEFT + ((v - x0) / (x1 - x0)) * SIZE;
-  const y = (v) => TOP + (1 - (v - y0) / (y1 - y0)) * SIZE;
-  const width = LEFT + SIZE + 30 + 240;
-  const height = TOP + SIZE + 50;
-  const root = svg("svg", { xmlns: "http://www.w3.org/2000/svg", class: "scatter-svg", width, height, viewBox: `0 0 ${width} ${height}`,
-    "font-family": FONT, "font-size": 11, "data-r": r, "data-n": n, "data-x0": x0, "data-x1": x1, "data-y0": y0, "data-y1": y1,
-    "data-left": LEFT, "data-top": TOP, "data-size": SIZE });
-  root.append(svg("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }));
-  root.append(svg("text", { x: 12, y: 24, "font-size": 17, "font-weight": 600, fill: "#1d232b" }, title));
-  root.append(svg("text", { x: 12, y: 44, "font-size": 12, fill: "#5f6873" }, subtitle));
-  root.append(svg("rect", { x: LEFT, y: TOP, width: SIZE, height: SIZE, fill: "none", stroke: "#cdd2d9" }));
+  const y = (v) => top + (1 - (v - y0) / (y1 - y0)) * SIZE;
+  root.append(svg("rect", { x: LEFT, y: top, width: SIZE, height: SIZE, fill: "none", stroke: "#cdd2d9" }));
   for (const t of ticks(x0, x1)) {
-    root.append(svg("line", { x1: x(t), x2: x(t), y1: TOP + SIZE, y2: TOP + SIZE + 4, stroke: "#5f6873" }));
-    root.append(svg("text", { x: x(t), y: TOP + SIZE + 16, "text-anchor": "middle", fill: "#5f6873" }, formatNumber(t)));
+    root.append(svg("line", { x1: x(t), x2: x(t), y1: top + SIZE, y2: top + SIZE + 4, stroke: "#5f6873" }));
+    root.append(svg("text", { x: x(t), y: top + SIZE + 16, "text-anchor": "middle", fill: "#5f6873" }, formatNumber(t)));
   }
   for (const t of ticks(y0, y1)) {
     root.append(svg("line", { x1: LEFT - 4, x2: LEFT, y1: y(t), y2: y(t), stroke: "#5f6873" }));
     root.append(svg("text", { x: LEFT - 7, y: y(t) + 4, "text-anchor": "end", fill: "#5f6873" }, formatNumber(t)));
   }
-  root.append(svg("text", { x: LEFT + SIZE / 2, y: TOP + SIZE + 36, "text-anchor": "middle", fill: "#1d232b", "font-weight": 600 }, a.label));
-  root.append(svg("text", { x: 16, y: TOP + SIZE / 2, "text-anchor": "middle", fill: "#1d232b", "font-weight": 600,
-    transform: `rotate(-90 16 ${TOP + SIZE / 2})` }, b.label));
-  (n > MAX_DOTS ? density : points)(root, { a: a.values, b: b.values, keep, x, y, groups });
-  const lx = LEFT + SIZE + 30;
-  root.append(svg("text", { x: lx, y: TOP + 10, "font-weight": 600, fill: "#1d232b", "font-size": 12 }, "Cells expressing"));
+  root.append(svg("text", { x: LEFT + SIZE / 2, y: top + SIZE + 36, "text-anchor": "middle", fill: "#1d232b", "font-weight": 600 }, a.label));
+  root.append(svg("text", { x: 16, y: top + SIZE / 2, "text-anchor": "middle", fill: "#1d232b", "font-weight": 600,
+    transform: `rotate(-90 16 ${top + SIZE / 2})` }, b.label));
+  (n > MAX_DOTS ? density : points)(root, { a: a.values, b: b.values, keep, x, y, groups, top });
+  const legendTop = beside ? top : top + SIZE + 62;
+  legend(root, { x: beside ? LEFT + SIZE + 30 : LEFT, top: legendTop, width: legendW, groups, r, n });
+  const height = Math.ceil(beside ? top + SIZE + 50 : legendTop + LEGEND_H);
+  Object.entries({ height, viewBox: `0 0 ${width} ${height}`, "data-r": r, "data-n": n, "data-x0": x0, "data-x1": x1, "data-y0": y0,
+    "data-y1": y1, "data-left": LEFT, "data-top": top, "data-size": SIZE, "data-fit": Number.isFinite(fit) ? fit : "" })
+    .forEach(([k, v]) => root.setAttribute(k, String(v)));
+  root.querySelector(".sc-back").setAttribute("height", String(height));
+  return root;
+}
+
+/** The legend's width: its longest line (a row is a dot, the label, a gap and the count). */
+function legendWidth(groups, n) {
+  const rows = groups.map((g) => 17 + textWidth(g.label, 12) + 16 + textWidth(count(g.count), 12));
+  return Math.ceil(Math.max(textWidth("Cells expressing", 12, 600), textWidth(cellsNote(n), 11), ...rows));
+}
+
+const cellsNote = (n) => (n > MAX_DOTS ? `${count(n)} cells, as squares shaded by count` : `${count(n)} cells, one dot each`);
+
+/** Who expresses which gene (a coloured dot and a count per row), Pearson's r and the cell count. */
+function legend(root, { x: lx, top, width, groups, r, n }) {
+  root.append(svg("text", { x: lx, y: top + 10, "font-weight": 600, fill: "#1d232b", "font-size": 12 }, "Cells expressing"));
   groups.forEach((g, k) => {
-    const yy = TOP + 30 + k * 18;
+    const yy = top + 30 + k * 18;
     root.append(svg("circle", { cx: lx + 6, cy: yy - 4, r: 5, fill: `rgb(${g.rgb.join(", ")})` }));
     root.append(svg("text", { x: lx + 17, y: yy, fill: "#1d232b", "font-size": 12 }, g.label));
-    root.append(svg("text", { x: lx + 236, y: yy, fill: "#5f6873", "font-size": 12, "text-anchor": "end" }, count(g.count)));
+    root.append(svg("text", { x: lx + width, y: yy, fill: "#5f6873", "font-size": 12, "text-anchor": "end" }, count(g.count)));
   });
-  root.append(svg("text", { x: lx, y: TOP + 120, fill: "#1d232b", "font-size": 12, class: "sc-r" }, `Pearson r = ${Number.isFinite(r) ? r.toFixed(3) : "NA"}`));
-  root.append(svg("text", { x: lx, y: TOP + 138, fill: "#5f6873", "font-size": 11 }, n > MAX_DOTS
-    ? `${count(n)} cells, as squares shaded by count` : `${count(n)} cells, one dot each`));
-  return root;
+  root.append(svg("text", { x: lx, y: top + 120, fill: "#1d232b", "font-size": 12, class: "sc-r" }, `Pearson r = ${Number.isFinite(r) ? r.toFixed(3) : "NA"}`));
+  root.append(svg("text", { x: lx, y: top + 138, fill: "#5f6873", "font-size": 11 }, cellsNote(n)));
 }

@@ -5,6 +5,7 @@
 import { el, iso } from "../dom.js";
 import { fileName } from "../files.js";
 import { count } from "../format.js";
+import { contentWidth, redrawOnWidth } from "./figurefit.js";
 import { blendGroups } from "./legend.js";
 import { drawScatter } from "./scattersvg.js";
 import { downloadButtons } from "./svgfile.js";
@@ -45,7 +46,8 @@ export function createTwoGenes({ els, store, dataset, genes, colors, controller 
     const { a, b } = s.color;
     const keep = s.subset?.mask ?? null;
     root = drawScatter({ a, b, keep, groups: blendGroups(s.color, keep), title: `${b.label} against ${a.label}`,
-      subtitle: `${dataset.meta.title || "xgexport"} · ${count(keep ? s.subset.count : a.values.length)} cells${keep ? " (the subset)" : ""}` });
+      subtitle: `${dataset.meta.title || "xgexport"} · ${count(keep ? s.subset.count : a.values.length)} cells${keep ? " (the subset)" : ""}`,
+      fit: contentWidth(body) });
     body.replaceChildren(root);
   }
 
@@ -71,6 +73,7 @@ export function createTwoGenes({ els, store, dataset, genes, colors, controller 
   panel.querySelector(".scatter-actions").prepend(...downloadButtons({ current: () => root, name, idPrefix: "scatter",
     onError: (err) => body.prepend(el("p", "note error", `Could not save the figure: ${err.message}`)) }));
   panel.querySelector(".scatter-close").addEventListener("click", close);
+  redrawOnWidth(body, () => (root && !panel.hidden ? Number(root.dataset.fit) : null), draw);
   openButton.addEventListener("click", open);
   function sync(s) {
     box.hidden = firstGene(s.color) < 0;
