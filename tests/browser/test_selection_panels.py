@@ -228,3 +228,35 @@ def test_hidden_legend_categories_are_not_selected(rec, pbmc_site, pbmc_bundle):
     page.wait_for_selector(COUNTED, state="attached")
     assert selected(page) == set(np.nonzero(codes != k)[0].tolist())
     rec.assert_clean([pbmc_site.origin])
+
+
+def test_counts_are_ready_only_when_a_column_opened_after_the_selection_shows_them(rec, pbmc_site, pbmc_bundle):
+    """A column opened after the selection was counted is counted then: <html data-xg-counts>
+    goes back to "counting" until its rows show the selected cells, so a script (or a test) that
+    waits for "ready" reads right counts. Before, it stayed "ready" while the new column showed
+    only its totals: the category browser test failed under load."""
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    codes, attrs = obs(pbmc_bundle, "bulk_labels")
+    cells = list(range(0, 700, 3))
+    page.evaluate("(cells) => window.xgexport.setSelection(cells)", cells)
+    page.wait_for_function("(n) => window.xgexport.getState().selected === n", arg=len(cells))
+    page.wait_for_selector(COUNTED, state="attached")
+    page.evaluate(
+        """() => { window.__counts = [];
+        new MutationObserver(() => window.__counts.push(document.documentElement.dataset.xgCounts))
+          .observe(document.documentElement, { attributes: true, attributeFilter: ["data-xg-counts"] }); }"""
+    )
+    block = page.locator('.cat-column[data-column="bulk_labels"]')
+    block.locator("summary").click()
+    wait_until(lambda: page.evaluate("window.__counts").count("ready") >= 1)
+    assert page.evaluate("window.__counts")[0] == "counting"
+    page.wait_for_selector(COUNTED, state="attached")
+    chosen = np.zeros(len(codes), bool)
+    chosen[cells] = True
+    for k, name in enumerate(attrs["categories"]):
+        row = block.locator(f'.cat-row[data-code="{k}"]')
+        if row.count():  # the rows in view
+            assert (
+                row.locator(".cat-count").text_content() == f"{(chosen & (codes == k)).sum()} / {(codes == k).sum()}"
+            ), name
+    rec.assert_clean([pbmc_site.origin])

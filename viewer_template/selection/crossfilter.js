@@ -96,7 +96,7 @@ export function createCrossfilter({ store }) {
       notify(m.id);
       if (d.listeners.size && selection()) {
         d.selected = null;
-        request();
+        recount();
       }
       return;
     }
@@ -117,10 +117,16 @@ export function createCrossfilter({ store }) {
   };
   worker.onerror = (ev) => console.warn("xgexport: the crossfilter worker failed", ev.message);
 
-  store.subscribe((s, prev, changed) => {
-    if (changed.includes("subset")) worker.postMessage({ type: "universe", mask: s.subset?.mask ?? null });
+  /** Count again, and say so: a column shown or defined after the selection was counted is not
+   * counted yet, and "ready" must wait for it too. */
+  function recount() {
     html.dataset.xgCounts = "counting";
     request();
+  }
+
+  store.subscribe((s, prev, changed) => {
+    if (changed.includes("subset")) worker.postMessage({ type: "universe", mask: s.subset?.mask ?? null });
+    recount();
   }, ["selection", "subset"]);
 
   /**
@@ -144,7 +150,7 @@ export function createCrossfilter({ store }) {
     d.listeners.add(fn);
     if (d.totals) {
       notify(id);
-      if (selection() && !d.selected) request();
+      if (selection() && !d.selected) recount();
     }
     return () => d.listeners.delete(fn);
   }
