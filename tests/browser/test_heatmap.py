@@ -87,3 +87,27 @@ def test_heatmap_files(rec, pbmc_site, pixel_reader):
     assert reds > 2000 and blues > 2000
     assert (px[:70, :, :3].max(axis=-1) < 90).sum() > 300  # the title
     rec.assert_clean([pbmc_site.origin])
+
+
+def test_the_add_a_gene_box_stays_in_view_with_many_genes(rec, pbmc_site):
+    """Three markers per category of louvain's 11 make ~20 chips, more than the chip box's two
+    rows: the box to add a gene comes first, in view without scrolling the chips, and a gene
+    typed there is added (before, it sat after the last chip, scrolled out of sight)."""
+    page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
+    open_heatmap(page)
+    page.locator("#dp-per").select_option("3")
+    page.wait_for_function("() => document.querySelectorAll('#dp-genes .chip').length > 15")
+    inside = page.evaluate(
+        """() => { const w = document.querySelector('#dp-genes'), i = document.querySelector('#dp-add-gene');
+        const a = w.getBoundingClientRect(), b = i.getBoundingClientRect();
+        return w.scrollHeight > w.clientHeight && b.top >= a.top && b.bottom <= a.top + w.clientHeight; }"""
+    )
+    assert inside, "the chips overflow their box and the add-a-gene box is in view"
+    chips = " ".join(page.locator("#dp-genes .chip").all_text_contents())
+    gene = next(g for g in ("CD3E", "MS4A1", "GNLY", "PPBP", "CD8A") if g not in chips)
+    page.locator("#dp-add-gene").fill(gene)
+    page.locator("#dp-add-gene").press("Enter")
+    page.wait_for_function(
+        "(g) => [...document.querySelectorAll('#dp-genes .chip')].some((c) => c.textContent.includes(g))", arg=gene
+    )
+    rec.assert_clean([pbmc_site.origin])

@@ -188,6 +188,8 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
     return box;
   }
 
+  /** The box to add a gene, then the genes shown as removable chips: the box first, so that
+   * many chips (the box scrolls past two rows) never hide it. */
   function geneChooser() {
     const wrap = el("div", "dp-genes");
     wrap.id = "dp-genes";
@@ -203,7 +205,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
           redraw().catch(fail);
         });
         chip.append(el("bdi", null, index.label(g)), remove);
-        wrap.insertBefore(chip, input);
+        wrap.append(chip);
       }
     }).catch(fail);
     const input = el("input");
@@ -224,7 +226,7 @@ export function createDotplot({ panel, dataset, genes, onGene }) {
         controls.querySelector("#dp-add-gene")?.focus();
       }).catch(fail);
     });
-    wrap.append(input);
+    wrap.prepend(input);
     return wrap;
   }
 
