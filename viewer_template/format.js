@@ -16,6 +16,17 @@ export function formatP(p) {
   return p.toExponential(1);
 }
 
+/** About `about` round numbers (steps of 1, 2, 2.5 or 5 × a power of ten) across [lo, hi]: an axis's ticks. */
+export function roundTicks(lo, hi, about) {
+  if (!(hi > lo)) return [lo];
+  const step0 = (hi - lo) / about;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
 /** A fraction as a whole percentage. */
 export function pct(f) {
   return Number.isFinite(f) ? `${Math.round(f * 100)}` : "NA";

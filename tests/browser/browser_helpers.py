@@ -87,13 +87,19 @@ def next_frames(page, n: int = 2) -> None:
     )
 
 
+def download_of(page, selector: str):
+    """Click the button at ``selector`` as a person would; returns playwright's Download of the
+    file it saves."""
+    with page.expect_download() as dl:
+        page.locator(selector).click()
+    return dl.value
+
+
 def export_download(page, item: str):
     """Choose an item (#export-png, #export-svg, …) of the toolbar's download menu, as a person
     would; returns playwright's Download."""
     page.locator("#export-open").click()
-    with page.expect_download() as dl:
-        page.locator(item).click()
-    return dl.value
+    return download_of(page, item)
 
 
 def export_file(page, item: str) -> bytes:

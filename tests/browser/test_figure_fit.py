@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from browser_helpers import BOXES, UNCLIPPED, outside, save_artifact, wait_until
+from browser_helpers import BOXES, UNCLIPPED, download_of, outside, save_artifact, wait_until
 
 pytestmark = pytest.mark.browser
 SVG = "{http://www.w3.org/2000/svg}"
@@ -70,18 +70,16 @@ def test_violins_and_legend_fit_the_panel_and_follow_its_width(rec, pbmc_site):
 def test_violin_files_hold_the_whole_figure(rec, pbmc_site, pixel_reader):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     open_violin(page)
-    with page.expect_download() as dl:
-        page.locator("#violin-svg").click()
-    root = ET.fromstring(Path(dl.value.path()).read_bytes())
+    dl = download_of(page, "#violin-svg")
+    root = ET.fromstring(Path(dl.path()).read_bytes())
     width, height = int(root.get("width")), int(root.get("height"))
     assert root.get("viewBox") == f"0 0 {width} {height}"
     shown = page.locator("#violin .violin-svg").bounding_box()
     assert (width, height) == (round(shown["width"]), round(shown["height"]))
     texts = "".join(t.text or "" for t in root.iter(f"{SVG}text"))
     assert "Box: quartiles; white bar: median" in texts and "CST3 by louvain" in texts
-    with page.expect_download() as dl:
-        page.locator("#violin-png").click()
-    px = pixel_reader(Path(dl.value.path()).read_bytes())
+    dl = download_of(page, "#violin-png")
+    px = pixel_reader(Path(dl.path()).read_bytes())
     assert px.shape[:2] == (2 * height, 2 * width)
     assert not page.evaluate(UNCLIPPED, "#violin .violin-svg")
     rec.assert_clean([pbmc_site.origin])
@@ -164,9 +162,8 @@ def test_many_genes_scroll_with_the_legend_in_view(rec, pbmc_site, view):
     if view == "heat":
         head = page.evaluate(BOXES, [sel, ".fig-title, .fig-subtitle"])
         assert not outside(head), outside(head)
-        with page.expect_download() as dl:
-            page.locator("#heatmap-svg").click()
-        root = ET.fromstring(Path(dl.value.path()).read_bytes())
+        dl = download_of(page, "#heatmap-svg")
+        root = ET.fromstring(Path(dl.path()).read_bytes())
         assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
         assert int(root.get("width")) == round(page.locator(sel).bounding_box()["width"])
     save_artifact(

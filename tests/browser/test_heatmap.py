@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
-from browser_helpers import save_artifact
+from browser_helpers import download_of, save_artifact
 from selection_helpers import meta
 
 pytestmark = pytest.mark.browser
@@ -67,18 +67,16 @@ def test_heatmap_is_z_scored_means_and_clicks_colour_the_plot(rec, pbmc_site, pb
 def test_heatmap_files(rec, pbmc_site, pixel_reader):
     page = rec.goto_ready(pbmc_site.url("#color=obs%3Alouvain"))
     open_heatmap(page)
-    with page.expect_download() as dl:
-        page.locator("#heatmap-svg").click()
-    assert dl.value.suggested_filename == "PBMC_68k_reduced_markers_louvain.svg"
-    root = ET.fromstring(Path(dl.value.path()).read_bytes())
+    dl = download_of(page, "#heatmap-svg")
+    assert dl.suggested_filename == "PBMC_68k_reduced_markers_louvain.svg"
+    root = ET.fromstring(Path(dl.path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert texts[0] == "Top markers per louvain" and "PBMC 68k (reduced)" in texts[1]
     assert "mean expression" in texts and "z-score per gene across" in texts
     n_cells = sum(1 for r in root.iter(f"{SVG}rect") if r.get("class") == "hm-cell")
     assert n_cells == page.locator("#dotplot .hm-cell").count()
-    with page.expect_download() as dl:
-        page.locator("#heatmap-png").click()
-    png = Path(dl.value.path()).read_bytes()
+    dl = download_of(page, "#heatmap-png")
+    png = Path(dl.path()).read_bytes()
     save_artifact("heatmap_export.png", png)
     px = pixel_reader(png).astype(int)
     assert px.shape[1] == 2 * int(root.get("width")) and px.shape[0] == 2 * int(root.get("height"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_helpers import READY, export_file, save_artifact
+from browser_helpers import READY, download_of, export_file, save_artifact
 from selection_helpers import gene_values
 
 pytestmark = pytest.mark.browser
@@ -116,14 +116,12 @@ def test_gene_against_gene_scatter(rec, pbmc_site, pbmc_bundle, pixel_reader):
         np.array(dots), np.column_stack([x, y]), atol=0.006
     )  # cells in order, each where its values put it
     save_artifact("two_genes_scatter.png", page.locator("#scatter").screenshot())
-    with page.expect_download() as dl:
-        page.locator("#scatter-svg").click()
-    assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79B_against_CD79A.svg"
-    texts = [t.text for t in ET.fromstring(Path(dl.value.path()).read_bytes()).iter(f"{SVG}text")]
+    dl = download_of(page, "#scatter-svg")
+    assert dl.suggested_filename == "PBMC_68k_reduced_CD79B_against_CD79A.svg"
+    texts = [t.text for t in ET.fromstring(Path(dl.path()).read_bytes()).iter(f"{SVG}text")]
     assert texts[0] == "CD79B against CD79A" and "Cells expressing" in texts and "both" in texts
-    with page.expect_download() as dl:
-        page.locator("#scatter-png").click()
-    png = Path(dl.value.path()).read_bytes()
+    dl = download_of(page, "#scatter-png")
+    png = Path(dl.path()).read_bytes()
     save_artifact("two_genes_scatter_export.png", png)
     px = pixel_reader(png)
     assert (px[..., :3].max(axis=-1) < 120).sum() > 2000  # dots and text

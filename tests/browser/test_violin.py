@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_helpers import colour_pixels, hex_rgb, save_artifact
+from browser_helpers import colour_pixels, download_of, hex_rgb, save_artifact
 from selection_helpers import gene_values, obs
 
 pytestmark = pytest.mark.browser
@@ -90,18 +90,16 @@ def test_violin_files_have_title_and_legend(rec, pbmc_site, pbmc_bundle, pixel_r
     page.locator("#open-violin").click()
     page.locator("#violin-column").select_option(label="bulk_labels")
     page.wait_for_function("() => document.querySelector('#violin svg text')?.textContent.includes('bulk_labels')")
-    with page.expect_download() as dl:
-        page.locator("#violin-svg").click()
-    assert dl.value.suggested_filename == "PBMC_68k_reduced_CD79A_by_bulk_labels.svg"
-    root = ET.fromstring(Path(dl.value.path()).read_bytes())
+    dl = download_of(page, "#violin-svg")
+    assert dl.suggested_filename == "PBMC_68k_reduced_CD79A_by_bulk_labels.svg"
+    root = ET.fromstring(Path(dl.path()).read_bytes())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     _codes, attrs = obs(pbmc_bundle, "bulk_labels")
     assert texts[0] == "CD79A by bulk_labels" and "PBMC 68k (reduced)" in texts[1]
     assert "bulk_labels" in texts and "Box: quartiles; white bar: median" in texts
     assert all(c[:23] in " ".join(texts) for c in attrs["categories"])
-    with page.expect_download() as dl:
-        page.locator("#violin-png").click()
-    png = Path(dl.value.path()).read_bytes()
+    dl = download_of(page, "#violin-png")
+    png = Path(dl.path()).read_bytes()
     save_artifact("violin_export.png", png)
     px = pixel_reader(png)
     assert px.shape[1] == 2 * int(root.get("width")) and px.shape[0] == 2 * int(root.get("height"))

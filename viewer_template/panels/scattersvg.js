@@ -5,10 +5,10 @@
 
 import { svg } from "./dotplotsvg.js";
 import { figureHead, headWidth, textWidth } from "./figurefit.js";
-import { count, formatNumber } from "../format.js";
+import { count, formatNumber, roundTicks } from "../format.js";
+import { FONT } from "../look.js";
 
 export const MAX_DOTS = 20000;
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
 const LEFT = 62;
 const SIZE = 340;
 const BINS = 85;
@@ -41,15 +41,7 @@ export function pearson(a, b, keep = null) {
   return { n, r: saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN };
 }
 
-function ticks(lo, hi) {
-  if (!(hi > lo)) return [lo];
-  const step0 = (hi - lo) / 4;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0);
-  const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
+const ticks = (lo, hi) => roundTicks(lo, hi, 4);
 
 function range(values, keep) {
   let lo = Infinity;

@@ -6,23 +6,14 @@
 
 import { svg } from "./dotplotsvg.js";
 import { categoryColors, cssColor } from "../colormaps.js";
-import { count, formatNumber } from "../format.js";
+import { count, formatNumber, roundTicks } from "../format.js";
 import { SMALL_GROUP } from "./violinstats.js";
 import { figureHead, headWidth, textBlock, textWidth, wrapText } from "./figurefit.js";
 import { FONT } from "../look.js";
 
 const PLOT_H = 260;
 
-/** About five round numbers across [lo, hi]. */
-function ticks(lo, hi) {
-  if (!(hi > lo)) return [lo];
-  const step0 = (hi - lo) / 5;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0);
-  const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
+const ticks = (lo, hi) => roundTicks(lo, hi, 5);
 
 /** A small deterministic jitter for the k-th point (the same picture every time). */
 const jitter = (k) => ((Math.sin(k * 12.9898) * 43758.5453) % 1 + 1) % 1 - 0.5;
